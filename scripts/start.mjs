@@ -1,0 +1,162 @@
+#!/usr/bin/env node
+// `npm start` / `npm run start:web`: build, bring up the demo environment when no platform is
+// configured, then open the app in Electron — or, where no Electron binary can be had, serve the
+// same renderer over the same main-process core through the loopback web host.
+//
+//   --web     always use the web host      --smoke   start, check the app answers, stop (tests)
+//   --no-build  skip `electron-vite build`
+import { spawn, spawnSync } from 'node:child_process'
+import { existsSync, readFileSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { use as useNative } from './native.mjs'
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+const args = new Set(process.argv.slice(2))
+const children = []
+let stopping = false
+
+function log(line) {
+  console.log(line)
+}
+
+function electronBinary() {
+  const dir = join(root, 'node_modules', 'electron')
+  const pathFile = join(dir, 'path.txt')
+  if (!existsSync(pathFile)) return null
+  const bin = join(dir, 'dist', readFileSync(pathFile, 'utf8').trim())
+  return existsSync(bin) ? bin : null
+}
+
+/** Electron 45 downloads its binary on first use; try once, quietly, with a time limit. */
+function tryInstallElectron() {
+  const installer = join(root, 'node_modules', 'electron', 'install.js')
+  if (!existsSync(installer)) return 'electron package not installed'
+  const r = spawnSync(process.execPath, [installer], { cwd: root, encoding: 'utf8', timeout: 180_000 })
+  if (electronBinary()) return null
+  const text = `${r.stderr || ''}${r.error ? r.error.message : ''}`
+  const reason = text.split('\n').find((l) => /Error|ENOTFOUND|EAI_AGAIN|ECONN|timed out/i.test(l)) || 'download failed'
+  return reason.trim().slice(0, 160)
+}
+
+function spawnChild(cmd, argv, env, onLine) {
+  const child = spawn(cmd, argv, { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] })
+  children.push(child)
+  let buf = ''
+  child.stdout.on('data', (chunk) => {
+    buf += chunk.toString('utf8')
+    let i
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, i)
+      buf = buf.slice(i + 1)
+      if (!onLine(line)) process.stdout.write(`${line}\n`)
+    }
+  })
+  child.on('exit', (code, signal) => {
+    if (!stopping) {
+      log(`${argv.at(-1) ?? cmd} exited (${signal ?? code}); stopping.`)
+      shutdown(code ?? 1)
+    }
+  })
+  return child
+}
+
+/** Starts test/rig/demo.ts (virtual reader + SoftHSM card + server-mock) and returns its env. */
+function startDemo() {
+  return new Promise((resolveEnv, reject) => {
+    const tsx = join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs')
+    const timer = setTimeout(() => reject(new Error('demo environment did not start within 120 s')), 120_000)
+    const child = spawnChild(process.execPath, [tsx, join(root, 'test', 'rig', 'demo.ts')], process.env, (line) => {
+      if (!line.startsWith('DEMO_ENV ')) return false
+      clearTimeout(timer)
+      resolveEnv(JSON.parse(line.slice('DEMO_ENV '.length)))
+      return true
+    })
+    child.once('exit', () => reject(new Error('demo environment exited during start-up')))
+  })
+}
+
+async function smokeCheck(appUrl) {
+  const first = await fetch(appUrl, { redirect: 'manual' })
+  const cookie = (first.headers.get('set-cookie') || '').split(';')[0]
+  const page = await fetch(new URL('/', appUrl), { headers: { cookie } })
+  const html = await page.text()
+  if (first.status !== 303 || page.status !== 200 || !html.includes('<div id="app">')) {
+    throw new Error(`web host answered ${first.status}/${page.status}`)
+  }
+}
+
+function shutdown(code) {
+  if (stopping) return
+  stopping = true
+  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM')
+  const deadline = setTimeout(() => {
+    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL')
+    process.exit(code)
+  }, 5000)
+  Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : null))).then(() => {
+    clearTimeout(deadline)
+    process.exit(code)
+  })
+}
+
+async function main() {
+  process.on('SIGINT', () => shutdown(0))
+  process.on('SIGTERM', () => shutdown(0))
+
+  if (!args.has('--no-build')) {
+    const b = spawnSync(process.execPath, [join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] })
+    if (b.status !== 0) throw new Error('electron-vite build failed')
+  }
+
+  let env = { ...process.env }
+  if (!env.ECCS_API_URL) {
+    const demo = await startDemo()
+    env = { ...env, ...demo, ECCS_DEMO: '1' }
+  }
+
+  let electron = null
+  if (!args.has('--web')) {
+    electron = electronBinary()
+    if (!electron) {
+      const why = tryInstallElectron()
+      electron = electronBinary()
+      if (!electron) log(`Electron binary not available (${why}); serving the same app through the loopback web host instead.`)
+    }
+  }
+  if (electron) {
+    try {
+      useNative('electron')
+    } catch (err) {
+      log(`Native modules could not be built for Electron (${err.message.split('\n')[0]}); using the loopback web host instead.`)
+      electron = null
+    }
+  }
+
+  if (electron) {
+    spawnChild(electron, ['.'], env, () => false)
+    return
+  }
+  useNative('node')
+  spawnChild(process.execPath, [join(root, 'out', 'main', 'web-host.js')], env, (line) => {
+    if (!line.startsWith('App URL: ')) return false
+    log(line)
+    if (args.has('--smoke')) {
+      smokeCheck(line.slice('App URL: '.length).trim())
+        .then(() => {
+          log('smoke: the app answered; stopping.')
+          shutdown(0)
+        })
+        .catch((err) => {
+          log(`smoke: FAILED: ${err.message}`)
+          shutdown(1)
+        })
+    }
+    return true
+  })
+}
+
+main().catch((err) => {
+  console.error(`start: ${err.message}`)
+  shutdown(1)
+})

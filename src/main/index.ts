@@ -1,0 +1,132 @@
+import { readFileSync, writeFileSync } from 'node:fs'
+import { extname, join, normalize, sep } from 'node:path'
+import { app, BrowserWindow, ipcMain, net, protocol, session, shell, type IpcMainInvokeEvent } from 'electron'
+import { EVENT_CHANNEL_PREFIX } from '../shared/bridge-names'
+import { ipcContract } from '../shared/ipc-contract'
+import { AppError } from '../shared/errors'
+import { configFromEnv, findResourcesDir } from './config'
+import { createAppCore } from './core/app-core'
+import { RENDERER_CSP } from './webhost/server'
+
+// The Electron shell: the only module that imports `electron`. It hardens the window the way
+// Element Desktop does and forwards IPC to the plain-Node core after checking the sender.
+
+const APP_ORIGIN = 'eccs://app'
+const rendererDir = join(__dirname, '../renderer')
+
+protocol.registerSchemesAsPrivileged([
+  { scheme: 'eccs', privileges: { standard: true, secure: true, supportFetchAPI: false, corsEnabled: false } }
+])
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit()
+} else {
+  app.on('second-instance', () => {
+    const win = BrowserWindow.getAllWindows()[0]
+    if (win) {
+      if (win.isMinimized()) win.restore()
+      win.focus()
+    }
+  })
+  void app.whenReady().then(start)
+}
+
+function isAppUrl(url: string | undefined): boolean {
+  return typeof url === 'string' && url.startsWith(`${APP_ORIGIN}/`)
+}
+
+function serveRenderer(): void {
+  protocol.handle('eccs', async (request) => {
+    const url = new URL(request.url)
+    if (url.host !== 'app') return new Response('not found', { status: 404 })
+    const rel = normalize(decodeURIComponent(url.pathname)).replace(/^([/\\])+/, '')
+    const file = join(rendererDir, rel === '' ? 'index.html' : rel)
+    if (!file.startsWith(rendererDir + sep)) return new Response('forbidden', { status: 403 })
+    const target = extname(file) ? file : join(rendererDir, 'index.html')
+    const res = await net.fetch(`file://${target}`)
+    const headers = new Headers(res.headers)
+    headers.set('content-security-policy', RENDERER_CSP)
+    headers.set('x-content-type-options', 'nosniff')
+    return new Response(res.body, { status: res.status, headers })
+  })
+}
+
+interface WindowState { width: number; height: number; x?: number; y?: number }
+
+function loadWindowState(file: string): WindowState {
+  try {
+    const s = JSON.parse(readFileSync(file, 'utf8')) as Partial<WindowState>
+    if (typeof s.width === 'number' && typeof s.height === 'number') return s as WindowState
+  } catch {
+    // first launch or unreadable: use defaults
+  }
+  return { width: 1200, height: 820 }
+}
+
+function start(): void {
+  const resourcesDir = findResourcesDir(__dirname)
+  const core = createAppCore(configFromEnv(process.env, { version: app.getVersion(), resourcesDir }), 'electron')
+
+  // Deny every permission (camera, notifications are asked for explicitly later, geolocation …).
+  session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false))
+  session.defaultSession.setPermissionCheckHandler(() => false)
+  serveRenderer()
+
+  for (const channel of Object.keys(ipcContract)) {
+    ipcMain.handle(channel, async (event: IpcMainInvokeEvent, payload: unknown) => {
+      if (!isAppUrl(event.senderFrame?.url)) return { ok: false, error: new AppError('FORBIDDEN_SENDER').toPayload() }
+      return core.dispatch(channel, payload)
+    })
+  }
+
+  const stateFile = join(app.getPath('userData'), 'window-state.json')
+  const state = loadWindowState(stateFile)
+  const win = new BrowserWindow({
+    ...state,
+    minWidth: 800,
+    minHeight: 600,
+    show: false,
+    title: '實名認證桌面用戶端',
+    webPreferences: {
+      preload: join(__dirname, '../preload/index.js'),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      spellcheck: false
+    }
+  })
+  win.once('ready-to-show', () => win.show())
+  win.on('close', () => {
+    try {
+      writeFileSync(stateFile, JSON.stringify(win.getBounds()))
+    } catch {
+      // losing the window size is not worth failing shutdown for
+    }
+  })
+
+  // No popups; external http(s) links go to the system browser, nothing else leaves the app.
+  win.webContents.setWindowOpenHandler(({ url }) => {
+    if (/^https?:\/\//i.test(url)) void shell.openExternal(url)
+    return { action: 'deny' }
+  })
+  win.webContents.on('will-navigate', (event, url) => {
+    if (!isAppUrl(url)) event.preventDefault()
+  })
+  win.webContents.on('will-attach-webview', (event) => event.preventDefault())
+
+  const unsubscribe = core.onEvent((name, payload) => {
+    if (!win.isDestroyed()) win.webContents.send(EVENT_CHANNEL_PREFIX + name, payload)
+  })
+  core.start()
+  void win.loadURL(`${APP_ORIGIN}/index.html`)
+
+  app.on('window-all-closed', () => {
+    unsubscribe()
+    core.stop()
+    app.quit()
+  })
+}

@@ -1,0 +1,100 @@
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { startPcscd, type PcscdHandle } from './pcscd'
+import { loadOrGenerateTestPki, type CitizenVariant, type TestPki } from './pki'
+import { provisionCard, type SoftHsmCard } from './softhsm'
+import { MOICA_ATR, VirtualCard } from './virtual-card'
+
+// The whole stand-in for a desk with a reader and a MOICA card: a private pcscd with two virtual
+// readers, a virtual card for each, a SoftHSM token holding a test citizen's keys and
+// certificates, and (optionally) server-mock over HTTPS. `env` is what the app needs to use it.
+
+export interface RigOptions {
+  variant?: CitizenVariant
+  pin?: string
+  /** Insert the default MOICA card into reader 0 right away. */
+  insert?: boolean
+  /** Start server-mock (HTTPS) trusting the test PKI. */
+  server?: boolean
+}
+
+export interface RigServer {
+  url: string
+  origin: string
+  caCertPath: string
+  smsOutboxPath: string
+  accounts: unknown[]
+  close(): Promise<void>
+}
+
+export interface Rig {
+  dir: string
+  pki: TestPki
+  pcscd: PcscdHandle
+  /** Virtual cards for reader 0 and reader 1. */
+  cards: [VirtualCard, VirtualCard]
+  token: SoftHsmCard
+  server: RigServer | null
+  /** Dev trust folder (TEST GRCA anchor + TEST MOICA intermediate) for ECCS_DEV_TRUST_DIR. */
+  trustDir: string
+  env: Record<string, string>
+  stop(): Promise<void>
+}
+
+export async function startRig(opts: RigOptions = {}): Promise<Rig> {
+  const dir = mkdtempSync(join(tmpdir(), 'eccs-rig-'))
+  const cleanups: (() => Promise<void>)[] = []
+  const stop = async (): Promise<void> => {
+    for (const fn of cleanups.reverse()) await fn().catch(() => undefined)
+    rmSync(dir, { recursive: true, force: true })
+  }
+  try {
+    const pki = await loadOrGenerateTestPki()
+    const citizen = pki.citizens[opts.variant ?? 'valid']
+    const token = await provisionCard(citizen, { dir: join(dir, 'softhsm'), ...(opts.pin ? { pin: opts.pin } : {}) })
+
+    const trustDir = join(dir, 'trust')
+    mkdirSync(trustDir)
+    copyFileSync(pki.root.certPath, join(trustDir, 'test-grca.pem'))
+    copyFileSync(pki.moica.certPath, join(trustDir, 'test-moica.pem'))
+
+    const pcscd = await startPcscd({ dir: join(dir, 'pcscd') })
+    cleanups.push(() => pcscd.stop())
+    const cards: [VirtualCard, VirtualCard] = [
+      new VirtualCard({ port: pcscd.ports[0] ?? 0 }),
+      new VirtualCard({ port: pcscd.ports[1] ?? 0 })
+    ]
+    cleanups.push(async () => {
+      await Promise.all(cards.map((c) => c.close()))
+    })
+
+    let server: RigServer | null = null
+    if (opts.server) {
+      const { startMockServer } = await import('../../server-mock/server')
+      const s = await startMockServer({
+        dataDir: join(dir, 'mock'),
+        port: 0,
+        anchors: [pki.root.certPath],
+        intermediates: [pki.moica.certPath],
+        crls: [pki.crlPath],
+        dev: true
+      })
+      server = s
+      cleanups.push(() => s.close())
+    }
+
+    const env: Record<string, string> = {
+      ...pcscd.env,
+      ...token.env,
+      ECCS_PKCS11_MODULE: token.module,
+      ECCS_DEV_TRUST_DIR: trustDir,
+      ...(server ? { ECCS_API_URL: server.url, ECCS_API_CA: server.caCertPath } : {})
+    }
+    if (opts.insert) await cards[0].insert(MOICA_ATR)
+    return { dir, pki, pcscd, cards, token, server, trustDir, env, stop }
+  } catch (err) {
+    await stop()
+    throw err
+  }
+}
