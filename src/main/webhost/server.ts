@@ -65,17 +65,20 @@ function send(res: ServerResponse, status: number, body: string, type = 'text/pl
 
 function readBody(req: IncomingMessage): Promise<string | null> {
   return new Promise((resolve) => {
+    if (Number(req.headers['content-length'] ?? 0) > MAX_BODY) return resolve(null)
     let size = 0
     const chunks: Buffer[] = []
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer): void => {
       size += chunk.length
       if (size > MAX_BODY) {
+        req.off('data', onData)
+        req.resume() // discard the rest; the 413 closes the connection
         resolve(null)
-        req.destroy()
         return
       }
       chunks.push(chunk)
-    })
+    }
+    req.on('data', onData)
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
     req.on('error', () => resolve(null))
   })
@@ -125,7 +128,10 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
       return send(res, 403, 'bridge header required')
     }
     const body = await readBody(req)
-    if (body === null) return send(res, 413, 'body too large')
+    if (body === null) {
+      res.setHeader('connection', 'close')
+      return send(res, 413, 'body too large')
+    }
     let payload: unknown
     try {
       payload = body.length === 0 ? undefined : JSON.parse(body)
