@@ -8,6 +8,7 @@ export default defineConfig({
   plugins: [vue()],
   test: {
     include: ['test/unit/**/*.test.ts', 'test/rig/**/*.test.ts', 'server-mock/**/*.test.ts'],
+    globalSetup: ['test/rig/global-setup.ts'],
     pool: 'forks',
     isolate: true,
     testTimeout: 30_000,

@@ -13,8 +13,8 @@ async function main(): Promise<void> {
   console.log(`  demo card PIN: ${rig.token.pin}`)
   if (rig.server) {
     console.log(`  mock platform: ${rig.server.url}`)
-    for (const a of rig.server.accounts as { account?: string; password?: string; kind?: string }[]) {
-      console.log(`  demo account: ${a.account ?? '?'} / ${a.password ?? '?'}${a.kind ? ` (${a.kind})` : ''}`)
+    for (const a of rig.server.accounts) {
+      console.log(`  demo account: ${a.account} / ${a.password}  (${a.kind === 'certificate' ? 'certificate account' : 'EZWay phone-registered'}, ${a.name})`)
     }
     console.log(`  SMS outbox: ${rig.server.smsOutboxPath}`)
   }

@@ -1,6 +1,7 @@
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { MockServer } from '../../server-mock/server'
 import { startPcscd, type PcscdHandle } from './pcscd'
 import { loadOrGenerateTestPki, type CitizenVariant, type TestPki } from './pki'
 import { provisionCard, type SoftHsmCard } from './softhsm'
@@ -19,14 +20,7 @@ export interface RigOptions {
   server?: boolean
 }
 
-export interface RigServer {
-  url: string
-  origin: string
-  caCertPath: string
-  smsOutboxPath: string
-  accounts: unknown[]
-  close(): Promise<void>
-}
+export type RigServer = MockServer
 
 export interface Rig {
   dir: string
@@ -78,6 +72,8 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
         anchors: [pki.root.certPath],
         intermediates: [pki.moica.certPath],
         crls: [pki.crlPath],
+        ocsp: { issuerCertPath: pki.moica.certPath, issuerKeyPath: pki.moica.keyPath },
+        seed: { demoCertificatePath: citizen.files.signCert },
         dev: true
       })
       server = s

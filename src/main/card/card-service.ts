@@ -56,6 +56,9 @@ export class CardService extends EventEmitter {
   }
 
   private publish(next: Omit<CardStatus, 'updatedAt'>): void {
+    // Retries and duplicate reader events must not flood the renderer with identical states.
+    const { updatedAt: _prev, ...current } = this.status
+    if (JSON.stringify(current) === JSON.stringify(next)) return
     this.status = { ...next, updatedAt: this.now().toISOString() }
     this.emit('status', this.status)
   }

@@ -126,8 +126,14 @@ export class ReaderMonitor extends EventEmitter {
     // Keep a listener so a late native 'error' after close cannot crash the process.
     pcsc.on('error', () => undefined)
     for (const reader of Object.values(pcsc.readers)) {
-      reader.removeAllListeners()
+      reader.removeAllListeners('status')
+      reader.removeAllListeners('end')
       reader.on('error', () => undefined)
+      try {
+        reader.close() // stops the reader's native watcher thread
+      } catch {
+        // already closed by a dead daemon
+      }
     }
     try {
       pcsc.close()

@@ -1,0 +1,59 @@
+// Shared server state handed to every route module.
+import type { TrustStore } from './certs'
+import type { Db } from './db'
+import type { ApiSpec } from './openapi'
+import type { RateLimiter } from './ratelimit'
+import type { SmsOutbox } from './sms'
+
+export interface Limits {
+  challengeLifetimeMs: number
+  sessionIdleMs: number
+  sessionAbsoluteMs: number
+  lockoutThreshold: number
+  lockoutMs: number
+  passwordAttemptsPerIp: number
+  passwordIpWindowMs: number
+  signatureFailuresMax: number
+  signatureFailureWindowMs: number
+  challengesPerIp: number
+  challengeIpWindowMs: number
+  registrationLifetimeMs: number
+  smsLifetimeMs: number
+  smsCooldownMs: number
+  smsMaxAttempts: number
+  smsMaxSends: number
+  smsPerMobilePerHour: number
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  challengeLifetimeMs: 5 * 60_000,
+  sessionIdleMs: 30 * 60_000,
+  sessionAbsoluteMs: 8 * 60 * 60_000,
+  lockoutThreshold: 5,
+  lockoutMs: 15 * 60_000,
+  passwordAttemptsPerIp: 60,
+  passwordIpWindowMs: 5 * 60_000,
+  signatureFailuresMax: 10,
+  signatureFailureWindowMs: 15 * 60_000,
+  challengesPerIp: 600,
+  challengeIpWindowMs: 60_000,
+  registrationLifetimeMs: 30 * 60_000,
+  smsLifetimeMs: 5 * 60_000,
+  smsCooldownMs: 60_000,
+  smsMaxAttempts: 5,
+  smsMaxSends: 5,
+  smsPerMobilePerHour: 10
+}
+
+export interface Ctx {
+  db: Db
+  trust: TrustStore
+  origin: string
+  now: () => Date
+  nowIso: () => string
+  limits: Limits
+  limiter: RateLimiter
+  sms: SmsOutbox
+  spec: ApiSpec
+  dev: boolean
+}

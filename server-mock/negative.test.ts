@@ -1,0 +1,398 @@
+// Negative tests: everything a strict server must refuse.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { CitizenVariant } from '../test/rig/pki'
+import { authToken, decisionBody, getChallenge, loginPassword, signRs256, startTestServer, type ApiClient, type TestServer } from './test-helpers'
+import { buildAuthSignedData } from './protocol'
+
+let clock = Date.now()
+let t: TestServer
+let api: ApiClient
+
+beforeAll(async () => {
+  // Many refused logins come from 127.0.0.1 here; the limit itself is tested on its own server.
+  t = await startTestServer({ now: () => new Date(clock), limits: { signatureFailuresMax: 1000 } })
+  api = t.api.withToken(await loginPassword(t.api, 'demo', 'Demo1234'))
+})
+
+afterAll(async () => {
+  expect(t.server.responseViolations).toEqual([])
+  await t.close()
+})
+
+async function pending(account = 'demo'): Promise<{ id: string; houseBillNo: string }> {
+  const res = await t.api.post('/dev/delegations', { account })
+  expect(res.status).toBe(201)
+  return res.body.items[0]
+}
+
+let keySeq = 0
+const key = (): string => `neg-key-${String(++keySeq).padStart(4, '0')}`
+
+/** Same bytes, but with non-zero unused bits in the last base64 character. */
+function nonCanonical(b64: string): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
+  const m = /^(.*)([^=])(==?)$/.exec(b64)
+  if (!m) throw new Error('expected padded base64')
+  const idx = alphabet.indexOf(m[2] as string) | (m[3] === '==' ? 0x0f : 0x03)
+  const out = `${m[1]}${alphabet[idx]}${m[3]}`
+  expect(out).not.toBe(b64)
+  expect(Buffer.from(out, 'base64')).toEqual(Buffer.from(b64, 'base64'))
+  return out
+}
+
+function expectError(res: { status: number; body: any }, status: number, code: string): void {
+  expect({ status: res.status, code: res.body?.error?.code }).toEqual({ status, code })
+  expect(typeof res.body.error.message).toBe('string')
+  expect(typeof res.body.error.retriable).toBe('boolean')
+}
+
+describe('challenges', () => {
+  it('a replayed nonce is refused', async () => {
+    const ch = await getChallenge(t.api, 'login')
+    const token = authToken(t.server.origin, ch, t.pki.citizens.valid)
+    expect((await t.api.post('/sessions/certificate', token)).status).toBe(201)
+    const replay = await t.api.post('/sessions/certificate', token)
+    expectError(replay, 400, 'CHALLENGE_ALREADY_USED')
+    expect(replay.body.error.retriable).toBe(true)
+  })
+
+  it('an expired nonce is refused (injected clock)', async () => {
+    const ch = await getChallenge(t.api, 'login')
+    clock += 5 * 60_000 + 1
+    try {
+      expectError(await t.api.post('/sessions/certificate', authToken(t.server.origin, ch, t.pki.citizens.valid)), 400, 'CHALLENGE_EXPIRED')
+    } finally {
+      clock -= 5 * 60_000 + 1
+    }
+  })
+
+  it('a nonce from another session is refused and stays usable by its owner', async () => {
+    const d = await pending()
+    const other = t.api.withToken(await loginPassword(t.api, 'demo', 'Demo1234'))
+    const ch = await getChallenge(other, 'decision', { delegationId: d.id })
+    const body = decisionBody(t.server.origin, ch, t.pki.citizens.valid, d, 'MATCH', undefined, key())
+    expectError(await api.post(`/delegations/${d.id}/decision`, body), 403, 'CHALLENGE_BINDING_MISMATCH')
+    expect((await other.post(`/delegations/${d.id}/decision`, body)).status).toBe(200)
+  })
+
+  it('a decision challenge for another delegation is refused', async () => {
+    const [d1, d2] = [await pending(), await pending()]
+    const ch = await getChallenge(api, 'decision', { delegationId: d1.id })
+    expectError(await api.post(`/delegations/${d2.id}/decision`, decisionBody(t.server.origin, ch, t.pki.citizens.valid, d2, 'MATCH', undefined, key())), 403, 'CHALLENGE_BINDING_MISMATCH')
+  })
+
+  it('a challenge of another purpose is refused', async () => {
+    const d = await pending()
+    const ch = await getChallenge(t.api, 'login')
+    expectError(await api.post(`/delegations/${d.id}/decision`, decisionBody(t.server.origin, ch, t.pki.citizens.valid, d, 'MATCH', undefined, key())), 400, 'CHALLENGE_PURPOSE_MISMATCH')
+  })
+
+  it('unknown challenges and inconsistent challenge requests are refused', async () => {
+    const ch = { challengeId: 'ch_AAAAAAAAAAAAAAAAAAAAAA', nonce: 'A'.repeat(43) + '=', purpose: 'login' as const, expiresAt: '' }
+    expectError(await t.api.post('/sessions/certificate', authToken(t.server.origin, ch, t.pki.citizens.valid)), 400, 'CHALLENGE_NOT_FOUND')
+    expectError(await t.api.post('/challenges', { purpose: 'decision', delegationId: 'dlg_whatever123' }), 401, 'UNAUTHENTICATED')
+    expectError(await api.post('/challenges', { purpose: 'decision' }), 400, 'VALIDATION_FAILED')
+    expectError(await t.api.post('/challenges', { purpose: 'login', registrationId: 'reg_AAAAAAAAAAAAAAAAAAAAAA' }), 400, 'VALIDATION_FAILED')
+    expectError(await t.api.post('/challenges', { purpose: 'registration', registrationId: 'reg_AAAAAAAAAAAAAAAAAAAAAA' }), 404, 'REGISTRATION_NOT_FOUND')
+  })
+})
+
+describe('signatures and certificates', () => {
+  it('a tampered statement is refused (signed MATCH, sent MISMATCH)', async () => {
+    const d = await pending()
+    const ch = await getChallenge(api, 'decision', { delegationId: d.id })
+    const body = decisionBody(t.server.origin, ch, t.pki.citizens.valid, d, 'MISMATCH', '數量不符', key(), { decision: 'MATCH', reason: '' })
+    expectError(await api.post(`/delegations/${d.id}/decision`, body), 422, 'SIGNATURE_INVALID')
+    expect((await api.get(`/delegations/${d.id}`)).body.status).toBe('PENDING')
+    const audit = t.server.db.prepare(`SELECT outcome FROM audit_log WHERE delegation_id = ?`).all(d.id)
+    expect(audit).toEqual([{ outcome: 'SIGNATURE_INVALID' }])
+  })
+
+  it.each([
+    ['another house bill number', { houseBillNo: 'XX0000000000' }],
+    ['another reason', { reason: '數量不符!' }],
+    ['another origin', { origin: 'https://eccs.example.tw' }]
+  ])('a statement signed with %s is refused', async (_label, signed) => {
+    const d = await pending()
+    const ch = await getChallenge(api, 'decision', { delegationId: d.id })
+    expectError(await api.post(`/delegations/${d.id}/decision`, decisionBody(t.server.origin, ch, t.pki.citizens.valid, d, 'MISMATCH', '數量不符', key(), signed)), 422, 'SIGNATURE_INVALID')
+  })
+
+  it('authentication signed for another origin is refused', async () => {
+    const ch = await getChallenge(t.api, 'login')
+    const token = { ...authToken(t.server.origin, ch, t.pki.citizens.valid), signature: signRs256(t.pki.citizens.valid, buildAuthSignedData('https://127.0.0.1:1', ch.nonce)) }
+    expectError(await t.api.post('/sessions/certificate', token), 422, 'SIGNATURE_INVALID')
+  })
+
+  it('a signature by another key than the certificate’s is refused', async () => {
+    const ch = await getChallenge(t.api, 'login')
+    expectError(await t.api.post('/sessions/certificate', authToken(t.server.origin, ch, t.pki.citizens.revoked, t.pki.citizens.valid)), 422, 'SIGNATURE_INVALID')
+  })
+
+  const cases: [CitizenVariant, number, string][] = [
+    ['wrong-issuer', 422, 'CERTIFICATE_UNTRUSTED'],
+    ['expired', 422, 'CERTIFICATE_EXPIRED'],
+    ['not-yet-valid', 422, 'CERTIFICATE_NOT_YET_VALID'],
+    ['revoked', 422, 'CERTIFICATE_REVOKED'],
+    ['wrong-key-usage', 422, 'CERTIFICATE_KEY_USAGE']
+  ]
+  it.each(cases)('a %s certificate is refused for login and registration', async (variant, status, code) => {
+    const citizen = t.pki.citizens[variant]
+    const ch = await getChallenge(t.api, 'login')
+    expectError(await t.api.post('/sessions/certificate', authToken(t.server.origin, ch, citizen)), status, code)
+    const reg = await t.api.post('/registrations')
+    const rch = await getChallenge(t.api, 'registration', { registrationId: reg.body.registrationId })
+    const res = await t.api.post(`/registrations/${reg.body.registrationId}/identity`, { nationalId: citizen.nationalId, ...authToken(t.server.origin, rch, citizen) })
+    expectError(res, status, code)
+  })
+
+  it('a certificate that is not the account’s bound card cannot decide', async () => {
+    const s = await startTestServer({ seed: { demoAccounts: false } })
+    try {
+      // A phone account for 王小明 enables the certificate; a registration of another account is impossible,
+      // so simulate a renewed card by unbinding and binding another serial directly.
+      const c = s.pki.citizens.valid
+      await s.api.post('/dev/accounts', { account: 'wang', password: 'Wang12345', name: c.name, nationalId: c.nationalId, mobile: '0911000111', email: 'w@example.tw' })
+      const a = s.api.withToken(await loginPassword(s.api, 'wang', 'Wang12345'))
+      await a.post('/profile/certificate', authToken(s.server.origin, await getChallenge(a, 'enable-certificate'), c))
+      s.server.db.prepare(`UPDATE accounts SET cert_card_serial = '9999999999999999' WHERE account = 'wang'`).run()
+      const d = (await s.api.post('/dev/delegations', { account: 'wang' })).body.items[0]
+      const ch = await getChallenge(a, 'decision', { delegationId: d.id })
+      expectError(await a.post(`/delegations/${d.id}/decision`, decisionBody(s.server.origin, ch, c, d, 'MATCH', undefined, key())), 403, 'CERTIFICATE_NOT_BOUND')
+    } finally {
+      await s.close()
+    }
+  })
+
+  it('garbage certificates and non-RS256 algorithms are refused', async () => {
+    const ch = await getChallenge(t.api, 'login')
+    const token = authToken(t.server.origin, ch, t.pki.citizens.valid)
+    expectError(await t.api.post('/sessions/certificate', { ...token, certificate: Buffer.alloc(300, 7).toString('base64') }), 422, 'CERTIFICATE_INVALID')
+    const ch2 = await getChallenge(t.api, 'login')
+    expectError(await t.api.post('/sessions/certificate', { ...authToken(t.server.origin, ch2, t.pki.citizens.valid), algorithm: 'PS256' }), 400, 'VALIDATION_FAILED')
+  })
+})
+
+describe('registration', () => {
+  async function verifiedRegistration(s: TestServer, variant: CitizenVariant = 'valid'): Promise<string> {
+    const reg = await s.api.post('/registrations')
+    const id = reg.body.registrationId as string
+    const ch = await getChallenge(s.api, 'registration', { registrationId: id })
+    const res = await s.api.post(`/registrations/${id}/identity`, { nationalId: s.pki.citizens[variant].nationalId, ...authToken(s.server.origin, ch, s.pki.citizens[variant]) })
+    expect(res.status).toBe(200)
+    return id
+  }
+
+  it('refuses a national ID whose last four digits differ from the certificate', async () => {
+    const reg = await t.api.post('/registrations')
+    const id = reg.body.registrationId
+    const ch = await getChallenge(t.api, 'registration', { registrationId: id })
+    // Valid checksum, different last four digits than 王小明's certificate; not registered yet.
+    const res = await t.api.post(`/registrations/${id}/identity`, { nationalId: 'F131104093', ...authToken(t.server.origin, ch, t.pki.citizens.valid) })
+    expectError(res, 422, 'NATIONAL_ID_MISMATCH')
+    const bad = await t.api.post(`/registrations/${id}/identity`, { nationalId: 'A123456788', ...authToken(t.server.origin, ch, t.pki.citizens.valid) })
+    expectError(bad, 400, 'INVALID_NATIONAL_ID')
+  })
+
+  it('refuses a national ID that already has an account', async () => {
+    const reg = await t.api.post('/registrations')
+    const ch = await getChallenge(t.api, 'registration', { registrationId: reg.body.registrationId })
+    const res = await t.api.post(`/registrations/${reg.body.registrationId}/identity`, { nationalId: 'A123456789', ...authToken(t.server.origin, ch, t.pki.citizens.valid) })
+    expectError(res, 409, 'NATIONAL_ID_ALREADY_REGISTERED')
+  })
+
+  it('SMS cool-down, code attempts, expiry and the password rule', async () => {
+    let now = Date.now()
+    const s = await startTestServer({ seed: { demoAccounts: false }, now: () => new Date(now) })
+    try {
+      const id = await verifiedRegistration(s)
+      expectError(await s.api.post(`/registrations/${id}/complete`, { name: '王小明', nationalId: 'A123456789', account: 'wang', password: 'Secret123', email: 'w@example.tw', mobile: '0911222333', smsCode: '000000', privacyConsent: true, category: '個人' }), 409, 'REGISTRATION_STATE')
+      expect((await s.api.post(`/registrations/${id}/sms`, { mobile: '0911222333' })).status).toBe(200)
+      const cool = await s.api.post(`/registrations/${id}/sms`, { mobile: '0911222333' })
+      expectError(cool, 429, 'SMS_COOLDOWN')
+      expect(Number(cool.headers['retry-after'])).toBeGreaterThan(0)
+      expectError(await s.api.post(`/registrations/${id}/sms`, { mobile: '0811222333' }), 400, 'VALIDATION_FAILED')
+      const code = (await s.api.get('/dev/sms-outbox')).body.messages.at(-1).code as string
+      const wrong = code === '000000' ? '111111' : '000000'
+      const form = { name: '王小明', nationalId: 'A123456789', account: 'wang', password: 'Secret123', email: 'w@example.tw', mobile: '0911222333', smsCode: wrong, privacyConsent: true, category: '個人' }
+      expectError(await s.api.post(`/registrations/${id}/complete`, { ...form, password: 'secret123' }), 400, 'WEAK_PASSWORD')
+      expectError(await s.api.post(`/registrations/${id}/complete`, { ...form, password: 'Secretabc' }), 400, 'WEAK_PASSWORD')
+      expectError(await s.api.post(`/registrations/${id}/complete`, { ...form, password: 'Se1' }), 400, 'WEAK_PASSWORD')
+      expectError(await s.api.post(`/registrations/${id}/complete`, { ...form, privacyConsent: false }), 400, 'PRIVACY_CONSENT_REQUIRED')
+      expectError(await s.api.post(`/registrations/${id}/complete`, { ...form, name: '王大明' }), 422, 'NAME_MISMATCH')
+      expectError(await s.api.post(`/registrations/${id}/complete`, { ...form, mobile: '0911222334' }), 422, 'MOBILE_MISMATCH')
+      for (let i = 0; i < 4; i++) expectError(await s.api.post(`/registrations/${id}/complete`, form), 422, 'SMS_CODE_INVALID')
+      expectError(await s.api.post(`/registrations/${id}/complete`, form), 422, 'SMS_CODE_ATTEMPTS_EXCEEDED')
+      expectError(await s.api.post(`/registrations/${id}/complete`, { ...form, smsCode: code }), 422, 'SMS_CODE_ATTEMPTS_EXCEEDED')
+      now += 61_000
+      expect((await s.api.post(`/registrations/${id}/sms`, { mobile: '0911222333' })).status).toBe(200)
+      const code2 = (await s.api.get('/dev/sms-outbox')).body.messages.at(-1).code as string
+      now += 5 * 60_000
+      expectError(await s.api.post(`/registrations/${id}/complete`, { ...form, smsCode: code2 }), 422, 'SMS_CODE_EXPIRED')
+      now += 61_000
+      await s.api.post(`/registrations/${id}/sms`, { mobile: '0911222333' })
+      const code3 = (await s.api.get('/dev/sms-outbox')).body.messages.at(-1).code as string
+      expect((await s.api.post(`/registrations/${id}/complete`, { ...form, smsCode: code3 })).status).toBe(201)
+      now += 31 * 60_000
+      const late = await s.api.post('/registrations')
+      now += 31 * 60_000
+      expectError(await s.api.get(`/registrations/${late.body.registrationId}`), 410, 'REGISTRATION_EXPIRED')
+      expect(s.server.responseViolations).toEqual([])
+    } finally {
+      await s.close()
+    }
+  })
+})
+
+describe('delegation decisions', () => {
+  it('a phone-only (EZWay) account gets 403 CERTIFICATE_NOT_ENABLED', async () => {
+    const ez = t.api.withToken(await loginPassword(t.api, 'ezway', 'Ezway1234'))
+    const d = await pending('ezway')
+    expectError(await ez.post('/challenges', { purpose: 'decision', delegationId: d.id }), 403, 'CERTIFICATE_NOT_ENABLED')
+    // Even with a challenge obtained some other way the decision endpoint refuses.
+    const fake = { challengeId: 'ch_AAAAAAAAAAAAAAAAAAAAAA', nonce: 'A'.repeat(43) + '=', purpose: 'decision' as const, expiresAt: '' }
+    expectError(await ez.post(`/delegations/${d.id}/decision`, decisionBody(t.server.origin, fake, t.pki.citizens.valid, d, 'MATCH', undefined, key())), 403, 'CERTIFICATE_NOT_ENABLED')
+  })
+
+  it('a second decision gets 409; the same idempotency key replays the first response', async () => {
+    const d = await pending()
+    const k = key()
+    const ch = await getChallenge(api, 'decision', { delegationId: d.id })
+    const body = decisionBody(t.server.origin, ch, t.pki.citizens.valid, d, 'MISMATCH', '非本人訂購', k)
+    const first = await api.post(`/delegations/${d.id}/decision`, body)
+    expect(first.status).toBe(200)
+    const retry = await api.post(`/delegations/${d.id}/decision`, body)
+    expect(retry.status).toBe(200)
+    expect(retry.body).toEqual(first.body)
+    expect(retry.headers['idempotent-replayed']).toBe('true')
+    expect(t.server.db.prepare(`SELECT COUNT(*) AS n FROM confirmations WHERE delegation_id = ?`).get(d.id)).toEqual({ n: 1 })
+
+    expectError(await api.post(`/delegations/${d.id}/decision`, { ...body, decision: 'MATCH', reason: undefined }), 422, 'IDEMPOTENCY_KEY_REUSED')
+    expectError(await api.post('/challenges', { purpose: 'decision', delegationId: d.id }), 409, 'DELEGATION_ALREADY_ANSWERED')
+    const again = decisionBody(t.server.origin, ch, t.pki.citizens.valid, d, 'MATCH', undefined, key())
+    expectError(await api.post(`/delegations/${d.id}/decision`, again), 409, 'DELEGATION_ALREADY_ANSWERED')
+  })
+
+  it('reason rules', async () => {
+    const d = await pending()
+    const ch = await getChallenge(api, 'decision', { delegationId: d.id })
+    expectError(await api.post(`/delegations/${d.id}/decision`, decisionBody(t.server.origin, ch, t.pki.citizens.valid, d, 'MISMATCH', undefined, key(), { reason: 'x' })), 400, 'REASON_REQUIRED')
+    expectError(await api.post(`/delegations/${d.id}/decision`, decisionBody(t.server.origin, ch, t.pki.citizens.valid, d, 'MISMATCH', '   ', key(), { reason: 'x' })), 400, 'REASON_REQUIRED')
+    expectError(await api.post(`/delegations/${d.id}/decision`, decisionBody(t.server.origin, ch, t.pki.citizens.valid, d, 'MATCH', '多餘', key(), { reason: '' })), 400, 'REASON_NOT_ALLOWED')
+    expectError(await api.post(`/delegations/${d.id}/decision`, decisionBody(t.server.origin, ch, t.pki.citizens.valid, d, 'MISMATCH', '字'.repeat(201), key())), 400, 'VALIDATION_FAILED')
+    expectError(await api.post(`/delegations/${d.id}/decision`, decisionBody(t.server.origin, ch, t.pki.citizens.valid, d, 'MISMATCH', 'a\u0007b', key())), 400, 'VALIDATION_FAILED')
+    // None of these consumed the challenge: 200 characters is fine.
+    expect((await api.post(`/delegations/${d.id}/decision`, decisionBody(t.server.origin, ch, t.pki.citizens.valid, d, 'MISMATCH', '字'.repeat(200), key()))).status).toBe(200)
+  })
+
+  it('unknown delegations are 404', async () => {
+    expectError(await api.get('/delegations/dlg_doesnotexist0'), 404, 'DELEGATION_NOT_FOUND')
+    expectError(await api.post('/challenges', { purpose: 'decision', delegationId: 'dlg_doesnotexist0' }), 404, 'DELEGATION_NOT_FOUND')
+  })
+
+  it('too many failed signature attempts are rate limited', async () => {
+    const s = await startTestServer({ limits: { signatureFailuresMax: 3 } })
+    try {
+      const a = s.api.withToken(await loginPassword(s.api, 'demo', 'Demo1234'))
+      const d = (await s.api.post('/dev/delegations', { account: 'demo' })).body.items[0]
+      for (let i = 0; i < 3; i++) {
+        const ch = await getChallenge(a, 'decision', { delegationId: d.id })
+        expectError(await a.post(`/delegations/${d.id}/decision`, decisionBody(s.server.origin, ch, s.pki.citizens.valid, d, 'MATCH', undefined, key(), { houseBillNo: 'TAMPERED1' })), 422, 'SIGNATURE_INVALID')
+      }
+      const ch = await getChallenge(a, 'decision', { delegationId: d.id })
+      const limited = await a.post(`/delegations/${d.id}/decision`, decisionBody(s.server.origin, ch, s.pki.citizens.valid, d, 'MATCH', undefined, key()))
+      expectError(limited, 429, 'RATE_LIMITED')
+      expect(limited.body.error.retriable).toBe(true)
+      expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0)
+    } finally {
+      await s.close()
+    }
+  })
+})
+
+describe('sessions and passwords', () => {
+  it('locks the account after 5 wrong passwords', async () => {
+    let now = Date.now()
+    const s = await startTestServer({ now: () => new Date(now) })
+    try {
+      for (let i = 0; i < 4; i++) expectError(await s.api.post('/sessions/password', { account: 'ezway', password: 'Wrong1234' }), 401, 'INVALID_CREDENTIALS')
+      const fifth = await s.api.post('/sessions/password', { account: 'ezway', password: 'Wrong1234' })
+      expectError(fifth, 423, 'ACCOUNT_LOCKED')
+      expectError(await s.api.post('/sessions/password', { account: 'ezway', password: 'Ezway1234' }), 423, 'ACCOUNT_LOCKED')
+      now += 15 * 60_000 + 1000
+      await loginPassword(s.api, 'ezway', 'Ezway1234')
+      expectError(await s.api.post('/sessions/password', { account: 'nobody', password: 'Ezway1234' }), 401, 'INVALID_CREDENTIALS')
+    } finally {
+      await s.close()
+    }
+  })
+
+  it('sessions expire after 30 idle minutes', async () => {
+    const token = await loginPassword(t.api, 'demo', 'Demo1234')
+    const a = t.api.withToken(token)
+    clock += 29 * 60_000
+    expect((await a.get('/profile')).status).toBe(200)
+    clock += 29 * 60_000
+    expect((await a.get('/profile')).status).toBe(200)
+    clock += 31 * 60_000
+    try {
+      expectError(await a.get('/profile'), 401, 'SESSION_EXPIRED')
+    } finally {
+      clock -= 89 * 60_000
+    }
+    expectError(await t.api.get('/profile', { token: 'not-a-token-but-long-enough' }), 401, 'UNAUTHENTICATED')
+    expectError(await t.api.get('/profile', { headers: { authorization: 'Basic abc' }, token: null }), 401, 'UNAUTHENTICATED')
+    expectError(await t.api.get('/profile', { token: null }), 401, 'UNAUTHENTICATED')
+  })
+
+  it('wrong old password, weak and reused new passwords', async () => {
+    const s = await startTestServer()
+    try {
+      const a = s.api.withToken(await loginPassword(s.api, 'demo', 'Demo1234'))
+      expectError(await a.post('/profile/password', { oldPassword: 'Nope12345', newPassword: 'Newpass99' }), 403, 'INVALID_OLD_PASSWORD')
+      expectError(await a.post('/profile/password', { oldPassword: 'Demo1234', newPassword: 'short1A' }), 400, 'WEAK_PASSWORD')
+      expectError(await a.post('/profile/password', { oldPassword: 'Demo1234', newPassword: 'Demo1234' }), 400, 'PASSWORD_REUSED')
+    } finally {
+      await s.close()
+    }
+  })
+})
+
+describe('malformed input', () => {
+  it('oversize bodies get 413', async () => {
+    const res = await t.api.post('/sessions/password', { account: 'demo', password: 'x'.repeat(70 * 1024) })
+    expectError(res, 413, 'PAYLOAD_TOO_LARGE')
+  })
+
+  it('malformed JSON, wrong content type, unknown fields and bad query parameters get 400/415', async () => {
+    expectError(await t.api.post('/sessions/password', undefined, { raw: '{"account": "demo",' }), 400, 'MALFORMED_JSON')
+    expectError(await t.api.post('/sessions/password', undefined, { raw: 'account=demo', contentType: 'application/x-www-form-urlencoded' }), 415, 'UNSUPPORTED_MEDIA_TYPE')
+    expectError(await t.api.post('/sessions/password', undefined, { raw: '"demo"' }), 400, 'VALIDATION_FAILED')
+    const unknown = await t.api.post('/sessions/password', { account: 'demo', password: 'Demo1234', admin: true })
+    expectError(unknown, 400, 'VALIDATION_FAILED')
+    expect(unknown.body.error.details).toEqual([{ path: '/body/admin', message: 'is not allowed (unknown field)' }])
+    expectError(await t.api.post('/sessions/password', { account: 'demo', password: 1234 }), 400, 'VALIDATION_FAILED')
+    expectError(await t.api.post('/sessions/password', { account: 'demo' }), 400, 'VALIDATION_FAILED')
+    expectError(await t.api.post('/sessions/password'), 400, 'VALIDATION_FAILED')
+    expectError(await api.get('/delegations?pageSize=501'), 400, 'VALIDATION_FAILED')
+    expectError(await api.get('/delegations?status=DONE'), 400, 'VALIDATION_FAILED')
+    expectError(await api.get('/delegations?sort=id:asc'), 400, 'VALIDATION_FAILED')
+    expectError(await api.get('/delegations?dateFrom=2024-02-30'), 400, 'VALIDATION_FAILED')
+    expectError(await api.get('/delegations?dateFrom=2024-03-02&dateTo=2024-03-01'), 400, 'VALIDATION_FAILED')
+    expectError(await api.get('/delegations?page=1&page=2'), 400, 'VALIDATION_FAILED')
+    expectError(await api.get('/delegations?foo=1'), 400, 'VALIDATION_FAILED')
+    expectError(await api.get('/sync?cursor=djEyMzQ1Njc4OTAxMjM0NTY3ODkw'), 400, 'INVALID_CURSOR')
+    expectError(await api.patch('/profile', {}), 400, 'VALIDATION_FAILED')
+    expectError(await api.patch('/profile', { name: '改名' }), 400, 'VALIDATION_FAILED')
+    expectError(await api.patch('/profile', { email: 'not-an-email' }), 400, 'VALIDATION_FAILED')
+    const d = await pending()
+    const ch = await getChallenge(api, 'decision', { delegationId: d.id })
+    const body = decisionBody(t.server.origin, ch, t.pki.citizens.valid, d, 'MATCH', undefined, key())
+    expectError(await api.post(`/delegations/${d.id}/decision`, { ...body, decision: 'YES' }), 400, 'VALIDATION_FAILED')
+    expectError(await api.post(`/delegations/${d.id}/decision`, { ...body, signature: 'not base64!' }), 400, 'VALIDATION_FAILED')
+    expectError(await api.post(`/delegations/${d.id}/decision`, { ...body, idempotencyKey: 'short' }), 400, 'VALIDATION_FAILED')
+    expectError(await api.post(`/delegations/${d.id}/decision`, { ...body, signature: nonCanonical(body.signature) }), 400, 'VALIDATION_FAILED')
+    // The challenge survived all of that.
+    expect((await api.post(`/delegations/${d.id}/decision`, body)).status).toBe(200)
+  })
+})
