@@ -1,12 +1,11 @@
 // `npx tsx server-mock/cli.ts [--data DIR] [--port N] [--seed N] [--db FILE] [--dev] [--log]`
 // Starts server-mock with the generated MOICA-like test PKI as trust anchors and CRL source.
-import { resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { resolve, join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { loadOrGenerateTestPki } from '../test/rig/pki'
 import { startMockServer } from './server'
 
-const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url))
+const REPO_ROOT = join(__dirname, '..')
 
 const USAGE = `Usage: npx tsx server-mock/cli.ts [options]
   --data DIR   data directory (dev CA, SMS outbox, …); default .tmp/mock-data

@@ -1,13 +1,13 @@
 // Loads server-mock/openapi.yaml and turns it into per-operation request/response validators.
 // The YAML is the single source of truth: routes are registered by operationId from it.
+import { join } from 'node:path'
 import { readFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import { parse } from 'yaml'
 import { ApiError, type ErrorDetail } from './errors'
 import { assertSupported, validate, type JsonSchema, type SchemaIssue } from './schema'
 
 export const API_PREFIX = '/api/v1'
-export const DEFAULT_OPENAPI_PATH = fileURLToPath(new URL('./openapi.yaml', import.meta.url))
+export const DEFAULT_OPENAPI_PATH = join(__dirname, 'openapi.yaml')
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE'
 const METHODS: HttpMethod[] = ['GET', 'POST', 'PATCH', 'PUT', 'DELETE']

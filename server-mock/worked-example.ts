@@ -1,11 +1,11 @@
 // Generates the worked example of docs/protocol.md from the real builders so it is exact.
 // `npx tsx server-mock/worked-example.ts --write` rewrites the block between the markers;
 // server-mock/protocol.test.ts fails when the document and the builders disagree.
+import { join } from 'node:path'
 import { readFileSync, writeFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import { buildAuthSignedData, buildDecisionStatement, buildDecisionStatementText, digestInfoSha256, sha256, type DecisionStatementFields } from './protocol'
 
-export const DOC_PATH = fileURLToPath(new URL('../docs/protocol.md', import.meta.url))
+export const DOC_PATH = join(__dirname, '..', 'docs', 'protocol.md')
 export const BEGIN = '<!-- BEGIN GENERATED worked-example (npx tsx server-mock/worked-example.ts --write) -->'
 export const END = '<!-- END GENERATED worked-example -->'
 

@@ -12,9 +12,9 @@ export interface RunningApp {
   process: ChildProcess
 }
 
-export async function startWebHostOnRig(rig: Rig): Promise<{ appUrl: string; child: ChildProcess }> {
+export async function startWebHostOnRig(rig: Rig, extraEnv: Record<string, string> = {}): Promise<{ appUrl: string; child: ChildProcess }> {
   const child = spawn(process.execPath, [join(__dirname, '../../out/main/web-host.js')], {
-    env: { ...process.env, ...rig.env },
+    env: { ...process.env, ...rig.env, ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe']
   })
   let stderr = ''
@@ -44,14 +44,15 @@ export async function stopChild(child: ChildProcess): Promise<void> {
   clearTimeout(timer)
 }
 
-export function appTest(rigOptions: RigOptions = {}) {
+/** `hostEnv` adds environment for the web host, e.g. { ECCS_DEMO: '1' } as `npm start` sets it. */
+export function appTest(rigOptions: RigOptions = {}, hostEnv: Record<string, string> = {}) {
   return base.extend<object, { app: RunningApp }>({
     app: [
       async ({}, use) => {
         const rig = await startRig(rigOptions)
         let child: ChildProcess | null = null
         try {
-          const started = await startWebHostOnRig(rig)
+          const started = await startWebHostOnRig(rig, hostEnv)
           child = started.child
           await use({ rig, appUrl: started.appUrl, process: started.child })
         } finally {

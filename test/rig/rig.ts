@@ -1,7 +1,7 @@
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { MockServer } from '../../server-mock/server'
+import { startMockServer, type MockServer } from '../../server-mock/server'
 import { startPcscd, type PcscdHandle } from './pcscd'
 import { loadOrGenerateTestPki, type CitizenVariant, type TestPki } from './pki'
 import { provisionCard, type SoftHsmCard } from './softhsm'
@@ -65,7 +65,6 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
 
     let server: RigServer | null = null
     if (opts.server) {
-      const { startMockServer } = await import('../../server-mock/server')
       const s = await startMockServer({
         dataDir: join(dir, 'mock'),
         port: 0,
