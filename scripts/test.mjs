@@ -4,7 +4,8 @@
 //   3. `npm start --smoke`: an attempted start (Electron if it can be had, else the web host) —
 //      proves the tests below still pass after a start switched native modules
 //   4. vitest: unit + integration on the rig  5. Playwright E2E in Debian Chromium
-//   6. no rig process (pcscd, web host, server-mock, demo) may survive
+//   6. Electron smoke tests where the Electron binary exists (else one "skipped" line)
+//   7. no rig process (pcscd, web host, server-mock, demo) may survive
 // Ends with one summary line: "total: N passed, N failed, N skipped".
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
@@ -61,6 +62,24 @@ step('playwright (E2E in Debian Chromium)', bin('playwright'), ['test', '--repor
   PLAYWRIGHT_JSON_OUTPUT_NAME: join(out, 'playwright.json')
 })
 if (!countPlaywright(join(out, 'playwright.json'))) failedSteps.push('playwright produced no report')
+
+// Electron smoke tests need the Electron binary, which Electron 45 downloads on first use.
+const electronPathFile = join(root, 'node_modules', 'electron', 'path.txt')
+const electronBin = existsSync(electronPathFile)
+  ? join(root, 'node_modules', 'electron', 'dist', readFileSync(electronPathFile, 'utf8').trim())
+  : null
+if (electronBin && existsSync(electronBin)) {
+  const ready = step('native modules for Electron', process.execPath, [join(root, 'scripts', 'native.mjs'), 'use', 'electron'])
+  if (ready) {
+    step('playwright (Electron smoke)', bin('playwright'), ['test', '-c', 'test/electron/playwright.config.ts', '--reporter=list,json'], {
+      PLAYWRIGHT_JSON_OUTPUT_NAME: join(out, 'electron.json')
+    })
+    if (!countPlaywright(join(out, 'electron.json'))) failedSteps.push('electron smoke produced no report')
+  }
+  step('native modules back to Node', process.execPath, [join(root, 'scripts', 'native.mjs'), 'use', 'node'])
+} else {
+  console.log('\n=== Electron smoke ===\nskipped: no Electron binary')
+}
 
 const left = leftovers()
 console.log('\n=== leftover rig processes ===')
