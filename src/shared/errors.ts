@@ -21,7 +21,33 @@ export const ErrorCodes = {
   CARD_REMOVED: { retriable: true, zh: '作業中卡片被移除，請重新插入後再試。', en: 'The card was removed during the operation; re-insert it and try again.' },
   NETWORK_UNREACHABLE: { retriable: true, zh: '無法連線到平台，請檢查網路。', en: 'The platform cannot be reached; check your network.' },
   TLS_UNTRUSTED: { retriable: false, zh: '平台的安全憑證不受信任，已停止連線。', en: "The platform's TLS certificate is not trusted; the connection was stopped." },
-  SERVER_RESPONSE_INVALID: { retriable: true, zh: '平台回應格式不正確。', en: 'The platform sent an invalid response.' }
+  SERVER_RESPONSE_INVALID: { retriable: true, zh: '平台回應格式不正確。', en: 'The platform sent an invalid response.' },
+  // PIN and card operations (Web eID rules: never retried on the user's behalf)
+  PIN_FORMAT: { retriable: false, zh: 'PIN 碼須為 6 至 8 位數字。', en: 'The PIN must be 6 to 8 digits.' },
+  PIN_INCORRECT: { retriable: false, zh: 'PIN 碼錯誤。', en: 'Wrong PIN.' },
+  PIN_FINAL_TRY: { retriable: false, zh: 'PIN 碼錯誤，再錯一次卡片將被鎖住。', en: 'Wrong PIN; one more wrong PIN will lock the card.' },
+  PIN_LOCKED: { retriable: false, zh: '卡片已鎖住，請洽內政部憑證管理中心解鎖。', en: 'The card is locked; contact MOICA to unlock it.' },
+  PIN_TIMEOUT: { retriable: true, zh: '等待輸入 PIN 碼逾時。', en: 'Timed out waiting for the PIN.' },
+  OPERATION_CANCELLED: { retriable: true, zh: '作業已取消。', en: 'The operation was cancelled.' },
+  OPERATION_TIMEOUT: { retriable: true, zh: '卡片作業逾時，請重新插入卡片後再試。', en: 'The card operation timed out; re-insert the card and try again.' },
+  SIGNING_FAILED: { retriable: true, zh: '卡片簽章失敗。', en: 'The card could not sign.' },
+  NOT_READY: { retriable: true, zh: '讀卡機或卡片尚未準備完成。', en: 'The reader or card is not ready.' },
+  // Platform (API) outcomes
+  NOT_CONFIGURED: { retriable: false, zh: '尚未設定平台位址。', en: 'No platform address is configured.' },
+  SESSION_EXPIRED: { retriable: false, zh: '登入逾時，請重新登入。', en: 'Your session has expired; please log in again.' },
+  LOGIN_FAILED: { retriable: false, zh: '帳號或密碼錯誤。', en: 'Wrong account or password.' },
+  ACCOUNT_LOCKED: { retriable: true, zh: '帳號暫時鎖定，請稍後再試。', en: 'The account is temporarily locked; try again later.' },
+  RATE_LIMITED: { retriable: true, zh: '嘗試次數過多，請稍後再試。', en: 'Too many attempts; please wait and try again.' },
+  CERTIFICATE_REJECTED: { retriable: false, zh: '平台不接受此憑證。', en: 'The platform rejected the certificate.' },
+  CERTIFICATE_NOT_ENABLED: { retriable: false, zh: '此帳號尚未啟用自然人憑證認證，請至用戶資料維護啟用。', en: 'Certificate confirmation is not enabled for this account; enable it in 用戶資料維護.' },
+  ALREADY_ANSWERED: { retriable: false, zh: '此筆委任已回覆。', en: 'This delegation has already been answered.' },
+  VALIDATION_FAILED: { retriable: false, zh: '輸入資料有誤，請檢查標示的欄位。', en: 'Some fields are invalid; please check them.' },
+  SERVER_ERROR: { retriable: true, zh: '平台暫時無法處理，請稍後再試。', en: 'The platform could not process the request; try again later.' },
+  // Offline cache
+  CACHE_CORRUPT: { retriable: true, zh: '本機紀錄檔損毀，已重新建立。', en: 'The local history was corrupt and has been rebuilt.' },
+  CACHE_TOO_NEW: { retriable: false, zh: '本機紀錄檔由較新版本建立，無法開啟。', en: 'The local history was created by a newer version and cannot be opened.' },
+  // Policy
+  POLICY_INVALID: { retriable: false, zh: '電腦管理原則設定錯誤，已停止連線。', en: 'The machine policy is invalid; network access is disabled.' }
 } as const satisfies Record<string, { retriable: boolean; zh: string; en: string }>
 
 export type ErrorCode = keyof typeof ErrorCodes
