@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm test`: the whole suite, as CI runs it.
-//   1. typecheck (vue-tsc, strict)            2. native modules for Node's ABI
+//   1. typecheck (vue-tsc, strict), Electronegativity   2. native modules for Node's ABI
 //   3. `npm start --smoke`: an attempted start (Electron if it can be had, else the web host) —
 //      proves the tests below still pass after a start switched native modules
 //   4. vitest: unit + integration on the rig  5. Playwright E2E in Debian Chromium
@@ -54,6 +54,7 @@ function leftovers() {
 }
 
 step('typecheck', 'npm', ['run', '--silent', 'typecheck'])
+step('electronegativity (no unjustified HIGH/MEDIUM)', process.execPath, [join(root, 'scripts', 'electronegativity.mjs')])
 step('native modules for Node', process.execPath, [join(root, 'scripts', 'native.mjs'), 'use', 'node'])
 step('attempted npm start (smoke)', process.execPath, [join(root, 'scripts', 'start.mjs'), '--smoke'])
 step('vitest (unit + rig integration)', bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${join(out, 'vitest.json')}`])

@@ -6,12 +6,12 @@ import { ipcContract } from '../shared/ipc-contract'
 import { AppError } from '../shared/errors'
 import { configFromEnv, findResourcesDir } from './config'
 import { createAppCore } from './core/app-core'
+import { APP_ORIGIN, isAppUrl, safeExternalUrl } from './shell-policy'
 import { RENDERER_CSP } from './webhost/server'
 
 // The Electron shell: the only module that imports `electron`. It hardens the window the way
 // Element Desktop does and forwards IPC to the plain-Node core after checking the sender.
 
-const APP_ORIGIN = 'eccs://app'
 const rendererDir = join(__dirname, '../renderer')
 
 protocol.registerSchemesAsPrivileged([
@@ -29,10 +29,6 @@ if (!app.requestSingleInstanceLock()) {
     }
   })
   void app.whenReady().then(start)
-}
-
-function isAppUrl(url: string | undefined): boolean {
-  return typeof url === 'string' && url.startsWith(`${APP_ORIGIN}/`)
 }
 
 function serveRenderer(): void {
@@ -96,7 +92,9 @@ function start(): void {
       webSecurity: true,
       allowRunningInsecureContent: false,
       webviewTag: false,
-      spellcheck: false
+      spellcheck: false,
+      // Middle-click must not open links in new windows (Electronegativity AUXCLICK_JS_CHECK).
+      disableBlinkFeatures: 'Auxclick'
     }
   })
   win.once('ready-to-show', () => win.show())
@@ -110,7 +108,8 @@ function start(): void {
 
   // No popups; external http(s) links go to the system browser, nothing else leaves the app.
   win.webContents.setWindowOpenHandler(({ url }) => {
-    if (/^https?:\/\//i.test(url)) void shell.openExternal(url)
+    const external = safeExternalUrl(url)
+    if (external) void shell.openExternal(external)
     return { action: 'deny' }
   })
   win.webContents.on('will-navigate', (event, url) => {

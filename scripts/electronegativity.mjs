@@ -1,0 +1,64 @@
+#!/usr/bin/env node
+// Runs Electronegativity over the app's sources and fails on any HIGH or MEDIUM finding that is not
+// justified in docs/security.md (table "Electronegativity findings": | CHECK | file | why |).
+import { spawnSync } from 'node:child_process'
+import { mkdirSync, readFileSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+const out = join(root, '.tmp', 'electronegativity.csv')
+mkdirSync(dirname(out), { recursive: true })
+const electronVersion = JSON.parse(readFileSync(join(root, 'node_modules', 'electron', 'package.json'), 'utf8')).version
+const r = spawnSync(join(root, 'node_modules', '.bin', 'electronegativity'), ['-i', join(root, 'src'), '-r', '-v', 'false', '-e', electronVersion, '-o', out], {
+  cwd: root,
+  encoding: 'utf8'
+})
+if (r.status !== 0) {
+  console.error(`electronegativity failed to run:\n${r.stderr}`)
+  process.exit(1)
+}
+
+function parseCsvLine(line) {
+  const cells = []
+  let cur = ''
+  let quoted = false
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i]
+    if (quoted) {
+      if (ch === '"' && line[i + 1] === '"') {
+        cur += '"'
+        i++
+      } else if (ch === '"') quoted = false
+      else cur += ch
+    } else if (ch === '"') quoted = true
+    else if (ch === ',') {
+      cells.push(cur.trim())
+      cur = ''
+    } else cur += ch
+  }
+  cells.push(cur.trim())
+  return cells
+}
+
+const findings = readFileSync(out, 'utf8')
+  .split('\n')
+  .slice(1)
+  .filter((l) => l.trim())
+  .map(parseCsvLine)
+  .map(([check, severity, confidence, file, location]) => ({ check, severity, confidence, file, location }))
+
+const security = readFileSync(join(root, 'docs', 'security.md'), 'utf8')
+const justified = new Set(
+  [...security.matchAll(/^\|\s*`?([A-Z_]+_CHECK)`?\s*\|\s*`?([^|`]+?)`?\s*\|\s*(.+?)\s*\|$/gm)].filter((m) => m[3].length > 20).map((m) => `${m[1]} ${m[2].trim()}`)
+)
+
+let unjustified = 0
+for (const f of findings) {
+  const serious = f.severity === 'HIGH' || f.severity === 'MEDIUM'
+  const ok = !serious || justified.has(`${f.check} ${f.file}`)
+  if (!ok) unjustified++
+  console.log(`${ok ? (serious ? 'justified ' : 'low       ') : 'UNJUSTIFIED'} ${f.severity.padEnd(6)} ${f.check} ${f.file}:${f.location}`)
+}
+console.log(`electronegativity: ${findings.length} findings, ${unjustified} HIGH/MEDIUM without a justification in docs/security.md`)
+process.exit(unjustified ? 1 : 0)
