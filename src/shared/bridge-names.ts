@@ -3,11 +3,34 @@
 // name maps to a channel/event of the contract.
 export const bridgeMethods = {
   getAppInfo: 'app:getInfo',
-  getCardStatus: 'card:getStatus'
+  getCardStatus: 'card:getStatus',
+  cancelCardOperation: 'card:cancel',
+  getApiStatus: 'api:getStatus',
+  loginPassword: 'session:loginPassword',
+  loginCertificate: 'session:loginCertificate',
+  logout: 'session:logout',
+  getSession: 'session:get',
+  queryDelegations: 'delegations:query',
+  getDelegation: 'delegations:get',
+  decideDelegation: 'delegations:decide',
+  decideDelegations: 'delegations:decideBatch',
+  getPendingCount: 'delegations:pendingCount',
+  queryConfirmations: 'confirmations:query',
+  getProfile: 'profile:get',
+  updateProfile: 'profile:update',
+  changePassword: 'profile:changePassword',
+  enableCertificate: 'profile:enableCertificate',
+  startRegistration: 'registration:start',
+  verifyRegistrationIdentity: 'registration:verifyIdentity',
+  sendRegistrationSms: 'registration:sendSms',
+  completeRegistration: 'registration:complete'
 } as const
 
 export const bridgeEvents = {
-  onCardStatus: 'card:status'
+  onCardStatus: 'card:status',
+  onCardProgress: 'card:progress',
+  onApiStatus: 'api:status',
+  onSessionEnded: 'session:ended'
 } as const
 
 /** Electron channel that carries main → renderer events. */

@@ -1,6 +1,22 @@
 import { z } from 'zod'
+import { ApiStatus, ConfirmationPage, DelegationPage, Profile, RegistrationInfo, SessionInfo, SmsSent } from './api-types'
 import { CardStatus } from './card-status'
-import type { AppErrorPayload } from './errors'
+import { Delegation, DelegationId } from './delegation'
+import { ErrorCodes, type AppErrorPayload } from './errors'
+import {
+  ConfirmationQuery,
+  DecideBatchRequest,
+  DecideRequest,
+  DelegationQuery,
+  Empty,
+  PasswordChangeRequest,
+  PasswordLoginRequest,
+  PinRequest,
+  ProfileUpdateRequest,
+  RegistrationCompleteRequest,
+  RegistrationIdentityRequest,
+  RegistrationSmsRequest
+} from './ipc-requests'
 import { bridgeEvents, bridgeMethods } from './bridge-names'
 
 export { bridgeEvents, bridgeMethods }
@@ -8,7 +24,27 @@ export { bridgeEvents, bridgeMethods }
 // The one IPC contract: channel → request schema → response schema. Main validates every request
 // against it; preload and the web bridge expose exactly the named functions listed in `bridgeMethods`.
 
-const Empty = z.object({}).strict()
+const ErrorPayload = z.object({
+  code: z.enum(Object.keys(ErrorCodes) as [keyof typeof ErrorCodes, ...(keyof typeof ErrorCodes)[]]),
+  retriable: z.boolean(),
+  detail: z.string().optional()
+})
+
+/** Per-row outcome of a (batch) decision. */
+export const DecisionOutcome = z.discriminatedUnion('ok', [
+  z.object({ id: DelegationId, ok: z.literal(true), delegation: Delegation }),
+  z.object({ id: DelegationId, ok: z.literal(false), error: ErrorPayload })
+])
+export type DecisionOutcome = z.infer<typeof DecisionOutcome>
+
+/** Progress of a card operation, for the progress bar (no data, only counts). */
+export const CardProgress = z.object({
+  operation: z.enum(['login', 'decision', 'registration', 'enable-certificate']),
+  stage: z.enum(['preparing', 'signing', 'submitting', 'done']),
+  done: z.number().int().min(0),
+  total: z.number().int().min(0)
+})
+export type CardProgress = z.infer<typeof CardProgress>
 
 export const AppInfo = z.object({
   version: z.string(),
@@ -21,11 +57,35 @@ export type AppInfo = z.infer<typeof AppInfo>
 
 export const ipcContract = {
   'app:getInfo': { request: Empty, response: AppInfo },
-  'card:getStatus': { request: Empty, response: CardStatus }
+  'card:getStatus': { request: Empty, response: CardStatus },
+  'card:cancel': { request: Empty, response: Empty },
+  'api:getStatus': { request: Empty, response: ApiStatus },
+  'session:loginPassword': { request: PasswordLoginRequest, response: SessionInfo },
+  'session:loginCertificate': { request: PinRequest, response: SessionInfo },
+  'session:logout': { request: Empty, response: Empty },
+  'session:get': { request: Empty, response: SessionInfo.nullable() },
+  'delegations:query': { request: DelegationQuery, response: DelegationPage },
+  'delegations:get': { request: z.object({ id: DelegationId }).strict(), response: Delegation },
+  'delegations:decide': { request: DecideRequest, response: Delegation },
+  'delegations:decideBatch': { request: DecideBatchRequest, response: z.object({ results: z.array(DecisionOutcome) }) },
+  'delegations:pendingCount': { request: Empty, response: z.object({ count: z.number().int().min(0) }) },
+  'confirmations:query': { request: ConfirmationQuery, response: ConfirmationPage },
+  'profile:get': { request: Empty, response: Profile },
+  'profile:update': { request: ProfileUpdateRequest, response: Profile },
+  'profile:changePassword': { request: PasswordChangeRequest, response: Empty },
+  'profile:enableCertificate': { request: PinRequest, response: Profile },
+  'registration:start': { request: Empty, response: RegistrationInfo },
+  'registration:verifyIdentity': { request: RegistrationIdentityRequest, response: RegistrationInfo },
+  'registration:sendSms': { request: RegistrationSmsRequest, response: SmsSent },
+  'registration:complete': { request: RegistrationCompleteRequest, response: Profile }
 } as const
 
 export const ipcEvents = {
-  'card:status': CardStatus
+  'card:status': CardStatus,
+  'card:progress': CardProgress,
+  'api:status': ApiStatus,
+  /** The platform ended the session (expired/revoked); the renderer returns to login. */
+  'session:ended': Empty
 } as const
 
 export type IpcChannel = keyof typeof ipcContract

@@ -4,7 +4,7 @@ import { createDispatcher, type IpcHandlers } from '../../src/main/ipc/dispatche
 const status = { phase: 'no-card' as const, readers: [], updatedAt: new Date(0).toISOString() }
 const info = { version: '1', demo: false, host: 'web' as const, apiBaseUrl: null, platform: 'linux-x64' }
 
-function handlers(overrides: Partial<IpcHandlers> = {}): IpcHandlers {
+function handlers(overrides: Partial<IpcHandlers> = {}): Partial<IpcHandlers> {
   return { 'app:getInfo': async () => info, 'card:getStatus': async () => status, ...overrides }
 }
 

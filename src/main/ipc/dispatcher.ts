@@ -25,9 +25,10 @@ function fail(error: AppErrorPayload): IpcResult<never> {
   return { ok: false, error }
 }
 
-export function createDispatcher(handlers: IpcHandlers, opts: DispatcherOptions = {}): Dispatch {
+/** Accepts a partial set (tests, staged hosts); a channel without a handler is UNKNOWN_CHANNEL. */
+export function createDispatcher(handlers: Partial<IpcHandlers>, opts: DispatcherOptions = {}): Dispatch {
   return async (channel, payload) => {
-    if (!isIpcChannel(channel)) return fail(new AppError('UNKNOWN_CHANNEL').toPayload())
+    if (!isIpcChannel(channel) || !handlers[channel]) return fail(new AppError('UNKNOWN_CHANNEL').toPayload())
     const spec = ipcContract[channel]
     const parsed = spec.request.safeParse(payload === undefined ? {} : payload)
     if (!parsed.success) {

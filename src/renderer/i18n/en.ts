@@ -10,6 +10,49 @@ const en: Messages<typeof zhTW> = {
     demoHint: 'Demo environment: virtual reader, test citizen card and mock platform; all data is fictitious.',
     language: '中文'
   },
+  ui: {
+    nav: { login: 'Log in', register: 'Register', delegation: 'Customs delegation', confirm: 'Confirm delegations', records: 'Confirmation records', maintenance: 'Account maintenance', profile: 'Personal account data', logout: 'Log out' },
+    offline: 'The platform cannot be reached right now; data may be out of date.',
+    loggedInAs: 'Logged in: {name}',
+    login: {
+      title: 'Log in', generalUser: 'General user', certificate: 'Certificate login', account: 'Account', password: 'Password', submit: 'Log in',
+      pin: 'PIN', loadCertificate: 'Load certificate', loaded: 'Certificate loaded.', confirm: 'OK', send: 'Submit', noAccount: 'No account yet?', register: 'Register'
+    },
+    register: {
+      title: 'Account registration', steps: { env: 'Environment check', identity: 'Identity verification', data: 'Account data', done: 'Registered' },
+      envOk: 'Operating system, card reader and certificate module passed the check.', envBad: 'Please fix the card reader or card problem first.', next: 'Next',
+      nationalId: 'National ID number', pin: 'PIN', verify: 'Verify identity', verified: 'Identity verified: {name}',
+      name: 'Name', account: 'Account', password: 'Password', passwordConfirm: 'Confirm password', email: 'Email', email2: 'Email2', mobile: 'Mobile number',
+      phone: 'Phone', address: 'Address', birthDate: 'Date of birth', category: 'Category', individual: 'Individual', broker: 'Customs specialist',
+      sendSms: 'Send SMS code', smsSent: 'Code sent to {mobile}', smsCode: 'Verification code', privacy: 'Privacy statement',
+      privacyText: 'I have read and agree to the personal data statement.', submit: 'OK', success: 'Registered', successText: 'Account {account} was created; log in with your password or certificate.', home: 'Back to home',
+      rules: { title: 'Password rules', length: 'At least 8 characters', digit: 'At least 1 digit', upper: 'At least 1 upper-case letter', lower: 'At least 1 lower-case letter' },
+      mismatch: 'The passwords do not match', idInvalid: 'The national ID number is not valid'
+    },
+    query: {
+      title: 'Confirm customs delegations', direction: 'Import/export', all: 'All', import: 'Import', export: 'Export', dateFrom: 'Declaration date (from)', dateTo: 'Declaration date (to)',
+      houseBillNo: 'House bill number', status: 'Result', search: 'Search', results: '{n} results', none: 'No matching delegations', loading: 'Searching…',
+      or: 'or'
+    },
+    status: { PENDING: 'Not yet confirmed', MATCH: 'Declaration matches', MISMATCH: 'Declaration does not match' },
+    cols: { select: 'Select', declarationDate: 'Declaration date', houseBillNo: 'House bill no.', direction: 'Import/export', carrier: 'Carrier', goods: 'Goods', value: 'Declared value', status: 'Result' },
+    detail: { title: 'Delegation details', masterBillNo: 'Master bill no.', quantity: 'Quantity', reason: 'Reason', confirmedAt: 'Confirmed at', via: 'Confirmed via', close: 'Close' },
+    decide: {
+      match: 'Declaration matches', mismatch: 'Declaration does not match', reason: 'Reason', reasonRequired: 'A reason is required', batch: 'Confirm {n} selected as matching', selectAll: 'Select all not yet confirmed',
+      disabled: 'This account was registered by phone (EZWay) and has not enabled certificate confirmation.', enableLink: 'Enable certificate confirmation in account maintenance',
+      done: 'Done: {ok} succeeded, {fail} failed', rowOk: 'OK', rowFail: 'Failed'
+    },
+    pin: { title: 'Enter your citizen certificate PIN', label: 'PIN', hint: '6 to 8 digits; too many wrong PINs lock the card.', confirm: 'OK', cancel: 'Cancel',
+      stage: { preparing: 'Preparing…', signing: 'Card signing ({done}/{total})…', submitting: 'Submitting ({done}/{total})…', done: 'Done' } },
+    records: { title: 'Confirmation records', decision: 'Decision', all: 'All', confirmedAt: 'Confirmed at', via: 'Via', certificate: 'Citizen certificate', app: 'EZWay app' },
+    profile: {
+      title: 'Personal account data', account: 'Account', name: 'Name', nationalId: 'National ID', phone: 'Phone', email: 'E-mail', address: 'Address', mobile: 'Mobile',
+      save: 'Save', saved: 'Saved', password: 'Password', oldPassword: 'Current password', newPassword: 'New password', changePassword: 'Change password', passwordChanged: 'Password changed',
+      certificate: 'Certificate confirmation', enabled: 'Enabled', notEnabled: 'Not enabled', enable: 'Use citizen certificate', enabledNow: 'Certificate confirmation enabled'
+    },
+    pending: { badge: '{n} not yet confirmed', notifyTitle: 'New customs delegations', notifyBody: '{n} new delegations await confirmation' },
+    error: { detail: ' ({code})' }
+  },
   nav: { home: 'Home', diagnostics: 'Environment check' },
   status: {
     label: 'Card reader status',

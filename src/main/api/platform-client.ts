@@ -1,0 +1,218 @@
+import { z } from 'zod'
+import {
+  ConfirmationPage,
+  DelegationPage,
+  Profile,
+  RegistrationInfo,
+  SessionInfo,
+  SmsSent,
+  type ConfirmationQuery
+} from '../../shared/api-types'
+import { Delegation, type Decision, type DelegationQuery } from '../../shared/delegation'
+import { AppError } from '../../shared/errors'
+import {
+  ChallengeResponse,
+  CurrentSessionResponse,
+  DecisionResult,
+  HealthResponse,
+  SessionResponse,
+  SyncPage
+} from './api-schemas'
+import { ENDPOINTS, endpointPath, type OperationId } from './endpoints'
+import { HttpClient, type HttpClientOptions } from './http-client'
+
+// Typed access to the platform API. The bearer token lives only in this object (main process);
+// callers get SessionInfo without it. A SESSION_EXPIRED answer forgets the token.
+
+export interface AuthToken {
+  challengeId: string
+  certificate: string
+  signature: string
+  algorithm: 'RS256'
+}
+
+export interface DecisionBody {
+  decision: Decision
+  reason?: string
+  challengeId: string
+  certificate: string
+  signature: string
+  algorithm: 'RS256'
+  idempotencyKey: string
+}
+
+export interface RegistrationCompleteBody {
+  name: string
+  nationalId: string
+  account: string
+  password: string
+  email: string
+  email2?: string
+  mobile: string
+  phone?: string
+  smsCode: string
+  privacyConsent: boolean
+  birthDate?: string
+  address?: string
+  category: '個人' | '報關專責人員'
+}
+
+export class PlatformClient {
+  private readonly http: HttpClient
+  private token: string | null = null
+  private onSessionLost: (() => void) | null = null
+
+  constructor(opts: HttpClientOptions) {
+    this.http = new HttpClient(opts)
+  }
+
+  /** The origin signatures are bound to: that of the URL we actually connect to. */
+  get origin(): string {
+    return new URL(this.http.baseUrl).origin
+  }
+
+  get loggedIn(): boolean {
+    return this.token !== null
+  }
+
+  onSessionEnded(listener: () => void): void {
+    this.onSessionLost = listener
+  }
+
+  private async call<T>(
+    op: OperationId,
+    schema: z.ZodType<T> | null,
+    opts: { params?: Record<string, string>; body?: unknown; query?: Record<string, string | number | undefined>; auth?: boolean } = {}
+  ): Promise<T> {
+    const [method] = ENDPOINTS[op]
+    if (opts.auth && !this.token) throw new AppError('SESSION_EXPIRED', 'not logged in')
+    try {
+      return await this.http.request({
+        method,
+        path: endpointPath(op, opts.params),
+        schema,
+        ...(opts.body !== undefined ? { body: opts.body } : {}),
+        ...(opts.query ? { query: opts.query } : {}),
+        ...(opts.auth ? { token: this.token } : {})
+      })
+    } catch (err) {
+      if (opts.auth && err instanceof AppError && err.code === 'SESSION_EXPIRED') this.dropSession()
+      throw err
+    }
+  }
+
+  private dropSession(): void {
+    if (this.token === null) return
+    this.token = null
+    this.onSessionLost?.()
+  }
+
+  private adopt(session: z.infer<typeof SessionResponse>): SessionInfo {
+    this.token = session.token
+    return { via: session.via, expiresAt: session.expiresAt, profile: session.profile }
+  }
+
+  health() {
+    return this.call('getHealth', HealthResponse)
+  }
+
+  challenge(purpose: 'login' | 'registration' | 'enable-certificate' | 'decision', extra: { registrationId?: string; delegationId?: string } = {}) {
+    const needsSession = purpose === 'enable-certificate' || purpose === 'decision'
+    return this.call('createChallenge', ChallengeResponse, { body: { purpose, ...extra }, auth: needsSession })
+  }
+
+  async loginPassword(account: string, password: string): Promise<SessionInfo> {
+    return this.adopt(await this.call('createPasswordSession', SessionResponse, { body: { account, password } }))
+  }
+
+  async loginCertificate(token: AuthToken): Promise<SessionInfo> {
+    return this.adopt(await this.call('createCertificateSession', SessionResponse, { body: token }))
+  }
+
+  async currentSession(): Promise<SessionInfo | null> {
+    if (!this.token) return null
+    const s = await this.call('getCurrentSession', CurrentSessionResponse, { auth: true })
+    return { via: s.via, expiresAt: s.expiresAt, profile: s.profile }
+  }
+
+  async logout(): Promise<void> {
+    if (!this.token) return
+    try {
+      await this.call('deleteCurrentSession', null, { auth: true })
+    } finally {
+      // Forget the token even if the server could not be told: the user asked to leave.
+      this.dropSession()
+    }
+  }
+
+  listDelegations(q: DelegationQuery) {
+    return this.call('listDelegations', DelegationPage, {
+      auth: true,
+      query: {
+        direction: q.direction,
+        dateFrom: q.dateFrom,
+        dateTo: q.dateTo,
+        houseBillNo: q.houseBillNo,
+        status: q.status,
+        page: q.page,
+        pageSize: q.pageSize,
+        sort: q.sort
+      }
+    })
+  }
+
+  getDelegation(delegationId: string) {
+    return this.call('getDelegation', Delegation, { auth: true, params: { delegationId } })
+  }
+
+  decide(delegationId: string, body: DecisionBody) {
+    return this.call('decideDelegation', DecisionResult, { auth: true, params: { delegationId }, body })
+  }
+
+  listConfirmations(q: ConfirmationQuery) {
+    return this.call('listConfirmations', ConfirmationPage, {
+      auth: true,
+      query: { dateFrom: q.dateFrom, dateTo: q.dateTo, decision: q.decision, page: q.page, pageSize: q.pageSize }
+    })
+  }
+
+  sync(cursor: string | undefined, limit = 500) {
+    return this.call('syncDelegations', SyncPage, { auth: true, query: { cursor, limit } })
+  }
+
+  getProfile() {
+    return this.call('getProfile', Profile, { auth: true })
+  }
+
+  updateProfile(update: { phone?: string; email?: string; address?: string }) {
+    return this.call('updateProfile', Profile, { auth: true, body: update })
+  }
+
+  changePassword(oldPassword: string, newPassword: string) {
+    return this.call('changePassword', null, { auth: true, body: { oldPassword, newPassword } })
+  }
+
+  enableCertificate(token: AuthToken) {
+    return this.call('enableCertificate', Profile, { auth: true, body: token })
+  }
+
+  startRegistration() {
+    return this.call('createRegistration', RegistrationInfo, { body: {} })
+  }
+
+  getRegistration(registrationId: string) {
+    return this.call('getRegistration', RegistrationInfo, { params: { registrationId } })
+  }
+
+  verifyIdentity(registrationId: string, nationalId: string, token: AuthToken) {
+    return this.call('verifyRegistrationIdentity', RegistrationInfo, { params: { registrationId }, body: { nationalId, ...token } })
+  }
+
+  sendSms(registrationId: string, mobile: string) {
+    return this.call('sendRegistrationSms', SmsSent, { params: { registrationId }, body: { mobile } })
+  }
+
+  completeRegistration(registrationId: string, body: RegistrationCompleteBody) {
+    return this.call('completeRegistration', Profile, { params: { registrationId }, body })
+  }
+}

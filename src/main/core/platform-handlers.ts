@@ -1,0 +1,94 @@
+import { AppError } from '../../shared/errors'
+import type { CardProgress, IpcChannel, IpcRequest, IpcResponse } from '../../shared/ipc-contract'
+import type { CardOperations } from '../card/card-operations'
+import type { PlatformClient } from '../api/platform-client'
+import { decideMany } from './decision-service'
+
+// IPC handlers for everything that talks to the platform. The PIN arrives in `request.pin`, goes
+// straight to the card and nowhere else; it is not stored, logged or sent to the platform.
+
+type PlatformChannel = Exclude<IpcChannel, 'app:getInfo' | 'card:getStatus'>
+export type PlatformHandlers = { [C in PlatformChannel]: (request: IpcRequest<C>) => Promise<IpcResponse<C>> }
+
+export interface PlatformDeps {
+  /** null when no platform address is configured. */
+  api: PlatformClient | null
+  card: CardOperations
+  progress: (p: CardProgress) => void
+  apiStatus: () => IpcResponse<'api:getStatus'>
+}
+
+export function createPlatformHandlers(deps: PlatformDeps): PlatformHandlers {
+  const api = (): PlatformClient => {
+    if (!deps.api) throw new AppError('NOT_CONFIGURED')
+    return deps.api
+  }
+
+  async function authToken(purpose: 'login' | 'enable-certificate' | 'registration', pin: string, registrationId?: string) {
+    const client = api()
+    const operation = purpose === 'enable-certificate' ? 'enable-certificate' : purpose
+    deps.progress({ operation, stage: 'preparing', done: 0, total: 1 })
+    const ch = await client.challenge(purpose, registrationId ? { registrationId } : {})
+    deps.progress({ operation, stage: 'signing', done: 0, total: 1 })
+    const sig = await card(() => deps.card.authenticate({ origin: client.origin, nonce: ch.nonce }, pin))
+    deps.progress({ operation, stage: 'submitting', done: 1, total: 1 })
+    return { challengeId: ch.challengeId, ...sig }
+  }
+
+  /** Card failures end the progress display too. */
+  async function card<T>(op: () => Promise<T>): Promise<T> {
+    try {
+      return await op()
+    } finally {
+      deps.progress({ operation: 'login', stage: 'done', done: 0, total: 0 })
+    }
+  }
+
+  return {
+    'card:cancel': async () => {
+      deps.card.cancel()
+      return {}
+    },
+    'api:getStatus': async () => deps.apiStatus(),
+    'session:loginPassword': async ({ account, password }) => api().loginPassword(account, password),
+    'session:loginCertificate': async ({ pin }) => api().loginCertificate(await authToken('login', pin)),
+    'session:logout': async () => {
+      await api().logout()
+      return {}
+    },
+    'session:get': async () => (deps.api ? deps.api.currentSession() : null),
+    'delegations:query': async (q) => api().listDelegations(q),
+    'delegations:get': async ({ id }) => api().getDelegation(id),
+    'delegations:decide': async ({ item, pin }) => {
+      const [outcome] = await decideMany(api(), deps.card, [item], pin, deps.progress)
+      if (!outcome) throw new AppError('INTERNAL')
+      if (!outcome.ok) throw new AppError(outcome.error.code, outcome.error.detail)
+      return outcome.delegation
+    },
+    'delegations:decideBatch': async ({ items, pin }) => {
+      const ids = new Set(items.map((i) => i.id))
+      if (ids.size !== items.length) throw new AppError('INVALID_REQUEST', 'items: duplicate id')
+      return { results: await decideMany(api(), deps.card, items, pin, deps.progress) }
+    },
+    'delegations:pendingCount': async () => {
+      const page = await api().listDelegations({ status: 'PENDING', page: 1, pageSize: 1, sort: 'declarationDate:desc' })
+      return { count: page.total }
+    },
+    'confirmations:query': async (q) => api().listConfirmations(q),
+    'profile:get': async () => api().getProfile(),
+    'profile:update': async (u) => api().updateProfile(u),
+    'profile:changePassword': async ({ oldPassword, newPassword }) => {
+      await api().changePassword(oldPassword, newPassword)
+      return {}
+    },
+    'profile:enableCertificate': async ({ pin }) => api().enableCertificate(await authToken('enable-certificate', pin)),
+    'registration:start': async () => api().startRegistration(),
+    'registration:verifyIdentity': async ({ registrationId, nationalId, pin }) =>
+      api().verifyIdentity(registrationId, nationalId, await authToken('registration', pin, registrationId)),
+    'registration:sendSms': async ({ registrationId, mobile }) => api().sendSms(registrationId, mobile),
+    'registration:complete': async ({ registrationId, ...fields }) => {
+      if (!fields.privacyConsent) throw new AppError('VALIDATION_FAILED', 'PRIVACY_CONSENT_REQUIRED')
+      return api().completeRegistration(registrationId, fields)
+    }
+  }
+}

@@ -1,0 +1,71 @@
+import { defineStore } from 'pinia'
+import { computed, ref } from 'vue'
+import type { ApiStatus, SessionInfo } from '../../shared/api-types'
+import type { AppErrorPayload } from '../../shared/errors'
+import { eccs } from '../bridge'
+
+// Who is logged in (never the token: main keeps it) and whether the platform is reachable.
+export const useSessionStore = defineStore('session', () => {
+  const session = ref<SessionInfo | null>(null)
+  const api = ref<ApiStatus | null>(null)
+  const error = ref<AppErrorPayload | null>(null)
+  const busy = ref(false)
+  const loggedIn = computed(() => session.value !== null)
+  const offline = computed(() => api.value?.state === 'offline')
+  /** Phone-registered (EZWay) accounts may query but not confirm until they enable the certificate. */
+  const canConfirm = computed(() => session.value?.profile.certificateEnabled === true)
+  let unsubscribe: (() => void)[] = []
+
+  async function init(): Promise<void> {
+    if (unsubscribe.length === 0) {
+      unsubscribe = [
+        eccs.onApiStatus((s) => (api.value = s)),
+        eccs.onSessionEnded(() => (session.value = null))
+      ]
+    }
+    const [s, a] = await Promise.all([eccs.getSession(), eccs.getApiStatus()])
+    if (s.ok) session.value = s.value
+    if (a.ok) api.value = a.value
+  }
+
+  async function run<T>(op: () => Promise<{ ok: true; value: T } | { ok: false; error: AppErrorPayload }>): Promise<T | null> {
+    busy.value = true
+    error.value = null
+    try {
+      const r = await op()
+      if (r.ok) return r.value
+      error.value = r.error
+      return null
+    } finally {
+      busy.value = false
+    }
+  }
+
+  async function loginPassword(account: string, password: string): Promise<boolean> {
+    const s = await run(() => eccs.loginPassword({ account, password }))
+    if (s) session.value = s
+    return s !== null
+  }
+
+  async function loginCertificate(pin: string): Promise<boolean> {
+    const s = await run(() => eccs.loginCertificate({ pin }))
+    if (s) session.value = s
+    return s !== null
+  }
+
+  async function logout(): Promise<void> {
+    await eccs.logout()
+    session.value = null
+  }
+
+  function setProfile(profile: SessionInfo['profile']): void {
+    if (session.value) session.value = { ...session.value, profile }
+  }
+
+  function dispose(): void {
+    unsubscribe.forEach((u) => u())
+    unsubscribe = []
+  }
+
+  return { session, api, error, busy, loggedIn, offline, canConfirm, init, loginPassword, loginCertificate, logout, setProfile, dispose }
+})

@@ -1,0 +1,57 @@
+import { z } from 'zod'
+import { Category, ConfirmationQuery } from './api-types'
+import { Decision, DelegationId, DelegationQuery, ReasonText } from './delegation'
+import { Account, Email, Mobile, NationalId, Phone, Pin, SmsCode } from './forms'
+
+// Request schemas of the IPC contract for the platform features. A PIN appears only in a `pin`
+// field; main never echoes it back and never logs request payloads.
+
+export const Empty = z.object({}).strict()
+
+export const PasswordLoginRequest = z.object({ account: z.string().trim().min(1).max(64), password: z.string().min(1).max(128) }).strict()
+export const PinRequest = z.object({ pin: Pin }).strict()
+
+export { ConfirmationQuery, DelegationQuery }
+
+/** One answer: 申報相符 (no reason) or 申報不符 (原因 required). */
+export const DecisionItem = z
+  .object({ id: DelegationId, decision: Decision, reason: ReasonText.default('') })
+  .strict()
+  .refine((d) => (d.decision === 'MATCH' ? d.reason === '' : d.reason.trim().length > 0), {
+    message: 'reason is required for MISMATCH and not allowed for MATCH',
+    path: ['reason']
+  })
+export type DecisionItem = z.infer<typeof DecisionItem>
+
+export const DecideRequest = z.object({ item: DecisionItem, pin: Pin }).strict()
+export const DecideBatchRequest = z.object({ items: z.array(DecisionItem).min(1).max(500), pin: Pin }).strict()
+
+export const ProfileUpdateRequest = z
+  .object({ phone: Phone.optional(), email: Email.optional(), address: z.string().trim().min(1).max(200).optional() })
+  .strict()
+  .refine((u) => Object.values(u).some((v) => v !== undefined), { message: 'nothing to update' })
+
+export const PasswordChangeRequest = z.object({ oldPassword: z.string().min(1).max(128), newPassword: z.string().min(1).max(128) }).strict()
+
+const RegistrationId = z.string().regex(/^reg_[A-Za-z0-9_-]{22}$/)
+export const RegistrationIdentityRequest = z.object({ registrationId: RegistrationId, nationalId: NationalId, pin: Pin }).strict()
+export const RegistrationSmsRequest = z.object({ registrationId: RegistrationId, mobile: Mobile }).strict()
+export const RegistrationCompleteRequest = z
+  .object({
+    registrationId: RegistrationId,
+    name: z.string().trim().min(1).max(60),
+    nationalId: NationalId,
+    account: Account,
+    password: z.string().min(1).max(128),
+    email: Email,
+    email2: Email.optional(),
+    mobile: Mobile,
+    phone: Phone.optional(),
+    smsCode: SmsCode,
+    privacyConsent: z.boolean(),
+    birthDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional(),
+    address: z.string().trim().min(1).max(200).optional(),
+    category: Category
+  })
+  .strict()
+export type RegistrationCompleteRequest = z.infer<typeof RegistrationCompleteRequest>

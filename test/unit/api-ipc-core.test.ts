@@ -1,0 +1,109 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { configFromEnv, findResourcesDir } from '../../src/main/config'
+import { createAppCore, type AppCore } from '../../src/main/core/app-core'
+import type { IpcResult } from '../../src/shared/ipc-contract'
+import { MOICA_ATR } from '../rig/virtual-card'
+import { startRig, type Rig } from '../rig/rig'
+
+// The platform IPC channels through the real core on the rig: the SoftHSM card (PIN 123456),
+// the private pcscd with a virtual card, and server-mock over HTTPS.
+
+let rig: Rig
+let core: AppCore
+const events: { event: string; payload: unknown }[] = []
+
+async function call<T = unknown>(channel: string, payload: unknown = {}): Promise<IpcResult<T>> {
+  return (await core.dispatch(channel, payload)) as IpcResult<T>
+}
+function value<T>(r: IpcResult<T>): T {
+  if (!r.ok) throw new Error(`IPC failed: ${JSON.stringify(r.error)}`)
+  return r.value
+}
+async function until(pred: () => Promise<boolean>, ms = 45_000): Promise<void> {
+  const end = Date.now() + ms
+  while (!(await pred())) {
+    if (Date.now() > end) throw new Error(`timed out; card status: ${JSON.stringify(value(await call('card:getStatus')))}`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
+const phase = async () => value(await call<{ phase: string }>('card:getStatus')).phase
+
+beforeAll(async () => {
+  rig = await startRig({ server: true })
+  Object.assign(process.env, rig.env)
+  core = createAppCore(configFromEnv(rig.env, { version: 'test', resourcesDir: findResourcesDir(__dirname) }), 'web')
+  core.onEvent((event, payload) => events.push({ event, payload }))
+  core.start()
+  await rig.cards[0].insert(MOICA_ATR)
+  await until(async () => (await phase()) === 'ready')
+}, 90_000)
+
+afterAll(async () => {
+  core?.stop()
+  await rig?.stop()
+})
+
+describe('platform IPC on the rig', () => {
+  it('refuses a malformed PIN before touching the card and never echoes it', async () => {
+    const r = await call('session:loginCertificate', { pin: '12ab' })
+    expect(r).toEqual({ ok: false, error: { code: 'INVALID_REQUEST', retriable: false, detail: 'pin' } })
+  })
+
+  it('a wrong PIN is reported once, not retried, and logs nobody in', async () => {
+    const r = await call('session:loginCertificate', { pin: '654321' })
+    expect(r.ok).toBe(false)
+    if (!r.ok) expect(r.error.code).toBe('PIN_INCORRECT')
+    expect(value(await call('session:get'))).toBeNull()
+  })
+
+  it('certificate login, query, single and batch decisions with one PIN each', async () => {
+    const session = value(await call<{ via: string; profile: { account: string } }>('session:loginCertificate', { pin: '123456' }))
+    expect(session).toMatchObject({ via: 'certificate', profile: { account: 'demo' } })
+    expect(Object.keys(session).sort()).toEqual(['expiresAt', 'profile', 'via'])
+    const page = value(await call<{ items: { id: string; status: string }[]; total: number }>('delegations:query', { status: 'PENDING', pageSize: 10 }))
+    expect(page.items.length).toBeGreaterThanOrEqual(4)
+    const [a, b, c, d] = page.items
+    if (!a || !b || !c || !d) throw new Error('need four pending delegations')
+
+    const recordsBefore = value(await call<{ total: number }>('confirmations:query', {})).total
+    const single = value(await call<{ status: string; reason: string | null }>('delegations:decide', { item: { id: b.id, decision: 'MISMATCH', reason: '非本人訂購' }, pin: '123456' }))
+    expect(single).toMatchObject({ status: 'MISMATCH', reason: '非本人訂購' })
+    const noReason = await call('delegations:decide', { item: { id: a.id, decision: 'MISMATCH', reason: '  ' }, pin: '123456' })
+    expect(noReason.ok).toBe(false)
+
+    const batch = value(await call<{ results: { id: string; ok: boolean; error?: { code: string } }[] }>('delegations:decideBatch', {
+      items: [a, b, c, d].map((x) => ({ id: x.id, decision: 'MATCH' })),
+      pin: '123456'
+    }))
+    expect(batch.results.map((r) => [r.id, r.ok, r.error?.code])).toEqual([
+      [a.id, true, undefined],
+      [b.id, false, 'ALREADY_ANSWERED'],
+      [c.id, true, undefined],
+      [d.id, true, undefined]
+    ])
+    const progress = events.filter((e) => e.event === 'card:progress').map((e) => e.payload as { stage: string })
+    expect(progress.some((p) => p.stage === 'signing')).toBe(true)
+    const records = value(await call<{ total: number }>('confirmations:query', {}))
+    expect(records.total - recordsBefore).toBe(4)
+  })
+
+  it('a removed card fails the decision with a card error and submits nothing', async () => {
+    const page = value(await call<{ items: { id: string }[] }>('delegations:query', { status: 'PENDING', pageSize: 1 }))
+    const item = page.items[0]
+    if (!item) throw new Error('need a pending delegation')
+    await rig.cards[0].remove()
+    await until(async () => (await phase()) === 'no-card')
+    const r = await call('delegations:decide', { item: { id: item.id, decision: 'MATCH' }, pin: '123456' })
+    expect(r.ok).toBe(false)
+    if (!r.ok) expect(['NOT_READY', 'CARD_REMOVED', 'NO_CARD', 'TOKEN_NOT_FOUND']).toContain(r.error.code)
+    expect(value(await call<{ status: string }>('delegations:get', { id: item.id })).status).toBe('PENDING')
+  })
+
+  it('logout forgets the session; api:status reports online', async () => {
+    expect(value(await call<{ state: string }>('api:getStatus')).state).toBe('online')
+    value(await call('session:logout'))
+    const r = await call('profile:get')
+    expect(r.ok).toBe(false)
+    if (!r.ok) expect(r.error.code).toBe('SESSION_EXPIRED')
+  })
+})
