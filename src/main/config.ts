@@ -1,13 +1,21 @@
 import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import { devTrustAllowed } from './policy/build-flags'
+import { resolveSettings, type EffectiveSettings } from './policy/effective'
+import { loadPolicyFile } from './policy/load-policy'
+import { defaultLogDir, defaultUserDataDir, policyFilePath, userSettingsPath } from './policy/locations'
+import { loadUserSettings } from './policy/user-settings'
 
-// Runtime configuration of the main-process core. Machine policy and user settings (issue #8)
-// will layer over this; for now the environment is the only source, as the launcher sets it.
+export { devTrustAllowed }
+
+// Runtime configuration of the main-process core: machine policy > launcher environment > user
+// settings > defaults (src/main/policy/effective.ts). `loadCoreConfig` is what the hosts call;
+// `configFromEnv` remains for callers that have no user-data folder and want no policy (tests).
 export interface CoreConfig {
   version: string
   demo: boolean
   resourcesDir: string
-  /** Platform API base URL, or null when none is configured. */
+  /** Platform API base URL, or null when none is configured (or the network is blocked). */
   apiBaseUrl: string | null
   /** Extra CA certificate (PEM path) trusted for the API's TLS, e.g. server-mock's dev CA. */
   apiCaFile: string | null
@@ -15,13 +23,11 @@ export interface CoreConfig {
   pkcs11Modules: string[]
   /** Dev/test-only trust material (anchors + intermediates); ignored in release builds. */
   devTrustDir: string | null
-}
-
-declare const __ECCS_DEV_TRUST__: boolean
-
-/** True unless the bundle was built with ECCS_RELEASE=1 (packaging). Plain Node/vitest: true. */
-export function devTrustAllowed(): boolean {
-  return typeof __ECCS_DEV_TRUST__ === 'undefined' ? true : __ECCS_DEV_TRUST__
+  /** Effective settings with their sources and locked keys; absent only from configFromEnv. */
+  settings?: EffectiveSettings
+  /** Where the user's settings.json and the log files live. */
+  userDataDir?: string
+  logDir?: string
 }
 
 export function findResourcesDir(start: string): string {
@@ -51,5 +57,36 @@ export function configFromEnv(env: NodeJS.ProcessEnv, opts: { version: string; r
     apiCaFile: env.ECCS_API_CA || null,
     pkcs11Modules: list(env.ECCS_PKCS11_MODULE),
     devTrustDir: devTrustAllowed() ? env.ECCS_DEV_TRUST_DIR || null : null
+  }
+}
+
+/**
+ * The configuration the hosts should use: reads the machine policy (ECCS_POLICY_FILE in dev
+ * builds, else the OS location) and the user's settings.json. With an invalid policy the
+ * result has `settings.networkBlocked` set and `apiBaseUrl: null` (fail closed).
+ */
+export function loadCoreConfig(
+  env: NodeJS.ProcessEnv,
+  opts: { version: string; resourcesDir: string; userDataDir?: string; policyPath?: string }
+): CoreConfig & { settings: EffectiveSettings; userDataDir: string; logDir: string } {
+  const userDataDir = opts.userDataDir ?? defaultUserDataDir(env)
+  const settings = resolveSettings({
+    policy: loadPolicyFile(opts.policyPath ?? policyFilePath(env)),
+    user: loadUserSettings(userSettingsPath(userDataDir)),
+    env
+  })
+  // The dev API CA comes from the launcher only; a policy uses extraCaCertificates instead.
+  const devApiCa = devTrustAllowed() ? env.ECCS_API_CA || null : null
+  return {
+    version: opts.version,
+    demo: env.ECCS_DEMO === '1',
+    resourcesDir: opts.resourcesDir,
+    apiBaseUrl: settings.networkBlocked ? null : settings.values.apiBaseUrl,
+    apiCaFile: devApiCa,
+    pkcs11Modules: settings.values.pkcs11Modules,
+    devTrustDir: devTrustAllowed() ? env.ECCS_DEV_TRUST_DIR || null : null,
+    settings,
+    userDataDir,
+    logDir: defaultLogDir(env)
   }
 }
