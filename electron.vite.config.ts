@@ -15,7 +15,11 @@ export default defineConfig({
           // Electron shell: the only entry that imports `electron`.
           index: resolve(__dirname, 'src/main/index.ts'),
           // Same main-process core served to a browser over loopback (no Electron binary needed).
-          'web-host': resolve(__dirname, 'src/main/web-host.ts')
+          'web-host': resolve(__dirname, 'src/main/web-host.ts'),
+          // PKCS#11 runs in this worker thread (src/main/card/pkcs11-client.ts finds it next to the bundle).
+          'pkcs11-worker': resolve(__dirname, 'src/main/card/pkcs11-worker.ts'),
+          // IT command line (bin/eccs-client.mjs runs it where the TypeScript source is absent).
+          cli: resolve(__dirname, 'src/main/cli.ts')
         }
       }
     }

@@ -1,0 +1,206 @@
+import * as pkcs11js from 'pkcs11js'
+import { AppError } from '../../shared/errors'
+
+// The PKCS#11 steps the worker performs, written against the small part of pkcs11js they use so
+// that unit tests can drive them with a fake token (SoftHSM never reports FINAL_TRY or LOCKED).
+// Nothing here knows about threads; everything here blocks.
+
+export type P11 = Pick<
+  pkcs11js.PKCS11,
+  | 'C_Initialize'
+  | 'C_Finalize'
+  | 'C_GetSlotList'
+  | 'C_GetTokenInfo'
+  | 'C_OpenSession'
+  | 'C_CloseSession'
+  | 'C_Login'
+  | 'C_Logout'
+  | 'C_FindObjectsInit'
+  | 'C_FindObjects'
+  | 'C_FindObjectsFinal'
+  | 'C_GetAttributeValue'
+  | 'C_SignInit'
+  | 'C_Sign'
+>
+
+/** How the app recognises its card across C_Initialize calls (slot IDs are not stable). */
+export interface TokenTarget {
+  serial: string
+  label: string
+}
+
+export interface TokenState extends TokenTarget {
+  /** Protected authentication path: the PIN is typed on the reader's PIN pad. */
+  pinPad: boolean
+  pinCountLow: boolean
+  pinFinalTry: boolean
+  pinLocked: boolean
+}
+
+export interface TokenCertificate {
+  id: string // CKA_ID as hex
+  label: string
+  der: Buffer
+}
+
+/** pkcs11js pads fixed-size strings with NULs (PKCS#11 says blanks): strip both. */
+export function cleanText(value: string): string {
+  return value.replace(/[\0\s]+$/g, '').trim()
+}
+
+export function pkcs11Code(err: unknown): number | null {
+  const code = (err as { code?: unknown } | null)?.code
+  return typeof code === 'number' ? code : null
+}
+
+export function initialize(p11: P11): void {
+  try {
+    p11.C_Initialize()
+  } catch (err) {
+    // Another thread of this process (e.g. a worker still stuck in a native call) holds it.
+    if (pkcs11Code(err) !== pkcs11js.CKR_CRYPTOKI_ALREADY_INITIALIZED) throw err
+  }
+}
+
+export function tokenState(info: pkcs11js.TokenInfo): TokenState {
+  const f = info.flags
+  return {
+    serial: cleanText(info.serialNumber),
+    label: cleanText(info.label),
+    pinPad: (f & pkcs11js.CKF_PROTECTED_AUTHENTICATION_PATH) !== 0,
+    pinCountLow: (f & pkcs11js.CKF_USER_PIN_COUNT_LOW) !== 0,
+    pinFinalTry: (f & pkcs11js.CKF_USER_PIN_FINAL_TRY) !== 0,
+    pinLocked: (f & pkcs11js.CKF_USER_PIN_LOCKED) !== 0
+  }
+}
+
+/**
+ * The slot holding our token: by serial, else by label, else (no target) the first initialised one.
+ * Uninitialised tokens (SoftHSM's spare slot, blank label) are never candidates.
+ */
+export function findToken(p11: P11, target: TokenTarget | null, hint?: pkcs11js.Handle): { slot: pkcs11js.Handle; state: TokenState } {
+  // The slot where the token was found last time, if still occupied: C_GetTokenInfo costs ~0.4 ms
+  // on SoftHSM (more than the signature's overhead budget). A different card in that slot is not
+  // possible without a removal, which aborts operations and re-initialises the module (no hints).
+  // The flags are then not read: C_Login itself reports a locked PIN.
+  if (hint && target && p11.C_GetSlotList(true).some((s) => s.equals(hint))) {
+    return { slot: hint, state: { ...target, pinPad: false, pinCountLow: false, pinFinalTry: false, pinLocked: false } }
+  }
+  const found: { slot: pkcs11js.Handle; state: TokenState }[] = []
+  for (const slot of p11.C_GetSlotList(true)) {
+    const info = p11.C_GetTokenInfo(slot)
+    if ((info.flags & pkcs11js.CKF_TOKEN_INITIALIZED) === 0 || cleanText(info.label) === '') continue
+    found.push({ slot, state: tokenState(info) })
+  }
+  const pick = target
+    ? (found.find((t) => t.state.serial === target.serial) ?? found.find((t) => !target.serial && t.state.label === target.label))
+    : found[0]
+  if (!pick) throw new AppError('TOKEN_NOT_FOUND', target ? `token ${target.label} (${target.serial}) is not present` : 'no initialised token')
+  return pick
+}
+
+function bufferAttr(p11: P11, session: pkcs11js.Handle, handle: pkcs11js.Handle, type: number): Buffer {
+  const [attr] = p11.C_GetAttributeValue(session, handle, [{ type }])
+  const value = attr?.value
+  return Buffer.isBuffer(value) ? value : Buffer.alloc(0)
+}
+
+function findAll(p11: P11, session: pkcs11js.Handle, template: pkcs11js.Template): pkcs11js.Handle[] {
+  p11.C_FindObjectsInit(session, template)
+  try {
+    const out: pkcs11js.Handle[] = []
+    for (;;) {
+      const batch = p11.C_FindObjects(session, 16)
+      out.push(...batch)
+      if (batch.length < 16) return out
+    }
+  } finally {
+    p11.C_FindObjectsFinal(session)
+  }
+}
+
+export function readCertificates(p11: P11, session: pkcs11js.Handle): TokenCertificate[] {
+  return findAll(p11, session, [{ type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_CERTIFICATE }]).map((h) => ({
+    id: bufferAttr(p11, session, h, pkcs11js.CKA_ID).toString('hex'),
+    label: cleanText(bufferAttr(p11, session, h, pkcs11js.CKA_LABEL).toString('utf8')),
+    der: bufferAttr(p11, session, h, pkcs11js.CKA_VALUE)
+  }))
+}
+
+/** Turns a failed C_Login into the user-facing verdict, reading the token flags afterwards. */
+export function loginError(p11: P11, slot: pkcs11js.Handle, err: unknown): AppError {
+  const code = pkcs11Code(err)
+  if (code === pkcs11js.CKR_PIN_LOCKED) return new AppError('PIN_LOCKED')
+  if (code === pkcs11js.CKR_PIN_LEN_RANGE || code === pkcs11js.CKR_PIN_INVALID) return new AppError('PIN_FORMAT')
+  if (code === pkcs11js.CKR_FUNCTION_CANCELED) return new AppError('OPERATION_CANCELLED', 'cancelled on the PIN pad')
+  if (code === pkcs11js.CKR_PIN_INCORRECT) {
+    let after: TokenState | null = null
+    try {
+      after = tokenState(p11.C_GetTokenInfo(slot))
+    } catch {
+      // card gone right after the attempt: the attempt still counted; say only "wrong PIN"
+    }
+    if (after?.pinLocked) return new AppError('PIN_LOCKED')
+    if (after?.pinFinalTry) return new AppError('PIN_FINAL_TRY', 'attempts-left=1')
+    // COUNT_LOW says "fewer than the maximum", not how many: the exact number is not knowable.
+    return new AppError('PIN_INCORRECT', after?.pinCountLow ? 'attempts-left=unknown;count-low' : 'attempts-left=unknown')
+  }
+  return new AppError('SIGNING_FAILED', `C_Login: ${(err as Error)?.message ?? String(err)}`)
+}
+
+/**
+ * One C_Login with the given PIN (or on the PIN pad when pin is null). A login left behind by a
+ * worker that was terminated mid-operation (the module's login state is per process) is logged
+ * out first, so this PIN is the one actually checked — it is still submitted exactly once.
+ */
+export function login(p11: P11, slot: pkcs11js.Handle, session: pkcs11js.Handle, state: TokenState, pin: Buffer | null): void {
+  if (state.pinLocked) throw new AppError('PIN_LOCKED')
+  const attempt = (): void => {
+    if (pin === null) p11.C_Login(session, pkcs11js.CKU_USER)
+    else p11.C_Login(session, pkcs11js.CKU_USER, pin.toString('utf8'))
+  }
+  try {
+    attempt()
+  } catch (err) {
+    if (pkcs11Code(err) !== pkcs11js.CKR_USER_ALREADY_LOGGED_IN) throw loginError(p11, slot, err)
+    p11.C_Logout(session)
+    try {
+      attempt()
+    } catch (again) {
+      throw loginError(p11, slot, again)
+    }
+  }
+}
+
+/** The private key paired with the certificate: same CKA_ID, may sign. Needs a logged-in session. */
+export function findSigningKey(p11: P11, session: pkcs11js.Handle, keyIdHex: string): pkcs11js.Handle {
+  const [key] = findAll(p11, session, [
+    { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY },
+    { type: pkcs11js.CKA_ID, value: Buffer.from(keyIdHex, 'hex') },
+    { type: pkcs11js.CKA_SIGN, value: true }
+  ])
+  if (!key) throw new AppError('SIGNING_FAILED', `no private key with CKA_ID ${keyIdHex}`)
+  return key
+}
+
+/** RSASSA-PKCS1-v1_5 with SHA-256; the token hashes `data` itself. */
+export function signSha256Rsa(p11: P11, session: pkcs11js.Handle, key: pkcs11js.Handle, data: Buffer): Buffer {
+  p11.C_SignInit(session, { mechanism: pkcs11js.CKM_SHA256_RSA_PKCS }, key)
+  return Buffer.from(p11.C_Sign(session, data, Buffer.alloc(1024)))
+}
+
+/** Log out and close, ignoring errors: the card may already be gone. */
+export function endSession(p11: P11, session: pkcs11js.Handle, loggedIn: boolean): void {
+  if (loggedIn) {
+    try {
+      p11.C_Logout(session)
+    } catch {
+      // CKR_USER_NOT_LOGGED_IN / device removed: nothing left to log out
+    }
+  }
+  try {
+    p11.C_CloseSession(session)
+  } catch {
+    // session already invalidated by a removed token
+  }
+}

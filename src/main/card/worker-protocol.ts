@@ -1,0 +1,35 @@
+import type { ErrorCode } from '../../shared/errors'
+import type { TokenCertificate, TokenState, TokenTarget } from './pkcs11-ops'
+
+// Messages between the card client (main thread) and the PKCS#11 worker. Plain structured-clone
+// data only; PIN bytes travel in a transferred ArrayBuffer so the sender keeps no copy.
+
+export interface TokenContents extends TokenState {
+  module: string
+  certificates: TokenCertificate[]
+}
+
+export type WorkerRequest =
+  | { id: number; op: 'read'; module: string }
+  /** After an aborted sign: end the login the terminated worker left on the token. */
+  | { id: number; op: 'logout'; module: string; target: TokenTarget }
+  | {
+      id: number
+      op: 'sign'
+      module: string
+      target: TokenTarget
+      /** CKA_ID (hex) of the signing certificate; the private key must share it. */
+      keyId: string
+      /** UTF-8 PIN bytes, or null for the PIN pad (protected authentication path). */
+      pin: Uint8Array | null
+      items: Uint8Array[]
+    }
+
+export type WireItemResult = { ok: true; signature: Uint8Array } | { ok: false; code: ErrorCode; detail?: string }
+
+export type WorkerReply =
+  | { id: number; type: 'progress'; done: number; total: number }
+  | { id: number; type: 'read'; contents: TokenContents }
+  | { id: number; type: 'done' }
+  | { id: number; type: 'signed'; results: WireItemResult[] }
+  | { id: number; type: 'error'; code: ErrorCode; detail?: string }

@@ -1,0 +1,274 @@
+import { execFileSync } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ApiClient, getChallenge, loginPassword } from '../../server-mock/test-helpers'
+import { buildAuthSignedData as mockAuthData, buildDecisionStatement as mockStatement } from '../../server-mock/protocol'
+import type { CardPhase, CardStatus } from '../../src/shared/card-status'
+import { AppError } from '../../src/shared/errors'
+import { loadCardTable } from '../../src/main/card/atr'
+import type { DecisionFields } from '../../src/main/card/card-operations'
+import { createCardLayer, type CardLayer } from '../../src/main/card/card-layer'
+import { CardSigner } from '../../src/main/card/card-signer'
+import { Pkcs11Client } from '../../src/main/card/pkcs11-client'
+import { buildAuthSignedData, buildDecisionStatement } from '../../src/main/card/statement'
+import { loadTrustStore } from '../../src/main/pki/trust-store'
+import { startRig, type Rig } from './rig'
+import { MOICA_ATR } from './virtual-card'
+
+// PIN, signing, busy/cancel/timeout and card removal through the PKCS#11 worker, on the rig's
+// SoftHSM token behind a virtual reader; signatures are checked with the openssl CLI and by
+// server-mock's own verifier.
+
+const resources = join(__dirname, '../../resources')
+const NONCE = Buffer.alloc(32, 7).toString('base64')
+let rig: Rig
+let layer: CardLayer
+let origin: string
+
+function waitFor(phase: CardPhase, timeoutMs = 10_000): Promise<CardStatus> {
+  const service = layer.service
+  if (service.current().phase === phase) return Promise.resolve(service.current())
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      service.off('status', on)
+      reject(new Error(`timed out waiting for ${phase}; last: ${service.current().phase}`))
+    }, timeoutMs)
+    const on = (s: CardStatus): void => {
+      if (s.phase !== phase) return
+      clearTimeout(timer)
+      service.off('status', on)
+      resolve(s)
+    }
+    service.on('status', on)
+  })
+}
+
+async function rejection(p: Promise<unknown>): Promise<AppError> {
+  try {
+    await p
+  } catch (err) {
+    if (err instanceof AppError) return err
+    throw err
+  }
+  throw new Error('expected a rejection')
+}
+
+function opensslVerifies(data: Buffer, signatureB64: string, certDerB64: string): boolean {
+  const dir = rig.dir
+  const certPem = `-----BEGIN CERTIFICATE-----\n${certDerB64.match(/.{1,64}/g)?.join('\n')}\n-----END CERTIFICATE-----\n`
+  writeFileSync(join(dir, 'cert.pem'), certPem)
+  const pub = execFileSync('openssl', ['x509', '-in', join(dir, 'cert.pem'), '-pubkey', '-noout'])
+  writeFileSync(join(dir, 'pub.pem'), pub)
+  writeFileSync(join(dir, 'data.bin'), data)
+  writeFileSync(join(dir, 'sig.bin'), Buffer.from(signatureB64, 'base64'))
+  try {
+    const out = execFileSync('openssl', ['dgst', '-sha256', '-verify', join(dir, 'pub.pem'), '-signature', join(dir, 'sig.bin'), join(dir, 'data.bin')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+    return out.includes('Verified OK')
+  } catch {
+    return false
+  }
+}
+
+function decision(i: number, overrides: Partial<DecisionFields> = {}): DecisionFields {
+  return { origin, nonce: NONCE, delegationId: `dlg_TEST${String(i).padStart(6, '0')}`, houseBillNo: `SF${1000 + i}`, decision: 'MATCH', reason: '', ...overrides }
+}
+
+beforeAll(async () => {
+  rig = await startRig({ server: true })
+  Object.assign(process.env, rig.env) // libpcsclite and SoftHSM read these at first use
+  origin = rig.server?.origin ?? 'https://127.0.0.1:1'
+  layer = createCardLayer({
+    table: loadCardTable(resources),
+    trust: loadTrustStore(resources, rig.trustDir),
+    preferredModules: [rig.token.module],
+    monitor: { backoffMs: [100, 200, 400] }
+  })
+  layer.start()
+  await rig.cards[0].insert(MOICA_ATR)
+  await waitFor('ready', 20_000)
+}, 90_000)
+
+afterAll(async () => {
+  await layer?.stop()
+  await rig?.stop()
+})
+
+describe('PKCS#11 worker: token read', () => {
+  it('reads the token identity and both certificates off the main thread, skipping the blank token', async () => {
+    const contents = await layer.client.readToken(rig.token.module)
+    expect(contents.label).toBe('HiCOS PKI Smart Card')
+    expect(contents.serial).toBe(rig.token.tokenSerial)
+    expect(contents.certificates.map((c) => c.id).sort()).toEqual(['01', '02'])
+    expect(contents.pinLocked).toBe(false)
+    expect(contents.pinPad).toBe(false)
+    expect(layer.service.signingToken()?.keyId).toBe('01')
+  })
+
+  it('names the module file when it does not exist', async () => {
+    const err = await rejection(layer.client.readToken('/nonexistent/libHicos.so'))
+    expect(err.code).toBe('MODULE_MISSING')
+    expect(err.detail).toContain('/nonexistent/libHicos.so')
+  })
+})
+
+describe('signing bound to origin and purpose', () => {
+  it('authenticates: signs SHA-256(origin) ‖ SHA-256(nonce), verified by openssl', async () => {
+    const sig = await layer.operations.authenticate({ origin, nonce: NONCE }, rig.token.pin)
+    expect(sig.algorithm).toBe('RS256')
+    expect(Buffer.from(sig.certificate, 'base64').equals(rig.token.citizen.signCertDer)).toBe(true)
+    const data = buildAuthSignedData({ origin, nonce: NONCE })
+    expect(data.equals(mockAuthData(origin, NONCE))).toBe(true) // cross-check with server-mock's builder
+    expect(opensslVerifies(data, sig.signature, sig.certificate)).toBe(true)
+    expect(opensslVerifies(mockAuthData('https://evil.example', NONCE), sig.signature, sig.certificate)).toBe(false)
+  })
+
+  it('refuses a bad nonce or origin and a malformed PIN without touching the card', async () => {
+    let calls = 0
+    const counting = new CardSigner({
+      client: { sign: async () => ((calls++, [])), cancel: () => undefined },
+      token: () => layer.service.signingToken()
+    })
+    expect((await rejection(counting.authenticate({ origin, nonce: 'c2hvcnQ=' }, rig.token.pin))).code).toBe('INVALID_REQUEST')
+    expect((await rejection(counting.authenticate({ origin: `${origin}/path`, nonce: NONCE }, rig.token.pin))).code).toBe('INVALID_REQUEST')
+    for (const pin of ['12345', '123456789', '12345a', ' 123456', '']) {
+      expect((await rejection(counting.authenticate({ origin, nonce: NONCE }, pin))).code).toBe('PIN_FORMAT')
+    }
+    expect(calls).toBe(0)
+  })
+
+  it('a wrong PIN is PIN_INCORRECT (count low on SoftHSM), submitted once, and the right PIN works afterwards', async () => {
+    const err = await rejection(layer.operations.authenticate({ origin, nonce: NONCE }, '654321'))
+    expect(err.code).toBe('PIN_INCORRECT')
+    expect(err.detail).toContain('count-low')
+    const contents = await layer.client.readToken(rig.token.module)
+    expect(contents.pinCountLow).toBe(true)
+    await layer.operations.authenticate({ origin, nonce: NONCE }, rig.token.pin)
+    expect((await layer.client.readToken(rig.token.module)).pinCountLow).toBe(false)
+  })
+
+  it('signs a batch of decisions after one login, per item, with progress; statements verified by openssl', async () => {
+    const items = [
+      decision(1),
+      decision(2, { decision: 'MISMATCH', reason: '品名不符：收到 Cafe\u0301 杯\r\n路徑 C:\\tmp' }),
+      decision(3, { decision: 'MATCH', reason: 'not allowed' }), // refused: reason with MATCH
+      decision(4)
+    ]
+    const progress: [number, number][] = []
+    const results = await layer.operations.signDecisions(items, rig.token.pin, (d, t) => progress.push([d, t]))
+    expect(results.map((r) => r.ok)).toEqual([true, true, false, true])
+    expect(results[2]).toMatchObject({ ok: false, error: { code: 'INVALID_REQUEST' } })
+    expect(progress).toEqual([[1, 3], [2, 3], [3, 3]])
+    for (const i of [0, 1, 3]) {
+      const r = results[i]
+      const fields = items[i]
+      if (!r?.ok || !fields) throw new Error('expected a signature')
+      const statement = buildDecisionStatement(fields)
+      expect(statement.equals(mockStatement(fields))).toBe(true)
+      expect(opensslVerifies(statement, r.value.signature, r.value.certificate)).toBe(true)
+    }
+  })
+
+  it('server-mock accepts a decision and a certificate login signed through the card', async () => {
+    if (!rig.server) throw new Error('rig started without server-mock')
+    const api = new ApiClient(rig.server)
+    api.token = await loginPassword(api, 'demo', 'Demo1234')
+    const created = await api.post('/dev/delegations', { account: 'demo', count: 1, houseBillNo: 'SF900000000777' })
+    const d = created.body.items[0] as { id: string; houseBillNo: string }
+    const ch = await getChallenge(api, 'decision', { delegationId: d.id })
+    const reason = '非本人訂購\n請退回'
+    const [r] = await layer.operations.signDecisions(
+      [{ origin: rig.server.origin, nonce: ch.nonce, delegationId: d.id, houseBillNo: d.houseBillNo, decision: 'MISMATCH', reason }],
+      rig.token.pin
+    )
+    if (!r?.ok) throw new Error(`signing failed: ${JSON.stringify(r)}`)
+    const res = await api.post(`/delegations/${d.id}/decision`, {
+      decision: 'MISMATCH',
+      reason,
+      challengeId: ch.challengeId,
+      certificate: r.value.certificate,
+      signature: r.value.signature,
+      algorithm: 'RS256',
+      idempotencyKey: 'card-rig-0001'
+    })
+    expect(res.status, JSON.stringify(res.body)).toBe(200)
+    expect(res.body.confirmation).toMatchObject({ delegationId: d.id, decision: 'MISMATCH', confirmedVia: 'certificate' })
+
+    const anon = new ApiClient(rig.server)
+    const login = await getChallenge(anon, 'login')
+    const auth = await layer.operations.authenticate({ origin: rig.server.origin, nonce: login.nonce }, rig.token.pin)
+    const session = await anon.post('/sessions/certificate', { challengeId: login.challengeId, ...auth })
+    expect(session.status, JSON.stringify(session.body)).toBe(201)
+  })
+})
+
+describe('one operation at a time, cancel, timeout, card removal', () => {
+  const many = (n: number): DecisionFields[] => Array.from({ length: n }, (_, i) => decision(i))
+
+  it('the main thread stays responsive while the card works', async () => {
+    const h = monitorEventLoopDelay({ resolution: 10 })
+    h.enable()
+    const results = await layer.operations.signDecisions(many(1500), rig.token.pin)
+    h.disable()
+    expect(results.every((r) => r.ok)).toBe(true)
+    // 1500 signatures take seconds; the event loop never waited on them (generous bound for a busy CI box).
+    expect(h.max / 1e6).toBeLessThan(250)
+  })
+
+  it('a second operation while one runs gets CARD_BUSY', async () => {
+    const first = layer.operations.signDecisions(many(300), rig.token.pin)
+    const second = await rejection(layer.operations.authenticate({ origin, nonce: NONCE }, rig.token.pin))
+    expect(second.code).toBe('CARD_BUSY')
+    expect((await first).every((r) => r.ok)).toBe(true)
+  })
+
+  it('cancel fails the running operation with OPERATION_CANCELLED; the next one works', async () => {
+    let cancelled = false
+    const run = layer.operations.signDecisions(many(20_000), rig.token.pin, () => {
+      if (!cancelled) {
+        cancelled = true
+        layer.operations.cancel()
+      }
+    })
+    expect((await rejection(run)).code).toBe('OPERATION_CANCELLED')
+    const sig = await layer.operations.authenticate({ origin, nonce: NONCE }, rig.token.pin)
+    expect(opensslVerifies(buildAuthSignedData({ origin, nonce: NONCE }), sig.signature, sig.certificate)).toBe(true)
+    // The terminated worker's login was ended: a wrong PIN is still checked, not waved through.
+    expect((await rejection(layer.operations.authenticate({ origin, nonce: NONCE }, '000000'))).code).toBe('PIN_INCORRECT')
+    await layer.operations.authenticate({ origin, nonce: NONCE }, rig.token.pin) // clears COUNT_LOW again
+  })
+
+  it('a timed-out operation fails with OPERATION_TIMEOUT and the worker is replaced', async () => {
+    const client = new Pkcs11Client({ operationTimeoutMs: 3_000 })
+    const signer = new CardSigner({ client, token: () => layer.service.signingToken() })
+    try {
+      const started = Date.now()
+      const err = await rejection(signer.signDecisions(many(40_000), rig.token.pin))
+      expect(err.code).toBe('OPERATION_TIMEOUT')
+      expect(Date.now() - started).toBeLessThan(15_000)
+      const sig = await signer.authenticate({ origin, nonce: NONCE }, rig.token.pin)
+      expect(sig.algorithm).toBe('RS256')
+    } finally {
+      await client.close()
+    }
+  })
+
+  it('card removed mid-sign → CARD_REMOVED without hanging; works again after reinsertion', async () => {
+    let pulled = false
+    const run = layer.operations.signDecisions(many(40_000), rig.token.pin, () => {
+      if (!pulled) {
+        pulled = true
+        void rig.cards[0].remove()
+      }
+    })
+    const err = await rejection(run)
+    expect(err.code).toBe('CARD_REMOVED')
+    await waitFor('no-card')
+    expect((await rejection(layer.operations.authenticate({ origin, nonce: NONCE }, rig.token.pin))).code).toBe('NOT_READY')
+    await rig.cards[0].insert(MOICA_ATR)
+    await waitFor('ready')
+    const sig = await layer.operations.authenticate({ origin, nonce: NONCE }, rig.token.pin)
+    expect(opensslVerifies(buildAuthSignedData({ origin, nonce: NONCE }), sig.signature, sig.certificate)).toBe(true)
+  })
+})

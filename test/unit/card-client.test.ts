@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest'
+import { AppError } from '../../src/shared/errors'
+import { Pkcs11Client, type WorkerEntry } from '../../src/main/card/pkcs11-client'
+
+// The client's own rules (timeouts, PIN-pad timeout, busy, worker death, PIN wiping) against small
+// STAND-IN workers written inline; the real worker on SoftHSM is covered in test/rig/card-signing.test.ts.
+
+/** A worker that answers reads after `readDelay` ms, never answers signs, or exits on 'crash'. */
+const standIn: WorkerEntry = {
+  eval: true,
+  script: `
+    const { parentPort } = require('node:worker_threads')
+    parentPort.on('message', (req) => {
+      if (req.op === 'read') {
+        if (req.module === 'crash') process.exit(3)
+        parentPort.postMessage({ id: req.id, type: 'read', contents: { module: req.module, serial: 's', label: 'L', pinPad: false, pinCountLow: false, pinFinalTry: false, pinLocked: false, certificates: [{ id: '01', label: 'c', der: new Uint8Array([1, 2]) }] } })
+      } else if (req.op === 'sign' && req.pin === null) {
+        // PIN pad: the user never types anything
+      } else if (req.op === 'sign') {
+        parentPort.postMessage({ id: req.id, type: 'signed', results: req.items.map(() => ({ ok: true, signature: new Uint8Array([req.pin.length]) })) })
+      } else {
+        parentPort.postMessage({ id: req.id, type: 'done' })
+      }
+    })`
+}
+
+async function code(p: Promise<unknown>): Promise<string> {
+  try {
+    await p
+    return 'ok'
+  } catch (err) {
+    return err instanceof AppError ? err.code : String(err)
+  }
+}
+
+const target = { serial: 's', label: 'L' }
+
+describe('Pkcs11Client (stand-in worker)', () => {
+  it('reads return Buffers; the PIN is wiped in the caller and reaches the worker once', async () => {
+    const client = new Pkcs11Client({ workerEntry: standIn })
+    try {
+      const contents = await client.readToken('m')
+      expect(Buffer.isBuffer(contents.certificates[0]?.der)).toBe(true)
+      const pin = Buffer.from('123456')
+      const [r] = await client.sign({ module: 'm', target, keyId: '01', pin, items: [Buffer.from('x')] })
+      expect(r).toMatchObject({ ok: true })
+      expect(r?.ok && Array.from(r.signature)).toEqual([6]) // the worker saw a 6-byte PIN
+      expect(pin.equals(Buffer.alloc(6))).toBe(true) // and the caller's copy is zeroed
+    } finally {
+      await client.close()
+    }
+  })
+
+  it('PIN pad: no PIN typed within the timeout → PIN_TIMEOUT; the worker is replaced', async () => {
+    const client = new Pkcs11Client({ workerEntry: standIn, pinPadTimeoutMs: 300 })
+    try {
+      const started = Date.now()
+      expect(await code(client.sign({ module: 'm', target, keyId: '01', pin: null, items: [Buffer.from('x')] }))).toBe('PIN_TIMEOUT')
+      expect(Date.now() - started).toBeGreaterThanOrEqual(280)
+      expect(await code(client.readToken('m'))).toBe('ok')
+    } finally {
+      await client.close()
+    }
+  })
+
+  it('busy while a PIN-pad login waits; cancel ends it', async () => {
+    const client = new Pkcs11Client({ workerEntry: standIn })
+    try {
+      const waiting = client.sign({ module: 'm', target, keyId: '01', pin: null, items: [Buffer.from('x')] })
+      const pin = Buffer.from('123456')
+      expect(await code(client.sign({ module: 'm', target, keyId: '01', pin, items: [Buffer.from('y')] }))).toBe('CARD_BUSY')
+      expect(pin.equals(Buffer.alloc(6))).toBe(true)
+      client.cancel()
+      expect(await code(waiting)).toBe('OPERATION_CANCELLED')
+      client.cardRemoved() // nothing running: no effect
+      expect(await code(client.sign({ module: 'm', target, keyId: '01', pin: Buffer.from('654321'), items: [Buffer.from('z')] }))).toBe('ok')
+    } finally {
+      await client.close()
+    }
+  })
+
+  it('a worker that dies mid-operation fails it with INTERNAL, and the next operation gets a new one', async () => {
+    const client = new Pkcs11Client({ workerEntry: standIn })
+    try {
+      expect(await code(client.readToken('crash'))).toBe('INTERNAL')
+      expect(await code(client.readToken('m'))).toBe('ok')
+    } finally {
+      await client.close()
+    }
+  })
+})
