@@ -1,10 +1,15 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { extname, join, normalize, sep } from 'node:path'
 import { app, BrowserWindow, ipcMain, net, protocol, session, shell, type IpcMainInvokeEvent } from 'electron'
+import { autoUpdater } from 'electron-updater'
 import { EVENT_CHANNEL_PREFIX } from '../shared/bridge-names'
 import { ipcContract } from '../shared/ipc-contract'
 import { AppError } from '../shared/errors'
-import { configFromEnv, findResourcesDir } from './config'
+import { findResourcesDir, loadCoreConfig } from './config'
+import { cliArgsFromElectronArgv, runCli } from './cli'
+import { startAppLogging } from './logging/setup'
+import { defaultUserDataDir } from './policy/locations'
+import { updateSettings } from './policy/update-settings'
 import { createAppCore } from './core/app-core'
 import { APP_ORIGIN, isAppUrl, safeExternalUrl } from './shell-policy'
 import { RENDERER_CSP } from './webhost/server'
@@ -18,7 +23,16 @@ protocol.registerSchemesAsPrivileged([
   { scheme: 'eccs', privileges: { standard: true, secure: true, supportFetchAPI: false, corsEnabled: false } }
 ])
 
-if (!app.requestSingleInstanceLock()) {
+// The installed app has no separate Node (RunAsNode is fused off): `<app> doctor --json` etc. run
+// the IT command line instead of opening a window.
+const cliArgs = cliArgsFromElectronArgv(process.argv, app.isPackaged)
+// One folder for the app, the CLI and settings.json on every OS.
+app.setPath('userData', defaultUserDataDir())
+
+if (cliArgs) {
+  const io = { out: (t: string) => process.stdout.write(t), err: (t: string) => process.stderr.write(t), env: process.env }
+  void runCli(cliArgs, io).then((code) => app.exit(code), () => app.exit(2))
+} else if (!app.requestSingleInstanceLock()) {
   app.quit()
 } else {
   app.on('second-instance', () => {
@@ -61,7 +75,14 @@ function loadWindowState(file: string): WindowState {
 
 function start(): void {
   const resourcesDir = findResourcesDir(__dirname)
-  const core = createAppCore(configFromEnv(process.env, { version: app.getVersion(), resourcesDir }), 'electron')
+  const config = loadCoreConfig(process.env, { version: app.getVersion(), resourcesDir, userDataDir: app.getPath('userData') })
+  const log = startAppLogging(config)
+  const core = createAppCore(config, 'electron')
+  startUpdates(config.settings)
+  // Chromium's own requests (there are none to the API; the core uses its own agent) follow the policy too.
+  const proxy = config.settings.values.proxy
+  if (proxy === 'direct') void session.defaultSession.setProxy({ mode: 'direct' })
+  else if (proxy !== 'system') void session.defaultSession.setProxy({ proxyRules: proxy, proxyBypassRules: config.settings.values.proxyBypass.join(',') })
 
   // Deny every permission (camera, notifications are asked for explicitly later, geolocation …).
   session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false))
@@ -125,7 +146,22 @@ function start(): void {
 
   app.on('window-all-closed', () => {
     unsubscribe()
-    core.stop()
-    app.quit()
+    void core
+      .stop()
+      .then(() => log.close())
+      .finally(() => app.quit())
   })
+}
+
+/** Signed updates through electron-updater, as machine policy / settings allow (docs/deployment.md). */
+function startUpdates(settings: Parameters<typeof updateSettings>[0]): void {
+  const decision = updateSettings(settings, { packaged: app.isPackaged })
+  if (!decision.enabled) {
+    console.info(`updates off: ${decision.reason ?? ''}`)
+    return
+  }
+  autoUpdater.channel = decision.channel
+  autoUpdater.allowDowngrade = false // setting the channel turns downgrades on
+  if (decision.url) autoUpdater.setFeedURL({ provider: 'generic', url: decision.url, channel: decision.channel })
+  void autoUpdater.checkForUpdatesAndNotify().catch((err: unknown) => console.warn(`update check failed: ${err instanceof Error ? err.message : String(err)}`))
 }

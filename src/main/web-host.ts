@@ -1,22 +1,41 @@
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { configFromEnv, findResourcesDir } from './config'
+import { findResourcesDir, loadCoreConfig } from './config'
 import { createAppCore } from './core/app-core'
+import { startAppLogging } from './logging/setup'
 import { startWebHost } from './webhost/server'
 
 // Entry point of `npm run start:web` (and `npm start` where no Electron binary exists): the
 // main-process core under plain Node, serving the built renderer on 127.0.0.1.
 
+function appVersion(resourcesDir: string): string {
+  try {
+    return (JSON.parse(readFileSync(join(resourcesDir, '..', 'package.json'), 'utf8')) as { version?: string }).version ?? '0.0.0'
+  } catch {
+    return '0.0.0'
+  }
+}
+
 async function main(): Promise<void> {
   const resourcesDir = findResourcesDir(__dirname)
-  const config = configFromEnv(process.env, { version: process.env.npm_package_version ?? '0.0.0', resourcesDir })
+  const config = loadCoreConfig(process.env, { version: appVersion(resourcesDir), resourcesDir })
+  const log = startAppLogging(config, { tee: true })
   const core = createAppCore(config, 'web')
   core.start()
   const port = process.env.ECCS_WEB_PORT ? Number(process.env.ECCS_WEB_PORT) : 0
   const host = await startWebHost({ core, rendererDir: join(__dirname, '../renderer'), port })
-  console.log(`App URL: ${host.appUrl}`)
+  // Written directly (not through the captured console) so the launcher always sees it.
+  process.stdout.write(`App URL: ${host.appUrl}\n`)
+  let stopping = false
   const shutdown = (): void => {
-    core.stop()
-    void host.close().then(() => process.exit(0))
+    if (stopping) return
+    stopping = true
+    void Promise.allSettled([core.stop(), host.close()])
+      .then(() => {
+        log.restoreConsole()
+        return log.close()
+      })
+      .finally(() => process.exit(0))
   }
   process.on('SIGINT', shutdown)
   process.on('SIGTERM', shutdown)

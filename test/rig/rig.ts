@@ -84,7 +84,12 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
       ...token.env,
       ECCS_PKCS11_MODULE: token.module,
       ECCS_DEV_TRUST_DIR: trustDir,
-      ...(server ? { ECCS_API_URL: server.url, ECCS_API_CA: server.caCertPath } : {})
+      // Keep the app's settings, logs and (absent) machine policy inside the rig.
+      ECCS_USER_DATA_DIR: join(dir, 'user-data'),
+      ECCS_LOG_DIR: join(dir, 'logs'),
+      ECCS_POLICY_FILE: join(dir, 'no-machine-policy.json'),
+      // The test certificates' AIA names a placeholder; the test PKI's responder is server-mock's.
+      ...(server ? { ECCS_API_URL: server.url, ECCS_API_CA: server.caCertPath, ECCS_OCSP_URL: `${server.apiBase}/ocsp` } : {})
     }
     if (opts.insert) await cards[0].insert(MOICA_ATR)
     return { dir, pki, pcscd, cards, token, server, trustDir, env, stop }

@@ -17,7 +17,7 @@ const core: AppCore = {
   }),
   onEvent: () => () => undefined,
   start: () => undefined,
-  stop: () => undefined
+  stop: async () => undefined
 }
 
 interface Reply { status: number; headers: Record<string, string | string[] | undefined>; body: string }

@@ -1,16 +1,20 @@
+import { existsSync, readFileSync } from 'node:fs'
 import { EventEmitter } from 'node:events'
 import type { IpcEvent, IpcEventPayload } from '../../shared/ipc-contract'
 import { PlatformClient } from '../api/platform-client'
 import { loadCardTable } from '../card/atr'
 import type { CardOperations } from '../card/card-operations'
-import { CardService } from '../card/card-service'
-import { ReaderMonitor } from '../card/reader-monitor'
+import type { CardService } from '../card/card-service'
+import { createCardLayer } from '../card/card-layer'
 import type { CoreConfig } from '../config'
 import { createDispatcher, type Dispatch, type IpcHandlers } from '../ipc/dispatcher'
+import { createRevocationChecker, revocationOptionsFromEnv } from '../pki/revocation-settings'
+import type { RevocationOptions } from '../pki/revocation-checker'
 import { loadTrustStore } from '../pki/trust-store'
 import { ApiStatusTracker } from './api-status'
-import { InterimCardSigner } from './interim-card-signer'
+import { buildDiagnostics } from './diagnostics'
 import { createPlatformHandlers } from './platform-handlers'
+import { createSettingsService } from './settings-service'
 
 // The main-process core: owns the card, the platform API client (and its session token) and
 // publishes typed events. Plain Node, used unchanged by the Electron shell and the web host.
@@ -22,23 +26,27 @@ export interface AppCore {
   /** The logged-in platform client, for the offline cache's sync (null when unconfigured). */
   readonly api?: PlatformClient | null
   start(): void
-  stop(): void
+  /** Stops reader monitoring and the PKCS#11 worker. */
+  stop(): Promise<void>
 }
 
 export interface AppCoreDeps {
-  /** The card signer; defaults to the interim in-process one (see interim-card-signer.ts). */
+  /** Replaces the card layer's signer (tests with a fake card). */
   cardOperations?: (card: CardService) => CardOperations
+  /** Environment for the settings screen's policy/user-settings lookup; defaults to process.env. */
+  env?: NodeJS.ProcessEnv
 }
 
 export function createAppCore(config: CoreConfig, host: 'electron' | 'web', deps: AppCoreDeps = {}): AppCore {
   const events = new EventEmitter()
   const emit = <E extends IpcEvent>(event: E, payload: IpcEventPayload<E>): void => void events.emit('event', event, payload)
-  const card = new CardService({
-    monitor: new ReaderMonitor(),
+  const layer = createCardLayer({
     table: loadCardTable(config.resourcesDir),
     trust: loadTrustStore(config.resourcesDir, config.devTrustDir),
-    preferredModules: config.pkcs11Modules
+    preferredModules: config.pkcs11Modules,
+    revocation: createRevocationChecker(revocationOptions(config, deps.env ?? process.env))
   })
+  const card = layer.service
   card.on('status', (status) => emit('card:status', status))
 
   let api: PlatformClient | null = null
@@ -55,7 +63,8 @@ export function createAppCore(config: CoreConfig, host: 'electron' | 'web', deps
     })
     api.onSessionEnded(() => emit('session:ended', {}))
   }
-  const signer = deps.cardOperations ? deps.cardOperations(card) : new InterimCardSigner(() => card.current())
+  const settings = createSettingsService({ env: deps.env ?? process.env, ...(config.userDataDir ? { userDataDir: config.userDataDir } : {}) })
+  const signer = deps.cardOperations ? deps.cardOperations(card) : layer.operations
 
   const handlers: IpcHandlers = {
       'app:getInfo': async () => ({
@@ -66,6 +75,18 @@ export function createAppCore(config: CoreConfig, host: 'electron' | 'web', deps
         platform: `${process.platform}-${process.arch}`
       }),
       'card:getStatus': async () => card.current(),
+      'settings:get': async () => settings.view(),
+      'settings:update': async (change) => settings.update(change),
+      'diagnostics:get': async () =>
+        buildDiagnostics({
+          version: config.version,
+          host,
+          demo: config.demo,
+          card: () => card.current(),
+          api,
+          apiStatus: () => apiStatus.current(),
+          settings: () => config.settings ?? settings.effective()
+        }),
       ...createPlatformHandlers({ api, card: signer, progress: (p) => emit('card:progress', p), apiStatus: () => apiStatus.current() })
   }
   const dispatch = createDispatcher(handlers, { onInternalError: (channel, err) => console.error(`[ipc] ${channel} failed:`, err instanceof Error ? err.message : err) }
@@ -80,12 +101,20 @@ export function createAppCore(config: CoreConfig, host: 'electron' | 'web', deps
       return () => events.off('event', l)
     },
     start: () => {
-      card.start()
+      layer.start()
       apiStatus.start()
     },
-    stop: () => {
+    stop: async () => {
       apiStatus.stop()
-      card.stop()
+      await layer.stop()
     }
   }
+}
+
+/** Revocation: the machine policy / user setting chooses the mode; dev environment may point OCSP elsewhere. */
+function revocationOptions(config: CoreConfig, env: NodeJS.ProcessEnv): RevocationOptions {
+  const tlsCa = config.apiCaFile && existsSync(config.apiCaFile) ? readFileSync(config.apiCaFile, 'utf8') : null
+  const opts = revocationOptionsFromEnv(env, tlsCa)
+  const mode = config.settings?.values.revocationCheck
+  return mode ? { ...opts, mode } : opts
 }
