@@ -32,7 +32,19 @@ export default defineConfig({
   renderer: {
     root: resolve(__dirname, 'src/renderer'),
     plugins: [vue()],
+    // Smaller, CSP-friendly bundle: no Options API (all components use <script setup>), no
+    // devtools hooks in production, and vue-i18n's JIT message compiler (no eval/new Function).
+    define: {
+      __VUE_OPTIONS_API__: 'false',
+      __VUE_PROD_DEVTOOLS__: 'false',
+      __VUE_PROD_HYDRATION_MISMATCH_DETAILS__: 'false',
+      __INTLIFY_JIT_COMPILATION__: 'true',
+      __INTLIFY_DROP_MESSAGE_COMPILER__: 'false',
+      __INTLIFY_PROD_DEVTOOLS__: 'false'
+    },
     build: {
+      // electron-vite leaves bundles unminified; the renderer is loaded on every start (goal: first paint ≤ 300 ms).
+      minify: true,
       rollupOptions: { input: { index: resolve(__dirname, 'src/renderer/index.html') } }
     }
   }

@@ -2,7 +2,8 @@ import { createPinia } from 'pinia'
 import { createApp } from 'vue'
 import App from './App.vue'
 import { createAppI18n } from './i18n'
+import { savedLocale } from './locale'
 import { router } from './router'
 import './styles.css'
 
-createApp(App).use(createPinia()).use(router).use(createAppI18n()).mount('#app')
+createApp(App).use(createPinia()).use(router).use(createAppI18n(savedLocale())).mount('#app')

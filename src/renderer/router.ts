@@ -6,6 +6,7 @@ import HomeView from './views/HomeView.vue'
 import LoginView from './views/LoginView.vue'
 import ProfileView from './views/ProfileView.vue'
 import RegisterView from './views/RegisterView.vue'
+import SettingsView from './views/SettingsView.vue'
 
 // Hash history: works identically under the eccs:// protocol and the loopback web host.
 // Routes with meta.auth need a session; the guard in App.vue's setup sends others to 登入.
@@ -18,6 +19,7 @@ export const router = createRouter({
     { path: '/delegations', name: 'delegations', component: DelegationsView, meta: { auth: true } },
     { path: '/records', name: 'records', component: ConfirmationsView, meta: { auth: true } },
     { path: '/profile', name: 'profile', component: ProfileView, meta: { auth: true } },
-    { path: '/diagnostics', name: 'diagnostics', component: DiagnosticsView }
+    { path: '/diagnostics', name: 'diagnostics', component: DiagnosticsView },
+    { path: '/settings', name: 'settings', component: SettingsView }
   ]
 })

@@ -55,6 +55,16 @@ export const DelegationPage = z.object({
 })
 export type DelegationPage = z.infer<typeof DelegationPage>
 
+/** What the renderer gets for a query: a page, and whether the offline cache answered it. */
+export const DelegationAnswer = DelegationPage.extend({
+  source: z.enum(['online', 'cache']),
+  /** When the cache was last synced with the platform (ISO), null before the first sync. */
+  lastSyncedAt: z.string().nullable(),
+  /** Why the cache answered instead of the platform (e.g. NETWORK_UNREACHABLE). */
+  offlineReason: z.string().optional()
+})
+export type DelegationAnswer = z.infer<typeof DelegationAnswer>
+
 export const Confirmation = z.object({
   id: z.number().int(),
   delegationId: DelegationId,

@@ -23,14 +23,18 @@ export const bridgeMethods = {
   startRegistration: 'registration:start',
   verifyRegistrationIdentity: 'registration:verifyIdentity',
   sendRegistrationSms: 'registration:sendSms',
-  completeRegistration: 'registration:complete'
+  completeRegistration: 'registration:complete',
+  getSettings: 'settings:get',
+  updateSettings: 'settings:update',
+  getDiagnostics: 'diagnostics:get'
 } as const
 
 export const bridgeEvents = {
   onCardStatus: 'card:status',
   onCardProgress: 'card:progress',
   onApiStatus: 'api:status',
-  onSessionEnded: 'session:ended'
+  onSessionEnded: 'session:ended',
+  onHistoryEvent: 'history:event'
 } as const
 
 /** Electron channel that carries main → renderer events. */

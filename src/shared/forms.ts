@@ -12,32 +12,5 @@ export const Email = z.string().email().max(254)
 export const Phone = z.string().regex(/^[0-9+()# -]{6,25}$/)
 export const SmsCode = z.string().regex(/^[0-9]{6}$/)
 
-/** The Single Window password rule, one flag per rule so the form can tick them live. */
-export function passwordRules(password: string): { length: boolean; digit: boolean; upper: boolean; lower: boolean } {
-  return {
-    length: password.length >= 8,
-    digit: /[0-9]/.test(password),
-    upper: /[A-Z]/.test(password),
-    lower: /[a-z]/.test(password)
-  }
-}
-
-export function isStrongPassword(password: string): boolean {
-  return Object.values(passwordRules(password)).every(Boolean)
-}
-
-const LETTER_VALUES = 'ABCDEFGHJKLMNPQRSTUVXYWZIO'
-
-/** Taiwan national ID checksum (letter → 10..35, weights 1 9 8 7 6 5 4 3 2 1 1). */
-export function isValidNationalId(id: string): boolean {
-  if (!NationalId.safeParse(id).success) return false
-  const code = LETTER_VALUES.indexOf(id[0] ?? '') + 10
-  const digits = [Math.floor(code / 10), code % 10, ...id.slice(1).split('').map(Number)]
-  const weights = [1, 9, 8, 7, 6, 5, 4, 3, 2, 1, 1]
-  return digits.reduce((sum, d, i) => sum + d * (weights[i] ?? 0), 0) % 10 === 0
-}
-
-/** Masks a national ID for logs and screens: A123456789 → A12****789. */
-export function maskNationalId(id: string): string {
-  return id.length === 10 ? `${id.slice(0, 3)}****${id.slice(7)}` : '****'
-}
+// The live checks (no zod, so the renderer bundle does not carry it) live in form-rules.ts.
+export { isStrongPassword, isValidNationalId, maskNationalId, passwordRules } from './form-rules'

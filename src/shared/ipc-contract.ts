@@ -1,6 +1,7 @@
 import { z } from 'zod'
-import { ApiStatus, ConfirmationPage, DelegationPage, Profile, RegistrationInfo, SessionInfo, SmsSent } from './api-types'
+import { ApiStatus, ConfirmationPage, DelegationAnswer, DelegationPage, Profile, RegistrationInfo, SessionInfo, SmsSent } from './api-types'
 import { CardStatus } from './card-status'
+import { DiagnosticsResult } from './diagnostics'
 import { Delegation, DelegationId } from './delegation'
 import { ErrorCodes, type AppErrorPayload } from './errors'
 import {
@@ -17,6 +18,7 @@ import {
   RegistrationIdentityRequest,
   RegistrationSmsRequest
 } from './ipc-requests'
+import { SettingsChange, SettingsView } from './settings'
 import { bridgeEvents, bridgeMethods } from './bridge-names'
 
 export { bridgeEvents, bridgeMethods }
@@ -64,7 +66,7 @@ export const ipcContract = {
   'session:loginCertificate': { request: PinRequest, response: SessionInfo },
   'session:logout': { request: Empty, response: Empty },
   'session:get': { request: Empty, response: SessionInfo.nullable() },
-  'delegations:query': { request: DelegationQuery, response: DelegationPage },
+  'delegations:query': { request: DelegationQuery, response: DelegationAnswer },
   'delegations:get': { request: z.object({ id: DelegationId }).strict(), response: Delegation },
   'delegations:decide': { request: DecideRequest, response: Delegation },
   'delegations:decideBatch': { request: DecideBatchRequest, response: z.object({ results: z.array(DecisionOutcome) }) },
@@ -77,7 +79,12 @@ export const ipcContract = {
   'registration:start': { request: Empty, response: RegistrationInfo },
   'registration:verifyIdentity': { request: RegistrationIdentityRequest, response: RegistrationInfo },
   'registration:sendSms': { request: RegistrationSmsRequest, response: SmsSent },
-  'registration:complete': { request: RegistrationCompleteRequest, response: Profile }
+  'registration:complete': { request: RegistrationCompleteRequest, response: Profile },
+  /** Effective settings with their sources; policy-locked keys are listed in `locked`. */
+  'settings:get': { request: Empty, response: SettingsView },
+  'settings:update': { request: SettingsChange, response: SettingsView },
+  /** 環境檢查 in detail + the redacted support text (runs a live API probe). */
+  'diagnostics:get': { request: Empty, response: DiagnosticsResult }
 } as const
 
 export const ipcEvents = {
@@ -85,7 +92,9 @@ export const ipcEvents = {
   'card:progress': CardProgress,
   'api:status': ApiStatus,
   /** The platform ended the session (expired/revoked); the renderer returns to login. */
-  'session:ended': Empty
+  'session:ended': Empty,
+  /** Offline history: background sync progress/result, or a rebuilt (corrupt) cache. */
+  'history:event': z.object({ type: z.enum(['sync-progress', 'sync-done', 'sync-failed', 'cache-recovered']), applied: z.number().int().optional(), code: z.string().optional() })
 } as const
 
 export type IpcChannel = keyof typeof ipcContract

@@ -39,7 +39,7 @@ beforeAll(async () => {
 }, 90_000)
 
 afterAll(async () => {
-  core?.stop()
+  await core?.stop()
   await rig?.stop()
 })
 

@@ -59,6 +59,11 @@ export class DelegationHistory {
 
   constructor(private readonly opts: HistoryOptions) {}
 
+  /** True between signIn and signOut (queries then go through the cache). */
+  get signedIn(): boolean {
+    return this.accountId !== null
+  }
+
   /** After sign-in: opens the account's cache and starts a sync in the background (see events). */
   async signIn(accountId: string, api: HistoryApi): Promise<void> {
     await this.close()

@@ -6,6 +6,8 @@ import { loadCardTable } from '../card/atr'
 import type { CardOperations } from '../card/card-operations'
 import type { CardService } from '../card/card-service'
 import { createCardLayer } from '../card/card-layer'
+import { DelegationHistory } from '../cache/delegation-history'
+import { defaultUserDataDir } from '../policy/locations'
 import type { CoreConfig } from '../config'
 import { createDispatcher, type Dispatch, type IpcHandlers } from '../ipc/dispatcher'
 import { createRevocationChecker, revocationOptionsFromEnv } from '../pki/revocation-settings'
@@ -61,10 +63,24 @@ export function createAppCore(config: CoreConfig, host: 'electron' | 'web', deps
       caFile: config.apiCaFile,
       onReachability: (ok, problem) => apiStatus.report(ok, problem)
     })
-    api.onSessionEnded(() => emit('session:ended', {}))
+    api.onSessionEnded(() => {
+      emit('session:ended', {})
+      void history.signOut() // the account's cache closes (or is wiped, by policy) with the session
+    })
   }
   const settings = createSettingsService({ env: deps.env ?? process.env, ...(config.userDataDir ? { userDataDir: config.userDataDir } : {}) })
   const signer = deps.cardOperations ? deps.cardOperations(card) : layer.operations
+  const history = new DelegationHistory({
+    userDataDir: config.userDataDir ?? defaultUserDataDir(),
+    settings: () => ({
+      cacheRetentionDays: config.settings?.values.cacheRetentionDays ?? null,
+      wipeCacheOnSignOut: config.settings?.values.wipeCacheOnSignOut ?? false
+    }),
+    onEvent: (e) => {
+      if (e.type === 'sync-failed' || e.type === 'cache-recovered') console.warn(`[history] ${e.type}: ${e.error.code}`)
+      emit('history:event', e.type === 'sync-progress' ? { type: e.type, applied: e.applied } : e.type === 'sync-done' ? { type: e.type, applied: e.result.applied } : { type: e.type, code: e.error.code })
+    }
+  })
 
   const handlers: IpcHandlers = {
       'app:getInfo': async () => ({
@@ -87,7 +103,7 @@ export function createAppCore(config: CoreConfig, host: 'electron' | 'web', deps
           apiStatus: () => apiStatus.current(),
           settings: () => config.settings ?? settings.effective()
         }),
-      ...createPlatformHandlers({ api, card: signer, progress: (p) => emit('card:progress', p), apiStatus: () => apiStatus.current() })
+      ...createPlatformHandlers({ api, card: signer, history, progress: (p) => emit('card:progress', p), apiStatus: () => apiStatus.current() })
   }
   const dispatch = createDispatcher(handlers, { onInternalError: (channel, err) => console.error(`[ipc] ${channel} failed:`, err instanceof Error ? err.message : err) }
   )
@@ -106,7 +122,7 @@ export function createAppCore(config: CoreConfig, host: 'electron' | 'web', deps
     },
     stop: async () => {
       apiStatus.stop()
-      await layer.stop()
+      await Promise.allSettled([layer.stop(), history.close()])
     }
   }
 }

@@ -2,12 +2,13 @@ import { AppError } from '../../shared/errors'
 import type { CardProgress, IpcChannel, IpcRequest, IpcResponse } from '../../shared/ipc-contract'
 import type { CardOperations } from '../card/card-operations'
 import type { PlatformClient } from '../api/platform-client'
+import type { DelegationHistory } from '../cache/delegation-history'
 import { decideMany } from './decision-service'
 
 // IPC handlers for everything that talks to the platform. The PIN arrives in `request.pin`, goes
 // straight to the card and nowhere else; it is not stored, logged or sent to the platform.
 
-type PlatformChannel = Exclude<IpcChannel, 'app:getInfo' | 'card:getStatus'>
+type PlatformChannel = Exclude<IpcChannel, 'app:getInfo' | 'card:getStatus' | 'settings:get' | 'settings:update' | 'diagnostics:get'>
 export type PlatformHandlers = { [C in PlatformChannel]: (request: IpcRequest<C>) => Promise<IpcResponse<C>> }
 
 export interface PlatformDeps {
@@ -16,6 +17,8 @@ export interface PlatformDeps {
   card: CardOperations
   progress: (p: CardProgress) => void
   apiStatus: () => IpcResponse<'api:getStatus'>
+  /** Offline delegation history (opened per account at login, synced in the background). */
+  history?: DelegationHistory
 }
 
 export function createPlatformHandlers(deps: PlatformDeps): PlatformHandlers {
@@ -35,6 +38,12 @@ export function createPlatformHandlers(deps: PlatformDeps): PlatformHandlers {
     return { challengeId: ch.challengeId, ...sig }
   }
 
+  /** After a login: open this account's offline history and sync it in the background. */
+  async function signedIn<T extends { profile: { account: string } }>(session: T): Promise<T> {
+    if (deps.history && deps.api) await deps.history.signIn(session.profile.account, deps.api)
+    return session
+  }
+
   /** Card failures end the progress display too. */
   async function card<T>(op: () => Promise<T>): Promise<T> {
     try {
@@ -50,14 +59,21 @@ export function createPlatformHandlers(deps: PlatformDeps): PlatformHandlers {
       return {}
     },
     'api:getStatus': async () => deps.apiStatus(),
-    'session:loginPassword': async ({ account, password }) => api().loginPassword(account, password),
-    'session:loginCertificate': async ({ pin }) => api().loginCertificate(await authToken('login', pin)),
+    'session:loginPassword': async ({ account, password }) => signedIn(await api().loginPassword(account, password)),
+    'session:loginCertificate': async ({ pin }) => signedIn(await api().loginCertificate(await authToken('login', pin))),
     'session:logout': async () => {
-      await api().logout()
+      try {
+        await api().logout()
+      } finally {
+        await deps.history?.signOut()
+      }
       return {}
     },
     'session:get': async () => (deps.api ? deps.api.currentSession() : null),
-    'delegations:query': async (q) => api().listDelegations(q),
+    'delegations:query': async (q) => {
+      if (deps.history?.signedIn) return toAnswer(await deps.history.query(q))
+      return { ...(await api().listDelegations(q)), source: 'online' as const, lastSyncedAt: null }
+    },
     'delegations:get': async ({ id }) => api().getDelegation(id),
     'delegations:decide': async ({ item, pin }) => {
       const [outcome] = await decideMany(api(), deps.card, [item], pin, deps.progress)
@@ -90,5 +106,17 @@ export function createPlatformHandlers(deps: PlatformDeps): PlatformHandlers {
       if (!fields.privacyConsent) throw new AppError('VALIDATION_FAILED', 'PRIVACY_CONSENT_REQUIRED')
       return api().completeRegistration(registrationId, fields)
     }
+  }
+}
+
+function toAnswer(a: Awaited<ReturnType<DelegationHistory['query']>>): IpcResponse<'delegations:query'> {
+  return {
+    items: a.items,
+    page: a.page,
+    pageSize: a.pageSize,
+    total: a.total,
+    source: a.source,
+    lastSyncedAt: a.lastSyncedAt,
+    ...(a.offlineReason ? { offlineReason: a.offlineReason } : {})
   }
 }

@@ -9,6 +9,11 @@ export function createAppI18n(locale: Locale = 'zh-TW') {
     legacy: false,
     locale,
     fallbackLocale: 'zh-TW',
-    messages: { 'zh-TW': zhTW, en }
+    messages: { 'zh-TW': zhTW, en },
+    // d(date, 'short') in the status area (card validity): a date without time.
+    datetimeFormats: {
+      'zh-TW': { short: { year: 'numeric', month: '2-digit', day: '2-digit' } },
+      en: { short: { year: 'numeric', month: 'short', day: 'numeric' } }
+    }
   })
 }

@@ -48,6 +48,8 @@ export const useDelegationsStore = defineStore('delegations', () => {
   const form = ref<QueryForm>({ direction: '', dateFrom: '', dateTo: '', houseBillNo: '', status: '' })
   const rows = ref<Delegation[]>([])
   const total = ref(0)
+  /** Set when the offline cache answered: when it was last synced with the platform. */
+  const fromCache = ref<{ lastSyncedAt: string | null } | null>(null)
   const searched = ref(false)
   const loading = ref(false)
   const error = ref<AppErrorPayload | null>(null)
@@ -75,6 +77,7 @@ export const useDelegationsStore = defineStore('delegations', () => {
         }
         all.push(...r.value.items)
         total.value = r.value.total
+        fromCache.value = r.value.source === 'cache' ? { lastSyncedAt: r.value.lastSyncedAt } : null
         if (r.value.items.length < PAGE || all.length >= Math.min(r.value.total, MAX_ROWS)) break
       }
       rows.value = all
@@ -141,5 +144,5 @@ export const useDelegationsStore = defineStore('delegations', () => {
     pendingCount.value = null
   }
 
-  return { form, rows, sorted, total, searched, loading, error, sortKey, sortDir, selected, selectedPending, outcomes, pendingCount, search, toggleSort, toggle, selectAllPending, decide, refreshPending, reset }
+  return { form, rows, sorted, total, fromCache, searched, loading, error, sortKey, sortDir, selected, selectedPending, outcomes, pendingCount, search, toggleSort, toggle, selectAllPending, decide, refreshPending, reset }
 })

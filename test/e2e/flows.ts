@@ -1,0 +1,54 @@
+import AxeBuilder from '@axe-core/playwright'
+import { expect, type Page } from '@playwright/test'
+import type { PlatformApp } from './platform-fixture'
+
+// Steps several specs share: 自然人憑證註冊 of the rig's citizen, 一般用戶 login, PIN entry, axe.
+// `shot` (optional) is called at each screen worth a screenshot.
+
+export type Shot = (name: string, opts?: { fullPage?: boolean }) => Promise<void>
+const noShot: Shot = async () => undefined
+
+export async function axeClean(page: Page, screen: string): Promise<void> {
+  const results = await new AxeBuilder({ page }).analyze()
+  const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+  expect(bad.map((v) => `${screen}: ${v.id} ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([])
+}
+
+export async function registerCitizen(page: Page, platform: PlatformApp, account: string, password: string, shot: Shot = noShot): Promise<void> {
+  await page.getByRole('link', { name: '註冊' }).click()
+  await expect(page.getByTestId('env-result')).toContainText('檢查通過')
+  await shot('register-1-environment')
+  await page.getByRole('button', { name: '下一步' }).click()
+  await page.getByLabel('身分證號碼').fill('A123456789')
+  await page.getByLabel('PIN碼').fill('123456')
+  await shot('register-2-identity')
+  await page.getByRole('button', { name: '執行身分驗證' }).click()
+  await expect(page.getByText('身分驗證完成：王小明')).toBeVisible()
+  await page.getByLabel('帳號', { exact: true }).fill(account)
+  await page.getByLabel('設定密碼').fill(password)
+  await page.getByLabel('確認密碼').fill(password)
+  await page.getByLabel('Email', { exact: true }).fill('xm@example.tw')
+  await page.getByLabel('手機號碼').fill('0911222333')
+  await page.getByRole('button', { name: '傳送簡訊碼' }).click()
+  await expect(page.getByText('驗證碼已傳送至 0911***333')).toBeVisible()
+  await page.getByLabel('驗證碼').fill(platform.lastSmsCode())
+  await page.getByLabel('個資閱讀宣告').check()
+  await shot('register-3-data', { fullPage: true })
+  await page.getByRole('button', { name: '確定' }).click()
+  await expect(page.getByTestId('reg-success')).toHaveText('註冊成功')
+  await shot('register-4-success')
+  await page.getByRole('link', { name: '回首頁' }).click()
+}
+
+export async function loginPassword(page: Page, account: string, password: string): Promise<void> {
+  await page.getByRole('link', { name: '登入', exact: true }).click()
+  await page.getByLabel('帳號').fill(account)
+  await page.getByLabel('密碼').fill(password)
+  await page.getByRole('button', { name: '登入', exact: true }).click()
+}
+
+export async function enterPin(page: Page, pin: string): Promise<void> {
+  const dialog = page.getByRole('dialog')
+  await dialog.getByLabel('PIN碼').fill(pin)
+  await dialog.getByRole('button', { name: '確定' }).click()
+}

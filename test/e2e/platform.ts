@@ -1,0 +1,77 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { request } from 'node:https'
+import { join } from 'node:path'
+import { startMockServer, type MockServer } from '../../server-mock/server'
+import { startRig, type Rig } from '../rig/rig'
+import { startWebHostOnRig, stopChild, type RunningApp } from './fixtures'
+
+// The rig (pcscd, virtual cards, SoftHSM card) + a server-mock WITHOUT demo accounts, so the test
+// citizen's card can go through 自然人憑證註冊 itself, + the built web host over both.
+
+export interface PlatformApp extends RunningApp {
+  server: MockServer
+  /** POST to a dev endpoint (e.g. /dev/delegations) over HTTPS trusting only the dev CA. */
+  dev(path: string, body: unknown): Promise<{ status: number; body: unknown }>
+  lastSmsCode(): string
+}
+
+export interface PlatformOptions {
+  /** A machine policy written to a file the web host reads (ECCS_POLICY_FILE, development builds). */
+  policy?: Record<string, unknown>
+  hostEnv?: Record<string, string>
+}
+
+/** Starts everything; the caller owns `stop()`. */
+export async function startPlatform(opts: PlatformOptions = {}): Promise<PlatformApp & { stop(): Promise<void> }> {
+  const rig: Rig = await startRig({})
+  const citizen = rig.pki.citizens.valid
+  const server = await startMockServer({
+    dataDir: join(rig.dir, 'mock-platform'),
+    port: 0,
+    anchors: [rig.pki.root.certPath],
+    intermediates: [rig.pki.moica.certPath],
+    crls: [rig.pki.crlPath],
+    seed: { demoAccounts: false, demoCertificatePath: citizen.files.signCert },
+    dev: true
+  })
+  const ca = readFileSync(server.caCertPath, 'utf8')
+  const dev = (path: string, body: unknown) =>
+    new Promise<{ status: number; body: unknown }>((resolve, reject) => {
+      const data = JSON.stringify(body)
+      const req = request(new URL(`/api/v1${path}`, server.url), { method: 'POST', ca, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } }, (res) => {
+        let text = ''
+        res.on('data', (c: Buffer) => (text += c.toString()))
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? (JSON.parse(text) as unknown) : undefined }))
+      })
+      req.on('error', reject)
+      req.end(data)
+    })
+  const lastSmsCode = (): string => {
+    const lines = readFileSync(server.smsOutboxPath, 'utf8').trim().split('\n')
+    return (JSON.parse(lines.at(-1) ?? '{}') as { code: string }).code
+  }
+  // A private user-data folder, so settings saved by a test never touch the real one.
+  const userDataDir = join(rig.dir, 'user-data')
+  mkdirSync(userDataDir, { recursive: true })
+  const policyEnv: Record<string, string> = {}
+  if (opts.policy) {
+    const policyPath = join(rig.dir, 'policy.json')
+    writeFileSync(policyPath, JSON.stringify(opts.policy))
+    policyEnv.ECCS_POLICY_FILE = policyPath
+  } else policyEnv.ECCS_POLICY_FILE = join(rig.dir, 'no-policy.json')
+  let child: RunningApp['process'] | null = null
+  const stop = async (): Promise<void> => {
+    if (child) await stopChild(child)
+    await server.close().catch(() => undefined) // a test may have closed it already
+    await rig.stop()
+  }
+  try {
+    const started = await startWebHostOnRig(rig, { ECCS_API_URL: server.url, ECCS_API_CA: server.caCertPath, ECCS_USER_DATA_DIR: userDataDir, ...policyEnv, ...(opts.hostEnv ?? {}) })
+    child = started.child
+    return { rig, appUrl: started.appUrl, process: started.child, server, dev, lastSmsCode, stop }
+  } catch (err) {
+    await stop()
+    throw err
+  }
+}
+

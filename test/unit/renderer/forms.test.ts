@@ -1,0 +1,247 @@
+// @vitest-environment happy-dom
+import { flushPromises, mount, type VueWrapper } from '@vue/test-utils'
+import { createPinia, setActivePinia } from 'pinia'
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { createMemoryHistory, createRouter, type Router } from 'vue-router'
+import type { Component } from 'vue'
+import type { IpcChannel, IpcRequest, IpcResponse } from '../../../src/shared/ipc-contract'
+import { AppError } from '../../../src/shared/errors'
+import { createAppI18n } from '../../../src/renderer/i18n'
+import { contractBridge, PROFILE, READY_STATUS, type ContractBridge } from './contract-bridge'
+
+// The forms, mounted: login (一般用戶 + 憑證登入), the PIN dialog, the registration data form's
+// live password rules, and 申報不符's required 原因. Requests go through the real IPC dispatcher
+// (contract validation); the handlers are the test's.
+
+type Handlers = Partial<{ [C in IpcChannel]: (r: IpcRequest<C>) => Promise<IpcResponse<C>> }>
+const handlers: Handlers = {}
+let cb: ContractBridge
+let views: { LoginView: Component; PinDialog: Component; RegisterView: Component; DelegationsView: Component }
+
+beforeAll(async () => {
+  cb = contractBridge(handlers)
+  ;(window as unknown as { eccs: unknown }).eccs = cb.bridge // before the renderer's bridge module loads
+  views = {
+    LoginView: (await import('../../../src/renderer/views/LoginView.vue')).default,
+    PinDialog: (await import('../../../src/renderer/components/PinDialog.vue')).default,
+    RegisterView: (await import('../../../src/renderer/views/RegisterView.vue')).default,
+    DelegationsView: (await import('../../../src/renderer/views/DelegationsView.vue')).default
+  }
+})
+
+beforeEach(() => {
+  for (const k of Object.keys(handlers)) delete handlers[k as IpcChannel]
+  cb.calls.length = 0
+  handlers['card:getStatus'] = async () => READY_STATUS
+  handlers['app:getInfo'] = async () => ({ version: 't', demo: false, host: 'web', apiBaseUrl: null, platform: 'linux-x64' })
+  setActivePinia(createPinia())
+})
+
+function makeRouter(): Router {
+  const blank = { template: '<div />' }
+  return createRouter({ history: createMemoryHistory(), routes: ['/', '/login', '/register', '/delegations', '/profile', '/records'].map((path) => ({ path, component: blank })) })
+}
+async function mountView(component: Component, props: Record<string, unknown> = {}): Promise<VueWrapper> {
+  const router = makeRouter()
+  await router.push('/')
+  const w = mount(component, { props, attachTo: document.body, global: { plugins: [createAppI18n('zh-TW'), router] } })
+  await flushPromises()
+  return w
+}
+const callsTo = (channel: IpcChannel) => cb.calls.filter((c) => c.channel === channel)
+const byText = (w: VueWrapper, tag: string, text: string) => {
+  const found = w.findAll(tag).find((b) => b.text().trim() === text)
+  if (!found) throw new Error(`no <${tag}> "${text}"`)
+  return found
+}
+const session = (via: 'password' | 'certificate') => ({ via, expiresAt: '2030-01-01T00:00:00.000Z', profile: PROFILE })
+
+describe('LoginView — 一般用戶', () => {
+  it('needs both fields, sends them once, clears the password and shows a typed error', async () => {
+    handlers['session:loginPassword'] = async () => {
+      throw new AppError('LOGIN_FAILED')
+    }
+    const w = await mountView(views.LoginView)
+    const submit = byText(w, 'button', '登入')
+    expect(submit.attributes('disabled')).toBeDefined()
+    await w.get('#login-account').setValue('xiaoming')
+    expect(submit.attributes('disabled')).toBeDefined()
+    await w.get('#login-password').setValue('Secret123')
+    expect(submit.attributes('disabled')).toBeUndefined()
+    await w.get('form').trigger('submit')
+    await flushPromises()
+    expect(callsTo('session:loginPassword')).toEqual([{ channel: 'session:loginPassword', request: { account: 'xiaoming', password: 'Secret123' } }])
+    expect((w.get('#login-password').element as HTMLInputElement).value).toBe('')
+    expect(w.get('[data-testid="error"]').attributes('data-code')).toBe('LOGIN_FAILED')
+    expect(w.get('[data-testid="error"]').text()).toBe('帳號或密碼錯誤。')
+    w.unmount()
+  })
+})
+
+describe('LoginView — 憑證登入', () => {
+  it('PIN format gates 載入自然人憑證; 憑證載入完成 → 確定 → 送出 sends the PIN once and clears it', async () => {
+    handlers['session:loginCertificate'] = async () => session('certificate')
+    const { useCardStore } = await import('../../../src/renderer/stores/card')
+    const w = await mountView(views.LoginView)
+    await byText(w, 'button', '憑證登入').trigger('click')
+    await w.get('#login-pin').setValue('123456')
+    await byText(w, 'button', '載入自然人憑證').trigger('click')
+    // No card ready yet: the typed reason, and no 憑證載入完成.
+    expect(w.get('[data-testid="error"]').attributes('data-code')).toBe('NOT_READY')
+    expect(w.text()).not.toContain('憑證載入完成。')
+    await useCardStore().init()
+    await flushPromises()
+    const load = byText(w, 'button', '載入自然人憑證')
+    for (const bad of ['12345', '12ab56', '123456789']) {
+      await w.get('#login-pin').setValue(bad)
+      expect(load.attributes('disabled'), bad).toBeDefined()
+    }
+    await w.get('#login-pin').setValue('123456')
+    expect(load.attributes('disabled')).toBeUndefined()
+    expect(byText(w, 'button', '送出').attributes('disabled')).toBeDefined() // not before 憑證載入完成 → 確定
+    await load.trigger('click')
+    expect(w.text()).toContain('憑證載入完成。')
+    await byText(w, 'button', '確定').trigger('click')
+    await w.get('form').trigger('submit')
+    await flushPromises()
+    expect(callsTo('session:loginCertificate')).toEqual([{ channel: 'session:loginCertificate', request: { pin: '123456' } }])
+    expect((w.get('#login-pin').element as HTMLInputElement).value).toBe('')
+    // Submitting again does nothing: the PIN is gone and is never re-sent by the app.
+    await w.get('form').trigger('submit')
+    await flushPromises()
+    expect(callsTo('session:loginCertificate')).toHaveLength(1)
+    w.unmount()
+  })
+})
+
+describe('PinDialog', () => {
+  it('accepts only 6–8 digits, emits the PIN once, clears it, and never resubmits after an error', async () => {
+    const w = await mountView(views.PinDialog, { error: null, busy: false })
+    const input = w.get('#pin-input')
+    const ok = byText(w, 'button', '確定')
+    for (const bad of ['', '12345', 'abcdef', '12 456']) {
+      await input.setValue(bad)
+      expect(ok.attributes('disabled'), JSON.stringify(bad)).toBeDefined()
+      await w.get('form').trigger('submit')
+    }
+    expect(w.emitted('submit')).toBeUndefined()
+    await input.setValue('12345678')
+    expect(ok.attributes('disabled')).toBeUndefined()
+    await w.get('form').trigger('submit')
+    expect(w.emitted('submit')).toEqual([['12345678']])
+    expect((input.element as HTMLInputElement).value).toBe('')
+    // The caller reports a wrong PIN: shown, and nothing is submitted on the user's behalf.
+    await w.setProps({ error: { code: 'PIN_INCORRECT', retriable: false }, busy: false })
+    expect(w.get('[data-testid="error"]').text()).toBe('PIN 碼錯誤。')
+    await w.get('form').trigger('submit')
+    await flushPromises()
+    expect(w.emitted('submit')).toHaveLength(1)
+    w.unmount()
+  })
+
+  it('shows card progress while busy, and 取消 then cancels the card operation', async () => {
+    handlers['card:cancel'] = async () => ({})
+    const w = await mountView(views.PinDialog, { error: null, busy: true })
+    cb.emit('card:progress', { operation: 'decision', stage: 'signing', done: 1, total: 3 })
+    await flushPromises()
+    expect(w.get('[data-testid="pin-progress"]').text()).toContain('卡片簽章中（1/3）')
+    expect(w.get('#pin-input').attributes('disabled')).toBeDefined()
+    await byText(w, 'button', '取消').trigger('click')
+    await flushPromises()
+    expect(callsTo('card:cancel')).toHaveLength(1)
+    expect(w.emitted('cancel')).toHaveLength(1)
+    w.unmount()
+  })
+})
+
+describe('RegisterView — 資料填寫', () => {
+  it('ticks the password rules live and enables 確定 only when everything is valid', async () => {
+    const reg = { registrationId: 'reg_AAAAAAAAAAAAAAAAAAAAAA', state: 'STARTED' as const, expiresAt: '2030-01-01T00:00:00.000Z', identity: null, mobile: null }
+    handlers['registration:start'] = async () => reg
+    handlers['registration:verifyIdentity'] = async () => ({ ...reg, state: 'IDENTITY_VERIFIED', identity: { name: '王小明', nationalIdMasked: 'A12****789', cardSerial: 'TP1', certificateNotAfter: '2030-01-01T00:00:00.000Z' } })
+    handlers['registration:sendSms'] = async () => ({ sentAt: '2025-01-01T00:00:00.000Z', expiresAt: '2025-01-01T00:05:00.000Z', resendAfter: '2025-01-01T00:01:00.000Z', mobileMasked: '0911***333' })
+    const w = await mountView(views.RegisterView)
+    const { useCardStore } = await import('../../../src/renderer/stores/card')
+    await useCardStore().init()
+    await flushPromises()
+    await byText(w, 'button', '下一步').trigger('click')
+    await flushPromises()
+    await w.get('#reg-id').setValue('A123456789')
+    await w.get('#reg-pin').setValue('123456')
+    await w.get('form').trigger('submit')
+    await flushPromises()
+    expect(callsTo('registration:verifyIdentity')[0]?.request).toEqual({ registrationId: reg.registrationId, nationalId: 'A123456789', pin: '123456' })
+    expect(w.text()).toContain('身分驗證完成：王小明')
+
+    const failing = () => w.findAll('[data-testid="password-rules"] li').filter((li) => li.attributes('data-ok') === 'false').map((li) => li.text())
+    await w.get('#reg-password').setValue('secret')
+    expect(failing()).toEqual(['✗ 長度至少8碼', '✗ 數字至少1碼', '✗ 大寫英文至少1碼'])
+    await w.get('#reg-password').setValue('Secret12')
+    expect(failing()).toEqual([])
+    await w.get('#reg-password2').setValue('Secret13')
+    expect(w.text()).toContain('兩次輸入的密碼不一致')
+    await w.get('#reg-password2').setValue('Secret12')
+    expect(w.text()).not.toContain('兩次輸入的密碼不一致')
+
+    await w.get('#reg-account').setValue('xiaoming')
+    await w.get('#reg-email').setValue('xm@example.tw')
+    await w.get('#reg-mobile').setValue('0911222333')
+    await byText(w, 'button', '傳送簡訊碼').trigger('click')
+    await flushPromises()
+    const submit = byText(w, 'button', '確定')
+    await w.get('#reg-sms').setValue('123456')
+    expect(submit.attributes('disabled')).toBeDefined() // 個資閱讀宣告 not yet checked
+    await w.get('#reg-privacy').setValue(true)
+    expect(submit.attributes('disabled')).toBeUndefined()
+    await w.get('#reg-password').setValue('secret12') // a rule fails again → 確定 disabled again
+    expect(submit.attributes('disabled')).toBeDefined()
+    w.unmount()
+  })
+})
+
+describe('DelegationsView — 申報不符', () => {
+  it('requires 原因 before asking for the PIN, then sends it with the decision', async () => {
+    const pending = {
+      id: 'dlg_aaaaaaaa', declarationDate: '2025-01-02', houseBillNo: 'SF100', masterBillNo: 'M1', direction: 'IMPORT' as const, carrier: 'DHL',
+      goodsDescription: 'cup', quantity: 1, declaredValue: 10, currency: 'TWD', status: 'PENDING' as const, reason: null, confirmedAt: null,
+      confirmedVia: null, updatedAt: '2025-01-02T00:00:00.000Z'
+    }
+    handlers['session:get'] = async () => session('password')
+    handlers['api:getStatus'] = async () => ({ state: 'online', checkedAt: new Date().toISOString() })
+    handlers['delegations:query'] = async () => ({ items: [pending], page: 1, pageSize: 500, total: 1, source: 'online' as const, lastSyncedAt: null })
+    handlers['delegations:decideBatch'] = async ({ items }) => ({
+      results: items.map((i) => ({ id: i.id, ok: true as const, delegation: { ...pending, status: 'MISMATCH' as const, reason: i.reason, confirmedAt: '2025-01-03T00:00:00.000Z', confirmedVia: 'certificate' as const } }))
+    })
+    handlers['delegations:pendingCount'] = async () => ({ count: 0 })
+    const { useSessionStore } = await import('../../../src/renderer/stores/session')
+    await useSessionStore().init()
+    const w = await mountView(views.DelegationsView)
+    await w.get('form').trigger('submit')
+    await flushPromises()
+    // The virtualised table renders rows only with a measured scroller; open the detail directly.
+    const { useDelegationsStore } = await import('../../../src/renderer/stores/delegations')
+    expect(useDelegationsStore().rows).toHaveLength(1)
+    w.findComponent({ name: 'DelegationTable' }).vm.$emit('open', pending.id)
+    await flushPromises()
+    const detail = w.get('[data-testid="detail"]')
+    await byText(w, 'button', '申報不符').trigger('click')
+    expect(detail.text()).toContain('申報不符須輸入原因')
+    expect(w.find('[role="dialog"]').exists()).toBe(false)
+    expect(w.get('#d-reason').attributes('aria-invalid')).toBe('true')
+    await w.get('#d-reason').setValue('   ')
+    await byText(w, 'button', '申報不符').trigger('click')
+    expect(w.find('[role="dialog"]').exists()).toBe(false) // blank is not a reason
+    await w.get('#d-reason').setValue('非本人訂購')
+    await byText(w, 'button', '申報不符').trigger('click')
+    expect(w.find('[role="dialog"]').exists()).toBe(true)
+    await w.get('#pin-input').setValue('123456')
+    await w.get('[role="dialog"] form').trigger('submit')
+    await flushPromises()
+    expect(callsTo('delegations:decideBatch')).toEqual([
+      { channel: 'delegations:decideBatch', request: { items: [{ id: pending.id, decision: 'MISMATCH', reason: '非本人訂購' }], pin: '123456' } }
+    ])
+    expect(w.get('[data-testid="detail-status"]').text()).toBe('申報不符')
+    expect(w.find('[role="dialog"]').exists()).toBe(false)
+    w.unmount()
+  })
+})
