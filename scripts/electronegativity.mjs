@@ -19,34 +19,22 @@ if (r.status !== 0) {
   process.exit(1)
 }
 
-function parseCsvLine(line) {
-  const cells = []
-  let cur = ''
-  let quoted = false
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i]
-    if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') {
-        cur += '"'
-        i++
-      } else if (ch === '"') quoted = false
-      else cur += ch
-    } else if (ch === '"') quoted = true
-    else if (ch === ',') {
-      cells.push(cur.trim())
-      cur = ''
-    } else cur += ch
-  }
-  cells.push(cur.trim())
-  return cells
-}
+// Electronegativity's CSV does not escape quotes or newlines inside the code sample, so read only
+// the leading fixed fields of each finding, which never contain either.
+const FINDING = /^([A-Z0-9_]+_CHECK),"([A-Z]+)","([A-Z]+)","([^"]+)","(\d+:\d+)"/gm
+const findings = [...readFileSync(out, 'utf8').matchAll(FINDING)].map(([, check, severity, confidence, file, location]) => ({
+  check,
+  severity,
+  confidence,
+  file,
+  location
+}))
 
-const findings = readFileSync(out, 'utf8')
-  .split('\n')
-  .slice(1)
-  .filter((l) => l.trim())
-  .map(parseCsvLine)
-  .map(([check, severity, confidence, file, location]) => ({ check, severity, confidence, file, location }))
+const rowStarts = (readFileSync(out, 'utf8').match(/^[A-Z0-9_]+_CHECK,/gm) ?? []).length
+if (rowStarts !== findings.length) {
+  console.error(`electronegativity: could not read ${rowStarts - findings.length} of ${rowStarts} findings from ${out}`)
+  process.exit(1)
+}
 
 const security = readFileSync(join(root, 'docs', 'security.md'), 'utf8')
 const justified = new Set(
