@@ -34,6 +34,41 @@ const pct = (xs: number[], p: number): number => {
 }
 const ms = (x: number): string => `${x.toFixed(1)} ms`
 
+// In-page scripts are plain strings: tsx would wrap functions passed to page.evaluate in a
+// `__name` helper that does not exist in the page.
+
+/** Paint timing of the load: first paint, FCP, and when the status area's text was rendered
+ *  (Element Timing on its elementtiming="card-status" attribute). */
+const PAINT_SCRIPT = `new Promise((resolve) => {
+  const paint = (name) => performance.getEntriesByName(name)[0]?.startTime ?? NaN
+  new PerformanceObserver((list, obs) => {
+    const e = list.getEntries().find((x) => x.identifier === 'card-status')
+    if (!e) return
+    obs.disconnect()
+    resolve({ fp: paint('first-paint'), fcp: paint('first-contentful-paint'), app: e.renderTime || e.loadTime })
+  }).observe({ type: 'element', buffered: true })
+})`
+
+/** Scrolls the results 1 200 px per frame (down, then back up) and records rAF timestamps. */
+const SCROLL_SCRIPT = `(frames) => new Promise((resolve) => {
+  const scroller = document.querySelector('[data-testid="results-scroller"]')
+  const stamps = []
+  let maxRows = 0
+  const step = (ts) => {
+    stamps.push(ts)
+    maxRows = Math.max(maxRows, scroller.querySelectorAll('[role="row"]').length)
+    if (stamps.length > frames) {
+      resolve({ deltas: stamps.slice(1).map((t, i) => t - stamps[i]), rowsInDom: maxRows })
+      return
+    }
+    const max = scroller.scrollHeight - scroller.clientHeight
+    const dir = Math.floor(stamps.length / (frames / 2)) % 2 === 0 ? 1 : -1
+    scroller.scrollTop = Math.max(0, Math.min(max, scroller.scrollTop + 1200 * dir))
+    requestAnimationFrame(step)
+  }
+  requestAnimationFrame(step)
+})`
+
 function jsSize(): void {
   const dir = join(__dirname, '../../out/renderer/assets')
   const files = readdirSync(dir).filter((f) => f.endsWith('.js'))
@@ -58,15 +93,7 @@ async function firstPaint(browser: Browser, appUrl: string): Promise<void> {
     page.on('crash', () => console.error('    (the page crashed)'))
     await page.goto(appUrl)
     await page.waitForSelector('[data-testid="card-status"]')
-    const t = await page.evaluate(
-      () =>
-        new Promise<{ fp: number; fcp: number; app: number }>((resolve) =>
-          requestAnimationFrame((ts) => {
-            const paint = (name: string) => performance.getEntriesByName(name)[0]?.startTime ?? NaN
-            resolve({ fp: paint('first-paint'), fcp: paint('first-contentful-paint'), app: ts })
-          })
-        )
-    )
+    const t = (await page.evaluate(PAINT_SCRIPT)) as { fp: number; fcp: number; app: number }
     if (i > 0) {
       fp.push(t.fp)
       fcp.push(t.fcp)
@@ -77,45 +104,23 @@ async function firstPaint(browser: Browser, appUrl: string): Promise<void> {
   console.log(`(b) first paint over ${LOADS} cold loads (fresh context each; ms from navigation start):`)
   console.log(`    first-paint             median ${ms(pct(fp, 50))}, p95 ${ms(pct(fp, 95))}`)
   console.log(`    first-contentful-paint  median ${ms(pct(fcp, 50))}, p95 ${ms(pct(fcp, 95))}`)
-  console.log(`    app painted (status)    median ${ms(pct(app, 50))}, p95 ${ms(pct(app, 95))}   (goal ≤ 300 ms)`)
+  console.log(`    status area rendered    median ${ms(pct(app, 50))}, p95 ${ms(pct(app, 95))}   (goal ≤ 300 ms)`)
 }
 
 async function openResults(page: Page, appUrl: string): Promise<void> {
-  await page.goto(appUrl)
-  await page.getByRole('link', { name: '登入', exact: true }).click()
+  // Fields and Enter only: with the frame-rate limit off, the page repaints non-stop and
+  // Playwright's "stable element" wait for clicks never settles.
+  await page.goto(`${appUrl}#/login`)
   await page.getByLabel('帳號').fill('bench')
   await page.getByLabel('密碼').fill('Bench1234')
-  await page.getByRole('button', { name: '登入', exact: true }).click()
-  await page.getByRole('button', { name: '查詢' }).click()
+  await page.getByLabel('密碼').press('Enter')
+  await page.getByRole('button', { name: '查詢' }).press('Enter')
   await page.getByTestId('result-count').filter({ hasText: `共 ${ROWS} 筆` }).waitFor({ timeout: 120_000 })
   await page.getByTestId('results-scroller').waitFor()
 }
 
 async function scrollFrames(page: Page): Promise<{ deltas: number[]; rowsInDom: number }> {
-  return page.evaluate(
-    (frames) =>
-      new Promise<{ deltas: number[]; rowsInDom: number }>((resolve) => {
-        const scroller = document.querySelector<HTMLElement>('[data-testid="results-scroller"]')
-        if (!scroller) throw new Error('no results scroller')
-        const stamps: number[] = []
-        let maxRows = 0
-        const step = (ts: number): void => {
-          stamps.push(ts)
-          maxRows = Math.max(maxRows, scroller.querySelectorAll('[role="row"]').length)
-          if (stamps.length > frames) {
-            resolve({ deltas: stamps.slice(1).map((t, i) => t - (stamps[i] ?? t)), rowsInDom: maxRows })
-            return
-          }
-          // Down and back up, so the whole 10k-row range is crossed.
-          const max = scroller.scrollHeight - scroller.clientHeight
-          const next = scroller.scrollTop + 1200 * (Math.floor(stamps.length / (frames / 2)) % 2 === 0 ? 1 : -1)
-          scroller.scrollTop = Math.max(0, Math.min(max, next))
-          requestAnimationFrame(step)
-        }
-        requestAnimationFrame(step)
-      }),
-    FRAMES
-  )
+  return (await page.evaluate(`(${SCROLL_SCRIPT})(${FRAMES})`)) as { deltas: number[]; rowsInDom: number }
 }
 
 async function scrolling(appUrl: string): Promise<void> {

@@ -52,4 +52,23 @@ describe('offline delegation history through the core', () => {
     expect(offline.total).toBe(online.total)
     expect(offline.items.map((d) => d.id)).toEqual(online.items.map((d) => d.id))
   })
+
+  it('exports the current query from the cache (CSV with BOM, JSON) and clears it on request', async () => {
+    const query = { status: 'PENDING', page: 1, pageSize: 50, sort: 'declarationDate:desc' }
+    const csv = value(await call<{ fileName: string; content: string; rows: number }>('history:export', { format: 'csv', query }))
+    expect(csv.fileName).toMatch(/\.csv$/)
+    expect(csv.content.startsWith('\uFEFF')).toBe(true)
+    expect(csv.content.trim().split('\r\n')).toHaveLength(csv.rows + 1) // header + rows
+    const json = value(await call<{ content: string; rows: number }>('history:export', { format: 'json', query }))
+    expect((JSON.parse(json.content) as { items: unknown[] }).items).toHaveLength(json.rows)
+    expect(json.rows).toBe(csv.rows)
+    // A path or a file name never comes from the renderer.
+    const bad = await call('history:export', { format: 'csv', query, file: '/etc/passwd' })
+    expect(bad.ok ? 'ok' : bad.error.code).toBe('INVALID_REQUEST')
+
+    value(await call('history:clear'))
+    const after = value(await call<Answer>('delegations:query', query))
+    expect(after.source).toBe('cache')
+    expect(after.total).toBe(0)
+  })
 })

@@ -4,6 +4,7 @@ import type { CardOperations } from '../card/card-operations'
 import type { PlatformClient } from '../api/platform-client'
 import type { DelegationHistory } from '../cache/delegation-history'
 import { decideMany } from './decision-service'
+import { exportHistory } from './history-export'
 
 // IPC handlers for everything that talks to the platform. The PIN arrives in `request.pin`, goes
 // straight to the card and nowhere else; it is not stored, logged or sent to the platform.
@@ -36,6 +37,11 @@ export function createPlatformHandlers(deps: PlatformDeps): PlatformHandlers {
     const sig = await card(() => deps.card.authenticate({ origin: client.origin, nonce: ch.nonce }, pin))
     deps.progress({ operation, stage: 'submitting', done: 1, total: 1 })
     return { challengeId: ch.challengeId, ...sig }
+  }
+
+  function signedInHistory(): DelegationHistory {
+    if (!deps.history?.signedIn) throw new AppError('SESSION_EXPIRED', 'not signed in')
+    return deps.history
   }
 
   /** After a login: open this account's offline history and sync it in the background. */
@@ -91,6 +97,12 @@ export function createPlatformHandlers(deps: PlatformDeps): PlatformHandlers {
       return { count: page.total }
     },
     'confirmations:query': async (q) => api().listConfirmations(q),
+    'history:sync': async () => ({ applied: (await signedInHistory().syncNow()).applied }),
+    'history:export': async ({ format, query }) => exportHistory(signedInHistory(), format, query),
+    'history:clear': async () => {
+      await signedInHistory().clear()
+      return {}
+    },
     'profile:get': async () => api().getProfile(),
     'profile:update': async (u) => api().updateProfile(u),
     'profile:changePassword': async ({ oldPassword, newPassword }) => {
