@@ -21,20 +21,22 @@ test('the platform stops mid-session: offline banner, typed retriable NETWORK_UN
   await page.getByRole('button', { name: '查詢' }).click()
   await expect(page.getByTestId('offline-banner')).toBeVisible()
   await expect(page.getByTestId('offline-banner')).toHaveAttribute('role', 'alert')
+  // The query is answered from the offline history, labelled as such…
+  await expect(page.getByTestId('from-cache')).toContainText('離線資料')
+  await expect(page.getByTestId('result-count')).toContainText('2')
+  // …while what needs the platform fails with the typed, retriable error.
+  await page.getByRole('link', { name: '個人帳號資料維護' }).click()
   const error = page.getByTestId('error')
   await expect(error).toHaveAttribute('data-code', 'NETWORK_UNREACHABLE')
   await expect(error).toHaveAttribute('data-retriable', 'true')
   await expect(error).toContainText('無法連線到平台')
   // The same answer at the IPC boundary the renderer uses.
   const raw = await page.evaluate(async () => {
-    const res = await fetch('/ipc/delegations:query', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-eccs-bridge': '1' },
-      body: JSON.stringify({ page: 1, pageSize: 10, sort: 'declarationDate:desc' })
-    })
+    const res = await fetch('/ipc/delegations:pendingCount', { method: 'POST', headers: { 'content-type': 'application/json', 'x-eccs-bridge': '1' }, body: '{}' })
     return (await res.json()) as unknown
   })
   expect(raw).toMatchObject({ ok: false, error: { code: 'NETWORK_UNREACHABLE', retriable: true } })
+  await page.getByRole('link', { name: '海關實名委任確認' }).click()
   // The rows already shown stay; the query form stays usable for a retry.
   await expect(page.getByRole('button', { name: '查詢' })).toBeEnabled()
 })

@@ -15,6 +15,7 @@ test('every screen', async ({ page, platform }) => {
   await page.setViewportSize({ width: 1200, height: 760 })
   const shot: Shot = async (name, opts) => {
     await page.evaluate(() => document.fonts.ready)
+    if (!opts?.fullPage) await page.evaluate(() => window.scrollTo(0, 0)) // header, status and banners in view
     await page.screenshot({ path: join(shots, `${name}.png`), fullPage: opts?.fullPage ?? false })
   }
   const rows = page.getByTestId('results').getByRole('row')
@@ -120,10 +121,15 @@ test('every screen', async ({ page, platform }) => {
   await expect(detail.getByRole('button', { name: '申報相符' })).toBeDisabled()
   await shot('ezway-disabled', { fullPage: true })
 
-  // The platform goes away: the banner, and a typed retriable error on the next action.
+  // The platform goes away: the banner, results from the offline history (with its last sync),
+  // and a typed retriable error where the platform itself is needed.
   await platform.server.close()
+  await detail.getByRole('button', { name: '關閉' }).click()
   await page.getByRole('button', { name: '查詢' }).click()
   await expect(page.getByTestId('offline-banner')).toBeVisible()
-  await expect(page.getByTestId('error')).toHaveAttribute('data-code', 'NETWORK_UNREACHABLE')
+  await expect(page.getByTestId('from-cache')).toBeVisible()
   await shot('offline')
+  await page.getByRole('link', { name: '個人帳號資料維護' }).click()
+  await expect(page.getByTestId('error')).toHaveAttribute('data-code', 'NETWORK_UNREACHABLE')
+  await shot('offline-profile')
 })

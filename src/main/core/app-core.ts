@@ -68,6 +68,8 @@ export function createAppCore(config: CoreConfig, host: 'electron' | 'web', deps
       void history.signOut() // the account's cache closes (or is wiped, by policy) with the session
     })
   }
+  /** The logged-in user's national ID as the platform masks it (A12****789), for support info. */
+  let maskedId: string | null = null
   const settings = createSettingsService({ env: deps.env ?? process.env, ...(config.userDataDir ? { userDataDir: config.userDataDir } : {}) })
   const signer = deps.cardOperations ? deps.cardOperations(card) : layer.operations
   const history = new DelegationHistory({
@@ -101,9 +103,17 @@ export function createAppCore(config: CoreConfig, host: 'electron' | 'web', deps
           card: () => card.current(),
           api,
           apiStatus: () => apiStatus.current(),
-          settings: () => config.settings ?? settings.effective()
+          settings: () => config.settings ?? settings.effective(),
+          maskedId: () => (api?.loggedIn ? maskedId : null)
         }),
-      ...createPlatformHandlers({ api, card: signer, history, progress: (p) => emit('card:progress', p), apiStatus: () => apiStatus.current() })
+      ...createPlatformHandlers({
+        api,
+        card: signer,
+        history,
+        progress: (p) => emit('card:progress', p),
+        apiStatus: () => apiStatus.current(),
+        onProfile: (p) => (maskedId = p ? p.nationalIdMasked : null)
+      })
   }
   const dispatch = createDispatcher(handlers, { onInternalError: (channel, err) => console.error(`[ipc] ${channel} failed:`, err instanceof Error ? err.message : err) }
   )

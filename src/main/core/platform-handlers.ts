@@ -20,6 +20,8 @@ export interface PlatformDeps {
   apiStatus: () => IpcResponse<'api:getStatus'>
   /** Offline delegation history (opened per account at login, synced in the background). */
   history?: DelegationHistory
+  /** Told who is logged in (null on logout), e.g. for the masked ID in the support info. */
+  onProfile?: (profile: { nationalIdMasked: string } | null) => void
 }
 
 export function createPlatformHandlers(deps: PlatformDeps): PlatformHandlers {
@@ -45,7 +47,8 @@ export function createPlatformHandlers(deps: PlatformDeps): PlatformHandlers {
   }
 
   /** After a login: open this account's offline history and sync it in the background. */
-  async function signedIn<T extends { profile: { account: string } }>(session: T): Promise<T> {
+  async function signedIn<T extends { profile: { account: string; nationalIdMasked: string } }>(session: T): Promise<T> {
+    deps.onProfile?.(session.profile)
     if (deps.history && deps.api) await deps.history.signIn(session.profile.account, deps.api)
     return session
   }
@@ -71,6 +74,7 @@ export function createPlatformHandlers(deps: PlatformDeps): PlatformHandlers {
       try {
         await api().logout()
       } finally {
+        deps.onProfile?.(null)
         await deps.history?.signOut()
       }
       return {}

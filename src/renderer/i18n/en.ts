@@ -51,7 +51,7 @@ const en: Messages<typeof zhTW> = {
       save: 'Save', saved: 'Saved', password: 'Password', oldPassword: 'Current password', newPassword: 'New password', changePassword: 'Change password', passwordChanged: 'Password changed',
       certificate: 'Certificate confirmation', enabled: 'Enabled', notEnabled: 'Not enabled', enable: 'Use citizen certificate', enabledNow: 'Certificate confirmation enabled'
     },
-    pending: { badge: '{n} not yet confirmed', notifyTitle: 'New customs delegations', notifyBody: '{n} new delegations await confirmation', refresh: 'Refresh', enableNotify: 'Turn on desktop notifications', notifyOn: 'Desktop notifications are on', notifyDenied: 'Desktop notifications are blocked; allow them in the browser settings' },
+    pending: { badge: '{n} not yet confirmed', notifyTitle: 'New customs delegations', notifyBody: '{n} new delegations await confirmation', refresh: 'Refresh', enableNotify: 'Turn on desktop notifications' },
     error: { detail: ' ({code})' }
   },
   nav: { home: 'Home', diagnostics: 'Environment check', settings: 'Settings' },

@@ -48,7 +48,7 @@ export default {
       save: '儲存', saved: '資料已更新', password: '密碼', oldPassword: '舊密碼', newPassword: '新密碼', changePassword: '變更密碼', passwordChanged: '密碼已變更',
       certificate: '自然人憑證認證', enabled: '已啟用', notEnabled: '未啟用', enable: '使用自然人憑證認證', enabledNow: '已啟用自然人憑證認證'
     },
-    pending: { badge: '{n} 筆尚未確認', notifyTitle: '新的海關實名委任', notifyBody: '有 {n} 筆新的委任尚未確認', refresh: '重新整理', enableNotify: '開啟桌面通知', notifyOn: '桌面通知已開啟', notifyDenied: '桌面通知已被封鎖，請在瀏覽器設定中允許' },
+    pending: { badge: '{n} 筆尚未確認', notifyTitle: '新的海關實名委任', notifyBody: '有 {n} 筆新的委任尚未確認', refresh: '重新整理', enableNotify: '開啟桌面通知' },
     error: { detail: '（{code}）' }
   },
   nav: { home: '首頁', diagnostics: '環境檢查', settings: '設定' },
