@@ -11,7 +11,7 @@ import { startAppLogging } from './logging/setup'
 import { defaultUserDataDir } from './policy/locations'
 import { updateSettings } from './policy/update-settings'
 import { createAppCore } from './core/app-core'
-import { APP_ORIGIN, isAppUrl, safeExternalUrl } from './shell-policy'
+import { APP_ORIGIN, isAppUrl, permissionAllowed, safeExternalUrl } from './shell-policy'
 import { RENDERER_CSP } from './webhost/server'
 
 // The Electron shell: the only module that imports `electron`. It hardens the window the way
@@ -84,9 +84,10 @@ function start(): void {
   if (proxy === 'direct') void session.defaultSession.setProxy({ mode: 'direct' })
   else if (proxy !== 'system') void session.defaultSession.setProxy({ proxyRules: proxy, proxyBypassRules: config.settings.values.proxyBypass.join(',') })
 
-  // Deny every permission (camera, notifications are asked for explicitly later, geolocation …).
-  session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false))
-  session.defaultSession.setPermissionCheckHandler(() => false)
+  // Deny every permission except the two the app uses from its own pages: desktop notifications
+  // (asked for when the user presses 開啟桌面通知) and writing the support text to the clipboard.
+  session.defaultSession.setPermissionRequestHandler((wc, perm, cb) => cb(permissionAllowed(perm, wc.getURL())))
+  session.defaultSession.setPermissionCheckHandler((_wc, perm, origin) => permissionAllowed(perm, origin))
   serveRenderer()
 
   for (const channel of Object.keys(ipcContract)) {

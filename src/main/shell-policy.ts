@@ -24,3 +24,10 @@ export function safeExternalUrl(raw: string): string | null {
     return null
   }
 }
+
+/** Permissions granted, and only to our own pages: everything else (camera, geolocation …) is denied. */
+const ALLOWED_PERMISSIONS: ReadonlySet<string> = new Set(['notifications', 'clipboard-sanitized-write'])
+
+export function permissionAllowed(permission: string, requestingUrl: string | undefined): boolean {
+  return ALLOWED_PERMISSIONS.has(permission) && (isAppUrl(requestingUrl) || requestingUrl === APP_ORIGIN)
+}

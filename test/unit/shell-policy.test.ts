@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { isAppUrl, safeExternalUrl } from '../../src/main/shell-policy'
+import { isAppUrl, permissionAllowed, safeExternalUrl } from '../../src/main/shell-policy'
 
 describe('Electron shell policy', () => {
   it('accepts only documents of the eccs://app origin as IPC senders and navigation targets', () => {
@@ -16,5 +16,14 @@ describe('Electron shell policy', () => {
     for (const bad of ['file:///C:/Windows/system32/calc.exe', 'smb://host/share', 'javascript:alert(1)', 'ms-msdt:/id', 'https://user:pw@example.com/', 'not a url', 'eccs://app/']) {
       expect(safeExternalUrl(bad), bad).toBeNull()
     }
+  })
+  it('grants only notifications and clipboard writes, and only to our own pages', () => {
+    expect(permissionAllowed('notifications', 'eccs://app/index.html')).toBe(true)
+    expect(permissionAllowed('clipboard-sanitized-write', 'eccs://app')).toBe(true)
+    for (const perm of ['media', 'geolocation', 'openExternal', 'clipboard-read', 'fullscreen', 'hid', 'usb', 'serial']) {
+      expect(permissionAllowed(perm, 'eccs://app/index.html'), perm).toBe(false)
+    }
+    expect(permissionAllowed('notifications', 'https://evil.example/')).toBe(false)
+    expect(permissionAllowed('notifications', undefined)).toBe(false)
   })
 })

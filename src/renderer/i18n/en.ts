@@ -33,6 +33,7 @@ const en: Messages<typeof zhTW> = {
       title: 'Confirm customs delegations', direction: 'Import/export', all: 'All', import: 'Import', export: 'Export', dateFrom: 'Declaration date (from)', dateTo: 'Declaration date (to)',
       houseBillNo: 'House bill number', status: 'Result', search: 'Search', results: '{n} results', none: 'No matching delegations', loading: 'Searching…',
       or: 'or',
+      exportCsv: 'Export CSV', exportJson: 'Export JSON',
       fromCache: 'Offline: showing the local history, last synced {at}', fromCacheNever: 'Offline: the local history has not been synced yet'
     },
     status: { PENDING: 'Not yet confirmed', MATCH: 'Declaration matches', MISMATCH: 'Declaration does not match' },
@@ -136,6 +137,7 @@ const en: Messages<typeof zhTW> = {
     policyState: { absent: 'none', valid: 'applied', invalid: 'invalid (network disabled)' }
   },
   settings: {
+    cacheTitle: 'Local delegation history', cacheHint: 'After login the delegation history is kept on this computer so it can be searched offline.', clearCache: 'Clear local history', clearCacheConfirm: 'Delete the delegation history kept on this computer for this account?', clearCacheDone: 'The local history was cleared.',
     title: 'Settings',
     language: 'Interface language',
     languageHint: 'Stored on this computer; applies at once.',

@@ -30,6 +30,7 @@ export default {
       title: '海關實名委任確認', direction: '進出口類別', all: '全部', import: '進口', export: '出口', dateFrom: '報關日期（起）', dateTo: '報關日期（迄）',
       houseBillNo: '分提單號碼', status: '認證結果', search: '查詢', results: '查詢結果：共 {n} 筆', none: '查無符合條件的資料', loading: '查詢中…',
       or: '或',
+      exportCsv: '匯出 CSV', exportJson: '匯出 JSON',
       fromCache: '離線資料：顯示本機紀錄，最後同步時間 {at}', fromCacheNever: '離線資料：本機紀錄尚未同步'
     },
     status: { PENDING: '尚未確認', MATCH: '申報相符', MISMATCH: '申報不符' },
@@ -133,6 +134,7 @@ export default {
     policyState: { absent: '未設定', valid: '已套用', invalid: '設定錯誤（已停止連線）' }
   },
   settings: {
+    cacheTitle: '本機委任紀錄', cacheHint: '登入後委任紀錄會保存在本機，離線時也能查詢。', clearCache: '清除本機紀錄', clearCacheConfirm: '確定要清除此帳號保存在本機的委任紀錄？', clearCacheDone: '已清除本機紀錄。',
     title: '設定',
     language: '介面語言',
     languageHint: '儲存於本機，立即生效。',

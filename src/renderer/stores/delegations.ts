@@ -144,5 +144,18 @@ export const useDelegationsStore = defineStore('delegations', () => {
     pendingCount.value = null
   }
 
-  return { form, rows, sorted, total, fromCache, searched, loading, error, sortKey, sortDir, selected, selectedPending, outcomes, pendingCount, search, toggleSort, toggle, selectAllPending, decide, refreshPending, reset }
+  /** Exports the current query from the offline history; the browser download saves it. */
+  async function exportResults(format: 'csv' | 'json'): Promise<AppErrorPayload | null> {
+    const r = await eccs.exportHistory({ format, query: toQuery(form.value, 1) })
+    if (!r.ok) return r.error
+    const url = URL.createObjectURL(new Blob([r.value.content], { type: r.value.mimeType }))
+    const a = document.createElement('a')
+    a.href = url
+    a.download = r.value.fileName
+    a.click()
+    setTimeout(() => URL.revokeObjectURL(url), 10_000)
+    return null
+  }
+
+  return { exportResults, form, rows, sorted, total, fromCache, searched, loading, error, sortKey, sortDir, selected, selectedPending, outcomes, pendingCount, search, toggleSort, toggle, selectAllPending, decide, refreshPending, reset }
 })
