@@ -1,3 +1,4 @@
+import { ipcRunner } from '../ipc-call'
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import type { ApiStatus, SessionInfo } from '../../shared/api-types'
@@ -28,18 +29,7 @@ export const useSessionStore = defineStore('session', () => {
     if (a.ok) api.value = a.value
   }
 
-  async function run<T>(op: () => Promise<{ ok: true; value: T } | { ok: false; error: AppErrorPayload }>): Promise<T | null> {
-    busy.value = true
-    error.value = null
-    try {
-      const r = await op()
-      if (r.ok) return r.value
-      error.value = r.error
-      return null
-    } finally {
-      busy.value = false
-    }
-  }
+  const run = ipcRunner(busy, error)
 
   async function loginPassword(account: string, password: string): Promise<boolean> {
     const s = await run(() => eccs.loginPassword({ account, password }))
