@@ -12,6 +12,8 @@ export const CardPhase = z.enum([
   'module-missing',
   'reading',
   'token-absent',
+  /** Too many wrong PINs: only MOICA can unlock it; no PIN is asked for. */
+  'card-locked',
   'certificate-missing',
   'chain-invalid',
   'ready'

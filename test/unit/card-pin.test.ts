@@ -177,6 +177,7 @@ describe('detection reports a locked card before asking for a PIN', () => {
     const snap: ReaderSnapshot = { service: 'up', readers: [{ name: 'R', cardPresent: true, atr: '3B' }] }
     monitor.emit('change', snap)
     await expect.poll(() => service.current().problem).toBe('PIN_LOCKED')
+    expect(service.current().phase).toBe('card-locked')
     expect(service.signingToken()).toBeNull()
     expect(seen.map((s) => s.phase)).not.toContain('ready')
   })

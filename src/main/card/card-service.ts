@@ -31,7 +31,7 @@ export interface CardServiceDeps {
 }
 
 /** Not yet a phase of its own in CardStatus: a locked card is reported as unusable with PIN_LOCKED. */
-export const LOCKED_CARD_PHASE = 'token-absent' as const
+export const LOCKED_CARD_PHASE = 'card-locked' as const
 
 export function pcscInstallHint(platform: string = process.platform): string {
   if (platform === 'linux') return 'Install and start the PC/SC daemon: sudo apt install pcscd && sudo systemctl start pcscd.socket'

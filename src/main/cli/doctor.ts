@@ -76,6 +76,7 @@ function cardChecks(probe: CardProbe, modules: string[], allowedReaders: string[
   else if (s.phase === 'no-card') checks.push({ id: 'card', title: 'Card', status: 'warn', detail: 'no card inserted', hint: 'Insert the citizen digital certificate card (自然人憑證) to check module, certificate and chain.' })
   else if (s.phase === 'unsupported-card')
     checks.push({ id: 'card', title: 'Card', status: 'fail', detail: `card in ${s.reader ?? '?'} is not a citizen digital certificate (ATR ${s.atr ?? '?'})`, hint: 'Insert the 自然人憑證 (MOICA) card; other cards are not supported.' })
+  else if (s.phase === 'card-locked') checks.push({ id: 'card', title: 'Card', status: 'fail', detail: `${s.cardName ?? 'card'} is locked after too many wrong PINs`, hint: 'Only MOICA (內政部憑證管理中心) can unlock the card; do not try more PINs.' })
   else if (s.phase === 'token-absent') checks.push({ id: 'card', title: 'Card', status: 'fail', detail: `${s.cardName ?? 'card'} could not be read (${s.problem ?? 'TOKEN_NOT_FOUND'})`, hint: 'Re-insert the card; if it persists, reinstall the HiCOS card client.' })
   else checks.push({ id: 'card', title: 'Card', status: 'ok', detail: `${s.cardName ?? 'card'} in ${s.reader ?? '?'}` })
 

@@ -66,6 +66,7 @@ const en: Messages<typeof zhTW> = {
     'module-missing': 'Card module not found',
     reading: 'Reading the citizen certificate…',
     'token-absent': 'The card could not be read',
+    'card-locked': 'The card is locked',
     'certificate-missing': 'No certificate on the card',
     'chain-invalid': 'Certificate validation failed',
     ready: 'Card reader ready',
@@ -81,6 +82,7 @@ const en: Messages<typeof zhTW> = {
     'unsupported-card': 'Make sure the card is a citizen digital certificate (MOICA).',
     'module-missing': 'Install the HiCOS card client, then re-insert the card.',
     'token-absent': 'Re-insert the card.',
+    'card-locked': 'Too many wrong PINs locked the card; only MOICA can unlock it. Do not try more PINs.',
     'certificate-missing': 'This card holds no certificate usable for signing.',
     'chain-invalid': 'The certificate may be expired, not yet valid, revoked, or not issued by MOICA.'
   },

@@ -63,6 +63,7 @@ export default {
     'module-missing': '找不到憑證元件',
     reading: '正在讀取自然人憑證…',
     'token-absent': '無法讀取卡片',
+    'card-locked': '卡片已鎖住',
     'certificate-missing': '卡片中找不到憑證',
     'chain-invalid': '憑證驗證失敗',
     ready: '讀卡機準備完成',
@@ -78,6 +79,7 @@ export default {
     'unsupported-card': '請確認插入的是自然人憑證。',
     'module-missing': '請安裝 HiCOS 卡片管理工具後重新插入卡片。',
     'token-absent': '請重新插入自然人憑證。',
+    'card-locked': 'PIN 碼錯誤次數過多，卡片已鎖住；請洽內政部憑證管理中心解鎖，請勿再嘗試。',
     'certificate-missing': '此卡片沒有可用於簽章的憑證。',
     'chain-invalid': '憑證可能已過期、尚未生效、已廢止或非內政部憑證管理中心簽發。'
   },
