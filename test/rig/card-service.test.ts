@@ -7,6 +7,7 @@ import { ReaderMonitor } from '../../src/main/card/reader-monitor'
 import { loadTrustStore } from '../../src/main/pki/trust-store'
 import { startRig, type Rig } from './rig'
 import { MOICA_ATR } from './virtual-card'
+import { waitForPhase } from './wait-for-phase'
 
 // The detection state machine against real pcscd events and a real PKCS#11 token.
 
@@ -15,23 +16,7 @@ let rig: Rig
 let service: CardService
 const seen: CardStatus[] = []
 
-function waitFor(phase: CardPhase, timeoutMs = 8000): Promise<CardStatus> {
-  const now = service.current()
-  if (now.phase === phase) return Promise.resolve(now)
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      service.off('status', on)
-      reject(new Error(`timed out waiting for ${phase}; last: ${service.current().phase}`))
-    }, timeoutMs)
-    const on = (s: CardStatus): void => {
-      if (s.phase !== phase) return
-      clearTimeout(timer)
-      service.off('status', on)
-      resolve(s)
-    }
-    service.on('status', on)
-  })
-}
+const waitFor = (phase: CardPhase, timeoutMs = 8000): Promise<CardStatus> => waitForPhase(service, phase, timeoutMs)
 
 beforeAll(async () => {
   rig = await startRig()

@@ -16,6 +16,7 @@ import { buildAuthSignedData, buildDecisionStatement } from '../../src/main/card
 import { loadTrustStore } from '../../src/main/pki/trust-store'
 import { startRig, type Rig } from './rig'
 import { MOICA_ATR } from './virtual-card'
+import { waitForPhase } from './wait-for-phase'
 
 // PIN, signing, busy/cancel/timeout and card removal through the PKCS#11 worker, on the rig's
 // SoftHSM token behind a virtual reader; signatures are checked with the openssl CLI and by
@@ -27,23 +28,7 @@ let rig: Rig
 let layer: CardLayer
 let origin: string
 
-function waitFor(phase: CardPhase, timeoutMs = 10_000): Promise<CardStatus> {
-  const service = layer.service
-  if (service.current().phase === phase) return Promise.resolve(service.current())
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      service.off('status', on)
-      reject(new Error(`timed out waiting for ${phase}; last: ${service.current().phase}`))
-    }, timeoutMs)
-    const on = (s: CardStatus): void => {
-      if (s.phase !== phase) return
-      clearTimeout(timer)
-      service.off('status', on)
-      resolve(s)
-    }
-    service.on('status', on)
-  })
-}
+const waitFor = (phase: CardPhase, timeoutMs = 10_000): Promise<CardStatus> => waitForPhase(layer.service, phase, timeoutMs)
 
 async function rejection(p: Promise<unknown>): Promise<AppError> {
   try {

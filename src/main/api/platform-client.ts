@@ -10,6 +10,7 @@ import {
 } from '../../shared/api-types'
 import { Delegation, type Decision, type DelegationQuery } from '../../shared/delegation'
 import { AppError } from '../../shared/errors'
+import type { RegistrationCompleteRequest } from '../../shared/ipc-requests'
 import {
   ChallengeResponse,
   CurrentSessionResponse,
@@ -41,21 +42,8 @@ export interface DecisionBody {
   idempotencyKey: string
 }
 
-export interface RegistrationCompleteBody {
-  name: string
-  nationalId: string
-  account: string
-  password: string
-  email: string
-  email2?: string
-  mobile: string
-  phone?: string
-  smsCode: string
-  privacyConsent: boolean
-  birthDate?: string
-  address?: string
-  category: '個人' | '報關專責人員'
-}
+/** The body of POST /registrations/{id}/complete: the IPC request without its registration id. */
+export type RegistrationCompleteBody = Omit<RegistrationCompleteRequest, 'registrationId'>
 
 export class PlatformClient {
   private readonly http: HttpClient
