@@ -1,18 +1,12 @@
 import type { Delegation } from '../../src/shared/delegation'
 import type { SyncPage } from '../../src/main/cache'
+import { createRng } from '../../server-mock/seed'
 
 // Deterministic delegations and an in-memory change feed with server-mock's /sync contract
 // (opaque base64url cursor of the last version, oldest change first), for cache tests and bench/cache.
 
-export function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1
-  return () => {
-    s ^= s << 13
-    s ^= s >>> 17
-    s ^= s << 5
-    return (s >>> 0) / 4294967296
-  }
-}
+/** Seeded PRNG shared with server-mock's data generator. */
+export const rng = createRng
 
 const CARRIERS = ['順豐速運', 'DHL Express', '聯邦快遞 FedEx', 'UPS 優比速', '嘉里大榮', '黑貓宅急便']
 const GOODS = ['藍牙耳機', '兒童服飾', '保健食品', '手機殼', '運動鞋', '咖啡豆', '書籍', '化妝品', '筆記型電腦配件', '玩具']

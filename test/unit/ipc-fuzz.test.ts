@@ -4,23 +4,15 @@ import { configFromEnv } from '../../src/main/config'
 import { createAppCore } from '../../src/main/core/app-core'
 import { ipcContract, type IpcChannel } from '../../src/shared/ipc-contract'
 import { isErrorCode } from '../../src/shared/errors'
+import { createRng } from '../../server-mock/seed'
 
 // Every channel of the contract gets 10 000 random and malformed payloads through the real core's
 // dispatcher: each must come back as a typed INVALID_REQUEST, no handler may run, nothing may throw.
 
 const PER_CHANNEL = 10_000
 
-/** Small seeded PRNG (mulberry32) so a failure is reproducible from the printed seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** Seeded PRNG (server-mock's mulberry32) so a failure is reproducible from the printed seed. */
+const rng = createRng
 
 const NASTY_STRINGS = ['', ' ', '\u0000', '../../etc/passwd', '<script>alert(1)</script>', '${7*7}', '%00', '\uD800', 'é'.repeat(5000), '123456', 'A123456789', '=cmd|/c calc!A1']
 const NASTY_KEYS = ['__proto__', 'constructor', 'prototype', 'toString', 'then', '', 'pin', 'x'.repeat(300)]
