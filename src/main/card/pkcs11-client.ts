@@ -105,6 +105,8 @@ export class Pkcs11Client {
     // Copy into a buffer of our own so it can be transferred (detached here), then wipe the input.
     const pin = req.pin ? new Uint8Array(req.pin) : null
     req.pin?.fill(0)
+    // Exact-size copies of our own, transferred rather than cloned.
+    const items = req.items.map((b) => new Uint8Array(b))
     const message: WorkerRequest = {
       id: this.nextId++,
       op: 'sign',
@@ -112,11 +114,11 @@ export class Pkcs11Client {
       target: req.target,
       keyId: req.keyId,
       pin,
-      items: req.items.map((b) => new Uint8Array(b))
+      items
     }
     const pinPad = pin === null
     const timeout = pinPad ? this.opts.pinPadTimeoutMs : this.opts.operationTimeoutMs
-    const reply = await this.start(message, 'sign', timeout, pinPad ? 'PIN_TIMEOUT' : 'OPERATION_TIMEOUT', onProgress, pin ? [pin.buffer as ArrayBuffer] : [], {
+    const reply = await this.start(message, 'sign', timeout, pinPad ? 'PIN_TIMEOUT' : 'OPERATION_TIMEOUT', onProgress, [...(pin ? [pin.buffer as ArrayBuffer] : []), ...items.map((i) => i.buffer as ArrayBuffer)], {
       module: req.module,
       target: req.target
     })

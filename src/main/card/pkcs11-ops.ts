@@ -78,14 +78,7 @@ export function tokenState(info: pkcs11js.TokenInfo): TokenState {
  * The slot holding our token: by serial, else by label, else (no target) the first initialised one.
  * Uninitialised tokens (SoftHSM's spare slot, blank label) are never candidates.
  */
-export function findToken(p11: P11, target: TokenTarget | null, hint?: pkcs11js.Handle): { slot: pkcs11js.Handle; state: TokenState } {
-  // The slot where the token was found last time, if still occupied: C_GetTokenInfo costs ~0.4 ms
-  // on SoftHSM (more than the signature's overhead budget). A different card in that slot is not
-  // possible without a removal, which aborts operations and re-initialises the module (no hints).
-  // The flags are then not read: C_Login itself reports a locked PIN.
-  if (hint && target && p11.C_GetSlotList(true).some((s) => s.equals(hint))) {
-    return { slot: hint, state: { ...target, pinPad: false, pinCountLow: false, pinFinalTry: false, pinLocked: false } }
-  }
+export function findToken(p11: P11, target: TokenTarget | null): { slot: pkcs11js.Handle; state: TokenState } {
   const found: { slot: pkcs11js.Handle; state: TokenState }[] = []
   for (const slot of p11.C_GetSlotList(true)) {
     const info = p11.C_GetTokenInfo(slot)
@@ -97,6 +90,31 @@ export function findToken(p11: P11, target: TokenTarget | null, hint?: pkcs11js.
     : found[0]
   if (!pick) throw new AppError('TOKEN_NOT_FOUND', target ? `token ${target.label} (${target.serial}) is not present` : 'no initialised token')
   return pick
+}
+
+/** Codes from C_OpenSession meaning "that slot no longer holds a token" (a stale slot hint). */
+export const STALE_SLOT = new Set<number>([pkcs11js.CKR_SLOT_ID_INVALID, pkcs11js.CKR_TOKEN_NOT_PRESENT, pkcs11js.CKR_DEVICE_REMOVED])
+
+/**
+ * Opens a session on our token. With a slot hint (where the token was last time) it opens there
+ * directly: C_GetSlotList + C_GetTokenInfo cost more than the rest of the path's own overhead.
+ * A different card in that slot is not possible without a removal, and a removal aborts the
+ * operation and re-initialises the module (dropping every hint). A hint whose slot is gone falls
+ * back to the full search — before C_Login, so it never costs a PIN attempt. On the hinted path
+ * the PIN flags are not read: C_Login itself reports a locked PIN.
+ */
+export function openOnToken(p11: P11, target: TokenTarget, hint: pkcs11js.Handle | undefined): { slot: pkcs11js.Handle; state: TokenState; session: pkcs11js.Handle } {
+  if (hint) {
+    try {
+      const session = p11.C_OpenSession(hint, pkcs11js.CKF_SERIAL_SESSION)
+      return { slot: hint, state: { ...target, pinPad: false, pinCountLow: false, pinFinalTry: false, pinLocked: false }, session }
+    } catch (err) {
+      const code = pkcs11Code(err)
+      if (code === null || !STALE_SLOT.has(code)) throw err
+    }
+  }
+  const { slot, state } = findToken(p11, target)
+  return { slot, state, session: p11.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION) }
 }
 
 function bufferAttr(p11: P11, session: pkcs11js.Handle, handle: pkcs11js.Handle, type: number): Buffer {
@@ -184,9 +202,10 @@ export function findSigningKey(p11: P11, session: pkcs11js.Handle, keyIdHex: str
 }
 
 /** RSASSA-PKCS1-v1_5 with SHA-256; the token hashes `data` itself. */
-export function signSha256Rsa(p11: P11, session: pkcs11js.Handle, key: pkcs11js.Handle, data: Buffer): Buffer {
+export function signSha256Rsa(p11: P11, session: pkcs11js.Handle, key: pkcs11js.Handle, data: Buffer): Uint8Array {
   p11.C_SignInit(session, { mechanism: pkcs11js.CKM_SHA256_RSA_PKCS }, key)
-  return Buffer.from(p11.C_Sign(session, data, Buffer.alloc(1024)))
+  // An exact-size copy: a pooled Buffer slice would drag its whole 8 KiB pool through postMessage.
+  return new Uint8Array(p11.C_Sign(session, data, Buffer.alloc(1024)))
 }
 
 /** Log out and close, ignoring errors: the card may already be gone. */

@@ -8,6 +8,7 @@ import {
   findToken,
   initialize,
   login,
+  openOnToken,
   pkcs11Code,
   readCertificates,
   signSha256Rsa,
@@ -98,9 +99,8 @@ function sign(req: Extract<WorkerRequest, { op: 'sign' }>): WireItemResult[] {
   try {
     return withModule(req.module, false, (p11) => {
       const hintKey = `${req.module}\n${req.target.serial}`
-      const { slot, state } = findToken(p11, req.target, slotHints.get(hintKey))
+      const { slot, state, session } = openOnToken(p11, req.target, slotHints.get(hintKey))
       slotHints.set(hintKey, slot)
-      const session = p11.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION)
       let loggedIn = false
       try {
         login(p11, slot, session, state, pin)
@@ -110,7 +110,7 @@ function sign(req: Extract<WorkerRequest, { op: 'sign' }>): WireItemResult[] {
         const results: WireItemResult[] = []
         for (const item of req.items) {
           try {
-            results.push({ ok: true, signature: signSha256Rsa(p11, session, key, Buffer.from(item)) })
+            results.push({ ok: true, signature: signSha256Rsa(p11, session, key, Buffer.from(item.buffer, item.byteOffset, item.byteLength)) })
           } catch (err) {
             const code = pkcs11Code(err)
             if (code !== null && GONE.has(code)) throw new AppError('CARD_REMOVED', `C_Sign: ${(err as Error).message}`)
@@ -146,7 +146,9 @@ port.on('message', (req: WorkerRequest) => {
       logout(req)
       port.postMessage({ id: req.id, type: 'done' } satisfies WorkerReply)
     } else {
-      port.postMessage({ id: req.id, type: 'signed', results: sign(req) } satisfies WorkerReply)
+      const results = sign(req)
+      const signatures = results.flatMap((r) => (r.ok ? [r.signature.buffer as ArrayBuffer] : []))
+      port.postMessage({ id: req.id, type: 'signed', results } satisfies WorkerReply, signatures)
     }
   } catch (err) {
     port.postMessage(toReply(req.id, err, req.op === 'sign' ? 'SIGNING_FAILED' : 'TOKEN_NOT_FOUND'))
