@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -134,6 +134,22 @@ describe('loopback web host', () => {
       body: '{}'
     })
     expect(JSON.parse(unknown.body).error.code).toBe('UNKNOWN_CHANNEL')
+  })
+
+  it('serves renderer files from memory, and a rebuilt file fresh', async () => {
+    const file = join(dir, 'renderer', 'assets', 'a.js')
+    const first = await call(host, '/assets/a.js', { headers: { cookie } })
+    expect(first.status).toBe(200)
+    expect(first.body).toBe('console.log(1)')
+    expect(first.headers['content-type']).toMatch(/^text\/javascript/)
+    expect(first.headers['content-length']).toBe(String(Buffer.byteLength('console.log(1)')))
+    expect(first.headers['content-security-policy']).toContain("script-src 'self'")
+    writeFileSync(file, 'console.log("rebuilt")')
+    utimesSync(file, new Date(), new Date(Date.now() + 5_000)) // a different mtime even on coarse clocks
+    const second = await call(host, '/assets/a.js', { headers: { cookie } })
+    expect(second.body).toBe('console.log("rebuilt")')
+    const route = await call(host, '/delegations/123', { headers: { cookie } })
+    expect(route.body).toBe('<div id="app"></div>') // unknown paths are app routes
   })
 
   it('never serves files outside the renderer folder', async () => {

@@ -1,5 +1,5 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto'
-import { createReadStream, existsSync, statSync } from 'node:fs'
+import { readFileSync, statSync, type Stats } from 'node:fs'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { extname, join, normalize, sep } from 'node:path'
@@ -149,17 +149,45 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
     res.on('close', () => sse.delete(res))
   }
 
+  // The built renderer is a few hundred KB: kept in memory (re-read when a rebuild changes a
+  // file), so a page load costs no file-system round trips in the threadpool.
+  const files = new Map<string, { mtimeMs: number; size: number; body: Buffer }>()
+  const fileStat = (path: string): Stats | undefined => {
+    try {
+      const st = statSync(path)
+      return st.isFile() ? st : undefined
+    } catch {
+      return undefined
+    }
+  }
+
   function serveStatic(res: ServerResponse, pathname: string): void {
     const rel = normalize(decodeURIComponent(pathname)).replace(/^([/\\])+/, '')
     const file = join(opts.rendererDir, rel === '' ? 'index.html' : rel)
     const inside = file === opts.rendererDir || file.startsWith(opts.rendererDir + sep)
-    const target = inside && existsSync(file) && statSync(file).isFile() ? file : join(opts.rendererDir, 'index.html')
+    let target = inside ? file : join(opts.rendererDir, 'index.html')
+    let st = fileStat(target)
+    if (!st) {
+      target = join(opts.rendererDir, 'index.html')
+      st = fileStat(target)
+    }
+    if (!st) return send(res, 404, 'renderer not built')
+    let cached = files.get(target)
+    if (!cached || cached.mtimeMs !== st.mtimeMs || cached.size !== st.size) {
+      try {
+        cached = { mtimeMs: st.mtimeMs, size: st.size, body: readFileSync(target) }
+      } catch {
+        return send(res, 404, 'not found') // removed between stat and read (a rebuild)
+      }
+      files.set(target, cached)
+    }
     res.writeHead(200, {
       'content-type': TYPES[extname(target)] ?? 'application/octet-stream',
+      'content-length': cached.body.length,
       'content-security-policy': RENDERER_CSP,
       'cache-control': 'no-store'
     })
-    createReadStream(target).pipe(res)
+    res.end(cached.body)
   }
 
   await new Promise<void>((resolve, reject) => {

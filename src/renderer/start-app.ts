@@ -1,0 +1,11 @@
+import { createPinia } from 'pinia'
+import { createApp } from 'vue'
+import App from './App.vue'
+import { createAppI18n } from './i18n'
+import { savedLocale } from './locale'
+import { router } from './router'
+
+/** Mounts the Vue app over the static shell of index.html. */
+export function startApp(): void {
+  createApp(App).use(createPinia()).use(router).use(createAppI18n(savedLocale())).mount('#app')
+}
