@@ -37,9 +37,11 @@ const ms = (x: number): string => `${x.toFixed(1)} ms`
 // In-page scripts are plain strings: tsx would wrap functions passed to page.evaluate in a
 // `__name` helper that does not exist in the page.
 
-/** Paint timing of the load: first paint, FCP, and when the status area's text was rendered
- *  (Element Timing on its elementtiming="card-status" attribute). */
-const PAINT_SCRIPT = `new Promise((resolve) => {
+/** Installed before the page's own scripts (addInitScript): collects the paint timing of the
+ *  load — first paint, FCP, and when the status area's text was rendered (Element Timing on its
+ *  elementtiming="card-status" attribute) — and says "painted" on the console when complete, so
+ *  the harness never has to evaluate anything in the page while the app is still starting. */
+const PAINT_COLLECTOR = `window.__eccsPaint = new Promise((resolve) => {
   const paint = (name) => performance.getEntriesByName(name)[0]?.startTime ?? NaN
   new PerformanceObserver((list, obs) => {
     const e = list.getEntries().find((x) => x.identifier === 'card-status')
@@ -47,6 +49,7 @@ const PAINT_SCRIPT = `new Promise((resolve) => {
     obs.disconnect()
     const nav = performance.getEntriesByType('navigation')[0]
     resolve({ fp: paint('first-paint'), fcp: paint('first-contentful-paint'), app: e.renderTime || e.loadTime, doc: nav ? nav.responseEnd : NaN })
+    console.debug('eccs-bench-painted')
   }).observe({ type: 'element', buffered: true })
 })`
 
@@ -116,9 +119,11 @@ async function coldLoad(browser: Browser, appUrl: string, kind: 'window' | 'tab'
       const r = await page.goto(new URL('/session-required', appUrl).href)
       if (r?.status() !== 401) throw new Error(`expected the host's 401 page, got ${r?.status()}`)
     }
+    await page.addInitScript(PAINT_COLLECTOR)
+    const painted = page.waitForEvent('console', { predicate: (m) => m.text() === 'eccs-bench-painted', timeout: 30_000 })
     await page.goto(appUrl)
-    await page.waitForSelector('[data-testid="card-status"]')
-    return (await page.evaluate(PAINT_SCRIPT)) as LoadTiming
+    await painted
+    return (await page.evaluate('window.__eccsPaint')) as LoadTiming
   } finally {
     await context.close()
   }

@@ -88,6 +88,10 @@ test('every screen', async ({ page, platform }) => {
   // English UI of the same screen, then back.
   await page.getByRole('button', { name: 'English' }).click()
   await expect(page.getByRole('heading', { name: 'Confirm customs delegations' })).toBeVisible()
+  // The table's row labels are resolved once per locale: they must follow the switch too.
+  const firstRow = page.getByTestId('results').getByRole('row').nth(1)
+  await expect(firstRow.getByRole('cell').nth(3)).toHaveText(/^(Import|Export)$/)
+  await expect(firstRow.getByRole('cell').nth(6)).toHaveText(/^Declaration (matches|does not match)\s+· OK$/)
   await shot('delegations-results-en')
   await page.getByRole('button', { name: '中文' }).click()
 
