@@ -5,7 +5,7 @@ import type { CardStatus } from '../../src/shared/card-status'
 import { AppError } from '../../src/shared/errors'
 import { CardService } from '../../src/main/card/card-service'
 import { pinBytes } from '../../src/main/card/card-signer'
-import { findToken, login, type P11 } from '../../src/main/card/pkcs11-ops'
+import { findToken, login, openOnToken, type P11 } from '../../src/main/card/pkcs11-ops'
 import type { ReaderMonitor, ReaderSnapshot } from '../../src/main/card/reader-monitor'
 import type { TokenContents } from '../../src/main/card/worker-protocol'
 
@@ -145,6 +145,33 @@ describe('PIN login and token flags (fake token)', () => {
     expect(findToken(p11, null).state).toMatchObject({ serial: 'first', label: 'HiCOS PKI Smart Card' })
     expect(findToken(p11, { serial: 'second', label: 'HiCOS PKI Smart Card' }).slot).toEqual(Buffer.from([2]))
     expect(() => findToken(p11, { serial: 'gone', label: 'HiCOS PKI Smart Card' })).toThrow(/TOKEN_NOT_FOUND/)
+  })
+
+  it('opens on the hinted slot directly, and falls back to a search (before any C_Login) when it is stale', () => {
+    const tokens = [new FakeToken('1', 'first'), new FakeToken('1', 'second')]
+    const p11 = fakeP11(tokens)
+    const infoCalls: number[] = []
+    const getInfo = p11.C_GetTokenInfo.bind(p11)
+    p11.C_GetTokenInfo = (h) => (infoCalls.push(h[0] ?? -1), getInfo(h))
+    const target = { serial: 'second', label: 'HiCOS PKI Smart Card' }
+    const hinted = openOnToken(p11, target, Buffer.from([1]))
+    expect(hinted.session).toEqual(Buffer.from([1]))
+    expect(infoCalls).toEqual([]) // no slot scan on the fast path
+    // The slot went away (e.g. a reader re-enumerated): C_OpenSession refuses, we search again.
+    const open = p11.C_OpenSession.bind(p11)
+    p11.C_OpenSession = (h, flags) => {
+      if (h[0] === 7) throw ckr(pkcs11js.CKR_SLOT_ID_INVALID, 'CKR_SLOT_ID_INVALID')
+      return open(h, flags)
+    }
+    const found = openOnToken(p11, target, Buffer.from([7]))
+    expect(found.slot).toEqual(Buffer.from([1]))
+    expect(infoCalls.length).toBeGreaterThan(0)
+    expect(tokens.every((t) => t.logins.length === 0)).toBe(true)
+    // Anything else from C_OpenSession is not "stale": it propagates.
+    p11.C_OpenSession = () => {
+      throw ckr(pkcs11js.CKR_DEVICE_ERROR, 'CKR_DEVICE_ERROR')
+    }
+    expect(() => openOnToken(p11, target, Buffer.from([1]))).toThrow(/CKR_DEVICE_ERROR/)
   })
 })
 
