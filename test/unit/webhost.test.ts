@@ -4,18 +4,28 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { AppCore } from '../../src/main/core/app-core'
+import type { CardStatus } from '../../src/shared/card-status'
 import { createDispatcher } from '../../src/main/ipc/dispatcher'
 import { startWebHost, type WebHost } from '../../src/main/webhost/server'
 
 // The loopback web host must refuse anything that is not our own page with our own token.
 
 const status = { phase: 'no-card' as const, readers: [], updatedAt: new Date(0).toISOString() }
+/** card:getStatus waits for this when set (to raise an event while a stream reads its snapshot). */
+let statusGate: Promise<void> | null = null
+let emit: (event: 'card:status', payload: CardStatus) => void = () => undefined
 const core: AppCore = {
   dispatch: createDispatcher({
     'app:getInfo': async () => ({ version: '1', demo: false, host: 'web', apiBaseUrl: null, platform: 'x' }),
-    'card:getStatus': async () => status
+    'card:getStatus': async () => {
+      await statusGate
+      return status
+    }
   }),
-  onEvent: () => () => undefined,
+  onEvent: (listener) => {
+    emit = (event, payload) => listener(event as never, payload as never)
+    return () => undefined
+  },
   start: () => undefined,
   stop: async () => undefined
 }
@@ -150,6 +160,39 @@ describe('loopback web host', () => {
     expect(second.body).toBe('console.log("rebuilt")')
     const route = await call(host, '/delegations/123', { headers: { cookie } })
     expect(route.body).toBe('<div id="app"></div>') // unknown paths are app routes
+  })
+
+  it('an event stream starts with the current state; events raised meanwhile follow it, in order', async () => {
+    let open!: () => void
+    statusGate = new Promise((r) => (open = r))
+    const url = new URL(host.origin)
+    const frames: { event: string; payload: { phase?: string } }[] = []
+    const req = request({ host: url.hostname, port: url.port, path: '/events', headers: { host: url.host, cookie } })
+    const got = new Promise<void>((resolve) => {
+      req.on('response', (res) => {
+        let buf = ''
+        res.on('data', (d: Buffer) => {
+          buf += d.toString()
+          for (let i = buf.indexOf('\n\n'); i >= 0; i = buf.indexOf('\n\n')) {
+            const chunk = buf.slice(0, i)
+            buf = buf.slice(i + 2)
+            if (chunk.startsWith('data: ')) frames.push(JSON.parse(chunk.slice(6)) as (typeof frames)[number])
+            if (frames.length === 2) resolve()
+          }
+        })
+      })
+    })
+    req.end()
+    await new Promise((r) => setTimeout(r, 100)) // connected; its snapshot is waiting on the gate
+    emit('card:status', { ...status, phase: 'ready', updatedAt: new Date(1).toISOString() })
+    open()
+    await got
+    req.destroy()
+    statusGate = null
+    expect(frames.map((f) => [f.event, f.payload.phase])).toEqual([
+      ['card:status', 'no-card'], // the snapshot…
+      ['card:status', 'ready'] // …then the event raised while it was read: the newest state last
+    ])
   })
 
   it('never serves files outside the renderer folder', async () => {

@@ -90,9 +90,16 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
   let origin = ''
   let allowedHosts: string[] = []
 
+  /** Streams still sending their snapshot: events meanwhile wait here, in order. */
+  const pending = new Map<ServerResponse, string[]>()
+  const frame = (event: string, payload: unknown): string => `data: ${JSON.stringify({ event, payload })}\n\n`
   const unsubscribe = opts.core.onEvent((event, payload) => {
-    const frame = `data: ${JSON.stringify({ event, payload })}\n\n`
-    for (const res of sse) res.write(frame)
+    const f = frame(event, payload)
+    for (const res of sse) {
+      const queue = pending.get(res)
+      if (queue) queue.push(f)
+      else res.write(f)
+    }
   })
 
   const server = createServer((req, res) => {
@@ -142,11 +149,31 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
     send(res, 200, JSON.stringify(result), 'application/json; charset=utf-8')
   }
 
+  /**
+   * An EventSource connects some time after the page asked for the current state, and reconnects
+   * after a drop: a state change in between would be lost for good (the card stuck at "reading").
+   * So every stream starts with the current card and API status, and events raised while those
+   * are read are queued behind them — the last frame is always the newest state.
+   */
   function openEvents(res: ServerResponse): void {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' })
     res.write(': connected\n\n')
+    const queue: string[] = []
+    pending.set(res, queue)
     sse.add(res)
-    res.on('close', () => sse.delete(res))
+    res.on('close', () => {
+      sse.delete(res)
+      pending.delete(res)
+    })
+    const flush = (snapshot: string[]): void => {
+      if (!pending.has(res)) return // closed meanwhile
+      for (const f of [...snapshot, ...queue]) res.write(f)
+      pending.delete(res)
+    }
+    Promise.all([opts.core.dispatch('card:getStatus', undefined), opts.core.dispatch('api:getStatus', undefined)]).then(
+      ([card, api]) => flush([...(card.ok ? [frame('card:status', card.value)] : []), ...(api.ok ? [frame('api:status', api.value)] : [])]),
+      () => flush([]) // the dispatcher answers errors as values; this is only a safety net
+    )
   }
 
   // The built renderer is a few hundred KB: kept in memory (re-read when a rebuild changes a

@@ -17,16 +17,21 @@ export const useSessionStore = defineStore('session', () => {
   const canConfirm = computed(() => session.value?.profile.certificateEnabled === true)
   let unsubscribe: (() => void)[] = []
 
+  /** Events and the initial fetch may cross; keep the newest. */
+  function acceptApi(next: ApiStatus): void {
+    if (!api.value || next.checkedAt >= api.value.checkedAt) api.value = next
+  }
+
   async function init(): Promise<void> {
     if (unsubscribe.length === 0) {
       unsubscribe = [
-        eccs.onApiStatus((s) => (api.value = s)),
+        eccs.onApiStatus(acceptApi),
         eccs.onSessionEnded(() => (session.value = null))
       ]
     }
     const [s, a] = await Promise.all([eccs.getSession(), eccs.getApiStatus()])
     if (s.ok) session.value = s.value
-    if (a.ok) api.value = a.value
+    if (a.ok) acceptApi(a.value)
   }
 
   const run = ipcRunner(busy, error)
