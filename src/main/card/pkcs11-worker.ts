@@ -26,7 +26,7 @@ if (!parentPort) throw new Error('pkcs11-worker must run as a worker thread')
 const port = parentPort
 
 const loaded = new Map<string, pkcs11js.PKCS11>()
-/** Last slot per module + token serial; verified before use, dropped on re-initialisation. */
+/** Last slot per module + token serial; a stale one falls back to a search (openOnToken), all dropped on re-initialisation. */
 const slotHints = new Map<string, pkcs11js.Handle>()
 
 /** PKCS#11 codes meaning the card (or its reader) went away during the call. */
