@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm test`: the whole suite, as CI runs it.
-//   1. typecheck (vue-tsc, strict), Electronegativity   2. native modules for Node's ABI
+//   1. typecheck (vue-tsc, strict), ESLint, Prettier --check, knip, Electronegativity   2. native modules for Node's ABI
 //   3. `npm start --smoke`: an attempted start (Electron if it can be had, else the web host) —
 //      proves the tests below still pass after a start switched native modules
 //   4. vitest: unit + integration on the rig  5. Playwright E2E in Debian Chromium
@@ -19,7 +19,7 @@ rmSync(out, { recursive: true, force: true })
 mkdirSync(out, { recursive: true })
 
 const totals = { passed: 0, failed: 0, skipped: 0 }
-let failedSteps = []
+const failedSteps = []
 
 function step(name, cmd, args, env = {}) {
   console.log(`\n=== ${name} ===`)
@@ -54,6 +54,9 @@ function leftovers() {
 }
 
 step('typecheck', 'npm', ['run', '--silent', 'typecheck'])
+step('lint (ESLint)', 'npm', ['run', '--silent', 'lint'])
+step('format (Prettier --check)', 'npm', ['run', '--silent', 'format:check'])
+step('unused files, exports, dependencies (knip)', 'npm', ['run', '--silent', 'knip'])
 step('electronegativity (no unjustified HIGH/MEDIUM)', process.execPath, [join(root, 'scripts', 'electronegativity.mjs')])
 step('native modules for Node', process.execPath, [join(root, 'scripts', 'native.mjs'), 'use', 'node'])
 step('attempted npm start (smoke)', process.execPath, [join(root, 'scripts', 'start.mjs'), '--smoke'])

@@ -195,7 +195,7 @@ export function seedDemo(db: Db, trust: TrustStore, now: Date, opts: SeedOptions
   const rng = createRng(opts.rng ?? 20240601)
   const perAccount = opts.delegationsPerAccount ?? 120
   let certName = '王小明'
-  let certNationalId = 'A123456789'
+  const certNationalId = 'A123456789'
   let certCols: ReturnType<typeof certColumns> | null = null
   if (opts.demoCertificatePath) {
     const parsed = certificateFromPem(readFileSync(opts.demoCertificatePath, 'utf8'))

@@ -79,12 +79,27 @@ export function delegationRoutes(app: FastifyInstance, ctx: Ctx): void {
     dateRange(query.dateFrom, query.dateTo)
     const where = ['national_id = @nid']
     const args: Record<string, unknown> = { nid: account.national_id }
-    if (query.direction) (where.push('direction = @direction'), (args.direction = query.direction))
-    if (query.dateFrom) (where.push('declaration_date >= @dateFrom'), (args.dateFrom = query.dateFrom))
-    if (query.dateTo) (where.push('declaration_date <= @dateTo'), (args.dateTo = query.dateTo))
+    if (query.direction) {
+      where.push('direction = @direction')
+      args.direction = query.direction
+    }
+    if (query.dateFrom) {
+      where.push('declaration_date >= @dateFrom')
+      args.dateFrom = query.dateFrom
+    }
+    if (query.dateTo) {
+      where.push('declaration_date <= @dateTo')
+      args.dateTo = query.dateTo
+    }
     // House bill numbers are stored upper-case, so the exact match is case-insensitive and indexed.
-    if (query.houseBillNo) (where.push('house_bill_no = @hb'), (args.hb = query.houseBillNo.trim().toUpperCase()))
-    if (query.status) (where.push('status = @status'), (args.status = query.status))
+    if (query.houseBillNo) {
+      where.push('house_bill_no = @hb')
+      args.hb = query.houseBillNo.trim().toUpperCase()
+    }
+    if (query.status) {
+      where.push('status = @status')
+      args.status = query.status
+    }
     const [field, dir] = (query.sort ?? 'declarationDate:desc').split(':') as [string, 'asc' | 'desc']
     const order = `${SORT_COLUMNS[field] ?? 'declaration_date'} ${dir === 'asc' ? 'ASC' : 'DESC'}, id ${dir === 'asc' ? 'ASC' : 'DESC'}`
     const page = query.page ?? 1
@@ -157,9 +172,18 @@ export function delegationRoutes(app: FastifyInstance, ctx: Ctx): void {
     const where = ['c.national_id = @nid']
     const args: Record<string, unknown> = { nid: account.national_id }
     // confirmed_at is UTC; date filters are calendar days in Taiwan time (UTC+8).
-    if (query.dateFrom) (where.push('c.confirmed_at >= @from'), (args.from = new Date(Date.parse(`${query.dateFrom}T00:00:00+08:00`)).toISOString()))
-    if (query.dateTo) (where.push('c.confirmed_at < @to'), (args.to = new Date(Date.parse(`${query.dateTo}T00:00:00+08:00`) + 86_400_000).toISOString()))
-    if (query.decision) (where.push('c.decision = @decision'), (args.decision = query.decision))
+    if (query.dateFrom) {
+      where.push('c.confirmed_at >= @from')
+      args.from = new Date(Date.parse(`${query.dateFrom}T00:00:00+08:00`)).toISOString()
+    }
+    if (query.dateTo) {
+      where.push('c.confirmed_at < @to')
+      args.to = new Date(Date.parse(`${query.dateTo}T00:00:00+08:00`) + 86_400_000).toISOString()
+    }
+    if (query.decision) {
+      where.push('c.decision = @decision')
+      args.decision = query.decision
+    }
     const page = query.page ?? 1
     const pageSize = query.pageSize ?? 50
     const total = (ctx.db.prepare(`SELECT COUNT(*) AS n FROM confirmations c WHERE ${where.join(' AND ')}`).get(args) as { n: number }).n

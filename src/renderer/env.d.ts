@@ -3,6 +3,7 @@ import type { EccsBridge } from '../shared/ipc-contract'
 
 declare module '*.vue' {
   import type { DefineComponent } from 'vue'
+
   const component: DefineComponent<object, object, unknown>
   export default component
 }

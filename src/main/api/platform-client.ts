@@ -1,10 +1,10 @@
-import { z } from 'zod'
+import { type z } from 'zod'
 import {
   ConfirmationPage,
   DelegationPage,
   Profile,
   RegistrationInfo,
-  SessionInfo,
+  type SessionInfo,
   SmsSent,
   type ConfirmationQuery
 } from '../../shared/api-types'

@@ -41,11 +41,26 @@ export function buildQuerySql(input: unknown): QuerySql {
   if (q.dateFrom && q.dateTo && q.dateFrom > q.dateTo) throw new AppError('VALIDATION_FAILED', 'dateFrom must not be after dateTo')
   const conditions: [column: string, test: string][] = []
   const params: QueryParams = {}
-  if (q.direction) (conditions.push(['direction', '= @direction']), (params.direction = q.direction))
-  if (q.status) (conditions.push(['status', '= @status']), (params.status = q.status))
-  if (q.dateFrom) (conditions.push(['declaration_date', '>= @dateFrom']), (params.dateFrom = q.dateFrom))
-  if (q.dateTo) (conditions.push(['declaration_date', '<= @dateTo']), (params.dateTo = q.dateTo))
-  if (q.houseBillNo) (conditions.push(['house_bill_no', '= @houseBillNo']), (params.houseBillNo = q.houseBillNo.trim().toUpperCase()))
+  if (q.direction) {
+    conditions.push(['direction', '= @direction'])
+    params.direction = q.direction
+  }
+  if (q.status) {
+    conditions.push(['status', '= @status'])
+    params.status = q.status
+  }
+  if (q.dateFrom) {
+    conditions.push(['declaration_date', '>= @dateFrom'])
+    params.dateFrom = q.dateFrom
+  }
+  if (q.dateTo) {
+    conditions.push(['declaration_date', '<= @dateTo'])
+    params.dateTo = q.dateTo
+  }
+  if (q.houseBillNo) {
+    conditions.push(['house_bill_no', '= @houseBillNo'])
+    params.houseBillNo = q.houseBillNo.trim().toUpperCase()
+  }
   const [field, dir] = q.sort.split(':') as [keyof typeof SORT_COLUMNS, 'asc' | 'desc']
   const direction = dir === 'asc' ? 'ASC' : 'DESC'
   const sortColumn = SORT_COLUMNS[field]

@@ -1,7 +1,7 @@
 // Type declarations for the `pcsclite` npm module (1.x), which ships none.
 // Only the surface the card layer and the test rig use is described.
 declare module 'pcsclite' {
-  import { EventEmitter } from 'node:events'
+  import { type EventEmitter } from 'node:events'
 
   export interface ReaderStatus {
     state: number
