@@ -12,7 +12,10 @@
 // Pitfall this guards against: an npm config `nodedir` (set on some machines) makes node-gyp build
 // against Node's headers even when asked for Electron. The Electron build therefore runs with every
 // npm_config_nodedir variable removed, and the result is verified by loading it in Node: it must
-// fail with Electron's NODE_MODULE_VERSION, otherwise the build is rejected.
+// fail with Electron's NODE_MODULE_VERSION, otherwise the build is rejected. The Node build gets the
+// running Node's own headers (`<prefix>/include/node`, shipped by the official Node packages that
+// .ci/node.sh installs) as nodedir, so a machine-wide nodedir for another Node (e.g. /usr with Node
+// 20's headers) cannot give it the wrong ABI either, and nothing is downloaded.
 import { spawnSync } from 'node:child_process'
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -84,10 +87,28 @@ function cleanEnv() {
   return env
 }
 
+/**
+ * The running Node's install prefix when it carries headers of exactly this version (official
+ * builds and the npm `node-<os>-<arch>` packages do: `<prefix>/include/node/node_version.h`), else null.
+ */
+export function ownNodeDir() {
+  const prefix = resolve(dirname(process.execPath), '..')
+  const header = join(prefix, 'include', 'node', 'node_version.h')
+  if (!existsSync(header)) return null
+  const h = readFileSync(header, 'utf8')
+  const part = (name) => h.match(new RegExp(`#define NODE_${name}_VERSION (\\d+)`))?.[1]
+  return `v${part('MAJOR')}.${part('MINOR')}.${part('PATCH')}` === process.version ? prefix : null
+}
+
 function build(t, mod) {
   const gyp = require.resolve('node-gyp/bin/node-gyp.js')
   const args = ['rebuild', '--release']
   let env = process.env
+  if (t.runtime === 'node') {
+    const nodedir = ownNodeDir()
+    env = cleanEnv()
+    if (nodedir) args.push(`--nodedir=${nodedir}`)
+  }
   if (t.runtime === 'electron') {
     args.push(`--target=${electronVersion()}`, `--arch=${process.arch}`, '--dist-url=https://electronjs.org/headers', '--runtime=electron')
     env = { ...cleanEnv(), npm_config_runtime: 'electron', npm_config_target: electronVersion(), npm_config_disturl: 'https://electronjs.org/headers' }

@@ -10,7 +10,9 @@ import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { use as useNative } from './native.mjs'
+import { projectNode } from './project-node.mjs'
 
+projectNode()
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const args = new Set(process.argv.slice(2))
 const children = []

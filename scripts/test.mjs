@@ -11,7 +11,9 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { projectNode } from './project-node.mjs'
 
+projectNode()
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const bin = (name) => join(root, 'node_modules', '.bin', name)
 const out = join(root, '.tmp', 'test-results')
@@ -53,6 +55,8 @@ function leftovers() {
   return (r.stdout || '').split('\n').filter((l) => l.trim() && !l.includes('pgrep'))
 }
 
+// The Node every step runs on (children find it first on PATH): the Node major inside Electron.
+step('node --version', 'node', ['--version'])
 step('typecheck', 'npm', ['run', '--silent', 'typecheck'])
 step('lint (ESLint)', 'npm', ['run', '--silent', 'lint'])
 step('format (Prettier --check)', 'npm', ['run', '--silent', 'format:check'])

@@ -14,20 +14,16 @@ export interface NetworkOptions {
   proxy: URL | null
 }
 
-type TlsWithSystemCa = typeof tls & { getCACertificates?: (type?: 'default' | 'system' | 'bundled' | 'extra') => string[] }
-
-/** Node's bundled Mozilla roots plus, where the runtime can read it (Node ≥ 22.15 / Electron), the OS store. */
+/** Node's bundled Mozilla roots plus the OS store (`tls.getCACertificates`, Node 24 / Electron 45). */
 export function systemCaCertificates(): string[] {
-  const t = tls as TlsWithSystemCa
   const fromRuntime = (type: 'default' | 'system'): string[] => {
     try {
-      return t.getCACertificates?.(type) ?? []
+      return tls.getCACertificates(type)
     } catch {
       return [] // an unreadable OS store must not break the bundled roots
     }
   }
-  const all = [...(t.getCACertificates ? fromRuntime('default') : [...tls.rootCertificates]), ...fromRuntime('system')]
-  return [...new Set(all)]
+  return [...new Set([...fromRuntime('default'), ...fromRuntime('system')])]
 }
 
 function envValue(env: NodeJS.ProcessEnv, name: string): string | undefined {
