@@ -77,3 +77,13 @@ export function signatureUrl(feedUrl: string, downloadedFile: string): string {
 
 /** Largest accepted .sig (an RSA-8192 signature is 1 KiB). */
 export const MAX_SIGNATURE_BYTES = 4096
+
+/**
+ * The `url:` of a generic provider in the app-update.yml electron-builder writes into resources
+ * (a flat YAML mapping), or null when absent or not https.
+ */
+export function feedUrlFromAppUpdateYml(text: string): string | null {
+  const m = /^url:\s*['"]?([^'"\s]+)['"]?\s*$/m.exec(text)
+  if (!m || !URL.canParse(m[1] as string)) return null
+  return new URL(m[1] as string).protocol === 'https:' ? (m[1] as string) : null
+}
