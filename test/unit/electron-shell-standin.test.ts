@@ -1,40 +1,20 @@
-import { spawnSync } from 'node:child_process'
 import { generateKeyPairSync, sign } from 'node:crypto'
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type Server, type Socket } from 'node:net'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ipcContract } from '../../src/shared/ipc-contract'
+import { ensureBuilt, root } from '../electron-standin/ensure-built'
 
 // The BUILT Electron shell (out/main/index.js) loaded under plain Node against a RECORDING
 // STAND-IN of the `electron` and `electron-updater` APIs (test/electron-standin/, not Electron).
 // It asserts the wiring index.ts is responsible for; the decisions themselves are unit-tested in
 // electron-shell-modules.test.ts, and the real binary runs test/electron/ where it exists.
 
-const root = join(__dirname, '../..')
 const built = join(root, 'out/main/index.js')
 const nodeRequire = createRequire(__filename)
-
-/** Newest modification time under a folder (ms). */
-function newest(dir: string): number {
-  let t = 0
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name)
-    const st = statSync(p)
-    t = Math.max(t, st.isDirectory() ? newest(p) : st.mtimeMs)
-  }
-  return t
-}
-
-/** Builds out/ when it is missing or older than src/ (the suite normally builds it before vitest). */
-function ensureBuilt(): void {
-  if (existsSync(built) && statSync(built).mtimeMs >= newest(join(root, 'src'))) return
-  console.log('electron-shell-standin: out/ missing or stale, running electron-vite build')
-  const r = spawnSync(join(root, 'node_modules/.bin/electron-vite'), ['build'], { cwd: root, stdio: 'inherit' })
-  if (r.status !== 0) throw new Error('electron-vite build failed')
-}
 
 interface Frame { url: string }
 type IpcHandler = (event: { senderFrame: Frame | null }, payload: unknown) => Promise<{ ok: boolean; value?: unknown; error?: { code: string } }>
