@@ -68,6 +68,7 @@ if (cliArgs) {
     const win = BrowserWindow.getAllWindows()[0]
     if (win) {
       if (win.isMinimized()) win.restore()
+      win.show() // it may be hidden in the tray
       win.focus()
     }
   })
