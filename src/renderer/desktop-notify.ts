@@ -7,8 +7,11 @@ import { router } from './router'
 
 /** Shows the notification; resolves when it was handed to main or to the browser. */
 export async function showPendingNotification(title: string, body: string): Promise<void> {
-  const r = await eccs.notify({ title, body, view: 'delegations' })
-  if (r.ok && r.value.shown) return
+  // The preload's bridge exists only in the Electron window; the web host's page needs no round trip.
+  if (window.eccs !== undefined) {
+    const r = await eccs.notify({ title, body, view: 'delegations' })
+    if (r.ok && r.value.shown) return
+  }
   if (typeof Notification === 'undefined' || Notification.permission !== 'granted') return
   const n = new Notification(title, { body })
   n.onclick = () => {
