@@ -380,5 +380,11 @@ function startUpdates(
       { requireSignature }
     )
   })
-  void autoUpdater.checkForUpdates().catch((err: unknown) => console.warn(`update check failed: ${err instanceof Error ? err.message : String(err)}`))
+  const check = (): void =>
+    void autoUpdater.checkForUpdates().catch((err: unknown) => console.warn(`update check failed: ${err instanceof Error ? err.message : String(err)}`))
+  check()
+  setInterval(check, UPDATE_CHECK_INTERVAL_MS).unref() // desks that stay on for days still get updates
 }
+
+/** How often a long-running app looks for updates again (6 h). */
+const UPDATE_CHECK_INTERVAL_MS = 6 * 60 * 60 * 1000

@@ -346,6 +346,11 @@ describe('Electron shell wiring (built out/main/index.js on the recording stand-
     await until('quitAndInstall', () => updater.installs === 1)
   }, 60_000)
 
+  it('once the app is quitting, the close button closes instead of hiding to the tray', () => {
+    standin.app.emit('before-quit')
+    expect(win.clickClose()).toBe(false)
+  })
+
   it('touches no Electron API the stand-in does not model (or the stand-in needs extending)', () => {
     expect(rec.unmodelled.map((c) => c.api)).toEqual([])
   })

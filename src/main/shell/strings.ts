@@ -1,5 +1,4 @@
-// Every main-process text a user sees (menus, context menu, tray, notifications, update and
-// crash dialogs), in zh-TW and English, in one place. The renderer has its own vue-i18n
+// Every main-process text a user sees (menus, context menu, tray, the update dialog), in zh-TW and English, in one place. The renderer has its own vue-i18n
 // messages; these are the few the Electron shell draws itself.
 
 export type ShellLocale = 'zh-TW' | 'en'
@@ -46,10 +45,6 @@ const zhTW = {
     detail: '重新啟動後即完成更新。若選擇「稍後」，將在下次結束程式時安裝。',
     now: '立即重新啟動',
     later: '稍後'
-  },
-  crash: {
-    title: '視窗發生問題',
-    message: '視窗已重新載入，登入狀態不受影響。若問題持續發生，請在「環境檢查」匯出支援資料並聯絡客服。'
   }
 }
 
@@ -97,10 +92,6 @@ const en: ShellStrings = {
     detail: 'Restart to finish the update. If you choose Later, it is installed the next time you quit.',
     now: 'Restart Now',
     later: 'Later'
-  },
-  crash: {
-    title: 'The window had a problem',
-    message: 'The window was reloaded; you are still signed in. If this keeps happening, export the support data under Environment Check and contact support.'
   }
 }
 
