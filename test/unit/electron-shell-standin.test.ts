@@ -1,11 +1,12 @@
 import { generateKeyPairSync, sign } from 'node:crypto'
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer, type Server, type Socket } from 'node:net'
+import { connect, createServer, type Server, type Socket } from 'node:net'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ipcContract } from '../../src/shared/ipc-contract'
+import { startTestServer, type TestServer } from '../../server-mock/test-helpers'
 import { ensureBuilt, root } from '../electron-standin/ensure-built'
 
 // The BUILT Electron shell (out/main/index.js) loaded under plain Node against a RECORDING
@@ -75,10 +76,26 @@ const Module = nodeRequire('node:module') as { _load: (request: string, parent: 
 const originalLoad = Module._load
 const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
 
-// A platform API that accepts connections and never answers: a card operation (certificate
-// login) stays in flight until the test closes the sockets, so the update must wait for it.
-let hanging: Server
-const sockets = new Set<Socket>()
+// server-mock (HTTPS) behind a TCP proxy the test can pause: while paused no byte moves in either
+// direction, so a card operation (certificate login) waiting on the platform stays in flight
+// until the test resumes — and the update must wait for it.
+let platform: TestServer
+let proxy: Server
+let paused = false
+const held: (() => void)[] = []
+function pipe(from: Socket, to: Socket): void {
+  from.on('data', (chunk: Buffer) => {
+    if (paused) held.push(() => to.write(chunk))
+    else to.write(chunk)
+  })
+  from.on('error', () => to.destroy())
+  from.on('close', () => to.destroy())
+}
+function resume(): void {
+  paused = false
+  for (const send of held.splice(0)) send()
+}
+let proxiedBytes = 0
 
 let win: StandinWindow
 const wait = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
@@ -92,13 +109,16 @@ async function until(what: string, cond: () => boolean, ms = 10_000): Promise<vo
 
 beforeAll(async () => {
   ensureBuilt()
-  hanging = createServer((s) => {
-    sockets.add(s)
-    s.on('error', () => undefined)
-    s.on('close', () => sockets.delete(s))
+  platform = await startTestServer()
+  const target = new URL(platform.server.url)
+  proxy = createServer((client) => {
+    const upstream = connect(Number(target.port), '127.0.0.1')
+    client.on('data', (c: Buffer) => (proxiedBytes += c.length))
+    pipe(client, upstream)
+    pipe(upstream, client)
   })
-  await new Promise<void>((r) => hanging.listen(0, '127.0.0.1', r))
-  const port = (hanging.address() as { port: number }).port
+  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r))
+  const port = (proxy.address() as { port: number }).port
 
   // Resources with an update-signing key, a machine policy that turns the shell features on.
   const resources = join(tmp, 'resources')
@@ -114,7 +134,8 @@ beforeAll(async () => {
     ECCS_POLICY_FILE: join(tmp, 'policy.json'),
     ECCS_USER_DATA_DIR: join(tmp, 'user'),
     ECCS_LOG_DIR: join(tmp, 'logs'),
-    XDG_CONFIG_HOME: join(tmp, 'xdg')
+    XDG_CONFIG_HOME: join(tmp, 'xdg'),
+    ECCS_API_CA: platform.server.caCertPath // development builds trust server-mock's dev CA
   })
   delete process.env.ECCS_API_URL
   delete process.env.ECCS_DEMO
@@ -132,8 +153,8 @@ beforeAll(async () => {
 }, 240_000)
 
 afterAll(async () => {
-  for (const s of sockets) s.destroy()
-  hanging?.close()
+  resume()
+  proxy?.close()
   if (rec.windows.length > 0) {
     standin.app.emit('window-all-closed')
     await until('quit after core.stop', () => rec.quit > 0, 15_000).catch(() => undefined)
@@ -143,6 +164,7 @@ afterAll(async () => {
   for (const l of process.listeners('uncaughtException')) if (!savedListeners.exc.includes(l)) process.off('uncaughtException', l)
   for (const l of process.listeners('unhandledRejection')) if (!savedListeners.rej.includes(l)) process.off('unhandledRejection', l)
   process.env = savedEnv
+  await platform?.close()
   rmSync(tmp, { recursive: true, force: true })
 }, 30_000)
 
@@ -273,6 +295,16 @@ describe('Electron shell wiring (built out/main/index.js on the recording stand-
     expect(tray.image).toBe(join(tmp, 'resources/icons/icon.png'))
     expect(tray.tooltip).toBe('實名認證桌面用戶端')
     expect(tray.menu?.template.map((i) => i.id ?? i.type)).toEqual(['pending', 'separator', 'show', 'quit'])
+    // Signed in, the page's pending-count poll updates the tray with the platform's count.
+    const login = await (rec.ipcHandlers.get('session:loginPassword') as IpcHandler)(APP, { account: 'demo', password: 'Demo1234' })
+    expect(login.ok).toBe(true)
+    const pending = await (rec.ipcHandlers.get('delegations:pendingCount') as IpcHandler)(APP, {})
+    const count = (pending.value as { count: number }).count
+    expect(count).toBeGreaterThan(0)
+    expect(tray.tooltip).toBe(`實名認證桌面用戶端 — 尚未確認 ${count} 筆`)
+    expect(tray.menu?.template[0]).toMatchObject({ id: 'pending', label: `尚未確認 ${count} 筆`, enabled: false })
+    await (rec.ipcHandlers.get('session:logout') as IpcHandler)(APP, {})
+    expect(tray.tooltip).toBe('實名認證桌面用戶端')
 
     const r = await (rec.ipcHandlers.get('app:notify') as IpcHandler)(APP, { title: '新的委任', body: '有 2 筆尚未確認', view: 'delegations' })
     expect(r).toEqual({ ok: true, value: { shown: true } })
@@ -329,17 +361,19 @@ describe('Electron shell wiring (built out/main/index.js on the recording stand-
 
     // 2. Signed with the shipped key while a certificate login waits on the card/platform.
     rec.fetchAnswer = () => new Response(new Uint8Array(good))
+    paused = true
+    const before = proxiedBytes
     const login = (rec.ipcHandlers.get('session:loginCertificate') as IpcHandler)(APP, { pin: '123456' })
-    await until('the login to reach the platform', () => sockets.size > 0)
+    await until('the login to reach the platform', () => proxiedBytes > before)
     updater.emit('update-downloaded', { version: '9.9.9', downloadedFile: file })
     await wait(500)
     expect(updater.autoInstallOnAppQuit).toBe(true)
     expect(rec.dialogs).toHaveLength(0) // not asked during the card operation
     expect(updater.installs).toBe(0)
-    for (const s of sockets) s.destroy()
-    hanging.close()
+    resume()
     const outcome = await login
-    expect(outcome.ok).toBe(false)
+    // No card here: the card layer refuses after the platform answered the challenge.
+    expect(outcome).toEqual({ ok: false, error: expect.objectContaining({ code: expect.stringMatching(/^(NOT_READY|NO_READER|NO_CARD|PCSC_UNAVAILABLE)$/) }) })
     rec.dialogAnswer = 0 // 立即重新啟動
     await until('the restart question', () => rec.dialogs.length === 1)
     expect(rec.dialogs[0]?.buttons).toEqual(['立即重新啟動', '稍後'])
