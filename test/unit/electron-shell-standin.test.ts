@@ -331,9 +331,21 @@ describe('Electron shell wiring (built out/main/index.js on the recording stand-
     expect(win.loaded.length).toBe(n + 1)
   })
 
-  it('logs renderer errors through the contract', async () => {
-    const r = await (rec.ipcHandlers.get('app:reportError') as IpcHandler)(APP, { kind: 'vue', message: 'TypeError: x is undefined', info: 'setup function' })
+  it('logs renderer errors through the contract into the redacted log', async () => {
+    const r = await (rec.ipcHandlers.get('app:reportError') as IpcHandler)(APP, { kind: 'vue', message: 'TypeError: x is undefined for A123456789', info: 'setup function' })
     expect(r).toEqual({ ok: true, value: {} })
+    // …into the app's log file (which the support bundle collects), redacted.
+    const logFile = join(tmp, 'logs', 'eccs.log')
+    await until('the log line', () => {
+      try {
+        return readFileSync(logFile, 'utf8').includes('[renderer] vue (setup function)')
+      } catch {
+        return false
+      }
+    })
+    const logged = readFileSync(logFile, 'utf8')
+    expect(logged).toContain('[renderer] vue (setup function): TypeError: x is undefined for A12****789')
+    expect(logged).not.toContain('A123456789')
     const bad = await (rec.ipcHandlers.get('app:reportError') as IpcHandler)(APP, { kind: 'vue', message: 'x'.repeat(5000) })
     expect(bad).toEqual({ ok: false, error: expect.objectContaining({ code: 'INVALID_REQUEST' }) })
   })
