@@ -3,6 +3,11 @@
 // the shell registers and lets the test drive the app's events. Unknown members answer a recording
 // no-op so that wiring added elsewhere does not break loading; they are listed in `rec.unmodelled`.
 const { EventEmitter } = require('node:events')
+const { X509Certificate } = require('node:crypto')
+const { readFileSync } = require('node:fs')
+const http = require('node:http')
+const { isIP } = require('node:net')
+const tls = require('node:tls')
 
 const rec = {
   calls: [],
@@ -26,10 +31,12 @@ const rec = {
   userModelId: null,
   paths: new Map(),
   fetches: [],
+  requests: [],
   fetchAnswer: null,
   packaged: false,
   locale: 'zh-TW',
-  readyResolve: null
+  readyResolve: null,
+  sessions: new Map()
 }
 
 function record(api, args) {
@@ -237,18 +244,31 @@ class Notification extends EventEmitter {
   }
 }
 
-const defaultSession = permissive('session.defaultSession', {
-  setProxy: (cfg) => {
-    record('session.setProxy', [cfg])
-    return Promise.resolve()
-  },
-  setPermissionRequestHandler: (fn) => {
-    rec.permission.request = fn
-  },
-  setPermissionCheckHandler: (fn) => {
-    rec.permission.check = fn
-  }
-})
+function makeSession(name) {
+  const state = { name, verifyProc: null, proxy: null }
+  rec.sessions.set(name, state)
+  return permissive(`session(${name})`, {
+    __state: state,
+    setProxy: (cfg) => {
+      state.proxy = cfg
+      record('session.setProxy', [name, cfg])
+      return Promise.resolve()
+    },
+    // No proxy in the stand-in: every URL goes direct.
+    resolveProxy: () => Promise.resolve('DIRECT'),
+    setCertificateVerifyProc: (proc) => {
+      state.verifyProc = proc
+    },
+    setPermissionRequestHandler: (fn) => {
+      rec.permission.request = fn
+    },
+    setPermissionCheckHandler: (fn) => {
+      rec.permission.check = fn
+    }
+  })
+}
+const defaultSession = makeSession('default')
+const partitions = new Map()
 
 const dialog = permissive('dialog', {
   showMessageBox(...args) {
@@ -258,7 +278,91 @@ const dialog = permissive('dialog', {
   }
 })
 
+/** Chromium's certificate object for a peer chain: PEM data with issuerCert links. */
+function chainOf(peer) {
+  const seen = new Set()
+  let head = null
+  let tail = null
+  for (let c = peer; c && c.raw && !seen.has(c.fingerprint256); c = c.issuerCertificate) {
+    seen.add(c.fingerprint256)
+    const node = { data: new X509Certificate(c.raw).toString(), issuerCert: null }
+    if (tail) tail.issuerCert = node
+    else head = node
+    tail = node
+  }
+  return head
+}
+
+/**
+ * Stand-in of Electron's net.request (ClientRequest): a Node request that models Chromium's TLS
+ * decision — default verification against the system CAs plus the dev API CA (ECCS_API_CA, the
+ * stand-in's "OS trust store"), then the session's certificate verify proc (0 accept, -2 reject,
+ * -3 Chromium's verdict) — before a byte of the request is sent. No proxy, no cookies.
+ */
+class StandinClientRequest extends EventEmitter {
+  constructor(options) {
+    super()
+    this.options = typeof options === 'string' ? { url: options } : options
+    this.headers = {}
+    this.chunks = []
+    this.inner = null
+    this.aborted = false
+    rec.requests.push(this.options.url)
+  }
+  setHeader(name, value) {
+    this.headers[name] = value
+  }
+  write(chunk) {
+    this.chunks.push(Buffer.from(chunk))
+  }
+  abort() {
+    this.aborted = true
+    if (this.inner) this.inner.destroy()
+  }
+  end(chunk) {
+    if (chunk) this.write(chunk)
+    const url = new URL(this.options.url)
+    const session = this.options.session ?? defaultSession
+    const state = session.__state ?? rec.sessions.get('default')
+    const fail = (message) => {
+      if (!this.aborted) this.emit('error', new Error(message))
+    }
+    const send = (createConnection) => {
+      // Over https the TLS socket is already verified above: HTTP runs on it as is.
+      const req = http.request(
+        { method: this.options.method ?? 'GET', hostname: url.hostname, port: url.port || undefined, path: `${url.pathname}${url.search}`, headers: this.headers, ...(createConnection ? { createConnection } : { agent: false }) },
+        (res) => this.emit('response', res)
+      )
+      this.inner = req
+      req.on('error', (e) => fail(`net::ERR_CONNECTION_RESET (${e.message})`))
+      req.end(Buffer.concat(this.chunks))
+    }
+    if (url.protocol !== 'https:') return void send(null)
+    const host = url.hostname.replace(/^\[|\]$/g, '')
+    const ca = [...tls.rootCertificates, ...(process.env.ECCS_API_CA ? [readFileSync(process.env.ECCS_API_CA, 'utf8')] : [])]
+    const socket = tls.connect({ host, port: Number(url.port || 443), servername: isIP(host) ? undefined : host, ca, rejectUnauthorized: false })
+    this.inner = socket
+    socket.on('error', (e) => fail(`net::ERR_CONNECTION_REFUSED (${e.message})`))
+    socket.once('secureConnect', () => {
+      const peer = socket.getPeerCertificate(true)
+      const hostOk = peer && peer.raw ? tls.checkServerIdentity(host, peer) === undefined : false
+      const errorCode = socket.authorized && hostOk ? 0 : -202 // net::ERR_CERT_AUTHORITY_INVALID
+      const decide = (result) => {
+        const accepted = result === 0 || (result === -3 && errorCode === 0)
+        if (!accepted) {
+          socket.destroy()
+          return fail('net::ERR_CERT_AUTHORITY_INVALID')
+        }
+        send(() => socket)
+      }
+      if (state && state.verifyProc) state.verifyProc({ hostname: host, certificate: chainOf(peer), validatedCertificate: chainOf(peer), verificationResult: errorCode === 0 ? 'net::OK' : 'net::ERR_CERT_AUTHORITY_INVALID', errorCode }, decide)
+      else decide(-3)
+    })
+  }
+}
+
 const net = permissive('net', {
+  request: (options) => new StandinClientRequest(options),
   fetch(url) {
     rec.fetches.push(String(url))
     const a = rec.fetchAnswer
@@ -293,7 +397,13 @@ module.exports = permissive('electron', {
   Menu,
   Tray,
   Notification,
-  session: permissive('session', { defaultSession }),
+  session: permissive('session', {
+    defaultSession,
+    fromPartition(partition) {
+      if (!partitions.has(partition)) partitions.set(partition, makeSession(partition))
+      return partitions.get(partition)
+    }
+  }),
   dialog,
   net,
   shell,

@@ -397,6 +397,43 @@ describe('Electron shell wiring (built out/main/index.js on the recording stand-
     expect(win.clickClose()).toBe(false)
   })
 
+  it("the stand-in's net.request models Chromium's TLS decision (for the network stack's Electron transport)", async () => {
+    type Req = { setHeader(k: string, v: string): void; end(): void; on(e: string, f: (x: never) => void): void }
+    const electron = standin as unknown as {
+      net: { request(o: { url: string; method: string; session: unknown }): Req }
+      session: { fromPartition(p: string): { setCertificateVerifyProc(p: (r: { errorCode: number; certificate: { data: string; issuerCert: unknown } }, cb: (n: number) => void) => void): void } }
+    }
+    const url = `${platform.server.apiBase}/health`
+    const get = (partition: string): Promise<number | string> =>
+      new Promise((resolve) => {
+        const r = electron.net.request({ url, method: 'GET', session: electron.session.fromPartition(partition) })
+        r.on('response', (res: { statusCode: number; resume(): void }) => {
+          res.resume()
+          resolve(res.statusCode)
+        })
+        r.on('error', (e: Error) => resolve(e.message))
+        r.end()
+      })
+    expect(await get('selftest-default')).toBe(200) // dev CA trusted, no verify proc: Chromium's verdict
+    const seen: number[] = []
+    electron.session.fromPartition('selftest-reject').setCertificateVerifyProc((req, cb) => {
+      seen.push(req.errorCode)
+      expect(req.certificate.data).toMatch(/^-----BEGIN CERTIFICATE-----/)
+      cb(-2)
+    })
+    expect(await get('selftest-reject')).toBe('net::ERR_CERT_AUTHORITY_INVALID')
+    expect(seen).toEqual([0])
+    const ca = process.env.ECCS_API_CA
+    delete process.env.ECCS_API_CA // server-mock's CA is not in the system store
+    try {
+      expect(await get('selftest-untrusted')).toBe('net::ERR_CERT_AUTHORITY_INVALID')
+      electron.session.fromPartition('selftest-accept').setCertificateVerifyProc((req, cb) => cb(req.errorCode === -202 ? 0 : -2))
+      expect(await get('selftest-accept')).toBe(200) // the app's verify proc may accept what Chromium refuses
+    } finally {
+      process.env.ECCS_API_CA = ca
+    }
+  })
+
   it('touches no Electron API the stand-in does not model (or the stand-in needs extending)', () => {
     expect(rec.unmodelled.map((c) => c.api)).toEqual([])
   })
