@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { findResourcesDir, loadCoreConfig } from './config'
 import { createAppCore } from './core/app-core'
 import { startAppLogging } from './logging/setup'
+import { installProcessErrorHandlers } from './shell/crash-handlers'
 import { startWebHost } from './webhost/server'
 
 // Entry point of `npm run start:web` (and `npm start` where no Electron binary exists): the
@@ -20,6 +21,8 @@ async function main(): Promise<void> {
   const resourcesDir = findResourcesDir(__dirname)
   const config = loadCoreConfig(process.env, { version: appVersion(resourcesDir), resourcesDir })
   const log = startAppLogging(config, { tee: true })
+  // As in the Electron shell: errors of this process go to the log (and support bundle), not to an exit.
+  installProcessErrorHandlers(process, { error: (m, e) => log.logger.error({ err: e }, m), warn: (m) => log.logger.warn(m) })
   const core = createAppCore(config, 'web')
   core.start()
   const port = process.env.ECCS_WEB_PORT ? Number(process.env.ECCS_WEB_PORT) : 0

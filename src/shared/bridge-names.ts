@@ -29,7 +29,9 @@ export const bridgeMethods = {
   completeRegistration: 'registration:complete',
   getSettings: 'settings:get',
   updateSettings: 'settings:update',
-  getDiagnostics: 'diagnostics:get'
+  getDiagnostics: 'diagnostics:get',
+  reportError: 'app:reportError',
+  notify: 'app:notify'
 } as const
 
 export const bridgeEvents = {
@@ -37,7 +39,8 @@ export const bridgeEvents = {
   onCardProgress: 'card:progress',
   onApiStatus: 'api:status',
   onSessionEnded: 'session:ended',
-  onHistoryEvent: 'history:event'
+  onHistoryEvent: 'history:event',
+  onNavigate: 'app:navigate'
 } as const
 
 /** Electron channel that carries main → renderer events. */

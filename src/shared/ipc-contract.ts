@@ -57,6 +57,21 @@ export const AppInfo = z.object({
 })
 export type AppInfo = z.infer<typeof AppInfo>
 
+/** A renderer error for the main log (Vue errorHandler, window error, unhandled rejection, console.error). */
+export const ClientErrorReport = z
+  .strictObject({
+    kind: z.enum(['vue', 'error', 'unhandledrejection', 'console']),
+    message: z.string().max(2000),
+    stack: z.string().max(8000).optional(),
+    /** Vue's lifecycle info or the route, e.g. "setup function" / "#/delegations". */
+    info: z.string().max(200).optional()
+  })
+export type ClientErrorReport = z.infer<typeof ClientErrorReport>
+
+/** The views main may bring forward (menu entries, a clicked notification). */
+export const ShellView = z.enum(['delegations', 'settings', 'diagnostics'])
+export type ShellView = z.infer<typeof ShellView>
+
 export const ipcContract = {
   'app:getInfo': { request: Empty, response: AppInfo },
   'card:getStatus': { request: Empty, response: CardStatus },
@@ -91,7 +106,18 @@ export const ipcContract = {
   'settings:get': { request: Empty, response: SettingsView },
   'settings:update': { request: SettingsChange, response: SettingsView },
   /** 環境檢查 in detail + the redacted support text (runs a live API probe). */
-  'diagnostics:get': { request: Empty, response: DiagnosticsResult }
+  'diagnostics:get': { request: Empty, response: DiagnosticsResult },
+  // --- desktop shell (issue 16): error capture and notifications ---
+  /** Logs a renderer error in main (rate-limited, redacted); always answers {}. */
+  'app:reportError': { request: ClientErrorReport, response: Empty },
+  /**
+   * A desktop notification drawn by the Electron shell; clicking it brings the window forward on
+   * `view`. `shown: false` where the host has none (web host): the page uses the Web Notification API.
+   */
+  'app:notify': {
+    request: z.strictObject({ title: z.string().min(1).max(200), body: z.string().max(500), view: ShellView.optional() }),
+    response: z.object({ shown: z.boolean() })
+  }
 } as const
 
 export const ipcEvents = {
@@ -101,7 +127,9 @@ export const ipcEvents = {
   /** The platform ended the session (expired/revoked); the renderer returns to login. */
   'session:ended': Empty,
   /** Offline history: background sync progress/result, or a rebuilt (corrupt) cache. */
-  'history:event': z.object({ type: z.enum(['sync-progress', 'sync-done', 'sync-failed', 'cache-recovered']), applied: z.number().int().optional(), code: z.string().optional() })
+  'history:event': z.object({ type: z.enum(['sync-progress', 'sync-done', 'sync-failed', 'cache-recovered']), applied: z.number().int().optional(), code: z.string().optional() }),
+  /** Main asks the page to show a view (application menu, clicked notification). */
+  'app:navigate': z.object({ view: ShellView })
 } as const
 
 export type IpcChannel = keyof typeof ipcContract

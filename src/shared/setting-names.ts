@@ -18,9 +18,13 @@ export const SETTING_NAMES = [
   'cacheRetentionDays',
   'wipeCacheOnSignOut',
   'allowedReaders',
-  'logLevel'
+  'logLevel',
+  // desktop shell (issue 16)
+  'startAtLogin',
+  'closeToTray',
+  'updatePublicKey'
 ] as const
 export type SettingName = (typeof SETTING_NAMES)[number]
 
 /** What the settings screen lets a user change (scalars; lists and URLs are IT's, via policy). */
-export const EDITABLE_SETTINGS = ['proxy', 'revocationCheck', 'autoUpdate', 'updateChannel', 'cacheRetentionDays', 'wipeCacheOnSignOut', 'logLevel'] as const satisfies readonly SettingName[]
+export const EDITABLE_SETTINGS = ['proxy', 'revocationCheck', 'autoUpdate', 'updateChannel', 'cacheRetentionDays', 'wipeCacheOnSignOut', 'logLevel', 'startAtLogin', 'closeToTray'] as const satisfies readonly SettingName[]

@@ -21,7 +21,10 @@ export const SettingsValues = z.object({
   cacheRetentionDays: z.number().int(),
   wipeCacheOnSignOut: z.boolean(),
   allowedReaders: z.array(z.string()),
-  logLevel: z.enum(LOG_LEVELS)
+  logLevel: z.enum(LOG_LEVELS),
+  startAtLogin: z.boolean(),
+  closeToTray: z.boolean(),
+  updatePublicKey: z.string().nullable()
 })
 export type SettingsValues = z.infer<typeof SettingsValues>
 
@@ -64,7 +67,9 @@ export const SettingsChange = z
     updateChannel: z.enum(UPDATE_CHANNELS).nullable().optional(),
     cacheRetentionDays: z.number().int().min(0).max(3650).nullable().optional(),
     wipeCacheOnSignOut: z.boolean().nullable().optional(),
-    logLevel: z.enum(LOG_LEVELS).nullable().optional()
+    logLevel: z.enum(LOG_LEVELS).nullable().optional(),
+    startAtLogin: z.boolean().nullable().optional(),
+    closeToTray: z.boolean().nullable().optional()
   })
   .refine((c) => Object.keys(c).length > 0, { message: 'nothing to change' })
 export type SettingsChange = z.infer<typeof SettingsChange>

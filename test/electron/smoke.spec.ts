@@ -1,5 +1,6 @@
 import { join } from 'node:path'
 import { _electron as electron, expect, test } from '@playwright/test'
+import { bridgeEvents, bridgeMethods } from '../../src/shared/bridge-names'
 import { startRig } from '../rig/rig'
 import { MOICA_ATR } from '../rig/virtual-card'
 
@@ -25,13 +26,18 @@ test('Electron: window opens hardened, status area follows the card, one IPC rou
       const info = (await (w.eccs.getAppInfo as () => Promise<{ ok: boolean; value?: { host: string } }>)()).value
       return { keys: Object.keys(w.eccs).sort(), host: info?.host, require: typeof w.require, process: typeof w.process }
     })
-    expect(probe).toEqual({ keys: ['getAppInfo', 'getCardStatus', 'onCardStatus'], host: 'electron', require: 'undefined', process: 'undefined' })
+    const names = [...Object.keys(bridgeMethods), ...Object.keys(bridgeEvents)].sort()
+    expect(probe).toEqual({ keys: names, host: 'electron', require: 'undefined', process: 'undefined' })
 
     const prefs = await app.evaluate(({ BrowserWindow }) => {
       const wc = BrowserWindow.getAllWindows()[0]?.webContents
       return wc ? { url: wc.getURL() } : null
     })
     expect(prefs?.url).toMatch(/^eccs:\/\/app\//)
+
+    // The real Menu API accepted the shell's template (labels in the system's language).
+    const menu = await app.evaluate(({ Menu }) => Menu.getApplicationMenu()?.items.map((i) => i.label) ?? [])
+    expect(menu.length).toBeGreaterThanOrEqual(5)
   } finally {
     await app.close()
     await rig.stop()

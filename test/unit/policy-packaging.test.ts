@@ -101,7 +101,7 @@ describe('electron-builder configuration', () => {
       enableEmbeddedAsarIntegrityValidation: true,
       onlyLoadAppFromAsar: true
     })
-    expect(c.extraResources).toEqual([{ from: 'resources', to: 'resources', filter: ['**/*', '!icons/**'] }])
+    expect(c.extraResources).toEqual([{ from: 'resources', to: 'resources', filter: ['**/*', '!icons/generate-icon.mjs'] }])
     for (const f of readdirSync(join(root, 'resources/ca'))) {
       const cert = new X509Certificate(readFileSync(join(root, 'resources/ca', f)))
       expect(`${cert.subject} ${cert.issuer}`, f).not.toMatch(/TEST/i)

@@ -29,8 +29,18 @@ export interface BackgroundCheck {
   stop(): Promise<void>
 }
 
+/**
+ * Absolute path of better-sqlite3's entry as seen from `baseDir` (the running bundle's folder):
+ * the worker is eval'd code, which resolves nothing relative to the bundle on its own. Inside a
+ * packaged app this is a path in app.asar (Electron's worker threads read asar; the .node binding
+ * is unpacked to app.asar.unpacked by electron-builder's asarUnpack). `resolve` is for tests.
+ */
+export function integrityWorkerModule(baseDir: string = __dirname, resolve: (id: string) => string = createRequire(join(baseDir, 'noop.js')).resolve): string {
+  return resolve('better-sqlite3')
+}
+
 export function startBackgroundIntegrityCheck(file: string): BackgroundCheck {
-  const module = createRequire(join(__dirname, 'noop.js')).resolve('better-sqlite3')
+  const module = integrityWorkerModule()
   const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, module } })
   // Never rejects: whoever awaits it (or nobody) gets a verdict.
   const result = new Promise<IntegrityResult>((resolvePromise) => {

@@ -51,12 +51,13 @@ interface Running {
 /**
  * Finds the worker next to the running code: the built `pkcs11-worker.js` (electron-vite puts it in
  * out/main/, and shared chunks live one folder down), else the TypeScript source loaded through tsx
- * (vitest, tsx scripts).
+ * (vitest, tsx scripts). In a packaged app the built file is inside app.asar, which Electron's fs and
+ * worker threads read; `exists` lets a test check that resolution against an asar archive.
  */
-export function defaultWorkerEntry(baseDir: string = __dirname): WorkerEntry {
+export function defaultWorkerEntry(baseDir: string = __dirname, exists: (path: string) => boolean = existsSync): WorkerEntry {
   for (const dir of [baseDir, join(baseDir, '..')]) {
     const built = join(dir, 'pkcs11-worker.js')
-    if (existsSync(built)) return { script: built, eval: false }
+    if (exists(built)) return { script: built, eval: false }
   }
   const source = join(baseDir, 'pkcs11-worker.ts')
   if (!existsSync(source)) throw new AppError('INTERNAL', `pkcs11-worker not found next to ${baseDir}`)

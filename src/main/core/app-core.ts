@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { EventEmitter } from 'node:events'
-import type { IpcEvent, IpcEventPayload } from '../../shared/ipc-contract'
+import type { IpcEvent, IpcEventPayload, IpcRequest } from '../../shared/ipc-contract'
 import { PlatformClient } from '../api/platform-client'
 import { loadCardTable } from '../card/atr'
 import type { CardOperations } from '../card/card-operations'
@@ -10,6 +10,7 @@ import { DelegationHistory } from '../cache/delegation-history'
 import { defaultUserDataDir } from '../policy/locations'
 import type { CoreConfig } from '../config'
 import { createDispatcher, type Dispatch, type IpcHandlers } from '../ipc/dispatcher'
+import { createClientErrorLog } from '../logging/client-errors'
 import { createRevocationChecker, revocationOptionsFromEnv } from '../pki/revocation-settings'
 import type { RevocationOptions } from '../pki/revocation-checker'
 import { loadTrustStore } from '../pki/trust-store'
@@ -37,6 +38,8 @@ export interface AppCoreDeps {
   cardOperations?: (card: CardService) => CardOperations
   /** Environment for the settings screen's policy/user-settings lookup; defaults to process.env. */
   env?: NodeJS.ProcessEnv
+  /** Desktop notifications drawn by the host (Electron shell); absent in the web host. Returns whether one was shown. */
+  notify?: (n: IpcRequest<'app:notify'>) => boolean
 }
 
 export function createAppCore(config: CoreConfig, host: 'electron' | 'web', deps: AppCoreDeps = {}): AppCore {
@@ -84,7 +87,15 @@ export function createAppCore(config: CoreConfig, host: 'electron' | 'web', deps
     }
   })
 
+  // Renderer errors go to this process's log (console is captured into the redacting app log).
+  const clientErrors = createClientErrorLog({ write: (line) => console.error(line) })
+
   const handlers: IpcHandlers = {
+      'app:reportError': async (r) => {
+        clientErrors.report(r)
+        return {}
+      },
+      'app:notify': async (n) => ({ shown: deps.notify ? deps.notify(n) : false }),
       'app:getInfo': async () => ({
         version: config.version,
         demo: config.demo,

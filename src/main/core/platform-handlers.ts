@@ -9,7 +9,7 @@ import { exportHistory } from './history-export'
 // IPC handlers for everything that talks to the platform. The PIN arrives in `request.pin`, goes
 // straight to the card and nowhere else; it is not stored, logged or sent to the platform.
 
-type PlatformChannel = Exclude<IpcChannel, 'app:getInfo' | 'card:getStatus' | 'settings:get' | 'settings:update' | 'diagnostics:get'>
+type PlatformChannel = Exclude<IpcChannel, 'app:getInfo' | 'card:getStatus' | 'settings:get' | 'settings:update' | 'diagnostics:get' | 'app:reportError' | 'app:notify'>
 export type PlatformHandlers = { [C in PlatformChannel]: (request: IpcRequest<C>) => Promise<IpcResponse<C>> }
 
 export interface PlatformDeps {

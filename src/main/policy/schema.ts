@@ -87,7 +87,24 @@ export const PolicySchema = z
         description: 'If non-empty, only readers whose PC/SC name contains one of these strings (case-insensitive; * matches anything) are used.',
         examples: [['ACS ACR39U', 'HID Global OMNIKEY*']]
       }),
-    logLevel: z.enum(LOG_LEVELS).optional().meta({ description: 'Minimum level written to the log file.' })
+    logLevel: z.enum(LOG_LEVELS).optional().meta({ description: 'Minimum level written to the log file.' }),
+    // --- desktop shell (issue 16: background presence, updates) ---
+    startAtLogin: z.boolean().optional().meta({
+      description: 'Start the app (in the tray, without a window) when the user logs in: Windows/macOS login item, Linux XDG autostart entry. Off by default; packaged builds only.'
+    }),
+    closeToTray: z.boolean().optional().meta({
+      description: 'Closing the window keeps the app running in the tray (where the OS has one), so new delegations are still notified. Off by default.'
+    }),
+    updatePublicKey: z
+      .string()
+      .min(1)
+      .refine((v) => v.includes('-----BEGIN PUBLIC KEY-----') || new RegExp(ABSOLUTE_PATH).test(v), { message: 'must be a PEM public key or an absolute path' })
+      .optional()
+      .meta({
+        description:
+          'Public key (PEM text or absolute path of a PEM file; EC P-256/P-384 or RSA ≥ 3072) that Linux updates must be signed with (detached FILE.sig next to each artifact on the feed). Honoured from machine policy only; without it the key shipped in resources/update/update-public-key.pem is used.',
+        examples: ['/etc/eccs/update-public-key.pem']
+      })
   })
   .meta({
     title: 'ECCS Real-Name Desktop Client machine policy',
@@ -111,6 +128,9 @@ export interface Settings {
   wipeCacheOnSignOut: boolean
   allowedReaders: string[]
   logLevel: (typeof LOG_LEVELS)[number]
+  startAtLogin: boolean
+  closeToTray: boolean
+  updatePublicKey: string | null
 }
 
 export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
@@ -126,7 +146,10 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   cacheRetentionDays: 90,
   wipeCacheOnSignOut: false,
   allowedReaders: [],
-  logLevel: 'info'
+  logLevel: 'info',
+  startAtLogin: false,
+  closeToTray: false,
+  updatePublicKey: null
 })
 
 export const SETTING_KEYS = Object.keys(DEFAULT_SETTINGS) as SettingKey[]

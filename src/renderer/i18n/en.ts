@@ -174,7 +174,10 @@ const en: Messages<typeof zhTW> = {
       cacheRetentionDays: 'Days the offline history is kept',
       wipeCacheOnSignOut: 'Erase the offline history on sign-out',
       allowedReaders: 'Allowed card readers',
-      logLevel: 'Log level'
+      logLevel: 'Log level',
+      startAtLogin: 'Start when I sign in to the computer',
+      closeToTray: 'Keep running in the tray when the window is closed',
+      updatePublicKey: 'Update signing key (Linux)'
     },
     revocation: { off: 'Off', 'soft-fail': 'On (warn when unreachable)', 'hard-fail': 'On (block signing when unreachable)' },
     channel: { latest: 'Stable', beta: 'Beta' },

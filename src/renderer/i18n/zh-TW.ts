@@ -171,7 +171,10 @@ export default {
       cacheRetentionDays: '離線紀錄保存天數',
       wipeCacheOnSignOut: '登出時清除離線紀錄',
       allowedReaders: '允許的讀卡機',
-      logLevel: '記錄檔層級'
+      logLevel: '記錄檔層級',
+      startAtLogin: '登入電腦時自動啟動',
+      closeToTray: '關閉視窗後保留在系統匣',
+      updatePublicKey: '更新簽章公鑰（Linux）'
     },
     revocation: { off: '不檢查', 'soft-fail': '檢查（無法連線時僅警告）', 'hard-fail': '檢查（無法連線時停止簽章）' },
     channel: { latest: '正式版', beta: '測試版' },
