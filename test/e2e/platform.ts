@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { request } from 'node:https'
 import { join } from 'node:path'
 import { startMockServer, type MockServer } from '../../server-mock/server'
+import { identityRecordsOf } from '../rig/pki'
 import { startRig, type Rig } from '../rig/rig'
 import { startWebHostOnRig, stopChild, type RunningApp } from './fixtures'
 
@@ -32,6 +33,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
     intermediates: [rig.pki.moica.certPath],
     crls: [rig.pki.crlPath],
     seed: { demoAccounts: false, demoCertificatePath: citizen.files.signCert },
+    identityRecords: identityRecordsOf(rig.pki),
     dev: true
   })
   const ca = readFileSync(server.caCertPath, 'utf8')

@@ -18,13 +18,23 @@ export default {
     register: {
       title: 'APP 用戶資料註冊', steps: { env: '環境檢查', identity: '身分驗證', data: '資料填寫', done: '註冊成功' },
       envOk: '作業系統、讀卡機與自然人憑證元件檢查通過。', envBad: '請先排除讀卡機或自然人憑證的問題。', next: '下一步',
-      nationalId: '身分證號碼', pin: 'PIN碼', verify: '執行身分驗證', verified: '身分驗證完成：{name}',
+      nationalId: '身分證號或統一編號', pin: 'PIN碼', verify: '執行身分驗證', verified: '身分驗證完成：{name}',
       name: '姓名', account: '帳號', password: '設定密碼', passwordConfirm: '確認密碼', email: 'Email', email2: 'Email2', mobile: '手機號碼',
       phone: '聯絡電話', address: '聯絡地址', birthDate: '出生年月日', category: '申請類別', individual: '個人', broker: '報關專責人員',
       sendSms: '傳送簡訊碼', smsSent: '驗證碼已傳送至 {mobile}', smsCode: '驗證碼', privacy: '個資閱讀宣告',
       privacyText: '本人已閱讀並同意個人資料蒐集、處理及利用告知事項。', submit: '確定', success: '註冊成功', successText: '帳號 {account} 已建立，可使用帳號密碼或自然人憑證登入。', home: '回首頁',
       rules: { title: '密碼規則', length: '長度至少8碼', digit: '數字至少1碼', upper: '大寫英文至少1碼', lower: '小寫英文至少1碼' },
-      mismatch: '兩次輸入的密碼不一致', idInvalid: '身分證號碼格式或檢查碼不正確'
+      mismatch: '兩次輸入的密碼不一致', idInvalid: '身分證號或統一證號格式或檢查碼不正確',
+      idKind: { 'national-id': '國民身分證統一編號', 'resident-old': '外來人口統一證號（舊式）', 'resident-new': '外來人口統一證號（新式）' },
+      // Why a button is disabled, shown next to it.
+      reason: {
+        cardNotReady: '請先插入自然人憑證，並等待「讀卡機準備完成」。', idEmpty: '請輸入身分證號或統一證號。',
+        idFormat: '身分證號或統一證號須為 10 碼：英文字母開頭，第 2 碼為 1、2、8、9 或 A–D。', idCheckDigit: '身分證號或統一證號的檢查碼不正確，請核對證件。',
+        pinFormat: '請輸入 6 至 8 位數字的 PIN 碼。', mobileFormat: '請輸入手機號碼，例如 0911-222-333 或 +886 911 222 333。',
+        name: '請輸入姓名（須與憑證上的姓名相同，最多 {max} 字）。', account: '帳號須為 4 至 30 碼英數字（可含 _ . -），以英數字開頭。',
+        password: '密碼尚未符合密碼規則。', passwordMismatch: '兩次輸入的密碼不一致。', email: '請輸入有效的 Email。',
+        smsCode: '請輸入 6 位數字的簡訊驗證碼。', privacy: '請勾選個資閱讀宣告。'
+      }
     },
     query: {
       title: '海關實名委任確認', direction: '進出口類別', all: '全部', import: '進口', export: '出口', dateFrom: '報關日期（起）', dateTo: '報關日期（迄）',
@@ -41,7 +51,8 @@ export default {
       disabled: '此帳號以手機門號 (EZWay) 註冊，尚未啟用自然人憑證認證，無法在此確認委任。', enableLink: '前往用戶資料維護啟用自然人憑證認證',
       done: '已完成：{ok} 筆成功，{fail} 筆失敗', rowOk: '成功', rowFail: '失敗'
     },
-    pin: { title: '請輸入自然人憑證 PIN 碼', label: 'PIN碼', hint: '6 至 8 位數字；PIN 碼錯誤多次卡片將被鎖住。', confirm: '確定', cancel: '取消',
+    pin: { title: '請輸入自然人憑證 PIN 碼', label: 'PIN碼', hint: '6 至 8 位數字；PIN 碼錯誤多次卡片將被鎖住。', pinFormat: '請輸入 6 至 8 位數字的 PIN 碼。',
+      loadFirst: '請先按「載入自然人憑證」，出現「憑證載入完成。」後按「確定」。', confirm: '確定', cancel: '取消',
       stage: { preparing: '準備中…', signing: '卡片簽章中（{done}/{total}）…', submitting: '送出中（{done}/{total}）…', done: '完成' } },
     records: { title: '委任確認紀錄查詢', decision: '確認結果', all: '全部', confirmedAt: '確認時間', via: '確認方式', certificate: '自然人憑證', app: 'EZWay APP' },
     profile: {
