@@ -54,7 +54,7 @@ const en: Messages<typeof zhTW> = {
       done: 'Done: {ok} succeeded, {fail} failed', rowOk: 'OK', rowFail: 'Failed'
     },
     pin: { title: 'Enter your citizen certificate PIN', label: 'PIN', hint: '6 to 8 digits; too many wrong PINs lock the card.', pinFormat: 'Enter your PIN: 6 to 8 digits.',
-      loadFirst: 'First press "Load certificate", then OK when "Certificate loaded." appears.', confirm: 'OK', cancel: 'Cancel',
+      loadFirst: 'First press "Load certificate", then OK.', confirm: 'OK', cancel: 'Cancel',
       stage: { preparing: 'Preparing…', signing: 'Card signing ({done}/{total})…', submitting: 'Submitting ({done}/{total})…', done: 'Done' } },
     records: { title: 'Confirmation records', decision: 'Decision', all: 'All', confirmedAt: 'Confirmed at', via: 'Via', certificate: 'Citizen certificate', app: 'EZWay app' },
     profile: {

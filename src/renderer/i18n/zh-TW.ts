@@ -52,7 +52,7 @@ export default {
       done: '已完成：{ok} 筆成功，{fail} 筆失敗', rowOk: '成功', rowFail: '失敗'
     },
     pin: { title: '請輸入自然人憑證 PIN 碼', label: 'PIN碼', hint: '6 至 8 位數字；PIN 碼錯誤多次卡片將被鎖住。', pinFormat: '請輸入 6 至 8 位數字的 PIN 碼。',
-      loadFirst: '請先按「載入自然人憑證」，出現「憑證載入完成。」後按「確定」。', confirm: '確定', cancel: '取消',
+      loadFirst: '請先按「載入自然人憑證」，再按「確定」。', confirm: '確定', cancel: '取消',
       stage: { preparing: '準備中…', signing: '卡片簽章中（{done}/{total}）…', submitting: '送出中（{done}/{total}）…', done: '完成' } },
     records: { title: '委任確認紀錄查詢', decision: '確認結果', all: '全部', confirmedAt: '確認時間', via: '確認方式', certificate: '自然人憑證', app: 'EZWay APP' },
     profile: {
