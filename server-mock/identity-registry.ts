@@ -3,7 +3,7 @@
 // belong to the holder of this certificate?" and gets match / no match. The certificate itself
 // carries only the last four digits of the holder's number (2.16.886.1.100.2.51), which is no
 // proof: many people share them. The platform's database is never consulted here, and the
-// registry never tells the platform the holder's number, only the answer (docs/protocol.md §6).
+// registry never tells the platform the holder's number, only the answer (docs/protocol.md §8).
 import { ApiError } from './errors'
 
 /** One certificate the authority issued, and its holder's full identity number. */
