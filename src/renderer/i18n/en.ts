@@ -16,7 +16,8 @@ const en: Messages<typeof zhTW> = {
     loggedInAs: 'Logged in: {name}',
     login: {
       title: 'Log in', generalUser: 'General user', certificate: 'Certificate login', account: 'Account', password: 'Password', submit: 'Log in',
-      pin: 'PIN', loadCertificate: 'Load certificate', loaded: 'Certificate loaded.', confirm: 'OK', send: 'Submit', noAccount: 'No account yet?', register: 'Register'
+      pin: 'PIN', loadCertificate: 'Load certificate', loaded: 'Certificate loaded.', confirm: 'OK', send: 'Submit', noAccount: 'No account yet?', register: 'Register',
+      needBoth: 'Enter your account and password.'
     },
     register: {
       title: 'Account registration', steps: { env: 'Environment check', identity: 'Identity verification', data: 'Account data', done: 'Registered' },
@@ -60,7 +61,8 @@ const en: Messages<typeof zhTW> = {
     profile: {
       title: 'Personal account data', account: 'Account', name: 'Name', nationalId: 'National ID', phone: 'Phone', email: 'E-mail', address: 'Address', mobile: 'Mobile',
       save: 'Save', saved: 'Saved', password: 'Password', oldPassword: 'Current password', newPassword: 'New password', changePassword: 'Change password', passwordChanged: 'Password changed',
-      certificate: 'Certificate confirmation', enabled: 'Enabled', notEnabled: 'Not enabled', enable: 'Use citizen certificate', enabledNow: 'Certificate confirmation enabled'
+      certificate: 'Certificate confirmation', enabled: 'Enabled', notEnabled: 'Not enabled', enable: 'Use citizen certificate', enabledNow: 'Certificate confirmation enabled',
+      passwordReason: 'Enter your old password and a new one that meets the password rules.'
     },
     pending: { badge: '{n} not yet confirmed', notifyTitle: 'New customs delegations', notifyBody: '{n} new delegations await confirmation', refresh: 'Refresh', enableNotify: 'Turn on desktop notifications' },
     error: { detail: ' ({code})' }

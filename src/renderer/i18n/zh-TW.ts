@@ -13,7 +13,8 @@ export default {
     loggedInAs: '已登入：{name}',
     login: {
       title: '登入', generalUser: '一般用戶', certificate: '憑證登入', account: '帳號', password: '密碼', submit: '登入',
-      pin: 'PIN碼', loadCertificate: '載入自然人憑證', loaded: '憑證載入完成。', confirm: '確定', send: '送出', noAccount: '尚未註冊？', register: '註冊'
+      pin: 'PIN碼', loadCertificate: '載入自然人憑證', loaded: '憑證載入完成。', confirm: '確定', send: '送出', noAccount: '尚未註冊？', register: '註冊',
+      needBoth: '請輸入帳號與密碼。'
     },
     register: {
       title: 'APP 用戶資料註冊', steps: { env: '環境檢查', identity: '身分驗證', data: '資料填寫', done: '註冊成功' },
@@ -58,7 +59,8 @@ export default {
     profile: {
       title: '個人帳號資料維護', account: '帳號', name: '姓名', nationalId: '身分證號碼', phone: '連絡電話', email: 'E-mail', address: '地址', mobile: '手機號碼',
       save: '儲存', saved: '資料已更新', password: '密碼', oldPassword: '舊密碼', newPassword: '新密碼', changePassword: '變更密碼', passwordChanged: '密碼已變更',
-      certificate: '自然人憑證認證', enabled: '已啟用', notEnabled: '未啟用', enable: '使用自然人憑證認證', enabledNow: '已啟用自然人憑證認證'
+      certificate: '自然人憑證認證', enabled: '已啟用', notEnabled: '未啟用', enable: '使用自然人憑證認證', enabledNow: '已啟用自然人憑證認證',
+      passwordReason: '請輸入舊密碼，並設定符合密碼規則的新密碼。'
     },
     pending: { badge: '{n} 筆尚未確認', notifyTitle: '新的海關實名委任', notifyBody: '有 {n} 筆新的委任尚未確認', refresh: '重新整理', enableNotify: '開啟桌面通知' },
     error: { detail: '（{code}）' }
