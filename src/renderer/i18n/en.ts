@@ -36,13 +36,13 @@ const en: Messages<typeof zhTW> = {
         pinFormat: 'Enter your PIN: 6 to 8 digits.', mobileFormat: 'Enter a mobile number, e.g. 0911-222-333 or +886 911 222 333.',
         name: 'Enter your name exactly as on your certificate (at most {max} characters).', account: 'The account has 4 to 30 letters or digits (also _ . -) and starts with a letter or digit.',
         password: 'The password does not meet the password rules yet.', passwordMismatch: 'The passwords do not match.', email: 'Enter a valid e-mail address.',
-        smsCode: 'Enter the 6-digit SMS code.', privacy: 'Tick the privacy statement.'
+        smsCode: 'Enter the 6-digit SMS code.', privacy: 'Tick the privacy statement.', birthDate: 'The date of birth is not a date, e.g. 1985/03/14 or ROC 74/03/14.'
       }
     },
     query: {
       title: 'Confirm customs delegations', direction: 'Import/export', all: 'All', import: 'Import', export: 'Export', dateFrom: 'Declaration date (from)', dateTo: 'Declaration date (to)',
       houseBillNo: 'House bill number', status: 'Result', search: 'Search', results: '{n} results', none: 'No matching delegations', loading: 'Searching…',
-      or: 'or',
+      or: 'or', datePlaceholder: '2026/11/30 or ROC 115/11/30', dateInvalid: 'Not a date: type e.g. 2026/11/30, 2026-11-30 or ROC 115/11/30.',
       exportCsv: 'Export CSV', exportJson: 'Export JSON',
       fromCache: 'Offline: showing the local history, last synced {at}', fromCacheNever: 'Offline: the local history has not been synced yet'
     },

@@ -34,13 +34,13 @@ export default {
         pinFormat: '請輸入 6 至 8 位數字的 PIN 碼。', mobileFormat: '請輸入手機號碼，例如 0911-222-333 或 +886 911 222 333。',
         name: '請輸入姓名（須與憑證上的姓名相同，最多 {max} 字）。', account: '帳號須為 4 至 30 碼英數字（可含 _ . -），以英數字開頭。',
         password: '密碼尚未符合密碼規則。', passwordMismatch: '兩次輸入的密碼不一致。', email: '請輸入有效的 Email。',
-        smsCode: '請輸入 6 位數字的簡訊驗證碼。', privacy: '請勾選個資閱讀宣告。'
+        smsCode: '請輸入 6 位數字的簡訊驗證碼。', privacy: '請勾選個資閱讀宣告。', birthDate: '出生年月日格式不正確，例如 1985/03/14 或 74/03/14。'
       }
     },
     query: {
       title: '海關實名委任確認', direction: '進出口類別', all: '全部', import: '進口', export: '出口', dateFrom: '報關日期（起）', dateTo: '報關日期（迄）',
       houseBillNo: '分提單號碼', status: '認證結果', search: '查詢', results: '查詢結果：共 {n} 筆', none: '查無符合條件的資料', loading: '查詢中…',
-      or: '或',
+      or: '或', datePlaceholder: '2026/11/30 或 115/11/30', dateInvalid: '日期格式不正確：請輸入如 2026/11/30、2026-11-30 或民國 115/11/30。',
       exportCsv: '匯出 CSV', exportJson: '匯出 JSON',
       fromCache: '離線資料：顯示本機紀錄，最後同步時間 {at}', fromCacheNever: '離線資料：本機紀錄尚未同步'
     },

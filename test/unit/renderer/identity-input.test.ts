@@ -7,7 +7,7 @@ import type { Component } from 'vue'
 import type { IpcChannel, IpcRequest, IpcResponse } from '../../../src/shared/ipc-contract'
 import { AppError } from '../../../src/shared/errors'
 import { createAppI18n } from '../../../src/renderer/i18n'
-import { contractBridge, READY_STATUS, type ContractBridge } from './contract-bridge'
+import { contractBridge, PROFILE, READY_STATUS, type ContractBridge } from './contract-bridge'
 
 // Issue 13 in the forms: what people type (IME full-width, written mobile numbers) is shown and
 // sent normalised; no button is disabled without its reason next to it; the platform's identity
@@ -16,7 +16,7 @@ import { contractBridge, READY_STATUS, type ContractBridge } from './contract-br
 type Handlers = Partial<{ [C in IpcChannel]: (r: IpcRequest<C>) => Promise<IpcResponse<C>> }>
 const handlers: Handlers = {}
 let cb: ContractBridge
-let views: { RegisterView: Component; PinDialog: Component; LoginView: Component }
+let views: { RegisterView: Component; PinDialog: Component; LoginView: Component; DelegationsView: Component }
 
 beforeAll(async () => {
   cb = contractBridge(handlers)
@@ -24,7 +24,8 @@ beforeAll(async () => {
   views = {
     RegisterView: (await import('../../../src/renderer/views/RegisterView.vue')).default,
     PinDialog: (await import('../../../src/renderer/components/PinDialog.vue')).default,
-    LoginView: (await import('../../../src/renderer/views/LoginView.vue')).default
+    LoginView: (await import('../../../src/renderer/views/LoginView.vue')).default,
+    DelegationsView: (await import('../../../src/renderer/views/DelegationsView.vue')).default
   }
 })
 
@@ -217,6 +218,38 @@ describe('PIN entry (one PIN rule): full-width digits fold, and the reason stand
     expect(value(w, '#login-pin')).toBe('12345678')
     expect(w.get('[data-testid="login-pin-reason"]').text()).toBe('請先按「載入自然人憑證」，再按「確定」。')
     expect(byText(w, 'button', '載入自然人憑證').attributes('disabled')).toBeUndefined()
+    w.unmount()
+  })
+})
+
+describe('海關實名委任確認 query: 報關日期 typed as people write it, 分提單號碼 upper-cased', () => {
+  it('ROC 115/11/01 and 2026/11/30 become 2026-11-01 / 2026-11-30; sf… becomes SF…; a non-date blocks 查詢 with the reason', async () => {
+    handlers['session:get'] = async () => ({ via: 'password', expiresAt: '2030-01-01T00:00:00.000Z', profile: PROFILE })
+    handlers['api:getStatus'] = async () => ({ state: 'online', checkedAt: new Date().toISOString() })
+    handlers['delegations:query'] = async () => ({ items: [], page: 1, pageSize: 500, total: 0, source: 'online' as const, lastSyncedAt: null })
+    handlers['delegations:pendingCount'] = async () => ({ count: 0 })
+    const { useSessionStore } = await import('../../../src/renderer/stores/session')
+    await useSessionStore().init()
+    const w = await mountView(views.DelegationsView)
+    const search = byText(w, 'button', '查詢')
+    await w.get('#q-from').setValue('115/02/30')
+    await w.get('#q-from').trigger('change')
+    expect(w.get('#q-from').attributes('aria-invalid')).toBe('true')
+    expect(search.attributes('disabled')).toBeDefined()
+    expect(w.get('[data-testid="date-reason"]').text()).toBe('日期格式不正確：請輸入如 2026/11/30、2026-11-30 或民國 115/11/30。')
+    await w.get('#q-from').setValue('１１５／１１／０１')
+    await w.get('#q-from').trigger('change')
+    expect(value(w, '#q-from')).toBe('2026-11-01')
+    await w.get('#q-to').setValue('2026/11/30')
+    await w.get('#q-to').trigger('change')
+    expect(value(w, '#q-to')).toBe('2026-11-30')
+    expect(w.find('[data-testid="date-reason"]').exists()).toBe(false)
+    expect(search.attributes('disabled')).toBeUndefined()
+    await w.get('form').trigger('submit')
+    await flushPromises()
+    expect(callsTo('delegations:query').at(-1)?.request).toMatchObject({ dateFrom: '2026-11-01', dateTo: '2026-11-30' })
+    await w.get('#q-hbl').setValue('ｓｆ１２３ ４５')
+    expect(value(w, '#q-hbl')).toBe('SF12345')
     w.unmount()
   })
 })
