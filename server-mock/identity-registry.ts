@@ -56,10 +56,14 @@ export class IdentityRegistry {
    * by card serial). Throws ApiError IDENTITY_SERVICE_UNAVAILABLE (503, retriable) when down.
    */
   verify(query: IdentityQuery): IdentityAnswer {
-    if (!this.available) throw new ApiError('IDENTITY_SERVICE_UNAVAILABLE', "the issuing authority's identity check is unavailable; try again later")
+    if (!this.available) {
+      throw new ApiError('IDENTITY_SERVICE_UNAVAILABLE', "the issuing authority's identity check is unavailable; try again later")
+    }
     const holder = this.bySerial.get(serialKey(query.certificateSerial)) ?? this.byCard.get(query.cardSerial)
-    const answer: IdentityAnswer =
-      holder === undefined ? { answer: 'no-match', reason: 'unknown-certificate' } : holder === query.nationalId ? { answer: 'match' } : { answer: 'no-match', reason: 'number-differs' }
+    let answer: IdentityAnswer
+    if (holder === undefined) answer = { answer: 'no-match', reason: 'unknown-certificate' }
+    else if (holder === query.nationalId) answer = { answer: 'match' }
+    else answer = { answer: 'no-match', reason: 'number-differs' }
     this.log.push({ query: { ...query }, answer: answer.answer })
     return answer
   }
@@ -69,7 +73,11 @@ export class IdentityRegistry {
  * The full identity proof before an account is bound to `nationalId` (registration, enabling the
  * certificate on a phone-registered account). Throws ApiError IDENTITY_NOT_MATCHED (422) on no match.
  */
-export function proveIdentity(registry: IdentityRegistry, cert: { serialHex: string; cardSerial: string }, nationalId: string): void {
+export function proveIdentity(
+  registry: IdentityRegistry,
+  cert: { serialHex: string; cardSerial: string },
+  nationalId: string
+): void {
   const r = registry.verify({ certificateSerial: cert.serialHex, cardSerial: cert.cardSerial, nationalId })
   if (r.answer === 'match') return
   throw new ApiError(

@@ -4,7 +4,8 @@
 // `x-normalize`, names the input normaliser (src/shared/normalize.ts) a request string goes through
 // on receipt, before validation (normalizeBySchema): the client's rule, applied again server-side.
 import {
-  normalizeBillNumber, normalizeCode, normalizeDate, normalizeDigits, normalizeIdentityNumber, normalizeMobile, normalizePhone, normalizeText
+  normalizeBillNumber, normalizeCode, normalizeDate, normalizeDigits, normalizeIdentityNumber, normalizeMobile, normalizePhone,
+  normalizeText
 } from '../src/shared/normalize'
 
 export type JsonSchema = {

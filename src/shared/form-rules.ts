@@ -5,7 +5,9 @@
 
 import { codePointLength } from './normalize'
 
-export { checkIdentityNumber, isValidIdentityNumber, maskIdentityNumber, IDENTITY_NUMBER_PATTERN } from './identity-number'
+export {
+  checkIdentityNumber, isValidIdentityNumber, maskIdentityNumber, IDENTITY_NUMBER_PATTERN
+} from './identity-number'
 
 /** Card PIN (自然人憑證 PIN碼): 6–8 digits, the MOICA/HiCOS card rule. Never logged, never stored. */
 export const PIN_PATTERN = '^[0-9]{6,8}$'
@@ -27,7 +29,7 @@ export const ISO_DATE_PATTERN = '^[0-9]{4}-[0-9]{2}-[0-9]{2}$'
 export interface FieldLimit {
   min: number
   max: number
-  /** What is counted: code points (a non-BMP character is one) or UTF-16 units for ASCII-only fields. */
+  /** What is counted: characters = Unicode code points (a character outside the BMP is one). */
   unit: 'characters'
   /** Where the limit comes from. */
   source: string
@@ -52,7 +54,8 @@ export const FIELD_LIMITS = {
   },
   address: {
     min: 1, max: 200, unit: 'characters',
-    source: 'own bound: a 門牌 address (縣市 鄉鎮市區 村里 鄰 路街 段 巷 弄 號 樓 之) is under 60 characters; room for building names'
+    source:
+      'own bound: a 門牌 address (縣市 鄉鎮市區 村里 鄰 路街 段 巷 弄 號 樓 之) is under 60 characters; room for building names'
   },
   phone: {
     min: 6, max: 25, unit: 'characters',
@@ -70,7 +73,9 @@ export const FIELD_LIMITS = {
     min: 1, max: 35, unit: 'characters',
     source: 'WCO Data Model / UN/EDIFACT transport document number an..35 (UPS 18, SF 15, EMS 13, DHL 10 chars)'
   },
-  reason: { min: 1, max: 200, unit: 'characters', source: 'platform rule for 申報不符 原因 (openapi.yaml Reason)' }
+  reason: {
+    min: 1, max: 200, unit: 'characters', source: 'platform rule for 申報不符 原因 (openapi.yaml Reason)'
+  }
 } as const satisfies Record<string, FieldLimit>
 
 export type LimitedField = keyof typeof FIELD_LIMITS

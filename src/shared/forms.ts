@@ -29,7 +29,9 @@ import {
 // checks the rule from form-rules.ts, so `Ａ１２３４５６７８９` arrives in a handler as `A123456789`.
 
 const limit = (field: LimitedField) => (s: string) => withinLimit(field, s)
-const tooLong = (field: LimitedField) => ({ message: `must be ${FIELD_LIMITS[field].min}–${FIELD_LIMITS[field].max} characters` })
+const tooLong = (field: LimitedField) => ({
+  message: `must be ${FIELD_LIMITS[field].min}–${FIELD_LIMITS[field].max} characters`
+})
 
 /** Card PIN: 6–8 digits (full-width folded). Only ever travels renderer → main in a `pin` field; never echoed. */
 export const Pin = z.string().overwrite(normalizeDigits).regex(new RegExp(PIN_PATTERN))

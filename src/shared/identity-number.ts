@@ -55,7 +55,7 @@ export function checkIdentityNumber(input: string): IdentityCheck {
   return { valid: false, value, reason: r.reason === 'INVALID_CHECKSUM' ? 'check-digit' : 'format' }
 }
 
-/** True when `id` (already normalised) is a 身分證字號 or a 統一證號 of either format with a valid check digit. */
+/** True when `id` (already normalised) is a 身分證字號 or a 統一證號 (either format) with a valid check digit. */
 export function isValidIdentityNumber(id: string): boolean {
   return IDENTITY_NUMBER_RE.test(id) && validateIdCardNumber(id).valid
 }

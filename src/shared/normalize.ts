@@ -15,7 +15,7 @@ export function foldWidth(text: string): string {
 
 const ALL_SPACE = /\s+/g
 
-/** 身分證字號 / 統一證號: NFKC, every space removed, upper case (`ａ１２３ ４５６ ７８９` → `A123456789`). */
+/** 身分證字號 / 統一證號: NFKC, all spaces removed, upper case (`ａ１２３ ４５６ ７８９` → `A123456789`). */
 export function normalizeIdentityNumber(text: string): string {
   return foldWidth(text).replace(ALL_SPACE, '').toUpperCase()
 }
