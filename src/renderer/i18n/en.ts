@@ -59,7 +59,7 @@ const en: Messages<typeof zhTW> = {
       stage: { preparing: 'Preparing…', signing: 'Card signing ({done}/{total})…', submitting: 'Submitting ({done}/{total})…', done: 'Done' } },
     records: { title: 'Confirmation records', decision: 'Decision', all: 'All', confirmedAt: 'Confirmed at', via: 'Via', certificate: 'Citizen certificate', app: 'EZWay app' },
     profile: {
-      title: 'Personal account data', account: 'Account', name: 'Name', nationalId: 'National ID', phone: 'Phone', email: 'E-mail', address: 'Address', mobile: 'Mobile',
+      title: 'Personal account data', account: 'Account', name: 'Name', nationalId: 'National ID / resident certificate number', phone: 'Phone', email: 'E-mail', address: 'Address', mobile: 'Mobile',
       save: 'Save', saved: 'Saved', password: 'Password', oldPassword: 'Current password', newPassword: 'New password', changePassword: 'Change password', passwordChanged: 'Password changed',
       certificate: 'Certificate confirmation', enabled: 'Enabled', notEnabled: 'Not enabled', enable: 'Use citizen certificate', enabledNow: 'Certificate confirmation enabled',
       passwordReason: 'Enter your old password and a new one that meets the password rules.'

@@ -57,7 +57,7 @@ export default {
       stage: { preparing: '準備中…', signing: '卡片簽章中（{done}/{total}）…', submitting: '送出中（{done}/{total}）…', done: '完成' } },
     records: { title: '委任確認紀錄查詢', decision: '確認結果', all: '全部', confirmedAt: '確認時間', via: '確認方式', certificate: '自然人憑證', app: 'EZWay APP' },
     profile: {
-      title: '個人帳號資料維護', account: '帳號', name: '姓名', nationalId: '身分證號碼', phone: '連絡電話', email: 'E-mail', address: '地址', mobile: '手機號碼',
+      title: '個人帳號資料維護', account: '帳號', name: '姓名', nationalId: '身分證號或統一編號', phone: '連絡電話', email: 'E-mail', address: '地址', mobile: '手機號碼',
       save: '儲存', saved: '資料已更新', password: '密碼', oldPassword: '舊密碼', newPassword: '新密碼', changePassword: '變更密碼', passwordChanged: '密碼已變更',
       certificate: '自然人憑證認證', enabled: '已啟用', notEnabled: '未啟用', enable: '使用自然人憑證認證', enabledNow: '已啟用自然人憑證認證',
       passwordReason: '請輸入舊密碼，並設定符合密碼規則的新密碼。'
