@@ -2,7 +2,7 @@
 // Starts server-mock with the generated MOICA-like test PKI as trust anchors and CRL source.
 import { resolve, join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { loadOrGenerateTestPki } from '../test/rig/pki'
+import { identityRecordsOf, loadOrGenerateTestPki } from '../test/rig/pki'
 import { startMockServer } from './server'
 
 const REPO_ROOT = join(__dirname, '..')
@@ -50,6 +50,7 @@ async function main(): Promise<void> {
     ocsp: { issuerCertPath: pki.moica.certPath, issuerKeyPath: pki.moica.keyPath },
     dbPath: values.db ? resolve(values.db) : ':memory:',
     seed: { delegationsPerAccount: intOption(values.seed, 'seed', 120, 100_000), demoCertificatePath: pki.citizens.valid.files.signCert },
+    identityRecords: identityRecordsOf(pki),
     dev: values.dev,
     logger: values.log
   })

@@ -1,6 +1,7 @@
 // Shared server state handed to every route module.
 import type { TrustStore } from './certs'
 import type { Db } from './db'
+import type { IdentityRegistry } from './identity-registry'
 import type { ApiSpec } from './openapi'
 import type { RateLimiter } from './ratelimit'
 import type { SmsOutbox } from './sms'
@@ -56,4 +57,6 @@ export interface Ctx {
   sms: SmsOutbox
   spec: ApiSpec
   dev: boolean
+  /** The issuing authority's identity-verification service (its own data, not `db`). */
+  identity: IdentityRegistry
 }

@@ -61,6 +61,9 @@ export const ERRORS = {
   SMS_CODE_EXPIRED: [422, false],
   SMS_CODE_ATTEMPTS_EXCEEDED: [422, false],
   PRIVACY_CONSENT_REQUIRED: [400, false],
+  // identity proof by the issuing authority (identity-registry.ts)
+  IDENTITY_NOT_MATCHED: [422, false],
+  IDENTITY_SERVICE_UNAVAILABLE: [503, true],
   // profile
   INVALID_OLD_PASSWORD: [403, false],
   PASSWORD_REUSED: [400, false],

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { readFileSync } from 'node:fs'
 import { parse } from 'yaml'
 import { ApiError, type ErrorDetail } from './errors'
-import { assertSupported, validate, type JsonSchema, type SchemaIssue } from './schema'
+import { assertSupported, normalizeBySchema, validate, type JsonSchema, type SchemaIssue } from './schema'
 
 export const API_PREFIX = '/api/v1'
 export const DEFAULT_OPENAPI_PATH = join(__dirname, 'openapi.yaml')
@@ -127,7 +127,7 @@ export interface ValidatedRequest {
   body: unknown
 }
 
-/** Validates path, query and body of a request; throws ApiError VALIDATION_FAILED. */
+/** Normalises (x-normalize) and validates path, query and body of a request; throws ApiError VALIDATION_FAILED. */
 export function validateRequest(spec: ApiSpec, op: Operation, raw: { params: unknown; query: unknown; body: unknown }): ValidatedRequest {
   const details: ErrorDetail[] = []
   const params: Record<string, unknown> = {}
@@ -143,7 +143,7 @@ export function validateRequest(spec: ApiSpec, op: Operation, raw: { params: unk
     if (!p) details.push({ path: `/query/${name}`, message: 'is not allowed (unknown parameter)' })
     else if (typeof value !== 'string') details.push({ path: `/query/${name}`, message: 'must be given once' })
     else {
-      query[name] = coerce(value, p.schema, spec.resolve)
+      query[name] = coerce(normalizeBySchema(p.schema, value, spec.resolve) as string, p.schema, spec.resolve)
       details.push(...toDetails(validate(p.schema, query[name], spec.resolve), `/query/${name}`))
     }
   }
@@ -156,6 +156,8 @@ export function validateRequest(spec: ApiSpec, op: Operation, raw: { params: unk
       if (op.body.required) details.push({ path: '/body', message: 'is required' })
       else body = {}
     } else {
+      // Normalised on receipt (x-normalize), so the handler sees what the rule checked.
+      body = normalizeBySchema(op.body.schema, body, spec.resolve)
       details.push(...toDetails(validate(op.body.schema, body, spec.resolve), '/body'))
     }
   } else if (body !== undefined && body !== null && !(typeof body === 'object' && Object.keys(body).length === 0)) {

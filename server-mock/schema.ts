@@ -1,6 +1,12 @@
 // A small, strict JSON Schema (2020-12 subset, as used by OpenAPI 3.1) validator.
 // Only the keywords listed in SUPPORTED_KEYWORDS are allowed; `assertSupported` rejects others so
-// the YAML cannot silently rely on a keyword this validator ignores.
+// the YAML cannot silently rely on a keyword this validator ignores. One extension keyword,
+// `x-normalize`, names the input normaliser (src/shared/normalize.ts) a request string goes through
+// on receipt, before validation (normalizeBySchema): the client's rule, applied again server-side.
+import {
+  normalizeBillNumber, normalizeCode, normalizeDate, normalizeDigits, normalizeIdentityNumber, normalizeMobile, normalizePhone,
+  normalizeText
+} from '../src/shared/normalize'
 
 export type JsonSchema = {
   [key: string]: unknown
@@ -14,8 +20,50 @@ export interface SchemaIssue {
 export const SUPPORTED_KEYWORDS = new Set([
   '$ref', 'type', 'enum', 'const', 'properties', 'required', 'additionalProperties', 'minProperties',
   'items', 'minItems', 'maxItems', 'minLength', 'maxLength', 'pattern', 'format', 'minimum', 'maximum',
-  'oneOf', 'anyOf', 'description', 'title', 'example', 'examples', 'default', 'deprecated', 'readOnly'
+  'oneOf', 'anyOf', 'description', 'title', 'example', 'examples', 'default', 'deprecated', 'readOnly', 'x-normalize'
 ])
+
+/** `x-normalize` values → the shared normaliser applied to a request string on receipt. */
+export const NORMALIZERS: Record<string, (s: string) => string> = {
+  'identity-number': normalizeIdentityNumber,
+  digits: normalizeDigits,
+  mobile: normalizeMobile,
+  phone: normalizePhone,
+  'bill-number': normalizeBillNumber,
+  code: normalizeCode,
+  text: normalizeText,
+  date: normalizeDate
+}
+
+/**
+ * A copy of `value` with every string whose schema has `x-normalize` normalised (follows $ref,
+ * properties, additionalProperties and items; oneOf/anyOf branches are left alone as ambiguous).
+ */
+export function normalizeBySchema(schema: JsonSchema, value: unknown, resolve: RefResolver): unknown {
+  let s = schema
+  for (let i = 0; i < 10 && typeof s.$ref === 'string'; i++) {
+    const { $ref, ...rest } = s
+    s = { ...resolve($ref as string), ...rest }
+  }
+  if (typeof value === 'string') {
+    const fn = typeof s['x-normalize'] === 'string' ? NORMALIZERS[s['x-normalize']] : undefined
+    return fn ? fn(value) : value
+  }
+  if (Array.isArray(value)) {
+    return s.items && typeof s.items === 'object' ? value.map((v) => normalizeBySchema(s.items as JsonSchema, v, resolve)) : value
+  }
+  if (value !== null && typeof value === 'object') {
+    const props = (s.properties ?? {}) as Record<string, JsonSchema>
+    const extra = s.additionalProperties && typeof s.additionalProperties === 'object' ? (s.additionalProperties as JsonSchema) : null
+    const out: Record<string, unknown> = {}
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      const sub = props[k] ?? extra
+      out[k] = sub ? normalizeBySchema(sub, v, resolve) : v
+    }
+    return out
+  }
+  return value
+}
 
 const FORMATS: Record<string, (s: string) => boolean> = {
   'date-time': (s) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/.test(s) && !Number.isNaN(Date.parse(s)),
@@ -143,6 +191,8 @@ export function assertSupported(schema: unknown, where: string): void {
     if (!SUPPORTED_KEYWORDS.has(key)) throw new Error(`unsupported JSON Schema keyword "${key}" at ${where}`)
     if (key === 'properties') {
       for (const [name, prop] of Object.entries(sub as Record<string, unknown>)) assertSupported(prop, `${where}.properties.${name}`)
+    } else if (key === 'x-normalize') {
+      if (!(String(sub) in NORMALIZERS)) throw new Error(`unknown x-normalize "${String(sub)}" at ${where}`)
     } else if (key === 'format') {
       if (!(String(sub) in FORMATS) && !['int32', 'int64', 'byte'].includes(String(sub))) throw new Error(`unsupported format "${String(sub)}" at ${where}`)
     } else if (['items', 'additionalProperties', 'oneOf', 'anyOf'].includes(key)) {

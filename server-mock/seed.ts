@@ -4,7 +4,7 @@ import { verifyCitizenCertificate, type TrustStore } from './certs'
 import { CONFIRMATION_INSERT, DELEGATION_INSERT, nextVersion, type Db, type DelegationRow } from './db'
 import { hashPassword } from './passwords'
 import { certColumns } from './signed'
-import { completeNationalId } from './taiwan-id'
+import { withCheckDigit } from '../src/shared/identity-number'
 import { certificateFromPem } from './x509'
 
 export type Rng = () => number
@@ -208,7 +208,7 @@ export function seedDemo(db: Db, trust: TrustStore, now: Date, opts: SeedOptions
   }
   const demo: DemoAccount[] = [
     { account: 'demo', password: 'Demo1234', name: certName, nationalId: certNationalId, kind: 'certificate', certificateEnabled: true, cardSerial: certCols?.cert_card_serial ?? null, cardPin: '123456', mobile: '0912345678' },
-    { account: 'ezway', password: 'Ezway1234', name: '林美華', nationalId: completeNationalId('B22233344'), kind: 'app', certificateEnabled: false, cardSerial: null, cardPin: null, mobile: '0987654321' }
+    { account: 'ezway', password: 'Ezway1234', name: '林美華', nationalId: withCheckDigit('B22233344'), kind: 'app', certificateEnabled: false, cardSerial: null, cardPin: null, mobile: '0987654321' }
   ]
   // A persistent database seeded earlier keeps its data.
   if (db.prepare(`SELECT 1 FROM accounts WHERE account IN ('demo', 'ezway')`).get()) return demo

@@ -5,6 +5,7 @@ import Fastify, { type FastifyError, type FastifyInstance } from 'fastify'
 import { loadTrustStore } from './certs'
 import { DEFAULT_LIMITS, type Ctx, type Limits } from './context'
 import { openDb, type Db } from './db'
+import { IdentityRegistry, type IdentityRecord } from './identity-registry'
 import { ApiError, type ErrorBody } from './errors'
 import { loadApiSpec, validateResponse, type ApiSpec } from './openapi'
 import { loadOcspResponder } from './ocsp'
@@ -48,6 +49,11 @@ export interface MockServerOptions {
   validateResponses?: boolean
   limits?: Partial<Limits>
   openapiPath?: string
+  /**
+   * The issuing authority's records (certificate serial / card serial → holder's ID number) that the
+   * identity proof at registration and certificate enabling asks. Empty = every proof fails.
+   */
+  identityRecords?: readonly IdentityRecord[]
   /** Serve POST /api/v1/ocsp for certificates of this CA (answers from its configured CRL). */
   ocsp?: { issuerCertPath: string; issuerKeyPath: string }
 }
@@ -68,6 +74,8 @@ export interface MockServer {
   /** Response-schema violations seen so far (only with validateResponses). */
   responseViolations: string[]
   db: Db
+  /** The issuing authority's identity-verification service (tests may add records or take it down). */
+  identity: IdentityRegistry
   close(): Promise<void>
 }
 
@@ -157,7 +165,8 @@ export async function startMockServer(opts: MockServerOptions): Promise<MockServ
     limiter: new RateLimiter(now),
     sms: new SmsOutbox(smsOutboxPath),
     spec,
-    dev: opts.dev === true
+    dev: opts.dev === true,
+    identity: new IdentityRegistry(opts.identityRecords ?? [])
   }
   const accounts = seedDemo(db, trust, now(), opts.seed ?? {})
   db.exec('ANALYZE') // lets SQLite pick the right index for large seeds
@@ -204,6 +213,7 @@ export async function startMockServer(opts: MockServerOptions): Promise<MockServ
     routes,
     responseViolations: violations,
     db,
+    identity: ctx.identity,
     async close() {
       await app.close()
       db.close()

@@ -28,7 +28,7 @@ export interface SignedAudit extends Omit<AuditEntry, 'at' | 'outcome'> {
 }
 
 /** Failures that count towards the signature-attempt limit. */
-const COUNTED = /^(SIGNATURE_INVALID|CERTIFICATE_|NATIONAL_ID_MISMATCH|NAME_MISMATCH|CHALLENGE_(EXPIRED|ALREADY_USED|BINDING_MISMATCH|NOT_FOUND))/
+const COUNTED = /^(SIGNATURE_INVALID|CERTIFICATE_|NATIONAL_ID_MISMATCH|IDENTITY_NOT_MATCHED|NAME_MISMATCH|CHALLENGE_(EXPIRED|ALREADY_USED|BINDING_MISMATCH|NOT_FOUND))/
 
 function strictBase64(value: string, what: string): Buffer {
   const buf = Buffer.from(value, 'base64')
@@ -90,7 +90,10 @@ export function verifySigned(
   return { cert, challengeId: challenge.id, nonce: challenge.nonce, signedData, signature }
 }
 
-/** Last four digits of the national ID in the certificate must equal those of `nationalId`. */
+/**
+ * Last four digits of the national ID in the certificate must equal those of `nationalId`: a cheap
+ * early refusal of a typo, NOT a proof (see proveIdentity in identity-registry.ts).
+ */
 export function checkNationalIdDigits(cert: VerifiedCertificate, nationalId: string): void {
   if (!cert.nationalIdLast4) throw new ApiError('NATIONAL_ID_MISMATCH', 'certificate carries no national ID digits (2.16.886.1.100.2.51)')
   if (cert.nationalIdLast4 !== nationalId.slice(-4)) throw new ApiError('NATIONAL_ID_MISMATCH', 'national ID does not match the certificate holder')

@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { request as httpsRequest } from 'node:https'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { loadOrGenerateTestPki, type IssuedCitizen, type TestPki } from '../test/rig/pki'
+import { identityRecordsOf, loadOrGenerateTestPki, type IssuedCitizen, type TestPki } from '../test/rig/pki'
 import { buildAuthSignedData, buildDecisionStatement, type ChallengePurpose, type Decision } from './protocol'
 import { startMockServer, type MockServer, type MockServerOptions } from './server'
 
@@ -60,6 +60,7 @@ export async function startTestServer(overrides: Partial<MockServerOptions> = {}
     crls: [files.crl],
     ocsp: { issuerCertPath: files.moica, issuerKeyPath: files.moicaKey },
     seed: { delegationsPerAccount: 30, rng: 7, demoCertificatePath: files.validSignCert },
+    identityRecords: identityRecordsOf(pki),
     dev: true,
     validateResponses: true,
     ...overrides

@@ -1,6 +1,6 @@
 // Row → API object mappers (shapes documented in openapi.yaml).
 import type { AccountRow, ConfirmationRow, DelegationRow } from './db'
-import { maskNationalId } from './taiwan-id'
+import { maskIdentityNumber as maskNationalId } from '../src/shared/identity-number'
 
 export function profileView(a: AccountRow) {
   return {

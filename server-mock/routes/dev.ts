@@ -5,7 +5,7 @@ import type { AccountRow } from '../db'
 import { ApiError } from '../errors'
 import { hashPassword, passwordRuleViolation } from '../passwords'
 import { createRng, insertDelegations, type DelegationOverrides } from '../seed'
-import { isValidNationalId } from '../taiwan-id'
+import { isValidIdentityNumber } from '../../src/shared/identity-number'
 import { delegationView, profileView } from '../views'
 import { route } from './route'
 
@@ -40,7 +40,7 @@ export function devRoutes(app: FastifyInstance, ctx: Ctx): void {
   })
 
   route<DevAccountBody>(app, ctx, 'devCreateAccount', ({ body }) => {
-    if (!isValidNationalId(body.nationalId)) throw new ApiError('INVALID_NATIONAL_ID', 'national ID checksum is wrong')
+    if (!isValidIdentityNumber(body.nationalId)) throw new ApiError('INVALID_NATIONAL_ID', 'national ID checksum is wrong')
     const weak = passwordRuleViolation(body.password)
     if (weak) throw new ApiError('WEAK_PASSWORD', weak)
     if (ctx.db.prepare(`SELECT 1 FROM accounts WHERE account = ?`).get(body.account)) throw new ApiError('ACCOUNT_TAKEN', 'this account name is taken')

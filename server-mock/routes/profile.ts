@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import type { Ctx } from '../context'
 import type { AccountRow } from '../db'
 import { ApiError } from '../errors'
+import { proveIdentity } from '../identity-registry'
 import { checkPassword, hashPassword, passwordRuleViolation } from '../passwords'
 import { buildAuthSignedData } from '../protocol'
 import { requireSession } from '../sessions'
@@ -42,6 +43,7 @@ export function profileRoutes(app: FastifyInstance, ctx: Ctx): void {
     audited(ctx, audit, (a) => {
       const { cert } = verifySigned(ctx, body, 'enable-certificate', { sessionId: s.session.id }, (nonce) => buildAuthSignedData(ctx.origin, nonce), a)
       checkNationalIdDigits(cert, s.account.national_id)
+      proveIdentity(ctx.identity, { serialHex: cert.cert.serialHex, cardSerial: cert.cardSerial }, s.account.national_id)
       if (s.account.cert_enabled === 1 && s.account.cert_card_serial === cert.cardSerial) {
         throw new ApiError('CERTIFICATE_ALREADY_ENABLED', 'this card is already enabled for the account')
       }

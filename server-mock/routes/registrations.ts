@@ -5,10 +5,11 @@ import type { Ctx } from '../context'
 import type { AccountRow } from '../db'
 import { ApiError } from '../errors'
 import { randomId, sha256Hex } from '../ids'
+import { proveIdentity } from '../identity-registry'
 import { hashPassword, passwordRuleViolation } from '../passwords'
 import { buildAuthSignedData } from '../protocol'
 import { audited, certColumns, checkNationalIdDigits, verifySigned, type SignedInput } from '../signed'
-import { isValidNationalId, maskNationalId } from '../taiwan-id'
+import { isValidIdentityNumber, maskIdentityNumber as maskNationalId } from '../../src/shared/identity-number'
 import { profileView } from '../views'
 import { route } from './route'
 
@@ -106,12 +107,13 @@ export function registrationRoutes(app: FastifyInstance, ctx: Ctx): void {
   route<SignedInput & { nationalId: string }, Record<string, unknown>, Params>(app, ctx, 'verifyRegistrationIdentity', ({ body, params, request }) => {
     const reg = loadRegistration(ctx, params.registrationId)
     if (reg.state === 'COMPLETED') throw new ApiError('REGISTRATION_STATE', 'registration is already completed')
-    if (!isValidNationalId(body.nationalId)) throw new ApiError('INVALID_NATIONAL_ID', 'national ID checksum is wrong')
+    if (!isValidIdentityNumber(body.nationalId)) throw new ApiError('INVALID_NATIONAL_ID', 'national ID checksum is wrong')
     assertNationalIdFree(ctx, body.nationalId)
     const audit = { action: 'registration.identity', registrationId: reg.id, ip: request.ip, rateKey: `sig:reg:${reg.id}` }
     audited(ctx, audit, (a) => {
       const { cert } = verifySigned(ctx, body, 'registration', { registrationId: reg.id }, (nonce) => buildAuthSignedData(ctx.origin, nonce), a)
       checkNationalIdDigits(cert, body.nationalId)
+      proveIdentity(ctx.identity, { serialHex: cert.cert.serialHex, cardSerial: cert.cardSerial }, body.nationalId)
       if (ctx.db.prepare(`SELECT 1 FROM accounts WHERE cert_card_serial = ?`).get(cert.cardSerial)) {
         throw new ApiError('CERTIFICATE_ALREADY_BOUND', 'this card is already bound to an account')
       }

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { Decision, Delegation, DelegationId, Direction } from './delegation'
+import { DateInput } from './forms'
 
 // Platform data the renderer sees (server-mock/openapi.yaml). Main validates every API response
 // against these before anything crosses IPC; session tokens and nonces never appear here.
@@ -90,8 +91,8 @@ export type ConfirmationPage = z.infer<typeof ConfirmationPage>
 
 export const ConfirmationQuery = z
   .object({
-    dateFrom: IsoDate.optional(),
-    dateTo: IsoDate.optional(),
+    dateFrom: DateInput.optional(),
+    dateTo: DateInput.optional(),
     decision: Decision.optional(),
     page: z.number().int().min(1).max(100_000).default(1),
     pageSize: z.number().int().min(1).max(500).default(50)

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { BillNumber, DateInput } from './forms'
 
 // The delegation (委任) as the platform describes it (server-mock/openapi.yaml, Delegation), shared by
 // the API client (validation of responses), the offline cache and the renderer.
@@ -41,9 +42,9 @@ export type Delegation = z.infer<typeof Delegation>
 export const DelegationQuery = z
   .object({
     direction: Direction.optional(),
-    dateFrom: IsoDate.optional(),
-    dateTo: IsoDate.optional(),
-    houseBillNo: z.string().trim().min(1).max(64).optional(),
+    dateFrom: DateInput.optional(),
+    dateTo: DateInput.optional(),
+    houseBillNo: BillNumber.optional(),
     status: DelegationStatus.optional(),
     page: z.number().int().min(1).max(100_000).default(1),
     pageSize: z.number().int().min(1).max(500).default(50),

@@ -47,7 +47,28 @@ export const ErrorCodes = {
   CACHE_CORRUPT: { retriable: true, zh: '本機紀錄檔損毀，已重新建立。', en: 'The local history was corrupt and has been rebuilt.' },
   CACHE_TOO_NEW: { retriable: false, zh: '本機紀錄檔由較新版本建立，無法開啟。', en: 'The local history was created by a newer version and cannot be opened.' },
   // Policy
-  POLICY_INVALID: { retriable: false, zh: '電腦管理原則設定錯誤，已停止連線。', en: 'The machine policy is invalid; network access is disabled.' }
+  POLICY_INVALID: { retriable: false, zh: '電腦管理原則設定錯誤，已停止連線。', en: 'The machine policy is invalid; network access is disabled.' },
+  // ---- Identity and input (issue 13): identity numbers, typed input, the issuing authority's identity proof ----
+  IDENTITY_NUMBER_INVALID: {
+    retriable: false,
+    zh: '身分證號或統一證號格式或檢查碼不正確，請依證件上的號碼重新輸入。',
+    en: 'The national ID or resident certificate number is not valid; re-enter it exactly as printed on your card.'
+  },
+  IDENTITY_NOT_PROVEN: {
+    retriable: false,
+    zh: '身分查驗未通過：此身分證號或統一證號不屬於插入的自然人憑證持有人。請輸入您本人的號碼，並使用本人的憑證。',
+    en: 'Identity check failed: this ID number does not belong to the holder of the inserted card. Enter your own number and use your own card.'
+  },
+  IDENTITY_SERVICE_UNAVAILABLE: {
+    retriable: true,
+    zh: '憑證發行機關的身分查驗服務暫時無法使用，請稍後再試。',
+    en: "The certificate authority's identity check is unavailable right now; please try again later."
+  },
+  NAME_NOT_CERTIFICATE: {
+    retriable: false,
+    zh: '姓名須與自然人憑證上的姓名完全相同。',
+    en: 'The name must be exactly the name on your citizen certificate.'
+  }
 } as const satisfies Record<string, { retriable: boolean; zh: string; en: string }>
 
 export type ErrorCode = keyof typeof ErrorCodes

@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { Category, ConfirmationQuery } from './api-types'
 import { Decision, DelegationId, DelegationQuery, ReasonText } from './delegation'
-import { Account, Email, Mobile, NationalId, Phone, Pin, SmsCode } from './forms'
+import { Account, Address, DateInput, Email, Mobile, NationalId, PersonName, Phone, Pin, SmsCode } from './forms'
 
 // Request schemas of the IPC contract for the platform features. A PIN appears only in a `pin`
 // field; main never echoes it back and never logs request payloads.
@@ -27,7 +27,7 @@ export const DecideRequest = z.object({ item: DecisionItem, pin: Pin }).strict()
 export const DecideBatchRequest = z.object({ items: z.array(DecisionItem).min(1).max(500), pin: Pin }).strict()
 
 export const ProfileUpdateRequest = z
-  .object({ phone: Phone.optional(), email: Email.optional(), address: z.string().trim().min(1).max(200).optional() })
+  .object({ phone: Phone.optional(), email: Email.optional(), address: Address.optional() })
   .strict()
   .refine((u) => Object.values(u).some((v) => v !== undefined), { message: 'nothing to update' })
 
@@ -39,7 +39,7 @@ export const RegistrationSmsRequest = z.object({ registrationId: RegistrationId,
 export const RegistrationCompleteRequest = z
   .object({
     registrationId: RegistrationId,
-    name: z.string().trim().min(1).max(60),
+    name: PersonName,
     nationalId: NationalId,
     account: Account,
     password: z.string().min(1).max(128),
@@ -49,8 +49,8 @@ export const RegistrationCompleteRequest = z
     phone: Phone.optional(),
     smsCode: SmsCode,
     privacyConsent: z.boolean(),
-    birthDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional(),
-    address: z.string().trim().min(1).max(200).optional(),
+    birthDate: DateInput.optional(),
+    address: Address.optional(),
     category: Category
   })
   .strict()

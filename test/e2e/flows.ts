@@ -19,7 +19,7 @@ export async function registerCitizen(page: Page, platform: PlatformApp, account
   await expect(page.getByTestId('env-result')).toContainText('檢查通過')
   await shot('register-1-environment')
   await page.getByRole('button', { name: '下一步' }).click()
-  await page.getByLabel('身分證號碼').fill('A123456789')
+  await page.getByLabel('身分證號或統一編號').fill('A123456789')
   await page.getByLabel('PIN碼').fill('123456')
   await shot('register-2-identity')
   await page.getByRole('button', { name: '執行身分驗證' }).click()

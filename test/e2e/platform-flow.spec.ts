@@ -30,7 +30,7 @@ test('register → log in → query → confirm → reject → wrong PIN → bat
   await expect(page.getByTestId('env-result')).toContainText('檢查通過')
   await axeClean(page, '環境檢查')
   await page.getByRole('button', { name: '下一步' }).click()
-  await page.getByLabel('身分證號碼').fill('A123456789')
+  await page.getByLabel('身分證號或統一編號').fill('A123456789')
   await page.getByLabel('PIN碼').fill('123456')
   await axeClean(page, '身分驗證')
   await page.getByRole('button', { name: '執行身分驗證' }).click()

@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { request } from 'node:https'
 import { join } from 'node:path'
 import { startMockServer, type MockServer } from '../../server-mock/server'
+import { identityRecordsOf, type CitizenVariant } from '../rig/pki'
 import { startRig, type Rig } from '../rig/rig'
 import { startWebHostOnRig, stopChild, type RunningApp } from './fixtures'
 
@@ -19,11 +20,13 @@ export interface PlatformOptions {
   /** A machine policy written to a file the web host reads (ECCS_POLICY_FILE, development builds). */
   policy?: Record<string, unknown>
   hostEnv?: Record<string, string>
+  /** Which test citizen's card the rig carries (default the valid 王小明 card). */
+  variant?: CitizenVariant
 }
 
 /** Starts everything; the caller owns `stop()`. */
 export async function startPlatform(opts: PlatformOptions = {}): Promise<PlatformApp & { stop(): Promise<void> }> {
-  const rig: Rig = await startRig({})
+  const rig: Rig = await startRig(opts.variant ? { variant: opts.variant } : {})
   const citizen = rig.pki.citizens.valid
   const server = await startMockServer({
     dataDir: join(rig.dir, 'mock-platform'),
@@ -32,6 +35,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
     intermediates: [rig.pki.moica.certPath],
     crls: [rig.pki.crlPath],
     seed: { demoAccounts: false, demoCertificatePath: citizen.files.signCert },
+    identityRecords: identityRecordsOf(rig.pki),
     dev: true
   })
   const ca = readFileSync(server.caCertPath, 'utf8')

@@ -9,10 +9,12 @@ import pkcs11js from 'pkcs11js'
 import {
   CITIZEN_VARIANTS,
   generateTestPki,
+  identityRecordsOf,
   isTestPkiFresh,
   isValidTaiwanId,
   loadOrGenerateTestPki,
   PKI_CACHE_ENV,
+  RESIDENT_NAME,
   testPkiCacheDir,
   OID_NATIONAL_ID_LAST4,
   withTaiwanIdCheckDigit,
@@ -62,7 +64,9 @@ describe('isValidTaiwanId', () => {
   it('accepts checksum-valid IDs and rejects the rest', () => {
     expect(isValidTaiwanId('A123456789')).toBe(true)
     expect(isValidTaiwanId('A123456788')).toBe(false)
-    expect(isValidTaiwanId('A323456789')).toBe(false) // second char must be 1 or 2
+    expect(isValidTaiwanId('A323456789')).toBe(false) // second char must be 1, 2, 8, 9 or A–D
+    expect(isValidTaiwanId('A800000014')).toBe(true) // new-format 統一證號 (the resident card)
+    expect(isValidTaiwanId('AC01234567')).toBe(true) // old-format 統一證號
     expect(isValidTaiwanId('a123456789')).toBe(false)
     expect(isValidTaiwanId('A12345678')).toBe(false)
     expect(withTaiwanIdCheckDigit('A12345678')).toBe('A123456789')
@@ -106,6 +110,19 @@ describe('generated test PKI', () => {
     const parsed = openssl(['asn1parse', '-in', c.files.signCert])
     expect(parsed.out).toMatch(/UTF8STRING\s+:王小明/)
     expect(parsed.out).toMatch(/UTF8STRING\s+:TEST 內政部憑證管理中心/)
+  })
+
+  it('issues the resident card: new-format 統一證號 A800000014 (last four 0014) and a 64-character CN', () => {
+    const c = pki.citizens.resident
+    expect(c.nationalId).toBe('A800000014')
+    expect(c.name).toBe(RESIDENT_NAME)
+    expect([...c.name]).toHaveLength(64)
+    const subject = openssl(['x509', '-in', c.files.signCert, '-noout', '-subject', '-nameopt', 'utf8,sep_comma_plus_space'])
+    expect(subject.out.trim()).toBe(`subject=C=TW, CN=${RESIDENT_NAME}, serialNumber=${c.cardSerial}`)
+    expect(new X509Certificate(c.signCertPem).verify(new X509Certificate(pki.moica.certPem).publicKey)).toBe(true)
+    const records = identityRecordsOf(pki)
+    expect(records).toContainEqual({ certificateSerial: new X509Certificate(c.signCertPem).serialNumber, cardSerial: c.cardSerial, nationalId: 'A800000014' })
+    expect(records.some((r) => r.cardSerial === pki.citizens['wrong-issuer'].cardSerial)).toBe(false) // a rogue CA's card is unknown
   })
 
   it('chains valid certificates to TEST GRCA', () => {

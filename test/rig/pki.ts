@@ -18,6 +18,7 @@ import {
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import { isValidIdentityNumber, withCheckDigit } from '../../src/shared/identity-number'
 
 export type CitizenVariant =
   | 'valid'
@@ -26,6 +27,8 @@ export type CitizenVariant =
   | 'wrong-issuer'
   | 'revoked'
   | 'wrong-key-usage'
+  /** A foreign resident: new-format 統一證號 A800000014 and a 64-character CN (the X.509 maximum). */
+  | 'resident'
 
 export const CITIZEN_VARIANTS: readonly CitizenVariant[] = [
   'valid',
@@ -33,7 +36,8 @@ export const CITIZEN_VARIANTS: readonly CitizenVariant[] = [
   'not-yet-valid',
   'wrong-issuer',
   'revoked',
-  'wrong-key-usage'
+  'wrong-key-usage',
+  'resident'
 ]
 
 export interface IssuedCitizen {
@@ -112,30 +116,13 @@ const UTF8_TAG = forge.asn1.Type.UTF8 as unknown as forge.asn1.Class
 // Taiwan national ID
 // ---------------------------------------------------------------------------------------------
 
-// Letter → two-digit area code (I, O, W, X, Y, Z are out of alphabetical order historically).
-const AREA_CODES: Readonly<Record<string, number>> = {
-  A: 10, B: 11, C: 12, D: 13, E: 14, F: 15, G: 16, H: 17, I: 34, J: 18, K: 19, L: 20, M: 21,
-  N: 22, O: 35, P: 23, Q: 24, R: 25, S: 26, T: 27, U: 28, V: 29, W: 32, X: 30, Y: 31, Z: 33
-}
+// The one identity-number rule (src/shared/identity-number.ts): 身分證字號 and both 統一證號 formats.
 
-function idChecksum(first9: string): number {
-  const area = AREA_CODES[first9.charAt(0)] ?? 0
-  const weights = [8, 7, 6, 5, 4, 3, 2, 1]
-  let sum = Math.floor(area / 10) + (area % 10) * 9
-  for (let i = 0; i < 8; i++) sum += Number(first9.charAt(i + 1)) * (weights[i] ?? 0)
-  return sum
-}
+/** A 身分證字號 or 統一證號 (old or new format) with a valid check digit. */
+export const isValidTaiwanId = isValidIdentityNumber
 
-/** Letter + 1/2 (sex) + 8 digits, with the standard weighted checksum ≡ 0 (mod 10). */
-export function isValidTaiwanId(id: string): boolean {
-  if (!/^[A-Z][12]\d{8}$/.test(id)) return false
-  return (idChecksum(id.slice(0, 9)) + Number(id.charAt(9))) % 10 === 0
-}
-
-/** Appends the check digit to a 9-character prefix such as 'B22345678'. */
-export function withTaiwanIdCheckDigit(first9: string): string {
-  return first9 + String((10 - (idChecksum(first9) % 10)) % 10)
-}
+/** Appends the check digit to a 9-character prefix such as 'B22345678' or 'A80000001'. */
+export const withTaiwanIdCheckDigit = withCheckDigit
 
 // ---------------------------------------------------------------------------------------------
 // Keys and small ASN.1 helpers
@@ -358,6 +345,9 @@ interface CitizenProfile {
   cardSerial: string
 }
 
+/** A 64-character certificate CN (RFC 5280 ub-common-name), from the field cases. */
+export const RESIDENT_NAME = 'MARIA GUADALUPE DE LOS SANTOS FERNANDEZ RODRIGUEZ Y VILLANUEVA X'
+
 // Distinct, checksum-valid identities; 'valid' is the canonical 王小明 / A123456789.
 const CITIZEN_PROFILES: Readonly<Record<CitizenVariant, CitizenProfile>> = {
   valid: { variant: 'valid', name: '王小明', nationalId: 'A123456789', cardSerial: '1000000000000001' },
@@ -375,6 +365,10 @@ const CITIZEN_PROFILES: Readonly<Record<CitizenVariant, CitizenProfile>> = {
   },
   'wrong-key-usage': {
     variant: 'wrong-key-usage', name: '黃淑芬', nationalId: withTaiwanIdCheckDigit('S24681357'), cardSerial: '1000000000000006'
+  },
+  // Field case "resident identity number" + "long certificate name": ub-common-name is 64.
+  resident: {
+    variant: 'resident', name: RESIDENT_NAME, nationalId: 'A800000014', cardSerial: '1000000000000007'
   }
 }
 
@@ -663,7 +657,7 @@ export async function loadTestPki(dir: string): Promise<TestPki> {
 // ---------------------------------------------------------------------------------------------
 
 /** Bump when the generated profile changes so stale caches are ignored. */
-export const CACHE_VERSION = 1
+export const CACHE_VERSION = 2
 
 // __dirname (not import.meta): Playwright and tsx load this file as CommonJS.
 const REPO_ROOT = join(__dirname, '..', '..')
@@ -746,4 +740,24 @@ export async function loadOrGenerateTestPki(): Promise<TestPki> {
     return winner
   }
   return loadTestPki(tmp)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The issuing authority's records (server-mock/identity-registry.ts)
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * What the issuing authority knows about the test cards it issued: each certificate's serial
+ * (signing and encryption), the card serial and the holder's full ID number. The wrong-issuer card
+ * comes from a rogue CA, so the authority has no record of it.
+ */
+export function identityRecordsOf(pki: TestPki): { certificateSerial: string; cardSerial: string; nationalId: string }[] {
+  return CITIZEN_VARIANTS.filter((v) => v !== 'wrong-issuer').flatMap((v) => {
+    const c = pki.citizens[v]
+    return [c.signCertPem, c.encCertPem].map((pem) => ({
+      certificateSerial: new X509Certificate(pem).serialNumber,
+      cardSerial: c.cardSerial,
+      nationalId: c.nationalId
+    }))
+  })
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startMockServer, type MockServer } from '../../server-mock/server'
 import { startPcscd, type PcscdHandle } from './pcscd'
-import { loadOrGenerateTestPki, type CitizenVariant, type TestPki } from './pki'
+import { identityRecordsOf, loadOrGenerateTestPki, type CitizenVariant, type TestPki } from './pki'
 import { provisionCard, type SoftHsmCard } from './softhsm'
 import { MOICA_ATR, VirtualCard } from './virtual-card'
 
@@ -73,6 +73,7 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
         crls: [pki.crlPath],
         ocsp: { issuerCertPath: pki.moica.certPath, issuerKeyPath: pki.moica.keyPath },
         seed: { demoCertificatePath: citizen.files.signCert },
+        identityRecords: identityRecordsOf(pki),
         dev: true
       })
       server = s

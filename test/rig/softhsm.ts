@@ -14,6 +14,7 @@ import { mkdir, readdir, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { join, resolve } from 'node:path'
 import pkcs11js from 'pkcs11js'
+import { isPin } from '../../src/shared/form-rules'
 import type { IssuedCitizen } from './pki'
 
 export const SOFTHSM_MODULE = '/usr/lib/softhsm/libsofthsm2.so'
@@ -307,7 +308,7 @@ export async function provisionCard(
   const soPin = opts.soPin ?? '12345678'
   const tokenLabel = opts.label ?? HICOS_TOKEN_LABEL
   // Real HiCOS cards take 6–8 digits; SoftHSM itself would accept 4–255 characters.
-  if (!/^\d{6,8}$/.test(pin)) throw new Error('card PIN must be 6–8 digits')
+  if (!isPin(pin)) throw new Error('card PIN must be 6–8 digits')
   if (soPin.length < 4 || soPin.length > 255) throw new Error('SO PIN must be 4–255 characters')
 
   const dir = resolve(opts.dir)

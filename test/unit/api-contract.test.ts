@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
 import { ENDPOINTS } from '../../src/main/api/endpoints'
 import { PlatformClient } from '../../src/main/api/platform-client'
-import { AppError } from '../../src/shared/errors'
+import { AppError, errorMessage } from '../../src/shared/errors'
 import { buildAuthSignedData, buildDecisionStatement } from '../../server-mock/protocol'
 import { signRs256, startTestServer, type TestServer } from '../../server-mock/test-helpers'
 
@@ -52,6 +52,21 @@ describe('PlatformClient against server-mock (responses validated on both sides)
     certificate: citizen().signCertDer.toString('base64'),
     signature: signRs256(citizen(), buildAuthSignedData(client.origin, ch.nonce)),
     algorithm: 'RS256' as const
+  })
+
+  it('the identity proof’s refusal reaches the app as IDENTITY_NOT_PROVEN, in plain words', async () => {
+    // Another person's valid number with the same last four digits as 王小明's card (A123456789).
+    const reg = await client.startRegistration()
+    const ch = await client.challenge('registration', { registrationId: reg.registrationId })
+    await expectCode(client.verifyIdentity(reg.registrationId, 'B100126789', auth(ch)), 'IDENTITY_NOT_PROVEN', 'IDENTITY_NOT_MATCHED')
+    expect(errorMessage('IDENTITY_NOT_PROVEN', 'zh-TW')).toBe('身分查驗未通過：此身分證號或統一證號不屬於插入的自然人憑證持有人。請輸入您本人的號碼，並使用本人的憑證。')
+    t.server.identity.available = false
+    try {
+      const ch2 = await client.challenge('registration', { registrationId: reg.registrationId })
+      await expectCode(client.verifyIdentity(reg.registrationId, citizen().nationalId, auth(ch2)), 'IDENTITY_SERVICE_UNAVAILABLE', 'IDENTITY_SERVICE_UNAVAILABLE')
+    } finally {
+      t.server.identity.available = true
+    }
   })
 
   it('binds signatures to the origin it connects to', () => {
@@ -150,7 +165,8 @@ describe('PlatformClient against server-mock (responses validated on both sides)
     if (!ezItem) throw new Error('expected a delegation')
     await expectCode(client.challenge('decision', { delegationId: ezItem.id }), 'CERTIFICATE_NOT_ENABLED')
     const enableCh = await client.challenge('enable-certificate')
-    await expectCode(client.enableCertificate(auth(enableCh)), 'CERTIFICATE_REJECTED')
+    // 王小明's card (…6789) for 林美華's number (…3440): the identity check fails, said in plain words.
+    await expectCode(client.enableCertificate(auth(enableCh)), 'IDENTITY_NOT_PROVEN', 'NATIONAL_ID_MISMATCH')
 
     expect(t.server.responseViolations).toEqual([])
   })

@@ -73,7 +73,9 @@ describe('detection outcome per certificate variant', () => {
     'wrong-issuer': { phase: 'chain-invalid', chain: 'untrusted', problem: 'CHAIN_INVALID' },
     revoked: { phase: 'chain-invalid', chain: 'revoked', problem: 'CHAIN_INVALID' },
     // Its only certificates lack digitalSignature: nothing on the card can sign.
-    'wrong-key-usage': { phase: 'certificate-missing', problem: 'CERTIFICATE_NOT_FOUND' }
+    'wrong-key-usage': { phase: 'certificate-missing', problem: 'CERTIFICATE_NOT_FOUND' },
+    // A resident (new-format 統一證號) with a 64-character CN: a valid card like any other.
+    resident: { phase: 'ready', chain: 'valid' }
   }
   for (const [variant, want] of Object.entries(expected) as [CitizenVariant, Partial<CardStatus>][]) {
     it(`${variant} → ${want.phase}${want.chain ? ` (${want.chain})` : ''}`, async () => {

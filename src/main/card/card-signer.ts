@@ -1,4 +1,5 @@
 import { AppError, type AppErrorPayload } from '../../shared/errors'
+import { isPin } from '../../shared/form-rules'
 import type { AuthChallenge, CardOperations, CardSignature, DecisionFields, PerItemResult } from './card-operations'
 import type { Pkcs11Client } from './pkcs11-client'
 import type { TokenTarget } from './pkcs11-ops'
@@ -24,15 +25,13 @@ export interface CardSignerDeps {
   token: () => SigningToken | null
 }
 
-const PIN_FORMAT = /^\d{6,8}$/
-
 /** Web eID rule: 6–8 digits checked before the card sees anything. PIN pad: no PIN at all. */
 export function pinBytes(pin: unknown, pinPad: boolean): Buffer | null {
   if (pinPad) {
     if (pin !== '' && pin !== undefined && pin !== null) throw new AppError('PIN_FORMAT', 'this reader has a PIN pad: type the PIN on the reader')
     return null
   }
-  if (typeof pin !== 'string' || !PIN_FORMAT.test(pin)) throw new AppError('PIN_FORMAT')
+  if (typeof pin !== 'string' || !isPin(pin)) throw new AppError('PIN_FORMAT')
   return Buffer.from(pin, 'utf8')
 }
 

@@ -3,6 +3,8 @@
 // ID numbers (masked A12****789), PIN-like digit runs after "pin"/密碼, and bearer/basic tokens —
 // so a secret that slipped into a free-text message or an error's stack is caught as well.
 
+import { FIELD_LIMITS } from '../../shared/form-rules'
+
 export const REDACTED = '[REDACTED]'
 
 const SECRET_KEY = /^(pin|.*[-_]?pin|pin[-_]?code|.*password|passwd|pwd|.*secret|.*token|authorization|proxy-authorization|cookie|set-cookie|otp|sms[-_]?code|verification[-_]?code|.*private[-_]?key|api[-_]?key)$/i
@@ -13,7 +15,8 @@ export function isSecretKey(key: string): boolean {
 
 /** A123456789 → A12****789 (Taiwan national ID / new-format resident certificate numbers). */
 const NATIONAL_ID = /(?<![A-Za-z0-9])([A-Za-z][1289A-Da-d]\d)(\d{4})(\d{3})(?![0-9])/g
-const PIN_AFTER_WORD = /(pin|密碼|PIN碼)([^0-9\n]{0,24}?)\d{6,8}(?!\d)/gi
+// The PIN's length range is the one PIN rule's (src/shared/form-rules.ts).
+const PIN_AFTER_WORD = new RegExp(`(pin|密碼|PIN碼)([^0-9\\n]{0,24}?)\\d{${FIELD_LIMITS.pin.min},${FIELD_LIMITS.pin.max}}(?!\\d)`, 'gi')
 const AUTH_SCHEME = /\b(Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=-]{6,}/gi
 const JWT = /\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g
 const SECRET_QUERY = /([?&](?:token|access_token|refresh_token|pin|password|code|sig|signature)=)[^&\s"'#]+/gi

@@ -16,23 +16,33 @@ const en: Messages<typeof zhTW> = {
     loggedInAs: 'Logged in: {name}',
     login: {
       title: 'Log in', generalUser: 'General user', certificate: 'Certificate login', account: 'Account', password: 'Password', submit: 'Log in',
-      pin: 'PIN', loadCertificate: 'Load certificate', loaded: 'Certificate loaded.', confirm: 'OK', send: 'Submit', noAccount: 'No account yet?', register: 'Register'
+      pin: 'PIN', loadCertificate: 'Load certificate', loaded: 'Certificate loaded.', confirm: 'OK', send: 'Submit', noAccount: 'No account yet?', register: 'Register',
+      needBoth: 'Enter your account and password.'
     },
     register: {
       title: 'Account registration', steps: { env: 'Environment check', identity: 'Identity verification', data: 'Account data', done: 'Registered' },
       envOk: 'Operating system, card reader and certificate module passed the check.', envBad: 'Please fix the card reader or card problem first.', next: 'Next',
-      nationalId: 'National ID number', pin: 'PIN', verify: 'Verify identity', verified: 'Identity verified: {name}',
+      nationalId: 'National ID or resident certificate number', pin: 'PIN', verify: 'Verify identity', verified: 'Identity verified: {name}',
       name: 'Name', account: 'Account', password: 'Password', passwordConfirm: 'Confirm password', email: 'Email', email2: 'Email2', mobile: 'Mobile number',
       phone: 'Phone', address: 'Address', birthDate: 'Date of birth', category: 'Category', individual: 'Individual', broker: 'Customs specialist',
       sendSms: 'Send SMS code', smsSent: 'Code sent to {mobile}', smsCode: 'Verification code', privacy: 'Privacy statement',
       privacyText: 'I have read and agree to the personal data statement.', submit: 'OK', success: 'Registered', successText: 'Account {account} was created; log in with your password or certificate.', home: 'Back to home',
       rules: { title: 'Password rules', length: 'At least 8 characters', digit: 'At least 1 digit', upper: 'At least 1 upper-case letter', lower: 'At least 1 lower-case letter' },
-      mismatch: 'The passwords do not match', idInvalid: 'The national ID number is not valid'
+      mismatch: 'The passwords do not match', idInvalid: 'The national ID or resident certificate number is not valid',
+      idKind: { 'national-id': 'National ID number', 'resident-old': 'Resident certificate (UI) number, old format', 'resident-new': 'Resident certificate (UI) number, new format' },
+      reason: {
+        cardNotReady: 'Insert your citizen certificate card and wait until the reader is ready.', idEmpty: 'Enter your national ID or resident certificate number.',
+        idFormat: 'The number has 10 characters: a letter, then 1, 2, 8, 9 or A–D, then digits.', idCheckDigit: 'The check digit of this number is wrong; compare it with your card.',
+        pinFormat: 'Enter your PIN: 6 to 8 digits.', mobileFormat: 'Enter a mobile number, e.g. 0911-222-333 or +886 911 222 333.',
+        name: 'Enter your name exactly as on your certificate (at most {max} characters).', account: 'The account has 4 to 30 letters or digits (also _ . -) and starts with a letter or digit.',
+        password: 'The password does not meet the password rules yet.', passwordMismatch: 'The passwords do not match.', email: 'Enter a valid e-mail address.',
+        smsCode: 'Enter the 6-digit SMS code.', privacy: 'Tick the privacy statement.', birthDate: 'The date of birth is not a date, e.g. 1985/03/14 or ROC 74/03/14.'
+      }
     },
     query: {
       title: 'Confirm customs delegations', direction: 'Import/export', all: 'All', import: 'Import', export: 'Export', dateFrom: 'Declaration date (from)', dateTo: 'Declaration date (to)',
       houseBillNo: 'House bill number', status: 'Result', search: 'Search', results: '{n} results', none: 'No matching delegations', loading: 'Searching…',
-      or: 'or',
+      or: 'or', datePlaceholder: '2026/11/30 or ROC 115/11/30', dateInvalid: 'Not a date: type e.g. 2026/11/30, 2026-11-30 or ROC 115/11/30.',
       exportCsv: 'Export CSV', exportJson: 'Export JSON',
       fromCache: 'Offline: showing the local history, last synced {at}', fromCacheNever: 'Offline: the local history has not been synced yet'
     },
@@ -44,13 +54,15 @@ const en: Messages<typeof zhTW> = {
       disabled: 'This account was registered by phone (EZWay) and has not enabled certificate confirmation.', enableLink: 'Enable certificate confirmation in account maintenance',
       done: 'Done: {ok} succeeded, {fail} failed', rowOk: 'OK', rowFail: 'Failed'
     },
-    pin: { title: 'Enter your citizen certificate PIN', label: 'PIN', hint: '6 to 8 digits; too many wrong PINs lock the card.', confirm: 'OK', cancel: 'Cancel',
+    pin: { title: 'Enter your citizen certificate PIN', label: 'PIN', hint: '6 to 8 digits; too many wrong PINs lock the card.', pinFormat: 'Enter your PIN: 6 to 8 digits.',
+      loadFirst: 'First press "Load certificate", then OK.', confirm: 'OK', cancel: 'Cancel',
       stage: { preparing: 'Preparing…', signing: 'Card signing ({done}/{total})…', submitting: 'Submitting ({done}/{total})…', done: 'Done' } },
     records: { title: 'Confirmation records', decision: 'Decision', all: 'All', confirmedAt: 'Confirmed at', via: 'Via', certificate: 'Citizen certificate', app: 'EZWay app' },
     profile: {
-      title: 'Personal account data', account: 'Account', name: 'Name', nationalId: 'National ID', phone: 'Phone', email: 'E-mail', address: 'Address', mobile: 'Mobile',
+      title: 'Personal account data', account: 'Account', name: 'Name', nationalId: 'National ID / resident certificate number', phone: 'Phone', email: 'E-mail', address: 'Address', mobile: 'Mobile',
       save: 'Save', saved: 'Saved', password: 'Password', oldPassword: 'Current password', newPassword: 'New password', changePassword: 'Change password', passwordChanged: 'Password changed',
-      certificate: 'Certificate confirmation', enabled: 'Enabled', notEnabled: 'Not enabled', enable: 'Use citizen certificate', enabledNow: 'Certificate confirmation enabled'
+      certificate: 'Certificate confirmation', enabled: 'Enabled', notEnabled: 'Not enabled', enable: 'Use citizen certificate', enabledNow: 'Certificate confirmation enabled',
+      passwordReason: 'Enter your old password and a new one that meets the password rules.'
     },
     pending: { badge: '{n} not yet confirmed', notifyTitle: 'New customs delegations', notifyBody: '{n} new delegations await confirmation', refresh: 'Refresh', enableNotify: 'Turn on desktop notifications' },
     error: { detail: ' ({code})' }

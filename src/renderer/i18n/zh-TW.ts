@@ -13,23 +13,34 @@ export default {
     loggedInAs: '已登入：{name}',
     login: {
       title: '登入', generalUser: '一般用戶', certificate: '憑證登入', account: '帳號', password: '密碼', submit: '登入',
-      pin: 'PIN碼', loadCertificate: '載入自然人憑證', loaded: '憑證載入完成。', confirm: '確定', send: '送出', noAccount: '尚未註冊？', register: '註冊'
+      pin: 'PIN碼', loadCertificate: '載入自然人憑證', loaded: '憑證載入完成。', confirm: '確定', send: '送出', noAccount: '尚未註冊？', register: '註冊',
+      needBoth: '請輸入帳號與密碼。'
     },
     register: {
       title: 'APP 用戶資料註冊', steps: { env: '環境檢查', identity: '身分驗證', data: '資料填寫', done: '註冊成功' },
       envOk: '作業系統、讀卡機與自然人憑證元件檢查通過。', envBad: '請先排除讀卡機或自然人憑證的問題。', next: '下一步',
-      nationalId: '身分證號碼', pin: 'PIN碼', verify: '執行身分驗證', verified: '身分驗證完成：{name}',
+      nationalId: '身分證號或統一編號', pin: 'PIN碼', verify: '執行身分驗證', verified: '身分驗證完成：{name}',
       name: '姓名', account: '帳號', password: '設定密碼', passwordConfirm: '確認密碼', email: 'Email', email2: 'Email2', mobile: '手機號碼',
       phone: '聯絡電話', address: '聯絡地址', birthDate: '出生年月日', category: '申請類別', individual: '個人', broker: '報關專責人員',
       sendSms: '傳送簡訊碼', smsSent: '驗證碼已傳送至 {mobile}', smsCode: '驗證碼', privacy: '個資閱讀宣告',
       privacyText: '本人已閱讀並同意個人資料蒐集、處理及利用告知事項。', submit: '確定', success: '註冊成功', successText: '帳號 {account} 已建立，可使用帳號密碼或自然人憑證登入。', home: '回首頁',
       rules: { title: '密碼規則', length: '長度至少8碼', digit: '數字至少1碼', upper: '大寫英文至少1碼', lower: '小寫英文至少1碼' },
-      mismatch: '兩次輸入的密碼不一致', idInvalid: '身分證號碼格式或檢查碼不正確'
+      mismatch: '兩次輸入的密碼不一致', idInvalid: '身分證號或統一證號格式或檢查碼不正確',
+      idKind: { 'national-id': '國民身分證統一編號', 'resident-old': '外來人口統一證號（舊式）', 'resident-new': '外來人口統一證號（新式）' },
+      // Why a button is disabled, shown next to it.
+      reason: {
+        cardNotReady: '請先插入自然人憑證，並等待「讀卡機準備完成」。', idEmpty: '請輸入身分證號或統一證號。',
+        idFormat: '身分證號或統一證號須為 10 碼：英文字母開頭，第 2 碼為 1、2、8、9 或 A–D。', idCheckDigit: '身分證號或統一證號的檢查碼不正確，請核對證件。',
+        pinFormat: '請輸入 6 至 8 位數字的 PIN 碼。', mobileFormat: '請輸入手機號碼，例如 0911-222-333 或 +886 911 222 333。',
+        name: '請輸入姓名（須與憑證上的姓名相同，最多 {max} 字）。', account: '帳號須為 4 至 30 碼英數字（可含 _ . -），以英數字開頭。',
+        password: '密碼尚未符合密碼規則。', passwordMismatch: '兩次輸入的密碼不一致。', email: '請輸入有效的 Email。',
+        smsCode: '請輸入 6 位數字的簡訊驗證碼。', privacy: '請勾選個資閱讀宣告。', birthDate: '出生年月日格式不正確，例如 1985/03/14 或 74/03/14。'
+      }
     },
     query: {
       title: '海關實名委任確認', direction: '進出口類別', all: '全部', import: '進口', export: '出口', dateFrom: '報關日期（起）', dateTo: '報關日期（迄）',
       houseBillNo: '分提單號碼', status: '認證結果', search: '查詢', results: '查詢結果：共 {n} 筆', none: '查無符合條件的資料', loading: '查詢中…',
-      or: '或',
+      or: '或', datePlaceholder: '2026/11/30 或 115/11/30', dateInvalid: '日期格式不正確：請輸入如 2026/11/30、2026-11-30 或民國 115/11/30。',
       exportCsv: '匯出 CSV', exportJson: '匯出 JSON',
       fromCache: '離線資料：顯示本機紀錄，最後同步時間 {at}', fromCacheNever: '離線資料：本機紀錄尚未同步'
     },
@@ -41,13 +52,15 @@ export default {
       disabled: '此帳號以手機門號 (EZWay) 註冊，尚未啟用自然人憑證認證，無法在此確認委任。', enableLink: '前往用戶資料維護啟用自然人憑證認證',
       done: '已完成：{ok} 筆成功，{fail} 筆失敗', rowOk: '成功', rowFail: '失敗'
     },
-    pin: { title: '請輸入自然人憑證 PIN 碼', label: 'PIN碼', hint: '6 至 8 位數字；PIN 碼錯誤多次卡片將被鎖住。', confirm: '確定', cancel: '取消',
+    pin: { title: '請輸入自然人憑證 PIN 碼', label: 'PIN碼', hint: '6 至 8 位數字；PIN 碼錯誤多次卡片將被鎖住。', pinFormat: '請輸入 6 至 8 位數字的 PIN 碼。',
+      loadFirst: '請先按「載入自然人憑證」，再按「確定」。', confirm: '確定', cancel: '取消',
       stage: { preparing: '準備中…', signing: '卡片簽章中（{done}/{total}）…', submitting: '送出中（{done}/{total}）…', done: '完成' } },
     records: { title: '委任確認紀錄查詢', decision: '確認結果', all: '全部', confirmedAt: '確認時間', via: '確認方式', certificate: '自然人憑證', app: 'EZWay APP' },
     profile: {
-      title: '個人帳號資料維護', account: '帳號', name: '姓名', nationalId: '身分證號碼', phone: '連絡電話', email: 'E-mail', address: '地址', mobile: '手機號碼',
+      title: '個人帳號資料維護', account: '帳號', name: '姓名', nationalId: '身分證號或統一編號', phone: '連絡電話', email: 'E-mail', address: '地址', mobile: '手機號碼',
       save: '儲存', saved: '資料已更新', password: '密碼', oldPassword: '舊密碼', newPassword: '新密碼', changePassword: '變更密碼', passwordChanged: '密碼已變更',
-      certificate: '自然人憑證認證', enabled: '已啟用', notEnabled: '未啟用', enable: '使用自然人憑證認證', enabledNow: '已啟用自然人憑證認證'
+      certificate: '自然人憑證認證', enabled: '已啟用', notEnabled: '未啟用', enable: '使用自然人憑證認證', enabledNow: '已啟用自然人憑證認證',
+      passwordReason: '請輸入舊密碼，並設定符合密碼規則的新密碼。'
     },
     pending: { badge: '{n} 筆尚未確認', notifyTitle: '新的海關實名委任', notifyBody: '有 {n} 筆新的委任尚未確認', refresh: '重新整理', enableNotify: '開啟桌面通知' },
     error: { detail: '（{code}）' }

@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import { describe, expect, it } from 'vitest'
-import { isValidNationalId, maskNationalId, passwordRules } from '../../../src/shared/forms'
+import { isValidIdentityNumber as isValidNationalId, maskIdentityNumber as maskNationalId, passwordRules } from '../../../src/shared/form-rules'
 import { sortRows, toQuery, type QueryForm } from '../../../src/renderer/stores/delegations'
 import type { Delegation } from '../../../src/shared/delegation'
 
