@@ -106,7 +106,7 @@ interface LoadTiming {
  * One cold load (fresh context: no cache, no cookie). `window`: the page's renderer is already
  * running, as an app window's is when it loads its URL (an Electron BrowserWindow starts its
  * renderer with the window) — reached by first opening a same-origin page without the session
- * (the host's 401 text). `tab`: a browser tab goes from about:blank to the App URL; the web
+ * (the host's 401 text for /events). `tab`: a browser tab goes from about:blank to the App URL; the web
  * host's Cross-Origin-Opener-Policy then forces a browsing-context-group swap, i.e. a second
  * renderer process start inside the measurement, which only the browser-hosted variant pays.
  */
@@ -116,7 +116,7 @@ async function coldLoad(browser: Browser, appUrl: string, kind: 'window' | 'tab'
     const page = await context.newPage()
     page.on('crash', () => console.error('    (the page crashed)'))
     if (kind === 'window') {
-      const r = await page.goto(new URL('/session-required', appUrl).href)
+      const r = await page.goto(new URL('/events', appUrl).href) // no page session: the host's 401 text
       if (r?.status() !== 401) throw new Error(`expected the host's 401 page, got ${r?.status()}`)
     }
     await page.addInitScript(PAINT_COLLECTOR)

@@ -21,7 +21,8 @@ export interface WebBridgeEnv {
   href: string
   /** history.replaceState with a same-origin relative URL. */
   replaceUrl: (url: string) => void
-  storage: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>
+  /** sessionStorage (or a stand-in): this tab only, same origin only. */
+  storage: { getItem(key: string): string | null; setItem(key: string, value: string): void; removeItem(key: string): void }
   /** Delay before an event stream reconnects (ms). */
   reconnectMs?: number
 }
