@@ -92,7 +92,7 @@ async function main(): Promise<void> {
     const rawSignatures = (n: number): void => {
       const session = raw.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION)
       raw.C_Login(session, pkcs11js.CKU_USER, rig.token.pin)
-      raw.C_FindObjectsInit(session, [{ type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY }])
+      raw.C_FindObjectsInit(session, [{ type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY }, { type: pkcs11js.CKA_SIGN, value: true }])
       const [key] = raw.C_FindObjects(session, 1)
       raw.C_FindObjectsFinal(session)
       if (!key) throw new Error('no key')
