@@ -5,6 +5,7 @@
 // (one C_Login, N × C_SignInit + C_Sign of statement-sized data, on the main thread) plus one
 // API round trip (an authenticated GET through the same client). Printed as a ratio for N rows
 // and for 1 row; goal ≤ 1.5. Baseline and batch alternate per round, so load hits both alike.
+import { spawn } from 'node:child_process'
 import { request } from 'node:https'
 import { cpus, loadavg } from 'node:os'
 import { readFileSync } from 'node:fs'
@@ -13,7 +14,6 @@ import * as pkcs11js from 'pkcs11js'
 import { configFromEnv, findResourcesDir } from '../../src/main/config'
 import { createAppCore } from '../../src/main/core/app-core'
 import type { IpcResult } from '../../src/shared/ipc-contract'
-import { startMockServer } from '../../server-mock/server'
 import { startRig } from '../../test/rig/rig'
 import { MOICA_ATR } from '../../test/rig/virtual-card'
 
@@ -21,6 +21,7 @@ const arg = (name: string, fallback: number): number => {
   const i = process.argv.indexOf(`--${name}`)
   return i > 0 ? Number(process.argv[i + 1]) : fallback
 }
+const root = join(__dirname, '..', '..')
 const N = arg('n', 200)
 const ROUNDS = arg('rounds', 3)
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN
@@ -29,9 +30,10 @@ const fmt = (ms: number): string => `${ms.toFixed(0).padStart(6)} ms`
 async function main(): Promise<void> {
   console.log(`bench/batch — ${cpus().length} CPU(s), load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}; ${N} rows, ${ROUNDS} rounds`)
   const rig = await startRig({})
-  // server-mock as the rig starts it, with a challenge rate limit that admits the bench's rounds
-  // (the default, 600 a minute per address, is one user's worth).
-  const server = await startMockServer({
+  // server-mock as the rig starts it, in its own process (as the platform is not in ours), with a
+  // challenge rate limit that admits the bench's rounds (the default, 600 a minute per address,
+  // is one user's worth).
+  const mock = spawn(process.execPath, [join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(__dirname, 'server.ts'), JSON.stringify({
     dataDir: join(rig.dir, 'mock-bench'),
     port: 0,
     anchors: [rig.pki.root.certPath],
@@ -41,6 +43,15 @@ async function main(): Promise<void> {
     seed: { demoCertificatePath: rig.pki.citizens.valid.files.signCert },
     dev: true,
     limits: { challengesPerIp: 1_000_000 }
+  })], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const server = await new Promise<{ url: string; apiBase: string; caCertPath: string }>((resolve, reject) => {
+    let out = ''
+    mock.stdout?.on('data', (d: Buffer) => {
+      out += d.toString()
+      const m = /^MOCK (.+)$/m.exec(out)
+      if (m?.[1]) resolve(JSON.parse(m[1]) as { url: string; apiBase: string; caCertPath: string })
+    })
+    mock.once('exit', (code) => reject(new Error(`server-mock exited (${code})`)))
   })
   const env = { ...rig.env, ECCS_API_URL: server.url, ECCS_API_CA: server.caCertPath, ECCS_OCSP_URL: `${server.apiBase}/ocsp` }
   Object.assign(process.env, env)
@@ -150,7 +161,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await core.stop()
-    await server.close()
+    mock.kill('SIGTERM')
     await rig.stop()
   }
 }
