@@ -78,13 +78,24 @@ function startDemo() {
   })
 }
 
+/** The page loads, its single-use token opens a page session, and the session reaches the core. */
 async function smokeCheck(appUrl) {
-  const first = await fetch(appUrl, { redirect: 'manual' })
-  const cookie = (first.headers.get('set-cookie') || '').split(';')[0]
-  const page = await fetch(new URL('/', appUrl), { headers: { cookie } })
+  const url = new URL(appUrl)
+  const page = await fetch(url)
   const html = await page.text()
-  if (first.status !== 303 || page.status !== 200 || !html.includes('<div id="app">')) {
-    throw new Error(`web host answered ${first.status}/${page.status}`)
+  const opened = await fetch(new URL('/session', url), {
+    method: 'POST',
+    headers: { 'x-eccs-bridge': '1', 'x-eccs-token': url.searchParams.get('token') || '' }
+  })
+  const { session } = opened.ok ? await opened.json() : {}
+  const info = await fetch(new URL('/ipc/app:getInfo', url), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-eccs-bridge': '1', 'x-eccs-session': String(session) },
+    body: '{}'
+  })
+  const answer = info.ok ? await info.json() : {}
+  if (page.status !== 200 || !html.includes('<div id="app">') || !session || answer.ok !== true) {
+    throw new Error(`web host answered ${page.status}/${opened.status}/${info.status}`)
   }
 }
 
@@ -140,10 +151,12 @@ async function main() {
     return
   }
   useNative('node')
+  let smokeStarted = false
   spawnChild(process.execPath, [join(root, 'out', 'main', 'web-host.js')], env, (line) => {
     if (!line.startsWith('App URL: ')) return false
     log(line)
-    if (args.has('--smoke')) {
+    if (args.has('--smoke') && !smokeStarted) {
+      smokeStarted = true
       smokeCheck(line.slice('App URL: '.length).trim())
         .then(() => {
           log('smoke: the app answered; stopping.')

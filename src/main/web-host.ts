@@ -26,9 +26,11 @@ async function main(): Promise<void> {
   const core = createAppCore(config, 'web')
   core.start()
   const port = process.env.ECCS_WEB_PORT ? Number(process.env.ECCS_WEB_PORT) : 0
-  const host = await startWebHost({ core, rendererDir: join(__dirname, '../renderer'), port })
-  // Written directly (not through the captured console) so the launcher always sees it.
-  process.stdout.write(`App URL: ${host.appUrl}\n`)
+  // Written directly (not through the captured console) so the launcher always sees it. Each
+  // App URL opens one page; after it is used the next one is printed (for another tab).
+  const printUrl = (url: string): void => void process.stdout.write(`App URL: ${url}\n`)
+  const host = await startWebHost({ core, rendererDir: join(__dirname, '../renderer'), port, onAppUrl: printUrl })
+  printUrl(host.appUrl)
   let stopping = false
   const shutdown = (): void => {
     if (stopping) return

@@ -68,6 +68,28 @@ export const ErrorCodes = {
     retriable: false,
     zh: '姓名須與自然人憑證上的姓名完全相同。',
     en: 'The name must be exactly the name on your citizen certificate.'
+  },
+  // ── Web host and batch pipeline (issue 14 item 2, issue 17 item 4) ─────────────────────────
+  WEBHOST_STOPPED: {
+    retriable: false,
+    zh: '應用程式已停止執行。請重新啟動應用程式 (npm start)，再開啟它顯示的新網址。',
+    en: 'The app has stopped. Start it again (npm start) and open the new App URL it prints.'
+  },
+  WEBHOST_SESSION_REQUIRED: {
+    retriable: false,
+    zh: '此頁面未連上應用程式 (網址只能使用一次)。請開啟應用程式最新顯示的 App URL。',
+    en: 'This page is not connected to the app (an App URL works only once). Open the newest App URL the app printed.'
+  },
+  WEBHOST_REQUEST_REFUSED: {
+    retriable: false,
+    zh: '應用程式拒絕了此請求。請重新整理頁面；若仍發生，請重新啟動應用程式。',
+    en: 'The app refused this request. Reload the page; if it happens again, restart the app.'
+  },
+  WEBHOST_BUSY: { retriable: true, zh: '應用程式忙碌中，請稍候再試。', en: 'The app is busy; please wait a moment and try again.' },
+  CHALLENGE_EXPIRED: {
+    retriable: true,
+    zh: '簽章等待過久，平台的驗證碼已失效，此筆未送出。請再按一次確認並輸入 PIN 碼重新簽章。',
+    en: "The platform's challenge expired before this answer was sent; nothing was sent. Confirm again and enter your PIN to sign anew."
   }
 } as const satisfies Record<string, { retriable: boolean; zh: string; en: string }>
 

@@ -12,27 +12,50 @@ export interface RunningApp {
   process: ChildProcess
 }
 
-export async function startWebHostOnRig(rig: Rig, extraEnv: Record<string, string> = {}): Promise<{ appUrl: string; child: ChildProcess }> {
+/**
+ * Starts the built web host on the rig. Each App URL opens one page (its token is single use);
+ * the host prints the next one after each use, and `appUrl` always reads the newest printed.
+ */
+export async function startWebHostOnRig(
+  rig: Rig,
+  extraEnv: Record<string, string> = {}
+): Promise<{ readonly appUrl: string; child: ChildProcess }> {
   const child = spawn(process.execPath, [join(__dirname, '../../out/main/web-host.js')], {
     env: { ...process.env, ...rig.env, ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe']
   })
   let stderr = ''
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()))
-  const appUrl = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`web host did not print its URL; stderr: ${stderr}`)), 20_000)
-    let out = ''
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString()
-      const m = /App URL: (\S+)/.exec(out)
-      if (m?.[1]) {
-        clearTimeout(timer)
-        resolve(m[1])
-      }
-    })
-    child.once('exit', (code) => reject(new Error(`web host exited (${code}); stderr: ${stderr}`)))
+  let latest = ''
+  let out = ''
+  child.stdout?.on('data', (d: Buffer) => {
+    out += d.toString()
+    const lines = out.split('\n')
+    out = lines.pop() ?? ''
+    for (const line of lines) {
+      const m = /App URL: (\S+)/.exec(line)
+      if (m?.[1]) latest = m[1]
+    }
   })
-  return { appUrl, child }
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`web host did not print its URL; stderr: ${stderr}`)), 20_000)
+    const poll = setInterval(() => {
+      if (!latest) return
+      clearTimeout(timer)
+      clearInterval(poll)
+      resolve()
+    }, 20)
+    child.once('exit', (code) => {
+      clearInterval(poll)
+      reject(new Error(`web host exited (${code}); stderr: ${stderr}`))
+    })
+  })
+  return {
+    get appUrl() {
+      return latest
+    },
+    child
+  }
 }
 
 export async function stopChild(child: ChildProcess): Promise<void> {
@@ -54,7 +77,13 @@ export function appTest(rigOptions: RigOptions = {}, hostEnv: Record<string, str
         try {
           const started = await startWebHostOnRig(rig, hostEnv)
           child = started.child
-          await use({ rig, appUrl: started.appUrl, process: started.child })
+          await use({
+            rig,
+            get appUrl() {
+              return started.appUrl
+            },
+            process: started.child
+          })
         } finally {
           if (child) await stopChild(child)
           await rig.stop()

@@ -72,7 +72,17 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
   try {
     const started = await startWebHostOnRig(rig, { ECCS_API_URL: server.url, ECCS_API_CA: server.caCertPath, ECCS_USER_DATA_DIR: userDataDir, ...policyEnv, ...(opts.hostEnv ?? {}) })
     child = started.child
-    return { rig, appUrl: started.appUrl, process: started.child, server, dev, lastSmsCode, stop }
+    return {
+      rig,
+      get appUrl() {
+        return started.appUrl // the newest single-use App URL the host printed
+      },
+      process: started.child,
+      server,
+      dev,
+      lastSmsCode,
+      stop
+    }
   } catch (err) {
     await stop()
     throw err

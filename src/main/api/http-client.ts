@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { Agent } from 'node:https'
-import { rootCertificates } from 'node:tls'
+import { createSecureContext, rootCertificates } from 'node:tls'
 import axios, { type AxiosInstance } from 'axios'
 import type { z } from 'zod'
 import { AppError } from '../../shared/errors'
@@ -52,7 +52,10 @@ export class HttpClient {
     this.axios = axios.create({
       baseURL: `${this.baseUrl}/api/v1`,
       timeout: opts.timeoutMs ?? 20_000,
-      httpsAgent: new Agent({ ca: trustedCas(opts.caFile), rejectUnauthorized: true, keepAlive: true }),
+      // One secure context for all sockets: with `ca` in the agent options, Node builds each
+      // request's agent key from ~150 PEM roots (~200 KB string per request) and a new secure
+      // context per socket — 60 ms of CPU per request in bench/batch.
+      httpsAgent: new Agent({ secureContext: createSecureContext({ ca: trustedCas(opts.caFile) }), rejectUnauthorized: true, keepAlive: true }),
       maxRedirects: 0,
       proxy: false,
       responseType: 'text',

@@ -78,7 +78,11 @@ export async function decideMany(
   return items.map((item) => outcomes.get(item.id) ?? failure(item.id, new AppError('INTERNAL')))
 }
 
-async function submit(api: PlatformClient, id: string, body: DecisionBody): Promise<Delegation> {
+/**
+ * The one place a signed decision is sent (API operation decideDelegation), used by single
+ * decisions and by the batch pipeline (decision-pipeline.ts). Errors: the mapped AppError.
+ */
+export async function submit(api: PlatformClient, id: string, body: DecisionBody): Promise<Delegation> {
   try {
     return (await api.decide(id, body)).delegation
   } catch (err) {

@@ -3,6 +3,7 @@ import type { CardProgress, IpcChannel, IpcRequest, IpcResponse } from '../../sh
 import type { CardOperations } from '../card/card-operations'
 import type { PlatformClient } from '../api/platform-client'
 import type { DelegationHistory } from '../cache/delegation-history'
+import { decideBatch } from './decision-pipeline'
 import { decideMany } from './decision-service'
 import { exportHistory } from './history-export'
 
@@ -94,7 +95,7 @@ export function createPlatformHandlers(deps: PlatformDeps): PlatformHandlers {
     'delegations:decideBatch': async ({ items, pin }) => {
       const ids = new Set(items.map((i) => i.id))
       if (ids.size !== items.length) throw new AppError('INVALID_REQUEST', 'items: duplicate id')
-      return { results: await decideMany(api(), deps.card, items, pin, deps.progress) }
+      return { results: await decideBatch(api(), deps.card, items, pin, deps.progress) }
     },
     'delegations:pendingCount': async () => {
       const page = await api().listDelegations({ status: 'PENDING', page: 1, pageSize: 1, sort: 'declarationDate:desc' })
