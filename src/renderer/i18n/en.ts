@@ -45,6 +45,10 @@ const en: Messages<typeof zhTW> = {
       done: 'Done: {ok} succeeded, {fail} failed', rowOk: 'OK', rowFail: 'Failed'
     },
     pin: { title: 'Enter your citizen certificate PIN', label: 'PIN', hint: '6 to 8 digits; too many wrong PINs lock the card.', confirm: 'OK', cancel: 'Cancel',
+      card: 'Card: {name} ({reader})', wait: 'After a wrong PIN you must wait: {seconds} s…',
+      countLow: 'A wrong PIN was entered on this card; fewer tries than the maximum remain (citizen cards usually allow 3) before it locks.',
+      finalTry: 'Only 1 PIN try remains on this card: one more wrong PIN locks it, and only MOICA can unlock it.',
+      acknowledge: 'I understand few tries remain and still want to enter the PIN',
       stage: { preparing: 'Preparing…', signing: 'Card signing ({done}/{total})…', submitting: 'Submitting ({done}/{total})…', done: 'Done' } },
     records: { title: 'Confirmation records', decision: 'Decision', all: 'All', confirmedAt: 'Confirmed at', via: 'Via', certificate: 'Citizen certificate', app: 'EZWay app' },
     profile: {
