@@ -8,7 +8,7 @@ import { validateChain } from '../pki/chain'
 import type { RevocationChecker } from '../pki/revocation'
 import type { TrustStore } from '../pki/trust-store'
 import { matchAtr, type CardTable } from './atr'
-import type { SigningToken } from './card-signer'
+import type { SigningToken } from './signing-token'
 import { Pkcs11Client } from './pkcs11-client'
 import type { ReaderMonitor, ReaderSnapshot } from './reader-monitor'
 import { firstExistingModule, type TokenContents } from './token-reader'
@@ -58,20 +58,7 @@ export function pcscInstallHint(platform: string = process.platform, installed: 
   return 'Restart the computer to restart the smart-card service.'
 }
 
-/**
- * What the user was shown about the card when the PIN was asked; compared again right before
- * C_Login (issue 14). `generation` changes whenever the card leaves its reader (or its ATR
- * changes), so a removal and re-insertion of the very same card is still noticed.
- */
-export interface CardIdentity {
-  reader: string
-  atr: string
-  /** PKCS#11 token serial (CK_TOKEN_INFO.serialNumber). */
-  tokenSerial: string
-  /** SHA-256 (hex) of the signing certificate's DER. */
-  certSha256: string
-  generation: number
-}
+export type { CardIdentity } from './signing-token'
 
 export class CardService extends EventEmitter {
   private status: CardStatus

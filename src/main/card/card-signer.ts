@@ -1,10 +1,9 @@
 import { AppError, type AppErrorPayload } from '../../shared/errors'
 import type { PinOperation, PinPrompt } from '../../shared/pin-ticket'
 import type { AuthChallenge, CardOperations, CardSignature, DecisionFields, PerItemResult, PinEntry } from './card-operations'
-import type { CardIdentity } from './card-service'
 import type { Pkcs11Client } from './pkcs11-client'
-import type { TokenTarget } from './pkcs11-ops'
 import { PinGate, type PinGateDeps, type PinGrant } from './pin-gate'
+import type { SigningToken } from './signing-token'
 import { buildAuthSignedData, buildDecisionStatement } from './statement'
 
 // CardOperations on the PKCS#11 worker. Everything that can be refused without the card is refused
@@ -13,18 +12,7 @@ import { buildAuthSignedData, buildDecisionStatement } from './statement'
 // the ticket is redeemed, synchronously before the worker gets the request (guard), and in the
 // worker right before C_Login (checkBeforeLogin); a removal in between aborts the worker.
 
-/** What detection learned about the ready card, needed to sign with it. */
-export interface SigningToken {
-  module: string
-  target: TokenTarget
-  /** CKA_ID (hex) shared by the signing certificate and its private key. */
-  keyId: string
-  certificateDer: Buffer
-  pinPad: boolean
-  pinLocked: boolean
-  /** Reader, ATR, token serial, certificate hash and detection generation (card binding). */
-  identity: CardIdentity
-}
+export type { SigningToken } from './signing-token'
 
 export interface CardSignerDeps {
   client: Pick<Pkcs11Client, 'sign' | 'cancel' | 'tokenState'>

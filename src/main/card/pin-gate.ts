@@ -2,8 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type { CardStatus } from '../../shared/card-status'
 import { AppError } from '../../shared/errors'
 import type { PinOperation, PinPrompt, PinTries } from '../../shared/pin-ticket'
-import type { CardIdentity } from './card-service'
-import type { SigningToken } from './card-signer'
+import type { CardIdentity, SigningToken } from './signing-token'
 import { pinTries, type TokenState } from './pkcs11-ops'
 
 // PIN safety enforced in main whatever the caller does (issue 14). The PIN dialog obtains a
