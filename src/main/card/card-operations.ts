@@ -6,7 +6,7 @@ import type { PinOperation, PinPrompt, PinTries } from '../../shared/pin-ticket'
 // The signer builds every byte it signs itself from typed fields (docs/protocol.md); it never signs
 // bytes handed to it. Implementations run PKCS#11 off the main thread, allow one operation at a
 // time (a second caller gets CARD_BUSY), log out and close the session after every operation,
-// never retry a PIN, and wipe PIN buffers after use.
+// never retry a PIN, wipe PIN buffers after use, and send a PIN only to the card its ticket names.
 
 export interface AuthChallenge {
   /** API origin, e.g. https://127.0.0.1:48123 (canonical: scheme://host[:port], lowercase). */

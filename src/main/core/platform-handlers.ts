@@ -6,8 +6,9 @@ import type { DelegationHistory } from '../cache/delegation-history'
 import { decideMany } from './decision-service'
 import { exportHistory } from './history-export'
 
-// IPC handlers for everything that talks to the platform. The PIN arrives in `request.pin`, goes
-// straight to the card and nowhere else; it is not stored, logged or sent to the platform.
+// IPC handlers for everything that talks to the platform. The PIN arrives in `request.pin` with
+// the ticket its dialog got from `card:pinPrompt`, goes straight to the card layer (which sends it
+// only to the card that ticket names) and nowhere else; it is not stored, logged or sent to the platform.
 
 type PlatformChannel = Exclude<IpcChannel, 'app:getInfo' | 'card:getStatus' | 'settings:get' | 'settings:update' | 'diagnostics:get'>
 export type PlatformHandlers = { [C in PlatformChannel]: (request: IpcRequest<C>) => Promise<IpcResponse<C>> }
