@@ -229,7 +229,7 @@ describe('pcscd killed and restarted', () => {
         await rig.pcscd.kill()
         pcscd.kills++
         await waitFor('pcsc-unavailable', READY_MS)
-        await sleep(random() * 3_000) // pcscd down for 0–3 s
+        await sleep(random() * 6_000) // pcscd down for 0–6 s (past the back-off's longest step)
         await rig.pcscd.restart()
         const backAt = performance.now()
         await rig.cards[0].insert(MOICA_ATR) // the virtual card reconnects to the new vpcd

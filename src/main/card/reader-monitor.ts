@@ -36,7 +36,9 @@ export class ReaderMonitor extends EventEmitter {
 
   constructor(opts: ReaderMonitorOptions = {}) {
     super()
-    this.backoffMs = opts.backoffMs ?? [250, 500, 1000, 2000, 5000]
+    // Capped at 1.5 s: a restarted pcscd is picked up within ~1.5 s however long it was down (issue 14:
+    // recovery ≤ 3 s); a failing SCardEstablishContext every 1.5 s costs next to nothing.
+    this.backoffMs = opts.backoffMs ?? [250, 500, 1000, 1500]
     this.factory = opts.pcscFactory ?? loadPcsclite
   }
 
