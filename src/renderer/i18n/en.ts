@@ -80,6 +80,7 @@ const en: Messages<typeof zhTW> = {
     fix: 'What to do'
   },
   hint: {
+    'pcsc-not-installed': 'Install the smart-card service (pcscd); once it runs, the app reconnects automatically.',
     'pcsc-unavailable': 'Start the smart-card service; the app reconnects automatically.',
     'no-reader': 'Connect a card reader to this computer.',
     'no-card': 'Insert your citizen certificate card into the reader (chip up).',

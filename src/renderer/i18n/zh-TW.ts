@@ -77,6 +77,7 @@ export default {
     fix: '處理方式'
   },
   hint: {
+    'pcsc-not-installed': '請安裝智慧卡服務 (pcscd)，安裝並啟動後程式會自動重新連線。',
     'pcsc-unavailable': '請啟動智慧卡服務後稍候，程式會自動重新連線。',
     'no-reader': '請將讀卡機連接到電腦。',
     'no-card': '請將自然人憑證插入讀卡機（晶片朝上）。',

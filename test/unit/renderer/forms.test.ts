@@ -16,12 +16,13 @@ import { contractBridge, PROFILE, READY_STATUS, type ContractBridge } from './co
 type Handlers = Partial<{ [C in IpcChannel]: (r: IpcRequest<C>) => Promise<IpcResponse<C>> }>
 const handlers: Handlers = {}
 let cb: ContractBridge
-let views: { LoginView: Component; PinDialog: Component; RegisterView: Component; DelegationsView: Component }
+let views: { StatusArea: Component; LoginView: Component; PinDialog: Component; RegisterView: Component; DelegationsView: Component }
 
 beforeAll(async () => {
   cb = contractBridge(handlers)
   ;(window as unknown as { eccs: unknown }).eccs = cb.bridge // before the renderer's bridge module loads
   views = {
+    StatusArea: (await import('../../../src/renderer/components/StatusArea.vue')).default,
     LoginView: (await import('../../../src/renderer/views/LoginView.vue')).default,
     PinDialog: (await import('../../../src/renderer/components/PinDialog.vue')).default,
     RegisterView: (await import('../../../src/renderer/views/RegisterView.vue')).default,
@@ -299,5 +300,24 @@ describe('DelegationsView — 申報不符', () => {
     expect(w.get('[data-testid="detail-status"]').text()).toBe('申報不符')
     expect(w.find('[role="dialog"]').exists()).toBe(false)
     w.unmount()
+  })
+})
+
+describe('StatusArea — PC/SC hint', () => {
+  it('says install when pcscd is not installed, and start when it is installed but not running', async () => {
+    const down = { phase: 'pcsc-unavailable' as const, readers: [], updatedAt: '2026-01-01T00:00:00.000Z' }
+    for (const [problem, hint] of [
+      ['PCSC_NOT_INSTALLED', '請安裝智慧卡服務 (pcscd)'],
+      ['PCSC_UNAVAILABLE', '請啟動智慧卡服務後稍候']
+    ] as const) {
+      handlers['card:getStatus'] = async () => ({ ...down, problem })
+      setActivePinia(createPinia())
+      const w = await mountView(views.StatusArea)
+      const { useCardStore } = await import('../../../src/renderer/stores/card')
+      await useCardStore().init()
+      await flushPromises()
+      expect(w.get('[data-testid="card-hint"]').text()).toContain(hint)
+      w.unmount()
+    }
   })
 })
