@@ -296,3 +296,40 @@ describe('PC/SC hint: not installed vs not running', () => {
     expect(pcscInstallHint('win32')).toMatch(/SCardSvr/)
   })
 })
+
+describe('IPC contract: every PIN travels with a ticket', () => {
+  it('PIN requests without a well-formed ticket are refused at the boundary, naming the field only', async () => {
+    const { createDispatcher } = await import('../../src/main/ipc/dispatcher')
+    let reached = 0
+    const dispatch = createDispatcher({
+      'session:loginCertificate': async () => {
+        reached++
+        throw new AppError('INTERNAL')
+      },
+      'delegations:decideBatch': async () => {
+        reached++
+        return { results: [] }
+      },
+      'card:pinPrompt': async () => {
+        reached++
+        throw new AppError('NOT_READY')
+      }
+    })
+    const item = { id: 'dlg_ABCDEFGH12', decision: 'MATCH' }
+    for (const [channel, payload] of [
+      ['session:loginCertificate', { pin: '123456' }],
+      ['session:loginCertificate', { pin: '123456', ticket: 'short' }],
+      ['session:loginCertificate', { pin: '123456', ticket: 'A'.repeat(43), acknowledgedTries: 'many' }],
+      ['delegations:decideBatch', { items: [item], pin: '123456' }]
+    ] as const) {
+      const r = await dispatch(channel, payload)
+      expect(r.ok, JSON.stringify(payload)).toBe(false)
+      if (!r.ok) {
+        expect(r.error.code).toBe('INVALID_REQUEST')
+        expect(r.error.detail).not.toContain('123456')
+      }
+    }
+    expect(await dispatch('card:pinPrompt', { operation: 'sign-anything' })).toMatchObject({ ok: false, error: { code: 'INVALID_REQUEST' } })
+    expect(reached).toBe(0)
+  })
+})
