@@ -5,6 +5,7 @@ export const bridgeMethods = {
   getAppInfo: 'app:getInfo',
   getCardStatus: 'card:getStatus',
   cancelCardOperation: 'card:cancel',
+  promptPin: 'card:pinPrompt',
   getApiStatus: 'api:getStatus',
   loginPassword: 'session:loginPassword',
   loginCertificate: 'session:loginCertificate',

@@ -46,6 +46,33 @@ export const ErrorCodes = {
   // Offline cache
   CACHE_CORRUPT: { retriable: true, zh: '本機紀錄檔損毀，已重新建立。', en: 'The local history was corrupt and has been rebuilt.' },
   CACHE_TOO_NEW: { retriable: false, zh: '本機紀錄檔由較新版本建立，無法開啟。', en: 'The local history was created by a newer version and cannot be opened.' },
+  // --- PIN bound to a card (issue 14, helper i14-card) ---------------------------------------
+  CARD_CHANGED: {
+    retriable: true,
+    zh: '輸入 PIN 碼後卡片已更換，PIN 碼未送出。請確認插入的是您的自然人憑證，再重新輸入 PIN 碼。',
+    en: 'The card was changed after the PIN was asked; the PIN was not sent. Check that your own card is inserted and enter the PIN again.'
+  },
+  PIN_TICKET_INVALID: {
+    retriable: true,
+    zh: 'PIN 碼輸入視窗已失效（已使用、逾時或卡片有變動），PIN 碼未送出。請重新開啟輸入視窗。',
+    en: 'This PIN dialog is no longer valid (used, expired or the card changed); the PIN was not sent. Open the dialog again.'
+  },
+  PIN_CONFIRM_REQUIRED: {
+    retriable: true,
+    zh: '此卡片 PIN 碼剩餘嘗試次數不多，PIN 碼未送出。請先確認剩餘次數後再輸入。',
+    en: 'Few PIN attempts remain on this card; the PIN was not sent. Confirm the remaining attempts first, then enter it.'
+  },
+  PIN_THROTTLED: {
+    retriable: true,
+    zh: 'PIN 碼錯誤後須稍候才能再試，PIN 碼未送出。請稍候數秒再輸入。',
+    en: 'After a wrong PIN you must wait before trying again; the PIN was not sent. Wait a few seconds and retry.'
+  },
+  PCSC_NOT_INSTALLED: {
+    retriable: false,
+    zh: '未安裝智慧卡服務 (PC/SC)，請安裝後再插入讀卡機。',
+    en: 'The smart-card service (PC/SC) is not installed; install it, then connect the reader.'
+  },
+  // --- end of the PIN/card block -------------------------------------------------------------
   // Policy
   POLICY_INVALID: { retriable: false, zh: '電腦管理原則設定錯誤，已停止連線。', en: 'The machine policy is invalid; network access is disabled.' },
   // ---- Identity and input (issue 13): identity numbers, typed input, the issuing authority's identity proof ----

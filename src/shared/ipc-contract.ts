@@ -18,6 +18,7 @@ import {
   RegistrationIdentityRequest,
   RegistrationSmsRequest
 } from './ipc-requests'
+import { PinOperation, PinPrompt, PinPromptRequest } from './pin-ticket'
 import { SettingsChange, SettingsView } from './settings'
 import { bridgeEvents, bridgeMethods } from './bridge-names'
 
@@ -41,7 +42,7 @@ export type DecisionOutcome = z.infer<typeof DecisionOutcome>
 
 /** Progress of a card operation, for the progress bar (no data, only counts). */
 export const CardProgress = z.object({
-  operation: z.enum(['login', 'decision', 'registration', 'enable-certificate']),
+  operation: PinOperation,
   stage: z.enum(['preparing', 'signing', 'submitting', 'done']),
   done: z.number().int().min(0),
   total: z.number().int().min(0)
@@ -76,6 +77,8 @@ export const ipcContract = {
   'app:getInfo': { request: Empty, response: AppInfo },
   'card:getStatus': { request: Empty, response: CardStatus },
   'card:cancel': { request: Empty, response: Empty },
+  /** Called by the PIN dialog when it is shown: a single-use ticket bound to the card it names. */
+  'card:pinPrompt': { request: PinPromptRequest, response: PinPrompt },
   'api:getStatus': { request: Empty, response: ApiStatus },
   'session:loginPassword': { request: PasswordLoginRequest, response: SessionInfo },
   'session:loginCertificate': { request: PinRequest, response: SessionInfo },

@@ -1,7 +1,8 @@
 import { z } from 'zod'
 import { Category, ConfirmationQuery } from './api-types'
 import { Decision, DelegationId, DelegationQuery, ReasonText } from './delegation'
-import { Account, Address, DateInput, Email, Mobile, NationalId, PersonName, Phone, Pin, SmsCode } from './forms'
+import { Account, Address, DateInput, Email, Mobile, NationalId, PersonName, Phone, SmsCode } from './forms'
+import { PinEntry, PinEntryFields } from './pin-ticket'
 
 // Request schemas of the IPC contract for the platform features. A PIN appears only in a `pin`
 // field; main never echoes it back and never logs request payloads.
@@ -9,7 +10,8 @@ import { Account, Address, DateInput, Email, Mobile, NationalId, PersonName, Pho
 export const Empty = z.object({}).strict()
 
 export const PasswordLoginRequest = z.object({ account: z.string().trim().min(1).max(64), password: z.string().min(1).max(128) }).strict()
-export const PinRequest = z.object({ pin: Pin }).strict()
+/** A PIN with its ticket from `card:pinPrompt` (src/shared/pin-ticket.ts). */
+export const PinRequest = PinEntry
 
 export { ConfirmationQuery, DelegationQuery }
 
@@ -23,8 +25,8 @@ export const DecisionItem = z
   })
 export type DecisionItem = z.infer<typeof DecisionItem>
 
-export const DecideRequest = z.object({ item: DecisionItem, pin: Pin }).strict()
-export const DecideBatchRequest = z.object({ items: z.array(DecisionItem).min(1).max(500), pin: Pin }).strict()
+export const DecideRequest = z.object({ item: DecisionItem, ...PinEntryFields }).strict()
+export const DecideBatchRequest = z.object({ items: z.array(DecisionItem).min(1).max(500), ...PinEntryFields }).strict()
 
 export const ProfileUpdateRequest = z
   .object({ phone: Phone.optional(), email: Email.optional(), address: Address.optional() })
@@ -34,7 +36,7 @@ export const ProfileUpdateRequest = z
 export const PasswordChangeRequest = z.object({ oldPassword: z.string().min(1).max(128), newPassword: z.string().min(1).max(128) }).strict()
 
 const RegistrationId = z.string().regex(/^reg_[A-Za-z0-9_-]{22}$/)
-export const RegistrationIdentityRequest = z.object({ registrationId: RegistrationId, nationalId: NationalId, pin: Pin }).strict()
+export const RegistrationIdentityRequest = z.object({ registrationId: RegistrationId, nationalId: NationalId, ...PinEntryFields }).strict()
 export const RegistrationSmsRequest = z.object({ registrationId: RegistrationId, mobile: Mobile }).strict()
 export const RegistrationCompleteRequest = z
   .object({

@@ -1,9 +1,8 @@
 import type { RevocationChecker } from '../pki/revocation'
 import type { TrustStore } from '../pki/trust-store'
 import type { CardTable } from './atr'
-import type { CardOperations } from './card-operations'
 import { CardService } from './card-service'
-import { CardSigner } from './card-signer'
+import { CardSigner, type CardSignerDeps } from './card-signer'
 import { Pkcs11Client, type Pkcs11ClientOptions } from './pkcs11-client'
 import { ReaderMonitor, type ReaderMonitorOptions } from './reader-monitor'
 
@@ -18,11 +17,13 @@ export interface CardLayerOptions {
   revocation?: RevocationChecker
   monitor?: ReaderMonitor | ReaderMonitorOptions
   client?: Pkcs11ClientOptions
+  /** PIN gate timing (tests: short waits after a wrong PIN). */
+  pinGate?: CardSignerDeps['gate']
 }
 
 export interface CardLayer {
   service: CardService
-  operations: CardOperations
+  operations: CardSigner
   client: Pkcs11Client
   start(): void
   stop(): Promise<void>
@@ -40,7 +41,12 @@ export function createCardLayer(opts: CardLayerOptions): CardLayer {
     ...(opts.revocation ? { revocation: opts.revocation } : {})
   })
   service.on('card-removed', () => client.cardRemoved())
-  const operations = new CardSigner({ client, token: () => service.signingToken() })
+  const operations = new CardSigner({
+    client,
+    token: () => service.signingToken(),
+    status: () => service.current(),
+    ...(opts.pinGate ? { gate: opts.pinGate } : {})
+  })
   return {
     service,
     operations,

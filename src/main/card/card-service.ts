@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto'
 import { EventEmitter } from 'node:events'
+import { existsSync } from 'node:fs'
 import type { CardStatus } from '../../shared/card-status'
 import { AppError } from '../../shared/errors'
 import { parseCertificate, type ParsedCertificate } from '../pki/certificate'
@@ -6,7 +8,7 @@ import { validateChain } from '../pki/chain'
 import type { RevocationChecker } from '../pki/revocation'
 import type { TrustStore } from '../pki/trust-store'
 import { matchAtr, type CardTable } from './atr'
-import type { SigningToken } from './card-signer'
+import type { SigningToken } from './signing-token'
 import { Pkcs11Client } from './pkcs11-client'
 import type { ReaderMonitor, ReaderSnapshot } from './reader-monitor'
 import { firstExistingModule, type TokenContents } from './token-reader'
@@ -33,11 +35,30 @@ export interface CardServiceDeps {
 /** Not yet a phase of its own in CardStatus: a locked card is reported as unusable with PIN_LOCKED. */
 export const LOCKED_CARD_PHASE = 'card-locked' as const
 
-export function pcscInstallHint(platform: string = process.platform): string {
-  if (platform === 'linux') return 'Install and start the PC/SC daemon: sudo apt install pcscd && sudo systemctl start pcscd.socket'
+/** Where Linux distributions install the PC/SC daemon (Debian/Ubuntu: /usr/sbin; Fedora/Arch: /usr/bin). */
+export const PCSCD_PATHS = ['/usr/sbin/pcscd', '/usr/bin/pcscd', '/sbin/pcscd', '/usr/local/sbin/pcscd']
+
+/** Whether the PC/SC service is installed at all. Windows and macOS always ship one. */
+export function pcscInstalled(platform: string = process.platform, exists: (path: string) => boolean = existsSync): boolean {
+  return platform !== 'linux' || PCSCD_PATHS.some((p) => exists(p))
+}
+
+/**
+ * The fix hint for an unreachable PC/SC service. Linux tells "not installed" (install pcscd) from
+ * "installed but not running" (start or restart it, e.g. after a crash) — saying "install" to
+ * someone who has it installed sends them the wrong way.
+ */
+export function pcscInstallHint(platform: string = process.platform, installed: boolean = pcscInstalled(platform)): string {
+  if (platform === 'linux') {
+    return installed
+      ? 'pcscd is installed but not running (or it crashed): sudo systemctl restart pcscd.socket pcscd.service'
+      : 'pcscd is not installed: sudo apt install pcscd (Fedora: sudo dnf install pcsc-lite), then sudo systemctl start pcscd.socket'
+  }
   if (platform === 'win32') return 'Start the "Smart Card" (SCardSvr) Windows service.'
   return 'Restart the computer to restart the smart-card service.'
 }
+
+export type { CardIdentity } from './signing-token'
 
 export class CardService extends EventEmitter {
   private status: CardStatus
@@ -45,6 +66,9 @@ export class CardService extends EventEmitter {
   private token: SigningToken | null = null
   /** Reader whose card the current status describes (for 'card-removed'). */
   private cardReader: string | null = null
+  private cardAtr: string | null = null
+  /** Bumped whenever the described card leaves its reader (CardIdentity.generation). */
+  private cardGeneration = 0
   private ownClient: Pkcs11Client | null = null
   private readonly readToken: (module: string) => Promise<TokenContents>
   private readonly now: () => Date
@@ -62,12 +86,15 @@ export class CardService extends EventEmitter {
   }
 
   start(): void {
-    this.deps.monitor.on('change', (snap: ReaderSnapshot) => void this.onSnapshot(snap))
+    this.deps.monitor.on('change', this.onChange)
     this.deps.monitor.start()
   }
 
+  private readonly onChange = (snap: ReaderSnapshot): void => void this.onSnapshot(snap)
+
   stop(): void {
     this.generation++
+    this.deps.monitor.off('change', this.onChange)
     this.deps.monitor.stop()
     void this.ownClient?.close()
     this.ownClient = null
@@ -94,15 +121,19 @@ export class CardService extends EventEmitter {
   private async onSnapshot(snap: ReaderSnapshot): Promise<void> {
     const gen = ++this.generation
     const readers = snap.readers
-    if (this.cardReader && !readers.some((r) => r.name === this.cardReader && r.cardPresent)) {
+    // Gone, or another ATR in the same reader (a swap faster than one status poll).
+    if (this.cardReader && !readers.some((r) => r.name === this.cardReader && r.cardPresent && r.atr === this.cardAtr)) {
       const left = this.cardReader
       this.cardReader = null
+      this.cardAtr = null
+      this.cardGeneration++
       this.token = null
       this.emit('card-removed', left)
     }
     if (snap.service === 'starting') return this.publish({ phase: 'starting', readers })
     if (snap.service === 'down') {
-      return this.publish({ phase: 'pcsc-unavailable', readers, problem: 'PCSC_UNAVAILABLE', detail: pcscInstallHint() })
+      const installed = pcscInstalled()
+      return this.publish({ phase: 'pcsc-unavailable', readers, problem: installed ? 'PCSC_UNAVAILABLE' : 'PCSC_NOT_INSTALLED', detail: pcscInstallHint(process.platform, installed) })
     }
     if (readers.length === 0) return this.publish({ phase: 'no-reader', readers, problem: 'NO_READER' })
     const withCard = readers.filter((r) => r.cardPresent && r.atr)
@@ -115,7 +146,10 @@ export class CardService extends EventEmitter {
     const base = { readers, reader: pick.r.name, atr: pick.r.atr }
     if (!pick.m) return this.publish({ ...base, phase: 'unsupported-card', problem: 'UNSUPPORTED_CARD', detail: `${pick.r.name} ATR ${pick.r.atr}` })
 
+    if (this.cardReader !== pick.r.name) this.cardGeneration++ // a card picked anew (another reader, or after a removal)
     this.cardReader = pick.r.name
+    this.cardAtr = pick.r.atr ?? null
+    const generation = this.cardGeneration
     const card = { ...base, cardName: pick.m.name }
     const candidates = [...this.deps.preferredModules, ...pick.m.modules]
     const module = firstExistingModule(candidates)
@@ -164,7 +198,14 @@ export class CardService extends EventEmitter {
       keyId: picked.id,
       certificateDer: signing.der,
       pinPad: contents.pinPad,
-      pinLocked: contents.pinLocked
+      pinLocked: contents.pinLocked,
+      identity: {
+        reader: pick.r.name,
+        atr: pick.r.atr ?? '',
+        tokenSerial: contents.serial,
+        certSha256: createHash('sha256').update(signing.der).digest('hex'),
+        generation
+      }
     }
   }
 }

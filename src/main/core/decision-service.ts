@@ -3,7 +3,7 @@ import type { Delegation } from '../../shared/delegation'
 import { AppError } from '../../shared/errors'
 import type { CardProgress, DecisionOutcome } from '../../shared/ipc-contract'
 import type { DecisionItem } from '../../shared/ipc-requests'
-import type { CardOperations, DecisionFields } from '../card/card-operations'
+import type { CardOperations, DecisionFields, PinEntry } from '../card/card-operations'
 import type { DecisionBody, PlatformClient } from '../api/platform-client'
 
 // 申報相符 / 申報不符 for one or many delegations with one PIN entry:
@@ -21,7 +21,8 @@ export async function decideMany(
   api: PlatformClient,
   card: CardOperations,
   items: DecisionItem[],
-  pin: string,
+  /** The PIN with its dialog's ticket: the card refuses it unless it is still the card shown. */
+  pin: PinEntry,
   progress: (p: CardProgress) => void
 ): Promise<DecisionOutcome[]> {
   const total = items.length

@@ -1,14 +1,15 @@
 import { AppError } from '../../shared/errors'
 import type { CardProgress, IpcChannel, IpcRequest, IpcResponse } from '../../shared/ipc-contract'
-import type { CardOperations } from '../card/card-operations'
+import type { CardOperations, PinEntry } from '../card/card-operations'
 import type { PlatformClient } from '../api/platform-client'
 import type { DelegationHistory } from '../cache/delegation-history'
 import { decideBatch } from './decision-pipeline'
 import { decideMany } from './decision-service'
 import { exportHistory } from './history-export'
 
-// IPC handlers for everything that talks to the platform. The PIN arrives in `request.pin`, goes
-// straight to the card and nowhere else; it is not stored, logged or sent to the platform.
+// IPC handlers for everything that talks to the platform. The PIN arrives in `request.pin` with
+// the ticket its dialog got from `card:pinPrompt`, goes straight to the card layer (which sends it
+// only to the card that ticket names) and nowhere else; it is not stored, logged or sent to the platform.
 
 type PlatformChannel = Exclude<IpcChannel, 'app:getInfo' | 'card:getStatus' | 'settings:get' | 'settings:update' | 'diagnostics:get' | 'app:reportError' | 'app:notify'>
 export type PlatformHandlers = { [C in PlatformChannel]: (request: IpcRequest<C>) => Promise<IpcResponse<C>> }
@@ -31,13 +32,13 @@ export function createPlatformHandlers(deps: PlatformDeps): PlatformHandlers {
     return deps.api
   }
 
-  async function authToken(purpose: 'login' | 'enable-certificate' | 'registration', pin: string, registrationId?: string) {
+  async function authToken(purpose: 'login' | 'enable-certificate' | 'registration', pin: PinEntry, registrationId?: string) {
     const client = api()
-    const operation = purpose === 'enable-certificate' ? 'enable-certificate' : purpose
+    const operation = purpose
     deps.progress({ operation, stage: 'preparing', done: 0, total: 1 })
     const ch = await client.challenge(purpose, registrationId ? { registrationId } : {})
     deps.progress({ operation, stage: 'signing', done: 0, total: 1 })
-    const sig = await card(() => deps.card.authenticate({ origin: client.origin, nonce: ch.nonce }, pin))
+    const sig = await card(operation, () => deps.card.authenticate({ origin: client.origin, nonce: ch.nonce }, pin, operation))
     deps.progress({ operation, stage: 'submitting', done: 1, total: 1 })
     return { challengeId: ch.challengeId, ...sig }
   }
@@ -54,12 +55,12 @@ export function createPlatformHandlers(deps: PlatformDeps): PlatformHandlers {
     return session
   }
 
-  /** Card failures end the progress display too. */
-  async function card<T>(op: () => Promise<T>): Promise<T> {
+  /** Card failures end the progress display too — of the operation that ran (not always 'login'). */
+  async function card<T>(operation: CardProgress['operation'], op: () => Promise<T>): Promise<T> {
     try {
       return await op()
     } finally {
-      deps.progress({ operation: 'login', stage: 'done', done: 0, total: 0 })
+      deps.progress({ operation, stage: 'done', done: 0, total: 0 })
     }
   }
 
@@ -68,9 +69,10 @@ export function createPlatformHandlers(deps: PlatformDeps): PlatformHandlers {
       deps.card.cancel()
       return {}
     },
+    'card:pinPrompt': async ({ operation }) => deps.card.promptPin(operation),
     'api:getStatus': async () => deps.apiStatus(),
     'session:loginPassword': async ({ account, password }) => signedIn(await api().loginPassword(account, password)),
-    'session:loginCertificate': async ({ pin }) => signedIn(await api().loginCertificate(await authToken('login', pin))),
+    'session:loginCertificate': async (entry) => signedIn(await api().loginCertificate(await authToken('login', entry))),
     'session:logout': async () => {
       try {
         await api().logout()
@@ -86,13 +88,13 @@ export function createPlatformHandlers(deps: PlatformDeps): PlatformHandlers {
       return { ...(await api().listDelegations(q)), source: 'online' as const, lastSyncedAt: null }
     },
     'delegations:get': async ({ id }) => api().getDelegation(id),
-    'delegations:decide': async ({ item, pin }) => {
+    'delegations:decide': async ({ item, ...pin }) => {
       const [outcome] = await decideMany(api(), deps.card, [item], pin, deps.progress)
       if (!outcome) throw new AppError('INTERNAL')
       if (!outcome.ok) throw new AppError(outcome.error.code, outcome.error.detail)
       return outcome.delegation
     },
-    'delegations:decideBatch': async ({ items, pin }) => {
+    'delegations:decideBatch': async ({ items, ...pin }) => {
       const ids = new Set(items.map((i) => i.id))
       if (ids.size !== items.length) throw new AppError('INVALID_REQUEST', 'items: duplicate id')
       return { results: await decideBatch(api(), deps.card, items, pin, deps.progress) }
@@ -114,9 +116,9 @@ export function createPlatformHandlers(deps: PlatformDeps): PlatformHandlers {
       await api().changePassword(oldPassword, newPassword)
       return {}
     },
-    'profile:enableCertificate': async ({ pin }) => api().enableCertificate(await authToken('enable-certificate', pin)),
+    'profile:enableCertificate': async (entry) => api().enableCertificate(await authToken('enable-certificate', entry)),
     'registration:start': async () => api().startRegistration(),
-    'registration:verifyIdentity': async ({ registrationId, nationalId, pin }) =>
+    'registration:verifyIdentity': async ({ registrationId, nationalId, ...pin }) =>
       api().verifyIdentity(registrationId, nationalId, await authToken('registration', pin, registrationId)),
     'registration:sendSms': async ({ registrationId, mobile }) => api().sendSms(registrationId, mobile),
     'registration:complete': async ({ registrationId, ...fields }) => {

@@ -56,6 +56,10 @@ const en: Messages<typeof zhTW> = {
     },
     pin: { title: 'Enter your citizen certificate PIN', label: 'PIN', hint: '6 to 8 digits; too many wrong PINs lock the card.', pinFormat: 'Enter your PIN: 6 to 8 digits.',
       loadFirst: 'First press "Load certificate", then OK.', confirm: 'OK', cancel: 'Cancel',
+      card: 'Card: {name} ({reader})', wait: 'After a wrong PIN you must wait: {seconds} s…',
+      countLow: 'A wrong PIN was entered on this card; fewer tries than the maximum remain (citizen cards usually allow 3) before it locks.',
+      finalTry: 'Only 1 PIN try remains on this card: one more wrong PIN locks it, and only MOICA can unlock it.',
+      acknowledge: 'I understand few tries remain and still want to enter the PIN',
       stage: { preparing: 'Preparing…', signing: 'Card signing ({done}/{total})…', submitting: 'Submitting ({done}/{total})…', done: 'Done' } },
     records: { title: 'Confirmation records', decision: 'Decision', all: 'All', confirmedAt: 'Confirmed at', via: 'Via', certificate: 'Citizen certificate', app: 'EZWay app' },
     profile: {
@@ -88,6 +92,7 @@ const en: Messages<typeof zhTW> = {
     fix: 'What to do'
   },
   hint: {
+    'pcsc-not-installed': 'Install the smart-card service (pcscd); once it runs, the app reconnects automatically.',
     'pcsc-unavailable': 'Start the smart-card service; the app reconnects automatically.',
     'no-reader': 'Connect a card reader to this computer.',
     'no-card': 'Insert your citizen certificate card into the reader (chip up).',

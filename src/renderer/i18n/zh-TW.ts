@@ -54,6 +54,10 @@ export default {
     },
     pin: { title: '請輸入自然人憑證 PIN 碼', label: 'PIN碼', hint: '6 至 8 位數字；PIN 碼錯誤多次卡片將被鎖住。', pinFormat: '請輸入 6 至 8 位數字的 PIN 碼。',
       loadFirst: '請先按「載入自然人憑證」，再按「確定」。', confirm: '確定', cancel: '取消',
+      card: '卡片：{name}（{reader}）', wait: 'PIN 碼錯誤後須稍候，請等待 {seconds} 秒…',
+      countLow: '此卡片曾輸入錯誤的 PIN 碼，剩餘嘗試次數已少於上限（自然人憑證通常共 3 次），再錯將鎖卡。',
+      finalTry: '此卡片只剩 1 次 PIN 碼嘗試機會，再錯一次卡片將被鎖住，須洽內政部憑證管理中心解鎖。',
+      acknowledge: '我了解剩餘嘗試次數不多，仍要輸入 PIN 碼',
       stage: { preparing: '準備中…', signing: '卡片簽章中（{done}/{total}）…', submitting: '送出中（{done}/{total}）…', done: '完成' } },
     records: { title: '委任確認紀錄查詢', decision: '確認結果', all: '全部', confirmedAt: '確認時間', via: '確認方式', certificate: '自然人憑證', app: 'EZWay APP' },
     profile: {
@@ -86,6 +90,7 @@ export default {
     fix: '處理方式'
   },
   hint: {
+    'pcsc-not-installed': '請安裝智慧卡服務 (pcscd)，安裝並啟動後程式會自動重新連線。',
     'pcsc-unavailable': '請啟動智慧卡服務後稍候，程式會自動重新連線。',
     'no-reader': '請將讀卡機連接到電腦。',
     'no-card': '請將自然人憑證插入讀卡機（晶片朝上）。',

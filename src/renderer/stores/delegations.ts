@@ -1,4 +1,5 @@
 import { defineStore } from 'pinia'
+import type { PinEntry } from '../../shared/pin-ticket'
 import { computed, ref } from 'vue'
 import type { Delegation, DelegationQuery, DelegationStatus, Direction } from '../../shared/delegation'
 import type { AppErrorPayload } from '../../shared/errors'
@@ -112,8 +113,8 @@ export const useDelegationsStore = defineStore('delegations', () => {
   }
 
   /** One PIN for every item; returns per-row outcomes, or the error that stopped the whole batch. */
-  async function decide(items: { id: string; decision: 'MATCH' | 'MISMATCH'; reason: string }[], pin: string): Promise<{ results: DecisionOutcome[] } | { error: AppErrorPayload }> {
-    const r = await eccs.decideDelegations({ items, pin })
+  async function decide(items: { id: string; decision: 'MATCH' | 'MISMATCH'; reason: string }[], pin: PinEntry): Promise<{ results: DecisionOutcome[] } | { error: AppErrorPayload }> {
+    const r = await eccs.decideDelegations({ items, ...pin })
     if (!r.ok) return { error: r.error }
     const next = new Map(outcomes.value)
     for (const o of r.value.results) {
