@@ -22,7 +22,8 @@ export type CrlProblem = 'crl-missing' | 'crl-expired' | 'crl-signature' | 'key-
 export type CertStatus =
   | { status: 'unrevoked'; until: Date | null }
   | { status: 'revoked'; detail: string; revokedAt: Date; reason: number | null; until: Date | null }
-  | { status: 'undetermined'; problem: CrlProblem; detail: string }
+  /** `inScope`: some CRL of the right issuer and scope was given but could not be used (stale, unverifiable…). */
+  | { status: 'undetermined'; problem: CrlProblem; detail: string; inScope: boolean }
 
 export interface CrlCheckOptions {
   crls: StrictCrl[]
@@ -105,6 +106,7 @@ export function crlStatus(cert: StrictCertificate, opts: CrlCheckOptions): CertS
   let reasonsMask = 0
   let until: Date | null = null
   let problem: { code: CrlProblem; detail: string } | null = null
+  let seen = false
   const note = (code: CrlProblem, detail: string): void => {
     const rank: Record<CrlProblem, number> = { 'crl-missing': 0, 'crl-expired': 1, 'crl-signature': 2, 'unknown-critical-extension': 3, 'key-usage': 4 }
     if (!problem || rank[code] > rank[problem.code]) problem = { code, detail }
@@ -115,6 +117,7 @@ export function crlStatus(cert: StrictCertificate, opts: CrlCheckOptions): CertS
     for (const crl of completes) {
       if (reasonsMask === ALL_REASONS) break
       if (!inScope(crl, cert, dp)) continue
+      seen = true
       if (!current(crl, opts.at)) {
         note('crl-expired', `CRL of ${crl.issuer.text} is not current (next update ${crl.nextUpdate?.toISOString() ?? 'none'})`)
         continue
@@ -159,6 +162,6 @@ export function crlStatus(cert: StrictCertificate, opts: CrlCheckOptions): CertS
     if (reasonsMask === ALL_REASONS) return { status: 'unrevoked', until }
   }
   const p = problem as { code: CrlProblem; detail: string } | null
-  if (reasonsMask !== 0) return { status: 'undetermined', problem: 'crl-missing', detail: `CRLs of ${cert.issuer.text} do not cover every revocation reason` }
-  return { status: 'undetermined', problem: p?.code ?? 'crl-missing', detail: p?.detail ?? `no CRL covers ${cert.subject.text} (issuer ${cert.issuer.text})` }
+  if (reasonsMask !== 0) return { status: 'undetermined', problem: 'crl-missing', detail: `CRLs of ${cert.issuer.text} do not cover every revocation reason`, inScope: true }
+  return { status: 'undetermined', problem: p?.code ?? 'crl-missing', detail: p?.detail ?? `no CRL covers ${cert.subject.text} (issuer ${cert.issuer.text})`, inScope: seen }
 }

@@ -60,7 +60,10 @@ export interface PathInputs {
   at: Date
   /** Check the given CRLs (§6.3) for every certificate below the anchor (default: when any CRL is given). */
   checkRevocation?: boolean
-  /** A certificate whose revocation status cannot be determined fails (default false). */
+  /**
+   * A certificate whose revocation status cannot be determined fails (default false: only when a
+   * CRL in its scope was given but could not be used).
+   */
   requireRevocation?: boolean
   /** End-entity key usage the caller needs (any one of them); absent keyUsage allows everything. */
   leafKeyUsage?: ('digitalSignature' | 'nonRepudiation')[]
@@ -290,7 +293,9 @@ function validatePath(path: StrictCertificate[], chained: boolean, ctx: Ctx): st
       const issuerKey = working.key
       const status = crlStatus(cert, { crls: inputs.crls, at: inputs.at, signers: (crl) => crlSigners(crl, issuer, issuerKey, anchor, ctx) })
       if (status.status === 'revoked') throw new Fail('revoked', status.detail)
-      if (status.status === 'undetermined' && inputs.requireRevocation) throw new Fail(CRL_FAILURE[status.problem], status.detail)
+      // Unknown status fails when required, and whenever a CRL for it was given but unusable
+      // (stale, unverifiable, unknown critical extension): that is a finding, not an absence.
+      if (status.status === 'undetermined' && (inputs.requireRevocation || status.inScope)) throw new Fail(CRL_FAILURE[status.problem], status.detail)
     }
     working = publicKeyOf(cert.spki, working.dsaParams)
     workingIssuer = cert
