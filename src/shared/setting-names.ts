@@ -18,7 +18,9 @@ export const SETTING_NAMES = [
   'cacheRetentionDays',
   'wipeCacheOnSignOut',
   'allowedReaders',
-  'logLevel'
+  'logLevel',
+  'cardAtrs',
+  'requiredCertificatePolicies'
 ] as const
 export type SettingName = (typeof SETTING_NAMES)[number]
 

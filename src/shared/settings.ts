@@ -21,7 +21,9 @@ export const SettingsValues = z.object({
   cacheRetentionDays: z.number().int(),
   wipeCacheOnSignOut: z.boolean(),
   allowedReaders: z.array(z.string()),
-  logLevel: z.enum(LOG_LEVELS)
+  logLevel: z.enum(LOG_LEVELS),
+  cardAtrs: z.array(z.object({ atr: z.string(), mask: z.string().optional(), name: z.string(), modules: z.array(z.string()) })),
+  requiredCertificatePolicies: z.array(z.string())
 })
 export type SettingsValues = z.infer<typeof SettingsValues>
 
