@@ -7,9 +7,8 @@ import { parseStrictCertificate, type StrictCertificate } from './x509-strict'
 // material are intermediates or anchors by their own shape (self-signed → anchor). Each
 // certificate is held twice: node-forge for display fields, the strict model for validation.
 
-/** The name MOICA (內政部憑證管理中心) issues citizen certificates under; the dev folder's TEST PKI adds its prefix. */
+/** The name MOICA (內政部憑證管理中心) issues citizen certificates under; dev/test PKIs prefix it (TEST, 測試). */
 const MOICA_OU = '內政部憑證管理中心'
-const TEST_MOICA_OU = 'TEST 內政部憑證管理中心'
 
 export interface TrustStore {
   anchors: ParsedCertificate[]
@@ -44,7 +43,7 @@ function isSelfSigned(c: ParsedCertificate): boolean {
 
 function isMoica(c: StrictCertificate, dev: boolean): boolean {
   const ou = c.subject.text.match(/(?:^|, )OU=([^,]+)/)?.[1]
-  return c.basicConstraints?.ca === true && (ou === MOICA_OU || (dev && ou === TEST_MOICA_OU))
+  return c.basicConstraints?.ca === true && ou !== undefined && (ou === MOICA_OU || (dev && ou.endsWith(MOICA_OU)))
 }
 
 /**
