@@ -69,7 +69,7 @@ export interface PathInputs {
   leafKeyUsage?: ('digitalSignature' | 'nonRepudiation')[]
   /** §6.1.1 policy inputs; default: any-policy, nothing required or inhibited. */
   policy?: PolicyInputs
-  /** Stop trying further paths after this many milliseconds (default 800). */
+  /** Stop trying further paths after this many milliseconds (default 600: a verdict within a second). */
   budgetMs?: number
 }
 
@@ -304,7 +304,7 @@ function validatePath(path: StrictCertificate[], chained: boolean, ctx: Ctx): st
 
 function validate(inputs: PathInputs, recursion: number, pending: Set<StrictCertificate> = new Set()): PathResult {
   const ctx: Ctx = { inputs, sigs: new Map(), recursion, signerCache: new Map(), pending }
-  const deadline = Date.now() + (inputs.budgetMs ?? 800)
+  const deadline = Date.now() + (inputs.budgetMs ?? 600)
   const dangling = new Set<string>()
   // When every path fails, report the one that got furthest (then the most telling reason): a
   // lookalike CA that fails early should not mask why the real path failed.
