@@ -113,7 +113,7 @@ describe('eccs-client doctor on the rig', () => {
     expect(card?.hint).toBeTruthy()
     expect(code).toBe(2)
     await rig.cards[1].remove()
-  })
+  }, 60_000) // the doctor now also tries the platform's modules (OpenSC) on the unknown card
 
   it('an unreachable OCSP responder warns under soft-fail and fails under hard-fail', async () => {
     const policy = join(home, 'hard.json')
