@@ -28,7 +28,7 @@ async function settle(certificates: TokenContents['certificates']): Promise<Retu
 
 describe('certificates on the card that cannot be parsed', () => {
   it('garbage in the certificate object → certificate-unreadable naming the object, not certificate-missing', async () => {
-    const s = await settle([{ id: '0a01', der: Buffer.from('3082010a0201', 'hex') }])
+    const s = await settle([{ id: '0a01', label: 'sign', der: Buffer.from('3082010a0201', 'hex') }])
     expect(s).toMatchObject({ phase: 'certificate-unreadable', problem: 'CERTIFICATE_UNREADABLE', reader: 'Reader A', atr: '3B' })
     expect(s.detail).toContain('certificate 0a01')
   })

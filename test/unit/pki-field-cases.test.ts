@@ -41,7 +41,7 @@ async function cardPath(name: string): Promise<CardStatus> {
   const leafDer = readDerObjects(readFileSync(join(CASES, name, 'leaf.pem')))[0] as Buffer
   const contents: TokenContents = {
     module: process.execPath, serial: '0000000012345678', label: 'HiCOS PKI Smart Card', pinPad: false, pinCountLow: false, pinFinalTry: false, pinLocked: false,
-    certificates: [{ id: '01', der: leafDer }]
+    certificates: [{ id: '01', label: 'sign', der: leafDer }]
   } as TokenContents
   const monitor = Object.assign(new EventEmitter(), { start: () => undefined, stop: () => undefined }) as unknown as ReaderMonitor
   const service = new CardService({
