@@ -22,6 +22,17 @@ export const ErrorCodes = {
   NETWORK_UNREACHABLE: { retriable: true, zh: '無法連線到平台，請檢查網路。', en: 'The platform cannot be reached; check your network.' },
   TLS_UNTRUSTED: { retriable: false, zh: '平台的安全憑證不受信任，已停止連線。', en: "The platform's TLS certificate is not trusted; the connection was stopped." },
   SERVER_RESPONSE_INVALID: { retriable: true, zh: '平台回應格式不正確。', en: 'The platform sent an invalid response.' },
+  // Trust core (issue 12): cards beyond the ATR table, unreadable and non-citizen certificates
+  CERTIFICATE_UNREADABLE: {
+    retriable: false,
+    zh: '卡片中的憑證無法解析，請將讀卡機名稱、ATR 與錯誤內容提供給客服。',
+    en: 'The certificate on the card cannot be parsed; send the reader name, ATR and this message to support.'
+  },
+  NOT_CITIZEN_CERTIFICATE: {
+    retriable: false,
+    zh: '此卡片的憑證不是內政部憑證管理中心簽發的自然人憑證 (例如工商憑證)，請改用自然人憑證。',
+    en: 'The certificate on this card was not issued by MOICA (e.g. a business certificate); please use your citizen digital certificate.'
+  },
   // PIN and card operations (Web eID rules: never retried on the user's behalf)
   PIN_FORMAT: { retriable: false, zh: 'PIN 碼須為 6 至 8 位數字。', en: 'The PIN must be 6 to 8 digits.' },
   PIN_INCORRECT: { retriable: false, zh: 'PIN 碼錯誤。', en: 'Wrong PIN.' },

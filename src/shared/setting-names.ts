@@ -22,7 +22,9 @@ export const SETTING_NAMES = [
   // desktop shell (issue 16)
   'startAtLogin',
   'closeToTray',
-  'updatePublicKey'
+  'updatePublicKey',
+  'cardAtrs',
+  'requiredCertificatePolicies'
 ] as const
 export type SettingName = (typeof SETTING_NAMES)[number]
 

@@ -15,6 +15,8 @@ export interface CardLayerOptions {
   trust: TrustStore
   preferredModules: string[]
   revocation?: RevocationChecker
+  /** Certificate policy OIDs the card certificate must assert (policy requiredCertificatePolicies). */
+  requiredPolicies?: string[]
   monitor?: ReaderMonitor | ReaderMonitorOptions
   client?: Pkcs11ClientOptions
   /** PIN gate timing (tests: short waits after a wrong PIN). */
@@ -37,6 +39,7 @@ export function createCardLayer(opts: CardLayerOptions): CardLayer {
     table: opts.table,
     trust: opts.trust,
     preferredModules: opts.preferredModules,
+    ...(opts.requiredPolicies ? { requiredPolicies: opts.requiredPolicies } : {}),
     readToken: (module) => client.readToken(module),
     ...(opts.revocation ? { revocation: opts.revocation } : {})
   })

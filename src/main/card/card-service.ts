@@ -7,7 +7,7 @@ import { parseCertificate, type ParsedCertificate } from '../pki/certificate'
 import { validateChain } from '../pki/chain'
 import type { RevocationChecker } from '../pki/revocation'
 import type { TrustStore } from '../pki/trust-store'
-import { matchAtr, type CardTable } from './atr'
+import { matchAtr, platformModules, type CardTable } from './atr'
 import type { SigningToken } from './signing-token'
 import { Pkcs11Client } from './pkcs11-client'
 import type { ReaderMonitor, ReaderSnapshot } from './reader-monitor'
@@ -29,6 +29,8 @@ export interface CardServiceDeps {
   readToken?: (module: string) => Promise<TokenContents>
   /** OCSP/CRL check of a valid path; absent = revocation not checked. */
   revocation?: RevocationChecker
+  /** Certificate policy OIDs the card certificate's path must assert (policy requiredCertificatePolicies). */
+  requiredPolicies?: string[]
   now?: () => Date
 }
 
@@ -118,6 +120,36 @@ export class CardService extends EventEmitter {
     this.emit('status', this.status)
   }
 
+  /**
+   * An ATR outside the table: reads the token (read-only, no PIN, no login) with each configured
+   * module, then each platform default, and takes the first that holds certificate objects.
+   * Publishes unsupported-card (reader, ATR, modules tried) when none does; null then, or when a
+   * newer reader event overtook the probe.
+   */
+  private async probeUnknownCard(gen: number, base: { readers: ReaderSnapshot['readers']; reader: string; atr?: string }): Promise<{ module: string; contents: TokenContents } | null> {
+    const candidates = [...new Set([...this.deps.preferredModules, ...platformModules(this.deps.table)])].filter((m) => firstExistingModule([m]))
+    const tried: string[] = []
+    for (const module of candidates) {
+      this.publish({ ...base, cardName: `ATR ${base.atr ?? ''}`, module, phase: 'reading' })
+      try {
+        const contents = await this.readToken(module)
+        if (gen !== this.generation) return null
+        if (contents.certificates.length > 0 || contents.pinLocked) return { module, contents }
+        tried.push(`${module}: no certificates`)
+      } catch (err) {
+        if (gen !== this.generation) return null
+        tried.push(`${module}: ${(err as Error).message}`)
+      }
+    }
+    this.publish({
+      ...base,
+      phase: 'unsupported-card',
+      problem: 'UNSUPPORTED_CARD',
+      detail: `reader "${base.reader}", ATR ${base.atr ?? '?'}; modules tried: ${tried.join('; ') || 'none installed'}`
+    })
+    return null
+  }
+
   private async onSnapshot(snap: ReaderSnapshot): Promise<void> {
     const gen = ++this.generation
     const readers = snap.readers
@@ -144,33 +176,49 @@ export class CardService extends EventEmitter {
     const pick = matched.find((x) => x.m) ?? matched[0]
     if (!pick) return
     const base = { readers, reader: pick.r.name, atr: pick.r.atr }
-    if (!pick.m) return this.publish({ ...base, phase: 'unsupported-card', problem: 'UNSUPPORTED_CARD', detail: `${pick.r.name} ATR ${pick.r.atr}` })
 
     if (this.cardReader !== pick.r.name) this.cardGeneration++ // a card picked anew (another reader, or after a removal)
     this.cardReader = pick.r.name
     this.cardAtr = pick.r.atr ?? null
     const generation = this.cardGeneration
-    const card = { ...base, cardName: pick.m.name }
-    const candidates = [...this.deps.preferredModules, ...pick.m.modules]
-    const module = firstExistingModule(candidates)
-    if (!module) return this.publish({ ...card, phase: 'module-missing', problem: 'MODULE_MISSING', detail: candidates.join(', ') })
-
-    this.publish({ ...card, module, phase: 'reading' })
+    let card: typeof base & { cardName: string }
+    let module: string
     let contents: TokenContents
-    try {
-      contents = await this.readToken(module)
-    } catch (err) {
-      if (gen !== this.generation) return
-      const code = err instanceof AppError ? err.code : 'TOKEN_NOT_FOUND'
-      return this.publish({ ...card, module, phase: code === 'MODULE_MISSING' ? 'module-missing' : 'token-absent', problem: code, detail: (err as Error).message })
+    if (!pick.m) {
+      // Not in the ATR table: try the configured modules (policy, user), then every module the
+      // platform knows, read-only and without a PIN, before calling the card unsupported.
+      const found = await this.probeUnknownCard(gen, base)
+      if (!found) return
+      ;({ module, contents } = found)
+      card = { ...base, cardName: `ATR ${pick.r.atr ?? ''}` }
+    } else {
+      card = { ...base, cardName: pick.m.name }
+      const candidates = [...this.deps.preferredModules, ...pick.m.modules]
+      const first = firstExistingModule(candidates)
+      if (!first) return this.publish({ ...card, phase: 'module-missing', problem: 'MODULE_MISSING', detail: candidates.join(', ') })
+      module = first
+      this.publish({ ...card, module, phase: 'reading' })
+      try {
+        contents = await this.readToken(module)
+      } catch (err) {
+        if (gen !== this.generation) return
+        const code = err instanceof AppError ? err.code : 'TOKEN_NOT_FOUND'
+        return this.publish({ ...card, module, phase: code === 'MODULE_MISSING' ? 'module-missing' : 'token-absent', problem: code, detail: (err as Error).message })
+      }
     }
     if (gen !== this.generation) return
     if (contents.pinLocked) return this.publish({ ...card, module, phase: LOCKED_CARD_PHASE, problem: 'PIN_LOCKED' })
     const picked = pickSigningCertificate(contents)
-    if (!picked) return this.publish({ ...card, module, phase: 'certificate-missing', problem: 'CERTIFICATE_NOT_FOUND' })
+    if (!picked) {
+      const unreadable = unparseableCertificates(contents)
+      if (unreadable.length) {
+        return this.publish({ ...card, module, phase: 'certificate-unreadable', problem: 'CERTIFICATE_UNREADABLE', detail: unreadable.join('; ') })
+      }
+      return this.publish({ ...card, module, phase: 'certificate-missing', problem: 'CERTIFICATE_NOT_FOUND' })
+    }
     const signing = picked.parsed
 
-    const chain = validateChain(signing, this.deps.trust, this.now())
+    const chain = validateChain(signing, this.deps.trust, this.now(), { requiredPolicies: this.deps.requiredPolicies ?? [] })
     const certificate = {
       subjectName: signing.subjectName,
       cardSerial: signing.cardSerial,
@@ -178,6 +226,9 @@ export class CardService extends EventEmitter {
       notBefore: signing.notBefore.toISOString(),
       notAfter: signing.notAfter.toISOString(),
       ...(signing.idLast4 ? { idLast4: signing.idLast4 } : {})
+    }
+    if (chain.notCitizen) {
+      return this.publish({ ...card, module, certificate, phase: 'not-citizen-certificate', problem: 'NOT_CITIZEN_CERTIFICATE', detail: chain.reason ?? chain.notCitizen.issuer })
     }
     if (chain.verdict !== 'valid') {
       return this.publish({ ...card, module, certificate, chain: chain.verdict, phase: 'chain-invalid', problem: 'CHAIN_INVALID', ...(chain.reason ? { detail: chain.reason } : {}) })
@@ -208,6 +259,18 @@ export class CardService extends EventEmitter {
       }
     }
   }
+}
+
+/** Parse errors of certificate objects on the card, labelled by CKA_ID (the card holds them; we cannot read them). */
+export function unparseableCertificates(contents: Pick<TokenContents, 'certificates'>): string[] {
+  return contents.certificates.flatMap((c) => {
+    try {
+      parseCertificate(c.der)
+      return []
+    } catch (err) {
+      return [`certificate ${c.id || '(no CKA_ID)'}: ${(err as Error).message}`]
+    }
+  })
 }
 
 /**

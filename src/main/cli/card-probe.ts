@@ -1,5 +1,5 @@
 import type { CardStatus } from '../../shared/card-status'
-import { loadCardTable, type CardTable } from '../card/atr'
+import { loadCardTable, withPolicyCards, type CardAtrEntry, type CardTable } from '../card/atr'
 import { CardService } from '../card/card-service'
 import { Pkcs11Client } from '../card/pkcs11-client'
 import { ReaderMonitor } from '../card/reader-monitor'
@@ -18,8 +18,17 @@ export interface CardProbe {
 
 const BUSY = new Set(['starting', 'reading'])
 
-export async function probeCard(opts: { resourcesDir: string; devTrustDir: string | null; modules: string[]; settleMs?: number; timeoutMs?: number }): Promise<CardProbe> {
-  const table = loadCardTable(opts.resourcesDir)
+export async function probeCard(opts: {
+  resourcesDir: string
+  devTrustDir: string | null
+  modules: string[]
+  /** Policy card entries and required certificate policies: the doctor sees what the app sees. */
+  cardAtrs?: CardAtrEntry[]
+  requiredPolicies?: string[]
+  settleMs?: number
+  timeoutMs?: number
+}): Promise<CardProbe> {
+  const table = withPolicyCards(loadCardTable(opts.resourcesDir), opts.cardAtrs ?? [])
   const client = new Pkcs11Client()
   let contents: TokenContents | null = null
   const service = new CardService({
@@ -27,6 +36,7 @@ export async function probeCard(opts: { resourcesDir: string; devTrustDir: strin
     table,
     trust: loadTrustStore(opts.resourcesDir, opts.devTrustDir),
     preferredModules: opts.modules,
+    ...(opts.requiredPolicies?.length ? { requiredPolicies: opts.requiredPolicies } : {}),
     readToken: async (module) => {
       contents = await client.readToken(module)
       return contents

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { EventEmitter } from 'node:events'
 import type { IpcEvent, IpcEventPayload, IpcRequest } from '../../shared/ipc-contract'
 import { PlatformClient } from '../api/platform-client'
-import { loadCardTable } from '../card/atr'
+import { loadCardTable, withPolicyCards } from '../card/atr'
 import type { CardOperations } from '../card/card-operations'
 import type { CardService } from '../card/card-service'
 import { createCardLayer } from '../card/card-layer'
@@ -46,9 +46,10 @@ export function createAppCore(config: CoreConfig, host: 'electron' | 'web', deps
   const events = new EventEmitter()
   const emit = <E extends IpcEvent>(event: E, payload: IpcEventPayload<E>): void => void events.emit('event', event, payload)
   const layer = createCardLayer({
-    table: loadCardTable(config.resourcesDir),
+    table: withPolicyCards(loadCardTable(config.resourcesDir), config.settings?.values.cardAtrs ?? []),
     trust: loadTrustStore(config.resourcesDir, config.devTrustDir),
     preferredModules: config.pkcs11Modules,
+    requiredPolicies: config.settings?.values.requiredCertificatePolicies ?? [],
     revocation: createRevocationChecker(revocationOptions(config, deps.env ?? process.env))
   })
   const card = layer.service

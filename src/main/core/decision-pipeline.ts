@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { AppError } from '../../shared/errors'
 import type { CardProgress, DecisionOutcome } from '../../shared/ipc-contract'
 import type { DecisionItem } from '../../shared/ipc-requests'
-import type { CardOperations, DecisionFields } from '../card/card-operations'
+import type { CardOperations, DecisionFields, PinEntry } from '../card/card-operations'
 import type { DecisionBody, PlatformClient } from '../api/platform-client'
 import { submit } from './decision-service'
 
@@ -71,7 +71,7 @@ export async function decideBatch(
   api: PlatformClient,
   card: CardOperations,
   items: DecisionItem[],
-  pin: string,
+  pin: PinEntry,
   progress: (p: CardProgress) => void,
   opts: PipelineOptions = {}
 ): Promise<DecisionOutcome[]> {

@@ -104,6 +104,32 @@ export const PolicySchema = z
         description:
           'Public key (PEM text or absolute path of a PEM file; EC P-256/P-384 or RSA ≥ 3072) that Linux updates must be signed with (detached FILE.sig next to each artifact on the feed). Honoured from machine policy only; without it the key shipped in resources/update/update-public-key.pem is used.',
         examples: ['/etc/eccs/update-public-key.pem']
+      }),
+    // Trust core (issue 12): cards beyond the built-in ATR table, required certificate policies
+    cardAtrs: z
+      .array(
+        z.strictObject({
+          atr: z.string().regex(/^([0-9A-Fa-f]{2}){2,33}$/, 'must be the ATR in hex (2–33 bytes)'),
+          mask: z.string().regex(/^([0-9A-Fa-f]{2}){2,33}$/, 'must be a hex mask as long as the ATR').optional(),
+          name: z.string().min(1).max(100),
+          modules: z.array(absolutePath).min(1).max(8)
+        }).refine((e) => !e.mask || e.mask.length === e.atr.length, { message: 'mask must be as long as the ATR', path: ['mask'] })
+      )
+      .max(32)
+      .optional()
+      .meta({
+        description:
+          'Extra card types: ATR pattern (hex), optional mask (default all FF), a name and the absolute paths of the PKCS#11 modules that read it. Checked before the built-in table.',
+        examples: [[{ atr: '3BB896008131FA524348544D4F49434120', name: 'MOICA (new TA1)', modules: ['C:\\Windows\\System32\\HiCOSPKCS11.dll'] }]]
+      }),
+    requiredCertificatePolicies: z
+      .array(z.string().regex(/^[0-2](\.(0|[1-9][0-9]*))+$/, 'must be an OID such as 2.16.886.101.0.3.3'))
+      .max(16)
+      .optional()
+      .meta({
+        description:
+          'Certificate policy OIDs the card certificate path must assert (RFC 5280 §6.1 with initial-explicit-policy); empty = any MOICA certificate policy.',
+        examples: [['2.16.886.101.0.3.3']]
       })
   })
   .meta({
@@ -131,6 +157,16 @@ export interface Settings {
   startAtLogin: boolean
   closeToTray: boolean
   updatePublicKey: string | null
+  cardAtrs: CardAtrEntry[]
+  requiredCertificatePolicies: string[]
+}
+
+/** A policy card entry (ATR pattern + mask → name + modules). */
+export interface CardAtrEntry {
+  atr: string
+  mask?: string
+  name: string
+  modules: string[]
 }
 
 export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
@@ -149,7 +185,9 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   logLevel: 'info',
   startAtLogin: false,
   closeToTray: false,
-  updatePublicKey: null
+  updatePublicKey: null,
+  cardAtrs: [],
+  requiredCertificatePolicies: []
 })
 
 export const SETTING_KEYS = Object.keys(DEFAULT_SETTINGS) as SettingKey[]

@@ -84,6 +84,8 @@ const en: Messages<typeof zhTW> = {
     'token-absent': 'The card could not be read',
     'card-locked': 'The card is locked',
     'certificate-missing': 'No certificate on the card',
+    'certificate-unreadable': 'The certificate on the card cannot be read',
+    'not-citizen-certificate': 'Not a citizen digital certificate',
     'chain-invalid': 'Certificate validation failed',
     ready: 'Card reader ready',
     holder: 'Card holder',
@@ -96,11 +98,13 @@ const en: Messages<typeof zhTW> = {
     'pcsc-unavailable': 'Start the smart-card service; the app reconnects automatically.',
     'no-reader': 'Connect a card reader to this computer.',
     'no-card': 'Insert your citizen certificate card into the reader (chip up).',
-    'unsupported-card': 'Make sure the card is a citizen digital certificate (MOICA).',
+    'unsupported-card': 'Make sure the card is a citizen digital certificate (MOICA). If it is, send the reader "{reader}" and ATR {atr} to support, or ask IT to configure its PKCS#11 module.',
     'module-missing': 'Install the HiCOS card client, then re-insert the card.',
     'token-absent': 'Re-insert the card.',
     'card-locked': 'Too many wrong PINs locked the card; only MOICA can unlock it. Do not try more PINs.',
     'certificate-missing': 'This card holds no certificate usable for signing.',
+    'certificate-unreadable': 'Send the reader "{reader}", ATR {atr} and the message below to support.',
+    'not-citizen-certificate': 'This certificate was issued by "{issuer}", not by MOICA (e.g. a business certificate); insert your citizen digital certificate.',
     'chain-invalid': 'The certificate may be expired, not yet valid, revoked, or not issued by MOICA.'
   },
   chain: {
@@ -194,7 +198,9 @@ const en: Messages<typeof zhTW> = {
       logLevel: 'Log level',
       startAtLogin: 'Start when I sign in to the computer',
       closeToTray: 'Keep running in the tray when the window is closed',
-      updatePublicKey: 'Update signing key (Linux)'
+      updatePublicKey: 'Update signing key (Linux)',
+      cardAtrs: 'Extra card types (ATR)',
+      requiredCertificatePolicies: 'Required certificate policies'
     },
     revocation: { off: 'Off', 'soft-fail': 'On (warn when unreachable)', 'hard-fail': 'On (block signing when unreachable)' },
     channel: { latest: 'Stable', beta: 'Beta' },

@@ -82,6 +82,8 @@ export default {
     'token-absent': '無法讀取卡片',
     'card-locked': '卡片已鎖住',
     'certificate-missing': '卡片中找不到憑證',
+    'certificate-unreadable': '卡片中的憑證無法解析',
+    'not-citizen-certificate': '不是自然人憑證',
     'chain-invalid': '憑證驗證失敗',
     ready: '讀卡機準備完成',
     holder: '持卡人',
@@ -94,11 +96,13 @@ export default {
     'pcsc-unavailable': '請啟動智慧卡服務後稍候，程式會自動重新連線。',
     'no-reader': '請將讀卡機連接到電腦。',
     'no-card': '請將自然人憑證插入讀卡機（晶片朝上）。',
-    'unsupported-card': '請確認插入的是自然人憑證。',
+    'unsupported-card': '請確認插入的是自然人憑證。若確定是自然人憑證，請將讀卡機「{reader}」與 ATR {atr} 提供給客服，或請資訊人員設定此卡的 PKCS#11 模組。',
     'module-missing': '請安裝 HiCOS 卡片管理工具後重新插入卡片。',
     'token-absent': '請重新插入自然人憑證。',
     'card-locked': 'PIN 碼錯誤次數過多，卡片已鎖住；請洽內政部憑證管理中心解鎖，請勿再嘗試。',
     'certificate-missing': '此卡片沒有可用於簽章的憑證。',
+    'certificate-unreadable': '請將讀卡機「{reader}」、ATR {atr} 與下列錯誤內容提供給客服。',
+    'not-citizen-certificate': '此憑證由「{issuer}」簽發，不是內政部憑證管理中心的自然人憑證 (例如工商憑證)；請改插自然人憑證。',
     'chain-invalid': '憑證可能已過期、尚未生效、已廢止或非內政部憑證管理中心簽發。'
   },
   chain: {
@@ -192,7 +196,9 @@ export default {
       logLevel: '記錄檔層級',
       startAtLogin: '登入電腦時自動啟動',
       closeToTray: '關閉視窗後保留在系統匣',
-      updatePublicKey: '更新簽章公鑰（Linux）'
+      updatePublicKey: '更新簽章公鑰（Linux）',
+      cardAtrs: '其他卡片類型 (ATR)',
+      requiredCertificatePolicies: '必要的憑證政策'
     },
     revocation: { off: '不檢查', 'soft-fail': '檢查（無法連線時僅警告）', 'hard-fail': '檢查（無法連線時停止簽章）' },
     channel: { latest: '正式版', beta: '測試版' },
