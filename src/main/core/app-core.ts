@@ -7,7 +7,9 @@ import type { CardOperations } from '../card/card-operations'
 import type { CardService } from '../card/card-service'
 import { createCardLayer } from '../card/card-layer'
 import { DelegationHistory } from '../cache/delegation-history'
+import { resolveSettings, type EffectiveSettings } from '../policy/effective'
 import { defaultUserDataDir } from '../policy/locations'
+import { createNodeTransport, revocationFetcher, type Transport } from '../net'
 import type { CoreConfig } from '../config'
 import { createDispatcher, type Dispatch, type IpcHandlers } from '../ipc/dispatcher'
 import { createRevocationChecker, revocationOptionsFromEnv } from '../pki/revocation-settings'
@@ -37,16 +39,29 @@ export interface AppCoreDeps {
   cardOperations?: (card: CardService) => CardOperations
   /** Environment for the settings screen's policy/user-settings lookup; defaults to process.env. */
   env?: NodeJS.ProcessEnv
+  /**
+   * The network stack for the API and OCSP/CRL (src/main/net): the Electron shell passes Chromium's;
+   * default: the plain-Node transport with proxy and CAs from the settings/environment.
+   */
+  transport?: Transport
+}
+
+/** Settings with no policy and no user file (configFromEnv callers): defaults + environment. */
+function defaultSettings(env: NodeJS.ProcessEnv): EffectiveSettings {
+  return resolveSettings({ policy: { status: 'absent', path: '' }, user: { path: '', values: {}, warnings: [] }, env })
 }
 
 export function createAppCore(config: CoreConfig, host: 'electron' | 'web', deps: AppCoreDeps = {}): AppCore {
   const events = new EventEmitter()
+  const env = deps.env ?? process.env
+  // One network stack for the platform API and revocation (same proxy, bypass list and CAs).
+  const transport = deps.transport ?? createNodeTransport({ settings: config.settings ?? defaultSettings(env), env, apiCaFile: config.apiCaFile })
   const emit = <E extends IpcEvent>(event: E, payload: IpcEventPayload<E>): void => void events.emit('event', event, payload)
   const layer = createCardLayer({
     table: loadCardTable(config.resourcesDir),
     trust: loadTrustStore(config.resourcesDir, config.devTrustDir),
     preferredModules: config.pkcs11Modules,
-    revocation: createRevocationChecker(revocationOptions(config, deps.env ?? process.env))
+    revocation: createRevocationChecker({ ...revocationOptions(config, env), fetch: revocationFetcher(transport) })
   })
   const card = layer.service
   card.on('status', (status) => emit('card:status', status))
@@ -61,6 +76,7 @@ export function createAppCore(config: CoreConfig, host: 'electron' | 'web', deps
     api = new PlatformClient({
       baseUrl: config.apiBaseUrl,
       caFile: config.apiCaFile,
+      transport,
       onReachability: (ok, problem) => apiStatus.report(ok, problem)
     })
     api.onSessionEnded(() => {
