@@ -120,7 +120,7 @@ function parseAll(pems: string[]): X509Certificate[] {
 }
 
 function current(c: X509Certificate, now: Date): boolean {
-  return new Date(c.validFrom) <= now && now <= new Date(c.validTo)
+  return c.validFromDate <= now && now <= c.validToDate
 }
 
 /**
