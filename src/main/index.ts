@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { extname, join, normalize, sep } from 'node:path'
 import { app, BrowserWindow, ipcMain, net, protocol, session, shell, type IpcMainInvokeEvent } from 'electron'
 import { autoUpdater } from 'electron-updater'
@@ -11,6 +11,7 @@ import { startAppLogging } from './logging/setup'
 import { defaultUserDataDir } from './policy/locations'
 import { updateSettings } from './policy/update-settings'
 import { createAppCore } from './core/app-core'
+import { createElectronTransport, proxyLogin } from './net'
 import { APP_ORIGIN, isAppUrl, permissionAllowed, safeExternalUrl } from './shell-policy'
 import { RENDERER_CSP } from './webhost/server'
 
@@ -77,12 +78,24 @@ function start(): void {
   const resourcesDir = findResourcesDir(__dirname)
   const config = loadCoreConfig(process.env, { version: app.getVersion(), resourcesDir, userDataDir: app.getPath('userData') })
   const log = startAppLogging(config)
-  const core = createAppCore(config, 'electron')
+  // --- network stack block (issue 16 item 1; src/main/net/electron-network.ts) ---
+  // The API, OCSP/CRL and the update feed go through Chromium's network service: PAC/WPAD, the OS
+  // proxy settings and NTLM/Negotiate as in the browser; proxy mode from policy on the app's session
+  // and electron-updater's partition; the platform's host keeps the app's CA rule (verify handler).
+  const transport = createElectronTransport<Electron.Session>({
+    net,
+    sessions: [session.defaultSession, session.fromPartition('electron-updater', { cache: false })],
+    app,
+    settings: config.settings,
+    platformUrl: config.apiBaseUrl,
+    devCaPem: config.apiCaFile && existsSync(config.apiCaFile) ? readFileSync(config.apiCaFile, 'utf8') : null
+  })
+  const answerProxyLogin = proxyLogin(config.settings.values)
+  // electron-updater types the callback with required strings; Electron cancels on a call without them.
+  autoUpdater.on('login', (authInfo, callback) => void answerProxyLogin(authInfo, callback as (u?: string, p?: string) => void))
+  // --- end network stack block ---
+  const core = createAppCore(config, 'electron', { transport })
   startUpdates(config.settings)
-  // Chromium's own requests (there are none to the API; the core uses its own agent) follow the policy too.
-  const proxy = config.settings.values.proxy
-  if (proxy === 'direct') void session.defaultSession.setProxy({ mode: 'direct' })
-  else if (proxy !== 'system') void session.defaultSession.setProxy({ proxyRules: proxy, proxyBypassRules: config.settings.values.proxyBypass.join(',') })
 
   // Deny every permission except the two the app uses from its own pages: desktop notifications
   // (asked for when the user presses 開啟桌面通知) and writing the support text to the clipboard.

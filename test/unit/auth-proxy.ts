@@ -49,7 +49,7 @@ export async function startAuthProxy(opts: { credentials?: { user: string; passw
     }
     const route = Object.keys(opts.routes ?? {}).find((k) => target.startsWith(k))
     const upstream = new URL(route ? (opts.routes?.[route] ?? target) : target)
-    const headers = { ...req.headers, host: upstream.host }
+    const headers: Record<string, string | string[] | undefined> = { ...req.headers, host: upstream.host }
     delete headers['proxy-authorization']
     delete headers['proxy-connection']
     const send = upstream.protocol === 'https:' ? httpsRequest : httpRequest

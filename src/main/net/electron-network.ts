@@ -66,9 +66,9 @@ interface ClientRequestLike {
   abort(): void
 }
 
-/** The part of Electron's `net` used here. */
-export interface ElectronNetLike {
-  request(options: { url: string; method: string; session: ElectronSessionLike; redirect: 'error'; useSessionCookies: boolean }): ClientRequestLike
+/** The part of Electron's `net` used here (S: Electron's Session, or the tests' stand-in). */
+export interface ElectronNetLike<S extends ElectronSessionLike = ElectronSessionLike> {
+  request(options: { url: string; method: string; session: S; redirect: 'error'; useSessionCookies: boolean }): ClientRequestLike
 }
 
 /** Electron's `app`, for the proxy `login` event of the windows' and the updater's requests. */
@@ -188,10 +188,10 @@ export function codeFromChromium(message: string): string {
   return err // ERR_PROXY_CONNECTION_FAILED, ERR_TUNNEL_CONNECTION_FAILED, ERR_PROXY_AUTH_… stay as they are
 }
 
-export interface ElectronTransportOptions {
-  net: ElectronNetLike
+export interface ElectronTransportOptions<S extends ElectronSessionLike = ElectronSessionLike> {
+  net: ElectronNetLike<S>
   /** The app's session (first: requests go here) and the updater's partition: all get proxy + verifier. */
-  sessions: ElectronSessionLike[]
+  sessions: S[]
   /** For the `login` event of windows and the updater (their requests are not ours). */
   app?: ElectronAppLike
   settings: EffectiveSettings
@@ -207,7 +207,7 @@ export interface ElectronTransportOptions {
  * (POLICY_INVALID from the caller's check) nothing itself: the caller does not create it while the
  * policy blocks the network.
  */
-export function createElectronTransport(opts: ElectronTransportOptions): Transport & { ready: Promise<void> } {
+export function createElectronTransport<S extends ElectronSessionLike>(opts: ElectronTransportOptions<S>): Transport & { ready: Promise<void> } {
   const [primary] = opts.sessions
   if (!primary) throw new Error('createElectronTransport: no session')
   const values = opts.settings.values
