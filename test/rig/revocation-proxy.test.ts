@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { runDoctor } from '../../src/main/cli/doctor'
 import { findResourcesDir, loadCoreConfig } from '../../src/main/config'
 import { createAppCore, type AppCore } from '../../src/main/core/app-core'
 import type { CardStatus } from '../../src/shared/card-status'
@@ -37,10 +38,15 @@ afterAll(async () => {
 })
 
 /** Starts the app core with `policy` as the machine policy; the card's own OCSP URL is used. */
-async function coreWith(policy: object, name: string): Promise<{ core: AppCore; statuses: CardStatus[] }> {
+function envWith(policy: object, name: string): NodeJS.ProcessEnv {
   const policyFile = join(home, `${name}.json`)
   writeFileSync(policyFile, JSON.stringify(policy))
   const { ECCS_OCSP_URL: _override, ...env } = { ...rig.env, ECCS_POLICY_FILE: policyFile, ECCS_USER_DATA_DIR: join(home, name) }
+  return env
+}
+
+async function coreWith(policy: object, name: string): Promise<{ core: AppCore; statuses: CardStatus[] }> {
+  const env = envWith(policy, name)
   const config = loadCoreConfig(env, { version: 'test', resourcesDir: findResourcesDir(__dirname), userDataDir: join(home, name) })
   expect(config.settings.networkBlocked).toBeNull()
   const core = createAppCore(config, 'web', { env })
@@ -88,6 +94,22 @@ describe('field case: revocation ignores proxy', () => {
     } finally {
       await rig.cards[0].remove()
       await core.stop()
+    }
+  })
+
+  it('doctor probes the same path: the card OCSP URL and the API through the policy proxy', async () => {
+    const n = proxy.log.length
+    await rig.cards[0].insert(MOICA_ATR)
+    try {
+      const report = await runDoctor({ env: envWith({ proxy: proxy.url, revocationCheck: 'hard-fail' }, 'doctor'), version: 'test', resourcesDir: findResourcesDir(__dirname) })
+      const revocation = report.checks.find((c) => c.id === 'revocation')
+      expect(revocation?.status).toBe('ok')
+      expect(revocation?.detail).toContain(`${AIA_OCSP} answered`)
+      expect(revocation?.detail).toContain(`via proxy 127.0.0.1:${proxy.port}`)
+      expect(report.checks.find((c) => c.id === 'api')?.detail).toContain(`via proxy 127.0.0.1:${proxy.port}`)
+      expect(proxy.log.slice(n).map((e) => `${e.method} ${e.target}`)).toEqual(expect.arrayContaining([`GET ${AIA_OCSP}`, `CONNECT ${new URL(rig.server?.url ?? '').host}`]))
+    } finally {
+      await rig.cards[0].remove()
     }
   })
 })
