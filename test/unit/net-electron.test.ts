@@ -193,4 +193,14 @@ describe('Electron transport over the stand-in', () => {
     const err = await client.health().then(() => null, (e: unknown) => e)
     expect((err as AppError).code).toBe('TLS_UNTRUSTED')
   })
+
+  it('an invalid machine policy keeps it off the network (POLICY_INVALID, no request made)', async () => {
+    const calls: string[] = []
+    const settings = resolveSettings({ policy: parsePolicyText('{"proxy": 5}', 'policy.json'), user: { path: 'u', values: {}, warnings: [] }, env: {} })
+    expect(settings.networkBlocked).not.toBeNull()
+    const transport = createElectronTransport({ net: standInNet(calls), sessions: [standInSession('default', calls)], settings, platformUrl: null })
+    const err = await transport.request({ url: 'http://ocsp.example/OCSP', method: 'GET' }).then(() => null, (e: unknown) => e)
+    expect((err as AppError).code).toBe('POLICY_INVALID')
+    expect(calls.filter((c) => c.startsWith('net.request'))).toEqual([])
+  })
 })

@@ -1,5 +1,6 @@
 import { X509Certificate } from 'node:crypto'
 import { isIP } from 'node:net'
+import { AppError } from '../../shared/errors'
 import type { EffectiveSettings } from '../policy/effective'
 import { systemCaCertificates } from '../policy/network'
 import { DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_MS, netError, proxyMode, type NetResponse, type Transport } from './transport'
@@ -203,9 +204,9 @@ export interface ElectronTransportOptions<S extends ElectronSessionLike = Electr
 
 /**
  * Configures the sessions (proxy from policy, certificate verify handler, proxy login) and returns
- * the Transport over Chromium's network service. Requests wait until the proxy is set. Refuses
- * (POLICY_INVALID from the caller's check) nothing itself: the caller does not create it while the
- * policy blocks the network.
+ * the Transport over Chromium's network service. Requests wait until the proxy is set; while the
+ * machine policy is invalid every request is refused with POLICY_INVALID (fail closed, as the
+ * plain-Node transport).
  */
 export function createElectronTransport<S extends ElectronSessionLike>(opts: ElectronTransportOptions<S>): Transport & { ready: Promise<void> } {
   const [primary] = opts.sessions
@@ -235,6 +236,7 @@ export function createElectronTransport<S extends ElectronSessionLike>(opts: Ele
       return primary.resolveProxy(url)
     },
     request: async (req) => {
+      if (opts.settings.networkBlocked) throw new AppError('POLICY_INVALID', opts.settings.networkBlocked.detail)
       await ready
       const timeoutMs = req.timeoutMs ?? DEFAULT_TIMEOUT_MS
       const maxBytes = req.maxBytes ?? DEFAULT_MAX_BYTES

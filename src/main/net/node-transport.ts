@@ -26,7 +26,7 @@ export function proxyAuthorization(proxy: URL): Record<string, string> {
   return { 'proxy-authorization': `Basic ${Buffer.from(creds).toString('base64')}` }
 }
 
-function describe(net: NetworkOptions): string {
+function routeOf(net: NetworkOptions): string {
   return net.proxy ? `PROXY ${net.proxy.host}` : 'DIRECT'
 }
 
@@ -40,7 +40,7 @@ export function createNodeTransport(opts: NodeTransportOptions): Transport & { o
   return {
     kind: 'node',
     options,
-    route: async (url) => describe(options(url)),
+    route: async (url) => routeOf(options(url)),
     request: (req) => send(req, options(req.url))
   }
 }
