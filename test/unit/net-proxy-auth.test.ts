@@ -45,10 +45,10 @@ afterAll(async () => {
 
 const credentialed = (): string => `http://alice:${encodeURIComponent('p@ss word')}@127.0.0.1:${proxy.port}`
 
-function transportFor(policy: object): Transport {
+function transportFor(policy: object, apiCaFile: string | null = t.server.caCertPath): Transport {
   const settings = resolveSettings({ policy: parsePolicyText(JSON.stringify(policy), 'policy.json'), user: { path: 'u', values: {}, warnings: [] }, env: {} })
   expect(settings.networkBlocked).toBeNull()
-  return createNodeTransport({ settings, env: {}, apiCaFile: t.server.caCertPath })
+  return createNodeTransport({ settings, env: {}, apiCaFile })
 }
 
 function path(variant: 'valid' | 'revoked'): ParsedCertificate[] {
@@ -123,5 +123,19 @@ describe('plain-Node transport through an authenticating proxy on loopback', () 
     const checker = new OcspCrlChecker({ mode: 'hard-fail', crlDownload: false, fetch: revocationFetcher(direct), timeoutMs: 3000 })
     expect((await checker.check(path('valid'), new Date())).verdict).toBe('revocation-unknown')
     expect(since(n)).toEqual([])
+  })
+
+  it('https OCSP: CONNECT through the proxy, trusted by the policy extraCaCertificates like the API', async () => {
+    const n = proxy.log.length
+    const https = `${t.server.apiBase}/ocsp`
+    const withCa = transportFor({ proxy: credentialed(), extraCaCertificates: [readFileSync(t.server.caCertPath, 'utf8')] }, null)
+    const ok = new OcspCrlChecker({ mode: 'hard-fail', ocspUrl: https, crlDownload: false, fetch: revocationFetcher(withCa) })
+    expect(await ok.check(path('valid'), new Date())).toEqual({ verdict: 'valid', source: 'ocsp' })
+    expect(since(n)).toContainEqual({ method: 'CONNECT', target: new URL(https).host, auth: 'ok', status: 200 })
+    // Without the extra CA the responder's certificate is not trusted: unknown, never "valid".
+    const withoutCa = transportFor({ proxy: credentialed() }, null)
+    const refused = await new OcspCrlChecker({ mode: 'hard-fail', ocspUrl: https, crlDownload: false, fetch: revocationFetcher(withoutCa) }).check(path('valid'), new Date())
+    expect(refused.verdict).toBe('revocation-unknown')
+    expect(refused.reason).toMatch(/certificate/i)
   })
 })
