@@ -11,6 +11,7 @@ export const SETTING_NAMES = [
   'extraCaCertificates',
   'proxy',
   'proxyBypass',
+  'proxyPacUrl',
   'revocationCheck',
   'autoUpdate',
   'updateChannel',

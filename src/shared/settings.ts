@@ -14,6 +14,7 @@ export const SettingsValues = z.object({
   extraCaCertificates: z.array(z.string()),
   proxy: z.string(),
   proxyBypass: z.array(z.string()),
+  proxyPacUrl: z.string().nullable(),
   revocationCheck: z.enum(REVOCATION_MODES),
   autoUpdate: z.boolean(),
   updateChannel: z.enum(UPDATE_CHANNELS),

@@ -4,6 +4,7 @@ import { createSecureContext, rootCertificates } from 'node:tls'
 import axios, { type AxiosInstance } from 'axios'
 import type { z } from 'zod'
 import { AppError } from '../../shared/errors'
+import { transportAdapter, type Transport } from '../net'
 import { errorFromResponse, errorFromTransport } from './error-mapping'
 
 // One HTTPS client for the platform API: TLS verified against the system CAs plus the one
@@ -16,6 +17,11 @@ export interface HttpClientOptions {
   /** PEM file with an extra trusted CA, or null. */
   caFile: string | null
   timeoutMs?: number
+  /**
+   * The app's network stack (src/main/net): proxy, bypass list and CAs from the settings, Chromium's
+   * network service in Electron. Without it: a direct connection trusting Node's CAs + `caFile`.
+   */
+  transport?: Transport
   /** Called after every exchange: true when the server answered, false on a transport failure. */
   onReachability?: (reachable: boolean, problem?: AppError) => void
 }
@@ -55,7 +61,11 @@ export class HttpClient {
       // One secure context for all sockets: with `ca` in the agent options, Node builds each
       // request's agent key from ~150 PEM roots (~200 KB string per request) and a new secure
       // context per socket — 60 ms of CPU per request in bench/batch.
-      httpsAgent: new Agent({ secureContext: createSecureContext({ ca: trustedCas(opts.caFile) }), rejectUnauthorized: true, keepAlive: true }),
+      ...(opts.transport
+        ? { adapter: transportAdapter(opts.transport) }
+        : {
+            httpsAgent: new Agent({ secureContext: createSecureContext({ ca: trustedCas(opts.caFile) }), rejectUnauthorized: true, keepAlive: true })
+          }),
       maxRedirects: 0,
       proxy: false,
       responseType: 'text',

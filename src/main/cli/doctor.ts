@@ -8,6 +8,7 @@ import { loadCoreConfig } from '../config'
 import { devTrustAllowed } from '../policy/build-flags'
 import { readerAllowed } from '../policy/readers'
 import { probeCard, type CardProbe } from './card-probe'
+import { createNodeTransport, proxyMode, type Transport } from '../net'
 import { probeUrl } from './net-probe'
 import { EXIT, worstStatus, type Check } from './report'
 
@@ -32,6 +33,8 @@ export interface DoctorOptions {
   resourcesDir: string
   userDataDir?: string
   now?: Date
+  /** The app's network stack (the desktop app passes Chromium's); default: plain Node from the settings. */
+  transport?: Transport
 }
 
 const EXPIRY_WARNING_DAYS = 30
@@ -134,6 +137,12 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
   const config = loadCoreConfig(opts.env, { version: opts.version, resourcesDir: opts.resourcesDir, ...(opts.userDataDir ? { userDataDir: opts.userDataDir } : {}) })
   const settings = config.settings
   const checks: Check[] = []
+  // Exactly the stack the app uses for the API and OCSP/CRL (same proxy, bypass list and CAs).
+  const transport = opts.transport ?? createNodeTransport({ settings, env: opts.env, apiCaFile: config.apiCaFile })
+  const pacNote =
+    transport.kind === 'node' && proxyMode(settings.values).mode === 'pac'
+      ? ' (the PAC file is evaluated by the desktop app only; here the environment proxy applies)'
+      : ''
 
   const p = settings.policy
   if (p.status === 'invalid')
@@ -158,8 +167,8 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
   else if (ocsp.length === 0) checks.push({ id: 'revocation', title: 'Revocation (OCSP)', status: 'warn', detail: 'no OCSP address known', hint: 'Insert the card so its certificate names the responder.' })
   else {
     const url = ocsp[0] ?? ''
-    const r = await probeUrl(url, settings, { env: opts.env, apiCaFile: config.apiCaFile })
-    const via = r.viaProxy ? ` via proxy ${r.viaProxy}` : ''
+    const r = await probeUrl(url, transport)
+    const via = `${r.viaProxy ? ` via proxy ${r.viaProxy}` : ''}${pacNote}`
     checks.push(
       r.reachable
         ? { id: 'revocation', title: 'Revocation (OCSP)', status: 'ok', detail: `${url} answered (HTTP ${r.status})${via}` }
@@ -172,8 +181,8 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
   else if (!config.apiBaseUrl) checks.push({ id: 'api', title: 'Platform API', status: 'warn', detail: 'no platform address configured', hint: 'Set apiBaseUrl in the machine policy.' })
   else {
     const url = `${config.apiBaseUrl.replace(/\/+$/, '')}/api/v1/health`
-    const r = await probeUrl(url, settings, { env: opts.env, apiCaFile: config.apiCaFile })
-    const via = r.viaProxy ? ` via proxy ${r.viaProxy}` : ''
+    const r = await probeUrl(url, transport)
+    const via = `${r.viaProxy ? ` via proxy ${r.viaProxy}` : ''}${pacNote}`
     const tls = /CERT|SELF_SIGNED|UNABLE_TO|ERR_TLS|HOSTNAME|ALTNAME/.test(r.code ?? '')
     if (r.reachable && r.status === 200) checks.push({ id: 'api', title: 'Platform API', status: 'ok', detail: `${url} healthy${via}` })
     else if (r.reachable) checks.push({ id: 'api', title: 'Platform API', status: 'fail', detail: `${url} answered HTTP ${r.status}${via}`, hint: 'Check apiBaseUrl; the platform may be in maintenance.' })

@@ -7,7 +7,9 @@ import type { CardOperations } from '../card/card-operations'
 import type { CardService } from '../card/card-service'
 import { createCardLayer } from '../card/card-layer'
 import { DelegationHistory } from '../cache/delegation-history'
+import { resolveSettings, type EffectiveSettings } from '../policy/effective'
 import { defaultUserDataDir } from '../policy/locations'
+import { createNodeTransport, revocationFetcher, type Transport } from '../net'
 import type { CoreConfig } from '../config'
 import { createDispatcher, type Dispatch, type IpcHandlers } from '../ipc/dispatcher'
 import { createClientErrorLog } from '../logging/client-errors'
@@ -40,17 +42,30 @@ export interface AppCoreDeps {
   env?: NodeJS.ProcessEnv
   /** Desktop notifications drawn by the host (Electron shell); absent in the web host. Returns whether one was shown. */
   notify?: (n: IpcRequest<'app:notify'>) => boolean
+  /**
+   * The network stack for the API and OCSP/CRL (src/main/net): the Electron shell passes Chromium's;
+   * default: the plain-Node transport with proxy and CAs from the settings/environment.
+   */
+  transport?: Transport
+}
+
+/** Settings with no policy and no user file (configFromEnv callers): defaults + environment. */
+function defaultSettings(env: NodeJS.ProcessEnv): EffectiveSettings {
+  return resolveSettings({ policy: { status: 'absent', path: '' }, user: { path: '', values: {}, warnings: [] }, env })
 }
 
 export function createAppCore(config: CoreConfig, host: 'electron' | 'web', deps: AppCoreDeps = {}): AppCore {
   const events = new EventEmitter()
+  const env = deps.env ?? process.env
+  // One network stack for the platform API and revocation (same proxy, bypass list and CAs).
+  const transport = deps.transport ?? createNodeTransport({ settings: config.settings ?? defaultSettings(env), env, apiCaFile: config.apiCaFile })
   const emit = <E extends IpcEvent>(event: E, payload: IpcEventPayload<E>): void => void events.emit('event', event, payload)
   const layer = createCardLayer({
     table: withPolicyCards(loadCardTable(config.resourcesDir), config.settings?.values.cardAtrs ?? []),
     trust: loadTrustStore(config.resourcesDir, config.devTrustDir),
     preferredModules: config.pkcs11Modules,
     requiredPolicies: config.settings?.values.requiredCertificatePolicies ?? [],
-    revocation: createRevocationChecker(revocationOptions(config, deps.env ?? process.env))
+    revocation: createRevocationChecker({ ...revocationOptions(config, env), fetch: revocationFetcher(transport) })
   })
   const card = layer.service
   card.on('status', (status) => emit('card:status', status))
@@ -65,6 +80,7 @@ export function createAppCore(config: CoreConfig, host: 'electron' | 'web', deps
     api = new PlatformClient({
       baseUrl: config.apiBaseUrl,
       caFile: config.apiCaFile,
+      transport,
       onReachability: (ok, problem) => apiStatus.report(ok, problem)
     })
     api.onSessionEnded(() => {

@@ -60,7 +60,7 @@ export const PolicySchema = z
       }),
     proxy: proxyUrl.optional().meta({
       description:
-        '"system" (default: HTTPS_PROXY / HTTP_PROXY / NO_PROXY from the environment), "direct" (no proxy) or an explicit proxy URL such as http://proxy.corp:8080 (HTTPS is tunnelled with CONNECT).',
+        '"system" (default; desktop app: the operating system\'s proxy settings with WPAD/PAC and NTLM/Negotiate sign-in, as the browser uses them; web host and command line: HTTPS_PROXY / HTTP_PROXY / NO_PROXY from the environment), "direct" (no proxy) or an explicit proxy URL such as http://proxy.corp:8080, optionally with user:password for Basic sign-in (HTTPS is tunnelled with CONNECT, http:// OCSP/CRL requests are sent to the proxy). Applies to all traffic: platform API, OCSP/CRL, update feed and doctor.',
       examples: ['http://proxy.corp.example:8080']
     }),
     proxyBypass: z
@@ -68,6 +68,18 @@ export const PolicySchema = z
       .max(64)
       .optional()
       .meta({ description: 'Hosts reached without the explicit proxy (NO_PROXY syntax: host, .suffix, *.suffix, IP).', examples: [['.corp.example', '10.0.0.5']] }),
+    // --- network stack (issue 16 item 1): PAC file ---
+    proxyPacUrl: z
+      .string()
+      .refine((u) => URL.canParse(u) && ['http:', 'https:'].includes(new URL(u).protocol), { message: 'must be an http:// or https:// URL' })
+      .refine((u) => !URL.canParse(u) || (new URL(u).username === '' && new URL(u).password === ''), { message: 'must not contain a user name or password' })
+      .optional()
+      .meta({
+        description:
+          'The PAC file that decides the proxy per request (desktop app: evaluated by Chromium, like the browser). Used while proxy is "system"; an explicit proxy URL or "direct" wins. The web host and the command line (plain Node) cannot run a PAC file and use the environment\'s HTTPS_PROXY / HTTP_PROXY / NO_PROXY instead; doctor says so.',
+        format: 'uri',
+        examples: ['http://wpad.corp.example/proxy.pac']
+      }),
     revocationCheck: z.enum(REVOCATION_MODES).optional().meta({
       description: 'Certificate revocation checking (OCSP/CRL): off, soft-fail (an unreachable responder is a warning) or hard-fail (it blocks signing).'
     }),
@@ -146,6 +158,7 @@ export interface Settings {
   extraCaCertificates: string[]
   proxy: string
   proxyBypass: string[]
+  proxyPacUrl: string | null
   revocationCheck: (typeof REVOCATION_MODES)[number]
   autoUpdate: boolean
   updateChannel: (typeof UPDATE_CHANNELS)[number]
@@ -175,6 +188,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   extraCaCertificates: [],
   proxy: 'system',
   proxyBypass: [],
+  proxyPacUrl: null,
   revocationCheck: 'soft-fail',
   autoUpdate: true,
   updateChannel: 'latest',

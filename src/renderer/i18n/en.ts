@@ -188,6 +188,7 @@ const en: Messages<typeof zhTW> = {
       extraCaCertificates: 'Extra trusted CA certificates',
       proxy: 'Proxy',
       proxyBypass: 'Hosts reached without the proxy',
+      proxyPacUrl: 'Proxy auto-config (PAC) file',
       revocationCheck: 'Certificate revocation check',
       autoUpdate: 'Automatic updates',
       updateChannel: 'Update channel',

@@ -186,6 +186,7 @@ export default {
       extraCaCertificates: '額外信任的 CA 憑證',
       proxy: 'Proxy 代理伺服器',
       proxyBypass: '不經 Proxy 的主機',
+      proxyPacUrl: 'Proxy 自動設定（PAC）檔',
       revocationCheck: '憑證廢止檢查',
       autoUpdate: '自動更新',
       updateChannel: '更新管道',
