@@ -3,7 +3,8 @@ import { dirname, join, relative, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
 
 // Architecture rules that code review alone would let slip: who may import `electron`, the
-// renderer never reaching into main or Node, and no import cycles anywhere in src/.
+// renderer never reaching into main or Node, server-mock never reaching into test/, and no import
+// cycles anywhere in src/.
 
 const root = join(__dirname, '../..')
 const src = join(root, 'src')
@@ -65,6 +66,26 @@ describe('architecture', () => {
         else expect(SHARED_LIBRARIES, `${rel(f)} → ${spec}`).toContain(spec)
       }
     }
+  })
+
+  // server-mock stands beside the app as the platform's stand-in: the rig and the E2E tests start it,
+  // never the other way round (the test PKI it needs lives in server-mock/test-pki.ts).
+  it('server-mock imports nothing from test/', () => {
+    const mockFiles = files(join(root, 'server-mock'))
+    expect(mockFiles.length).toBeGreaterThan(10)
+    for (const f of mockFiles) {
+      for (const spec of imports(f)) {
+        const target = resolveLocal(f, spec) ?? (spec.startsWith('.') ? resolve(dirname(f), spec) : null)
+        if (target) expect(rel(target), `${rel(f)} → ${spec}`).not.toMatch(/^test\//)
+      }
+    }
+  })
+
+  it('the Electron shell takes nothing from the web host', () => {
+    const shell = join(src, 'main/index.ts')
+    const targets = imports(shell).map((s) => resolveLocal(shell, s)).filter((t): t is string => t !== null).map(rel)
+    expect(targets).toContain('src/shared/csp.ts')
+    expect(targets.filter((t) => t.startsWith('src/main/webhost/'))).toEqual([])
   })
 
   it('has no import cycles', () => {
