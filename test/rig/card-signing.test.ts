@@ -7,13 +7,11 @@ import { ApiClient, getChallenge, loginPassword } from '../../server-mock/test-h
 import { buildAuthSignedData as mockAuthData, buildDecisionStatement as mockStatement } from '../../server-mock/protocol'
 import type { CardPhase, CardStatus } from '../../src/shared/card-status'
 import { AppError } from '../../src/shared/errors'
-import { loadCardTable } from '../../src/main/card/atr'
 import type { DecisionFields } from '../../src/main/card/card-operations'
 import { createCardLayer, type CardLayer } from '../../src/main/card/card-layer'
 import { CardSigner } from '../../src/main/card/card-signer'
 import { Pkcs11Client } from '../../src/main/card/pkcs11-client'
 import { buildAuthSignedData, buildDecisionStatement } from '../../src/main/card/statement'
-import { loadTrustStore } from '../../src/main/pki/trust-store'
 import { startRig, type Rig } from './rig'
 import { MOICA_ATR } from './virtual-card'
 import { waitForPhase } from './wait-for-phase'
@@ -65,8 +63,8 @@ beforeAll(async () => {
   Object.assign(process.env, rig.env) // libpcsclite and SoftHSM read these at first use
   origin = rig.server?.origin ?? 'https://127.0.0.1:1'
   layer = createCardLayer({
-    table: loadCardTable(resources),
-    trust: loadTrustStore(resources, rig.trustDir),
+    resourcesDir: resources,
+    devTrustDir: rig.trustDir,
     preferredModules: [rig.token.module],
     monitor: { backoffMs: [100, 200, 400] }
   })

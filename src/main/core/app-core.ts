@@ -2,7 +2,6 @@ import { existsSync, readFileSync } from 'node:fs'
 import { EventEmitter } from 'node:events'
 import type { IpcEvent, IpcEventPayload, IpcRequest } from '../../shared/ipc-contract'
 import { PlatformClient } from '../api/platform-client'
-import { loadCardTable } from '../card/atr'
 import type { CardOperations } from '../card/card-operations'
 import type { CardService } from '../card/card-service'
 import { createCardLayer } from '../card/card-layer'
@@ -13,7 +12,6 @@ import { createDispatcher, type Dispatch, type IpcHandlers } from '../ipc/dispat
 import { createClientErrorLog } from '../logging/client-errors'
 import { createRevocationChecker, revocationOptionsFromEnv } from '../pki/revocation-settings'
 import type { RevocationOptions } from '../pki/revocation-checker'
-import { loadTrustStore } from '../pki/trust-store'
 import { ApiStatusTracker } from './api-status'
 import { buildDiagnostics } from './diagnostics'
 import { createPlatformHandlers } from './platform-handlers'
@@ -46,8 +44,8 @@ export function createAppCore(config: CoreConfig, host: 'electron' | 'web', deps
   const events = new EventEmitter()
   const emit = <E extends IpcEvent>(event: E, payload: IpcEventPayload<E>): void => void events.emit('event', event, payload)
   const layer = createCardLayer({
-    table: loadCardTable(config.resourcesDir),
-    trust: loadTrustStore(config.resourcesDir, config.devTrustDir),
+    resourcesDir: config.resourcesDir,
+    devTrustDir: config.devTrustDir,
     preferredModules: config.pkcs11Modules,
     revocation: createRevocationChecker(revocationOptions(config, deps.env ?? process.env))
   })
