@@ -15,7 +15,6 @@ export const bridgeMethods = {
   decideDelegation: 'delegations:decide',
   decideDelegations: 'delegations:decideBatch',
   getPendingCount: 'delegations:pendingCount',
-  syncHistory: 'history:sync',
   exportHistory: 'history:export',
   clearHistory: 'history:clear',
   queryConfirmations: 'confirmations:query',

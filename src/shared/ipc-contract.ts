@@ -87,8 +87,7 @@ export const ipcContract = {
   'delegations:decideBatch': { request: DecideBatchRequest, response: z.object({ results: z.array(DecisionOutcome) }) },
   'delegations:pendingCount': { request: Empty, response: z.object({ count: z.number().int().min(0) }) },
   'confirmations:query': { request: ConfirmationQuery, response: ConfirmationPage },
-  /** Offline history: sync now, export the current query (CSV for Excel or JSON), clear the local copy. */
-  'history:sync': { request: Empty, response: z.object({ applied: z.number().int().min(0) }) },
+  /** Offline history (synced in the background after login): export the current query (CSV for Excel or JSON), clear the local copy. */
   'history:export': {
     request: z.object({ format: z.enum(['csv', 'json']), query: DelegationQuery }).strict(),
     response: z.object({ fileName: z.string(), mimeType: z.string(), content: z.string(), rows: z.number().int().min(0) })
