@@ -81,6 +81,18 @@ describe('architecture', () => {
     }
   })
 
+  // The card layer is put together in one place (card/card-layer.ts createCardLayer) for the app, the
+  // CLI and the tests: nothing in src/ outside card/ reaches the worker, the monitor or the signer.
+  it('only card/ wires the card layer', () => {
+    const wiring = /^src\/main\/card\/(pkcs11-client|pkcs11-ops|pkcs11-worker|worker-protocol|reader-monitor|card-signer)\.ts$/
+    for (const f of all.filter((f) => !rel(f).startsWith('src/main/card/'))) {
+      for (const spec of imports(f)) {
+        const target = resolveLocal(f, spec)
+        if (target) expect(rel(target), `${rel(f)} → ${spec}`).not.toMatch(wiring)
+      }
+    }
+  })
+
   it('the Electron shell takes nothing from the web host', () => {
     const shell = join(src, 'main/index.ts')
     const targets = imports(shell).map((s) => resolveLocal(shell, s)).filter((t): t is string => t !== null).map(rel)
