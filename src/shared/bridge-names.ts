@@ -38,7 +38,6 @@ export const bridgeEvents = {
   onCardProgress: 'card:progress',
   onApiStatus: 'api:status',
   onSessionEnded: 'session:ended',
-  onHistoryEvent: 'history:event',
   onNavigate: 'app:navigate'
 } as const
 

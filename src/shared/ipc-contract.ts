@@ -125,8 +125,6 @@ export const ipcEvents = {
   'api:status': ApiStatus,
   /** The platform ended the session (expired/revoked); the renderer returns to login. */
   'session:ended': Empty,
-  /** Offline history: background sync progress/result, or a rebuilt (corrupt) cache. */
-  'history:event': z.object({ type: z.enum(['sync-progress', 'sync-done', 'sync-failed', 'cache-recovered']), applied: z.number().int().optional(), code: z.string().optional() }),
   /** Main asks the page to show a view (application menu, clicked notification). */
   'app:navigate': z.object({ view: ShellView })
 } as const

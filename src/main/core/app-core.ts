@@ -79,9 +79,9 @@ export function createAppCore(config: CoreConfig, host: 'electron' | 'web', deps
       cacheRetentionDays: config.settings?.values.cacheRetentionDays ?? null,
       wipeCacheOnSignOut: config.settings?.values.wipeCacheOnSignOut ?? false
     }),
+    // The page learns the cache's state from each query's answer (source, lastSyncedAt, offlineReason).
     onEvent: (e) => {
       if (e.type === 'sync-failed' || e.type === 'cache-recovered') console.warn(`[history] ${e.type}: ${e.error.code}`)
-      emit('history:event', e.type === 'sync-progress' ? { type: e.type, applied: e.applied } : e.type === 'sync-done' ? { type: e.type, applied: e.result.applied } : { type: e.type, code: e.error.code })
     }
   })
 
