@@ -104,7 +104,3 @@ export class ApiError extends Error {
     return { error }
   }
 }
-
-export function apiError(code: ErrorCode, message: string, details?: ErrorDetail[]): ApiError {
-  return new ApiError(code, message, details)
-}

@@ -1,6 +1,6 @@
 // Negative tests: everything a strict server must refuse.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { CitizenVariant } from '../test/rig/pki'
+import type { CitizenVariant } from './test-pki'
 import { authToken, decisionBody, getChallenge, loginPassword, signRs256, startTestServer, type ApiClient, type TestServer } from './test-helpers'
 import { buildAuthSignedData } from './protocol'
 

@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { request as httpsRequest } from 'node:https'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { identityRecordsOf, loadOrGenerateTestPki, type IssuedCitizen, type TestPki } from '../test/rig/pki'
+import { identityRecordsOf, loadOrGenerateTestPki, type IssuedCitizen, type TestPki } from './test-pki'
 import { buildAuthSignedData, buildDecisionStatement, type ChallengePurpose, type Decision } from './protocol'
 import { startMockServer, type MockServer, type MockServerOptions } from './server'
 

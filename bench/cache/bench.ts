@@ -164,7 +164,7 @@ async function main(): Promise<void> {
 /** End-to-end: server-mock seeded with ROWS delegations, GET /sync?limit=1000 over HTTPS into a fresh cache. */
 async function serverSync(): Promise<void> {
   const { startTestServer, loginPassword } = await import('../../server-mock/test-helpers')
-  const { loadOrGenerateTestPki } = await import('../../test/rig/pki')
+  const { loadOrGenerateTestPki } = await import('../../server-mock/test-pki')
   const dir = mkdtempSync(join(tmpdir(), 'bench-cache-server-'))
   const certPath = join(dir, 'valid-sign.pem')
   writeFileSync(certPath, (await loadOrGenerateTestPki()).citizens.valid.signCertPem)

@@ -13,11 +13,9 @@ import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import * as pkcs11js from 'pkcs11js'
 import type { CardStatus } from '../../src/shared/card-status'
-import { loadCardTable } from '../../src/main/card/atr'
 import { createCardLayer } from '../../src/main/card/card-layer'
 import type { ReaderSnapshot } from '../../src/main/card/reader-monitor'
 import { ReaderMonitor } from '../../src/main/card/reader-monitor'
-import { loadTrustStore } from '../../src/main/pki/trust-store'
 import { startRig } from '../../test/rig/rig'
 import { MOICA_ATR, REMOVAL_SETTLE_MS } from '../../test/rig/virtual-card'
 
@@ -52,8 +50,8 @@ async function main(): Promise<void> {
   Object.assign(process.env, rig.env)
   const monitor = new ReaderMonitor({ backoffMs: [100, 200, 400] })
   const layer = createCardLayer({
-    table: loadCardTable(join(__dirname, '../../resources')),
-    trust: loadTrustStore(join(__dirname, '../../resources'), rig.trustDir),
+    resourcesDir: join(__dirname, '../../resources'),
+    devTrustDir: rig.trustDir,
     preferredModules: [rig.token.module],
     monitor
   })

@@ -16,7 +16,6 @@ export const bridgeMethods = {
   decideDelegation: 'delegations:decide',
   decideDelegations: 'delegations:decideBatch',
   getPendingCount: 'delegations:pendingCount',
-  syncHistory: 'history:sync',
   exportHistory: 'history:export',
   clearHistory: 'history:clear',
   queryConfirmations: 'confirmations:query',
@@ -40,7 +39,6 @@ export const bridgeEvents = {
   onCardProgress: 'card:progress',
   onApiStatus: 'api:status',
   onSessionEnded: 'session:ended',
-  onHistoryEvent: 'history:event',
   onNavigate: 'app:navigate'
 } as const
 

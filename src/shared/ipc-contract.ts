@@ -90,8 +90,7 @@ export const ipcContract = {
   'delegations:decideBatch': { request: DecideBatchRequest, response: z.object({ results: z.array(DecisionOutcome) }) },
   'delegations:pendingCount': { request: Empty, response: z.object({ count: z.number().int().min(0) }) },
   'confirmations:query': { request: ConfirmationQuery, response: ConfirmationPage },
-  /** Offline history: sync now, export the current query (CSV for Excel or JSON), clear the local copy. */
-  'history:sync': { request: Empty, response: z.object({ applied: z.number().int().min(0) }) },
+  /** Offline history (synced in the background after login): export the current query (CSV for Excel or JSON), clear the local copy. */
   'history:export': {
     request: z.object({ format: z.enum(['csv', 'json']), query: DelegationQuery }).strict(),
     response: z.object({ fileName: z.string(), mimeType: z.string(), content: z.string(), rows: z.number().int().min(0) })
@@ -129,8 +128,6 @@ export const ipcEvents = {
   'api:status': ApiStatus,
   /** The platform ended the session (expired/revoked); the renderer returns to login. */
   'session:ended': Empty,
-  /** Offline history: background sync progress/result, or a rebuilt (corrupt) cache. */
-  'history:event': z.object({ type: z.enum(['sync-progress', 'sync-done', 'sync-failed', 'cache-recovered']), applied: z.number().int().optional(), code: z.string().optional() }),
   /** Main asks the page to show a view (application menu, clicked notification). */
   'app:navigate': z.object({ view: ShellView })
 } as const

@@ -2,11 +2,9 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { CardPhase, CardStatus } from '../../src/shared/card-status'
 import { AppError } from '../../src/shared/errors'
-import { loadCardTable } from '../../src/main/card/atr'
 import { createCardLayer, type CardLayer } from '../../src/main/card/card-layer'
 import type { DecisionFields, PinEntry } from '../../src/main/card/card-operations'
 import { ReaderMonitor } from '../../src/main/card/reader-monitor'
-import { loadTrustStore } from '../../src/main/pki/trust-store'
 import { loginSpy, type LoginSpy } from '../rig/login-spy'
 import { startRig, type Rig } from '../rig/rig'
 import { MOICA_ATR } from '../rig/virtual-card'
@@ -123,8 +121,8 @@ beforeAll(async () => {
   spy = loginSpy(rig.dir)
   Object.assign(process.env, rig.env, spy.env)
   layer = createCardLayer({
-    table: loadCardTable(resources),
-    trust: loadTrustStore(resources, rig.trustDir),
+    resourcesDir: resources,
+    devTrustDir: rig.trustDir,
     preferredModules: [spy.module]
     // the app's default reader-monitor back-off: recovery times below are what users get
   })

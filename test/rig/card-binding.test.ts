@@ -2,11 +2,9 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { CardPhase, CardStatus } from '../../src/shared/card-status'
 import { AppError } from '../../src/shared/errors'
-import { loadCardTable } from '../../src/main/card/atr'
 import { createCardLayer, type CardLayer } from '../../src/main/card/card-layer'
 import type { PinEntry } from '../../src/main/card/card-operations'
 import type { DecisionFields } from '../../src/main/card/card-operations'
-import { loadTrustStore } from '../../src/main/pki/trust-store'
 import { loginSpy, type LoginSpy } from './login-spy'
 import { startRig, type Rig } from './rig'
 import { provisionCard, type SoftHsmCard } from './softhsm'
@@ -81,8 +79,8 @@ beforeAll(async () => {
   Object.assign(process.env, rig.env, spy.env)
   origin = 'https://127.0.0.1:48123'
   layer = createCardLayer({
-    table: loadCardTable(resources),
-    trust: loadTrustStore(resources, rig.trustDir),
+    resourcesDir: resources,
+    devTrustDir: rig.trustDir,
     preferredModules: [spy.module],
     monitor: { backoffMs: [100, 200, 400] },
     pinGate: { wrongPinDelaysMs: [1_500] }

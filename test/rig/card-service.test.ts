@@ -2,6 +2,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { CardPhase, CardStatus } from '../../src/shared/card-status'
 import { loadCardTable } from '../../src/main/card/atr'
+import { createCardLayer, type CardLayer } from '../../src/main/card/card-layer'
 import { CardService } from '../../src/main/card/card-service'
 import { ReaderMonitor } from '../../src/main/card/reader-monitor'
 import { loadTrustStore } from '../../src/main/pki/trust-store'
@@ -13,6 +14,7 @@ import { waitForPhase } from './wait-for-phase'
 
 const resources = join(__dirname, '../../resources')
 let rig: Rig
+let layer: CardLayer
 let service: CardService
 const seen: CardStatus[] = []
 
@@ -21,18 +23,14 @@ const waitFor = (phase: CardPhase, timeoutMs = 8000): Promise<CardStatus> => wai
 beforeAll(async () => {
   rig = await startRig()
   Object.assign(process.env, rig.env) // libpcsclite and SoftHSM read these at first use
-  service = new CardService({
-    monitor: new ReaderMonitor({ backoffMs: [100, 200, 400] }),
-    table: loadCardTable(resources),
-    trust: loadTrustStore(resources, rig.trustDir),
-    preferredModules: [rig.token.module]
-  })
+  layer = createCardLayer({ resourcesDir: resources, devTrustDir: rig.trustDir, preferredModules: [rig.token.module], monitor: { backoffMs: [100, 200, 400] } })
+  service = layer.service
   service.on('status', (s: CardStatus) => seen.push(s))
-  service.start()
+  layer.start()
 })
 
 afterAll(async () => {
-  service?.stop()
+  await layer?.stop()
   await rig?.stop()
 })
 

@@ -15,7 +15,6 @@ import { createCardLayer, type CardLayer } from '../../src/main/card/card-layer'
 import { CardSigner } from '../../src/main/card/card-signer'
 import { Pkcs11Client } from '../../src/main/card/pkcs11-client'
 import { buildAuthSignedData, buildDecisionStatement } from '../../src/main/card/statement'
-import { loadTrustStore } from '../../src/main/pki/trust-store'
 import { startRig, type Rig } from './rig'
 import { MOICA_ATR } from './virtual-card'
 import { waitForPhase } from './wait-for-phase'
@@ -83,8 +82,8 @@ beforeAll(async () => {
   Object.assign(process.env, rig.env) // libpcsclite and SoftHSM read these at first use
   origin = rig.server?.origin ?? 'https://127.0.0.1:1'
   layer = createCardLayer({
-    table: loadCardTable(resources),
-    trust: loadTrustStore(resources, rig.trustDir),
+    resourcesDir: resources,
+    devTrustDir: rig.trustDir,
     preferredModules: [rig.token.module],
     monitor: { backoffMs: [100, 200, 400] },
     pinGate: { wrongPinDelaysMs: [200] }

@@ -2,7 +2,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import forge from 'node-forge'
-import type { IssuedCitizen, TestPki } from './pki'
+import type { IssuedCitizen, TestPki } from '../../server-mock/test-pki'
 
 // A TEST "MOEACA" (經濟部工商憑證管理中心, the business-certificate CA) under the TEST GRCA root, and
 // a card certificate pair it issued with the citizen-card profile: a certificate from another

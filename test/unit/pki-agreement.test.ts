@@ -11,7 +11,7 @@ import { validatePathStrict } from '../../src/main/pki/path-validation'
 import type { TrustStore } from '../../src/main/pki/trust-store'
 import { runVerifyCert } from '../../src/main/pki/verify-cert-command'
 import { parseStrictCertificate } from '../../src/main/pki/x509-strict'
-import { CITIZEN_VARIANTS, loadOrGenerateTestPki, type TestPki } from '../rig/pki'
+import { CITIZEN_VARIANTS, loadOrGenerateTestPki, type TestPki } from '../../server-mock/test-pki'
 import { loadPkits, pkitsFile, PKITS_DIR } from './pkits-harness'
 
 // One validator: the card's startup check (chain.ts → path-validation.ts) and `verify-cert` give

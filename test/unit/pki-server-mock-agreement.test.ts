@@ -9,7 +9,7 @@ import { validateChain, type ChainResult } from '../../src/main/pki/chain'
 import { loadTrustStore } from '../../src/main/pki/trust-store'
 import { readDerObjects } from '../../src/main/pki/x509-strict'
 import { issueMoeacaCard } from '../rig/moeaca'
-import { CITIZEN_VARIANTS, loadOrGenerateTestPki, type TestPki } from '../rig/pki'
+import { CITIZEN_VARIANTS, loadOrGenerateTestPki, type TestPki } from '../../server-mock/test-pki'
 import { REPO_ROOT, SHARED_DIR } from './pkits-harness'
 
 // server-mock keeps its own X.509 implementation (server-mock/x509.ts, certs.ts) as an

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import forge from 'node-forge'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runVerifyCert } from '../../src/main/pki/verify-cert-command'
-import { loadOrGenerateTestPki, type TestPki } from '../rig/pki'
+import { loadOrGenerateTestPki, type TestPki } from '../../server-mock/test-pki'
 
 // verify-cert on the generated test PKI (every citizen variant, the CRL) and on small synthetic
 // chains for basicConstraints / pathLenConstraint / CA keyUsage; outcomes cross-checked with

@@ -7,7 +7,7 @@ import { parseCertificate } from '../../src/main/pki/certificate'
 import { validateChain } from '../../src/main/pki/chain'
 import { loadTrustStore } from '../../src/main/pki/trust-store'
 import { PolicySchema } from '../../src/main/policy/schema'
-import { loadOrGenerateTestPki, OID_MOICA_POLICY, type TestPki } from '../rig/pki'
+import { loadOrGenerateTestPki, OID_MOICA_POLICY, type TestPki } from '../../server-mock/test-pki'
 
 // Policy keys of the trust core: cardAtrs (extra card types) and requiredCertificatePolicies;
 // the bundled MOICA G2/G3 CAs are the citizen CAs of a release build.

@@ -34,7 +34,7 @@ export interface CardServiceDeps {
   now?: () => Date
 }
 
-/** Not yet a phase of its own in CardStatus: a locked card is reported as unusable with PIN_LOCKED. */
+/** Phase of a card whose PIN is locked (CardStatus 'card-locked', problem PIN_LOCKED): no PIN is asked for. */
 export const LOCKED_CARD_PHASE = 'card-locked' as const
 
 /** Where Linux distributions install the PC/SC daemon (Debian/Ubuntu: /usr/sbin; Fedora/Arch: /usr/bin). */

@@ -2,7 +2,6 @@ import { existsSync, readFileSync } from 'node:fs'
 import { EventEmitter } from 'node:events'
 import type { IpcEvent, IpcEventPayload, IpcRequest } from '../../shared/ipc-contract'
 import { PlatformClient } from '../api/platform-client'
-import { loadCardTable, withPolicyCards } from '../card/atr'
 import type { CardOperations } from '../card/card-operations'
 import type { CardService } from '../card/card-service'
 import { createCardLayer } from '../card/card-layer'
@@ -15,7 +14,6 @@ import { createDispatcher, type Dispatch, type IpcHandlers } from '../ipc/dispat
 import { createClientErrorLog } from '../logging/client-errors'
 import { createRevocationChecker, revocationOptionsFromEnv } from '../pki/revocation-settings'
 import type { RevocationOptions } from '../pki/revocation-checker'
-import { loadTrustStore } from '../pki/trust-store'
 import { ApiStatusTracker } from './api-status'
 import { buildDiagnostics } from './diagnostics'
 import { createPlatformHandlers } from './platform-handlers'
@@ -61,8 +59,9 @@ export function createAppCore(config: CoreConfig, host: 'electron' | 'web', deps
   const transport = deps.transport ?? createNodeTransport({ settings: config.settings ?? defaultSettings(env), env, apiCaFile: config.apiCaFile })
   const emit = <E extends IpcEvent>(event: E, payload: IpcEventPayload<E>): void => void events.emit('event', event, payload)
   const layer = createCardLayer({
-    table: withPolicyCards(loadCardTable(config.resourcesDir), config.settings?.values.cardAtrs ?? []),
-    trust: loadTrustStore(config.resourcesDir, config.devTrustDir),
+    resourcesDir: config.resourcesDir,
+    devTrustDir: config.devTrustDir,
+    cardAtrs: config.settings?.values.cardAtrs ?? [],
     preferredModules: config.pkcs11Modules,
     requiredPolicies: config.settings?.values.requiredCertificatePolicies ?? [],
     revocation: createRevocationChecker({ ...revocationOptions(config, env), fetch: revocationFetcher(transport) })
@@ -98,9 +97,9 @@ export function createAppCore(config: CoreConfig, host: 'electron' | 'web', deps
       cacheRetentionDays: config.settings?.values.cacheRetentionDays ?? null,
       wipeCacheOnSignOut: config.settings?.values.wipeCacheOnSignOut ?? false
     }),
+    // The page learns the cache's state from each query's answer (source, lastSyncedAt, offlineReason).
     onEvent: (e) => {
       if (e.type === 'sync-failed' || e.type === 'cache-recovered') console.warn(`[history] ${e.type}: ${e.error.code}`)
-      emit('history:event', e.type === 'sync-progress' ? { type: e.type, applied: e.applied } : e.type === 'sync-done' ? { type: e.type, applied: e.result.applied } : { type: e.type, code: e.error.code })
     }
   })
 

@@ -104,7 +104,6 @@ export function createPlatformHandlers(deps: PlatformDeps): PlatformHandlers {
       return { count: page.total }
     },
     'confirmations:query': async (q) => api().listConfirmations(q),
-    'history:sync': async () => ({ applied: (await signedInHistory().syncNow()).applied }),
     'history:export': async ({ format, query }) => exportHistory(signedInHistory(), format, query),
     'history:clear': async () => {
       await signedInHistory().clear()
