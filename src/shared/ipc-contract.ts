@@ -44,7 +44,11 @@ export const CardProgress = z.object({
   operation: z.enum(['login', 'decision', 'registration', 'enable-certificate']),
   stage: z.enum(['preparing', 'signing', 'submitting', 'done']),
   done: z.number().int().min(0),
-  total: z.number().int().min(0)
+  total: z.number().int().min(0),
+  /** The user action's overall deadline (ISO); the UI shows the time left next to its cancel button. */
+  deadlineAt: z.string().optional(),
+  /** Attempt number of the current submission; ≥ 2 = resending the same signed answer. */
+  attempt: z.number().int().min(1).optional()
 })
 export type CardProgress = z.infer<typeof CardProgress>
 
@@ -100,8 +104,8 @@ export const ipcEvents = {
   'api:status': ApiStatus,
   /** The platform ended the session (expired/revoked); the renderer returns to login. */
   'session:ended': Empty,
-  /** Offline history: background sync progress/result, or a rebuilt (corrupt) cache. */
-  'history:event': z.object({ type: z.enum(['sync-progress', 'sync-done', 'sync-failed', 'cache-recovered']), applied: z.number().int().optional(), code: z.string().optional() })
+  /** Offline history: background sync progress/result, a rebuilt (corrupt) cache, or history off (cache cannot be opened). */
+  'history:event': z.object({ type: z.enum(['sync-progress', 'sync-done', 'sync-failed', 'cache-recovered', 'cache-off']), applied: z.number().int().optional(), code: z.string().optional() })
 } as const
 
 export type IpcChannel = keyof typeof ipcContract

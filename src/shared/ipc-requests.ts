@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { Category, ConfirmationQuery } from './api-types'
 import { Decision, DelegationId, DelegationQuery, ReasonText } from './delegation'
 import { Account, Email, Mobile, NationalId, Phone, Pin, SmsCode } from './forms'
+import { hasUnpairedSurrogate } from './text'
 
 // Request schemas of the IPC contract for the platform features. A PIN appears only in a `pin`
 // field; main never echoes it back and never logs request payloads.
@@ -13,9 +14,18 @@ export const PinRequest = z.object({ pin: Pin }).strict()
 
 export { ConfirmationQuery, DelegationQuery }
 
-/** One answer: 申報相符 (no reason) or 申報不符 (原因 required). */
+/**
+ * One answer: 申報相符 (no reason) or 申報不符 (原因 required), for the row the user saw: its id and
+ * 分提單號碼 (main refuses to sign when the platform's delegation differs from that row). A 原因 with
+ * an unpaired surrogate is refused (it would be signed as U+FFFD).
+ */
 export const DecisionItem = z
-  .object({ id: DelegationId, decision: Decision, reason: ReasonText.default('') })
+  .object({
+    id: DelegationId,
+    houseBillNo: z.string().min(1).max(64),
+    decision: Decision,
+    reason: ReasonText.refine((r) => !hasUnpairedSurrogate(r), { message: 'unpaired surrogate' }).default('')
+  })
   .strict()
   .refine((d) => (d.decision === 'MATCH' ? d.reason === '' : d.reason.trim().length > 0), {
     message: 'reason is required for MISMATCH and not allowed for MATCH',

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3'
 import { z } from 'zod'
 import { Delegation } from '../../shared/delegation'
 import { AppError } from '../../shared/errors'
-import { cacheDir, cacheFilePath, inspectFile, type IntegrityCheck, isCorruptionError, markCorrupt, moveAside, prepareFile, removeCacheFiles, restrictModes } from './cache-files'
+import { cacheDir, cacheFilePath, cacheFsError, inspectFile, type IntegrityCheck, isCorruptionError, markCorrupt, moveAside, prepareFile, removeCacheFiles, restrictModes } from './cache-files'
 import { writeCsv, writeJson } from './export'
 import { buildQuerySql, choosePageSql, paramsFor, type QueryParams, type TableShape } from './query-sql'
 import { checkRetention, keepsMore, retentionCutoff, type RetentionDays } from './retention'
@@ -355,11 +355,16 @@ export class DelegationCache {
     if (!this.db.open) throw new AppError('INTERNAL', 'delegation cache is closed')
   }
 
-  /** SQLite corruption found while running becomes CACHE_CORRUPT; the next open moves the file aside. */
+  /**
+   * SQLite corruption found while running becomes CACHE_CORRUPT (the next open moves the file
+   * aside); a full disk DISK_FULL, a read-only file CACHE_READ_ONLY.
+   */
   private guard<T>(fn: () => T): T {
     try {
       return fn()
     } catch (e) {
+      const fsError = cacheFsError(e)
+      if (fsError) throw fsError // DISK_FULL / CACHE_READ_ONLY: the transaction was rolled back
       if (!isCorruptionError(e)) throw e
       if (!this.inMemory) markCorrupt(this.file)
       throw new AppError('CACHE_CORRUPT', 'database disk image is malformed', { cause: e })

@@ -15,7 +15,9 @@ import type { RevocationOptions } from '../pki/revocation-checker'
 import { loadTrustStore } from '../pki/trust-store'
 import { ApiStatusTracker } from './api-status'
 import { buildDiagnostics } from './diagnostics'
+import { DecisionSubmitter } from './decision-service'
 import { createPlatformHandlers } from './platform-handlers'
+import type { UserActionOptions } from './user-action'
 import { createSettingsService } from './settings-service'
 
 // The main-process core: owns the card, the platform API client (and its session token) and
@@ -27,6 +29,8 @@ export interface AppCore {
   onEvent<E extends IpcEvent>(listener: (event: E, payload: IpcEventPayload<E>) => void): () => void
   /** The logged-in platform client, for the offline cache's sync (null when unconfigured). */
   readonly api?: PlatformClient | null
+  /** Keeps signed decisions until the platform answers; every decision path submits through it. */
+  readonly decisions?: DecisionSubmitter
   start(): void
   /** Stops reader monitoring and the PKCS#11 worker. */
   stop(): Promise<void>
@@ -37,6 +41,8 @@ export interface AppCoreDeps {
   cardOperations?: (card: CardService) => CardOperations
   /** Environment for the settings screen's policy/user-settings lookup; defaults to process.env. */
   env?: NodeJS.ProcessEnv
+  /** Deadline of each user action (the fault suite shortens it); default 30 s. */
+  action?: UserActionOptions
 }
 
 export function createAppCore(config: CoreConfig, host: 'electron' | 'web', deps: AppCoreDeps = {}): AppCore {
@@ -72,6 +78,7 @@ export function createAppCore(config: CoreConfig, host: 'electron' | 'web', deps
   let maskedId: string | null = null
   const settings = createSettingsService({ env: deps.env ?? process.env, ...(config.userDataDir ? { userDataDir: config.userDataDir } : {}) })
   const signer = deps.cardOperations ? deps.cardOperations(card) : layer.operations
+  const decisions = new DecisionSubmitter()
   const history = new DelegationHistory({
     userDataDir: config.userDataDir ?? defaultUserDataDir(),
     settings: () => ({
@@ -79,7 +86,7 @@ export function createAppCore(config: CoreConfig, host: 'electron' | 'web', deps
       wipeCacheOnSignOut: config.settings?.values.wipeCacheOnSignOut ?? false
     }),
     onEvent: (e) => {
-      if (e.type === 'sync-failed' || e.type === 'cache-recovered') console.warn(`[history] ${e.type}: ${e.error.code}`)
+      if (e.type === 'sync-failed' || e.type === 'cache-recovered' || e.type === 'cache-off') console.warn(`[history] ${e.type}: ${e.error.code}`)
       emit('history:event', e.type === 'sync-progress' ? { type: e.type, applied: e.applied } : e.type === 'sync-done' ? { type: e.type, applied: e.result.applied } : { type: e.type, code: e.error.code })
     }
   })
@@ -112,7 +119,9 @@ export function createAppCore(config: CoreConfig, host: 'electron' | 'web', deps
         history,
         progress: (p) => emit('card:progress', p),
         apiStatus: () => apiStatus.current(),
-        onProfile: (p) => (maskedId = p ? p.nationalIdMasked : null)
+        onProfile: (p) => (maskedId = p ? p.nationalIdMasked : null),
+        submitter: decisions,
+        ...(deps.action ? { action: deps.action } : {})
       })
   }
   const dispatch = createDispatcher(handlers, { onInternalError: (channel, err) => console.error(`[ipc] ${channel} failed:`, err instanceof Error ? err.message : err) }
@@ -121,6 +130,7 @@ export function createAppCore(config: CoreConfig, host: 'electron' | 'web', deps
   return {
     dispatch,
     api,
+    decisions,
     onEvent(listener) {
       const l = listener as (e: IpcEvent, p: unknown) => void
       events.on('event', l)

@@ -112,7 +112,7 @@ export const useDelegationsStore = defineStore('delegations', () => {
   }
 
   /** One PIN for every item; returns per-row outcomes, or the error that stopped the whole batch. */
-  async function decide(items: { id: string; decision: 'MATCH' | 'MISMATCH'; reason: string }[], pin: string): Promise<{ results: DecisionOutcome[] } | { error: AppErrorPayload }> {
+  async function decide(items: { id: string; houseBillNo: string; decision: 'MATCH' | 'MISMATCH'; reason: string }[], pin: string): Promise<{ results: DecisionOutcome[] } | { error: AppErrorPayload }> {
     const r = await eccs.decideDelegations({ items, pin })
     if (!r.ok) return { error: r.error }
     const next = new Map(outcomes.value)
