@@ -19,9 +19,10 @@ import type { IssuedCitizen } from '../rig/pki'
 /** A card that signs exactly what the client's own statement builder produces; PIN 123456. */
 export class SoftCard implements CardOperations {
   signatures = 0
-  constructor(private readonly citizen: IssuedCitizen) {}
+  constructor(private readonly citizen: IssuedCitizen | null) {}
 
   private sig(data: Buffer): CardSignature {
+    if (!this.citizen) throw new AppError('NO_CARD')
     this.signatures++
     const signature = cryptoSign('sha256', data, { key: this.citizen.signKeyPem, padding: constants.RSA_PKCS1_PADDING }).toString('base64')
     return { certificate: this.citizen.signCertDer.toString('base64'), signature, algorithm: 'RS256' }
@@ -49,7 +50,7 @@ export interface Client {
   progress: CardProgress[]
 }
 
-export function createClient(opts: { baseUrl: string; caFile: string; citizen: IssuedCitizen; history?: DelegationHistory; action?: UserActionOptions; timeoutMs?: number }): Client {
+export function createClient(opts: { baseUrl: string; caFile: string; citizen: IssuedCitizen | null; history?: DelegationHistory; action?: UserActionOptions; timeoutMs?: number }): Client {
   const api = new PlatformClient({ baseUrl: opts.baseUrl, caFile: opts.caFile, timeoutMs: opts.timeoutMs ?? 5_000 })
   const card = new SoftCard(opts.citizen)
   const submitter = new DecisionSubmitter({ backoffMs: 200 })
