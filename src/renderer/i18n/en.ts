@@ -34,7 +34,8 @@ const en: Messages<typeof zhTW> = {
       houseBillNo: 'House bill number', status: 'Result', search: 'Search', results: '{n} results', none: 'No matching delegations', loading: 'Searching…',
       or: 'or',
       exportCsv: 'Export CSV', exportJson: 'Export JSON',
-      fromCache: 'Offline: showing the local history, last synced {at}', fromCacheNever: 'Offline: the local history has not been synced yet'
+      fromCache: 'Offline: showing the local history, last synced {at}', fromCacheNever: 'Offline: the local history has not been synced yet',
+      historyOff: 'Offline history is off for this session: '
     },
     status: { PENDING: 'Not yet confirmed', MATCH: 'Declaration matches', MISMATCH: 'Declaration does not match' },
     cols: { select: 'Select', declarationDate: 'Declaration date', houseBillNo: 'House bill no.', direction: 'Import/export', carrier: 'Carrier', goods: 'Goods', value: 'Declared value', status: 'Result' },
@@ -45,7 +46,8 @@ const en: Messages<typeof zhTW> = {
       done: 'Done: {ok} succeeded, {fail} failed', rowOk: 'OK', rowFail: 'Failed'
     },
     pin: { title: 'Enter your citizen certificate PIN', label: 'PIN', hint: '6 to 8 digits; too many wrong PINs lock the card.', confirm: 'OK', cancel: 'Cancel',
-      stage: { preparing: 'Preparing…', signing: 'Card signing ({done}/{total})…', submitting: 'Submitting ({done}/{total})…', done: 'Done' } },
+      stage: { preparing: 'Preparing…', signing: 'Card signing ({done}/{total})…', submitting: 'Submitting ({done}/{total})…', done: 'Done' },
+      resending: 'No answer from the platform; resending the same answer (attempt {n})', timeLeft: '{s} s left' },
     records: { title: 'Confirmation records', decision: 'Decision', all: 'All', confirmedAt: 'Confirmed at', via: 'Via', certificate: 'Citizen certificate', app: 'EZWay app' },
     profile: {
       title: 'Personal account data', account: 'Account', name: 'Name', nationalId: 'National ID', phone: 'Phone', email: 'E-mail', address: 'Address', mobile: 'Mobile',
