@@ -196,7 +196,7 @@ export class DelegationHistory {
     }
     this.cache = null
     await cache.wipe()
-    if (this.tryOpen()) void this.syncInBackground()
+    this.tryOpen() // empty until the next sync
   }
 
   /** After a settings change: applies the retention; switching to or from 0 (nothing on disk) reopens. */
