@@ -84,6 +84,43 @@ export const ErrorCodes = {
     en: 'The smart-card service (PC/SC) is not installed; install it, then connect the reader.'
   },
   // --- end of the PIN/card block -------------------------------------------------------------
+  // ── Faults and what is signed (issue 14: platform side) ──────────────────────────────────────
+  /** The decision was sent but no answer arrived in time: it may be recorded. Retrying resends the same signed body. */
+  DECISION_UNCONFIRMED: {
+    retriable: true,
+    zh: '平台未回應，無法確認此筆回覆是否已記錄。請按重試：將重送同一份已簽章的回覆，不會重複記錄。',
+    en: 'The platform did not answer, so it is not known whether the answer was recorded. Press retry: the same signed answer is resent and cannot be recorded twice.'
+  },
+  ACTION_TIMEOUT: {
+    retriable: true,
+    zh: '作業逾時 (平台未在時限內回應)，未送出任何回覆。請稍後再試。',
+    en: 'The operation timed out (the platform did not answer in time); nothing was sent. Try again later.'
+  },
+  DELEGATION_CHANGED: {
+    retriable: false,
+    zh: '平台回傳的委任資料與您選擇的不同 (編號或分提單號碼不符)，未簽章。請重新查詢後再試。',
+    en: 'The platform returned a different delegation than the one you chose (id or house bill number differ); nothing was signed. Query again and retry.'
+  },
+  TEXT_MALFORMED: {
+    retriable: false,
+    zh: '文字含有無效的字元 (不成對的代理字元)，請重新輸入。',
+    en: 'The text contains invalid characters (unpaired surrogates); please type it again.'
+  },
+  DISK_FULL: {
+    retriable: true,
+    zh: '磁碟空間不足，本機紀錄無法更新。請釋放磁碟空間後再同步。',
+    en: 'The disk is full, so the local history cannot be updated. Free some disk space, then sync again.'
+  },
+  CACHE_READ_ONLY: {
+    retriable: false,
+    zh: '本機紀錄檔無法寫入 (唯讀或沒有權限)，離線紀錄已停用。請檢查資料夾權限。',
+    en: 'The local history file cannot be written (read-only or no permission); offline history is off. Check the folder permissions.'
+  },
+  CACHE_UNAVAILABLE: {
+    retriable: true,
+    zh: '本機紀錄無法開啟，離線紀錄已停用；線上查詢不受影響。',
+    en: 'The local history could not be opened; offline history is off. Online queries still work.'
+  },
   // Policy
   POLICY_INVALID: { retriable: false, zh: '電腦管理原則設定錯誤，已停止連線。', en: 'The machine policy is invalid; network access is disabled.' },
   // ---- Identity and input (issue 13): identity numbers, typed input, the issuing authority's identity proof ----

@@ -45,7 +45,11 @@ export const CardProgress = z.object({
   operation: PinOperation,
   stage: z.enum(['preparing', 'signing', 'submitting', 'done']),
   done: z.number().int().min(0),
-  total: z.number().int().min(0)
+  total: z.number().int().min(0),
+  /** The user action's overall deadline (ISO); the UI shows the time left next to its cancel button. */
+  deadlineAt: z.string().optional(),
+  /** Attempt number of the current submission; ≥ 2 = resending the same signed answer. */
+  attempt: z.number().int().min(1).optional()
 })
 export type CardProgress = z.infer<typeof CardProgress>
 

@@ -3,6 +3,7 @@ import { Category, ConfirmationQuery } from './api-types'
 import { Decision, DelegationId, DelegationQuery, ReasonText } from './delegation'
 import { Account, Address, DateInput, Email, Mobile, NationalId, PersonName, Phone, SmsCode } from './forms'
 import { PinEntry, PinEntryFields } from './pin-ticket'
+import { hasUnpairedSurrogate } from './text'
 
 // Request schemas of the IPC contract for the platform features. A PIN appears only in a `pin`
 // field; main never echoes it back and never logs request payloads.
@@ -15,9 +16,18 @@ export const PinRequest = PinEntry
 
 export { ConfirmationQuery, DelegationQuery }
 
-/** One answer: 申報相符 (no reason) or 申報不符 (原因 required). */
+/**
+ * One answer: 申報相符 (no reason) or 申報不符 (原因 required), for the row the user saw: its id and
+ * 分提單號碼 (main refuses to sign when the platform's delegation differs from that row). A 原因 with
+ * an unpaired surrogate is refused (it would be signed as U+FFFD).
+ */
 export const DecisionItem = z
-  .object({ id: DelegationId, decision: Decision, reason: ReasonText.default('') })
+  .object({
+    id: DelegationId,
+    houseBillNo: z.string().min(1).max(64),
+    decision: Decision,
+    reason: ReasonText.refine((r) => !hasUnpairedSurrogate(r), { message: 'unpaired surrogate' }).default('')
+  })
   .strict()
   .refine((d) => (d.decision === 'MATCH' ? d.reason === '' : d.reason.trim().length > 0), {
     message: 'reason is required for MISMATCH and not allowed for MATCH',

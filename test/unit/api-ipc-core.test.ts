@@ -62,19 +62,19 @@ describe('platform IPC on the rig', () => {
     const session = value(await call<{ via: string; profile: { account: string } }>('session:loginCertificate', await pin('login')))
     expect(session).toMatchObject({ via: 'certificate', profile: { account: 'demo' } })
     expect(Object.keys(session).sort()).toEqual(['expiresAt', 'profile', 'via'])
-    const page = value(await call<{ items: { id: string; status: string }[]; total: number }>('delegations:query', { status: 'PENDING', pageSize: 10 }))
+    const page = value(await call<{ items: { id: string; houseBillNo: string; status: string }[]; total: number }>('delegations:query', { status: 'PENDING', pageSize: 10 }))
     expect(page.items.length).toBeGreaterThanOrEqual(4)
     const [a, b, c, d] = page.items
     if (!a || !b || !c || !d) throw new Error('need four pending delegations')
 
     const recordsBefore = value(await call<{ total: number }>('confirmations:query', {})).total
-    const single = value(await call<{ status: string; reason: string | null }>('delegations:decide', { item: { id: b.id, decision: 'MISMATCH', reason: '非本人訂購' }, ...(await pin('decision')) }))
+    const single = value(await call<{ status: string; reason: string | null }>('delegations:decide', { item: { id: b.id, houseBillNo: b.houseBillNo, decision: 'MISMATCH', reason: '非本人訂購' }, ...(await pin('decision')) }))
     expect(single).toMatchObject({ status: 'MISMATCH', reason: '非本人訂購' })
-    const noReason = await call('delegations:decide', { item: { id: a.id, decision: 'MISMATCH', reason: '  ' }, ...(await pin('decision')) })
+    const noReason = await call('delegations:decide', { item: { id: a.id, houseBillNo: a.houseBillNo, decision: 'MISMATCH', reason: '  ' }, ...(await pin('decision')) })
     expect(noReason.ok).toBe(false)
 
     const batch = value(await call<{ results: { id: string; ok: boolean; error?: { code: string } }[] }>('delegations:decideBatch', {
-      items: [a, b, c, d].map((x) => ({ id: x.id, decision: 'MATCH' })),
+      items: [a, b, c, d].map((x) => ({ id: x.id, houseBillNo: x.houseBillNo, decision: 'MATCH' })),
       ...(await pin('decision'))
     }))
     expect(batch.results.map((r) => [r.id, r.ok, r.error?.code])).toEqual([
@@ -90,13 +90,13 @@ describe('platform IPC on the rig', () => {
   })
 
   it('a removed card fails the decision with a card error and submits nothing', async () => {
-    const page = value(await call<{ items: { id: string }[] }>('delegations:query', { status: 'PENDING', pageSize: 1 }))
+    const page = value(await call<{ items: { id: string; houseBillNo: string }[] }>('delegations:query', { status: 'PENDING', pageSize: 1 }))
     const item = page.items[0]
     if (!item) throw new Error('need a pending delegation')
     const fields = await pin('decision') // the dialog was shown with the card in
     await rig.cards[0].remove()
     await until(async () => (await phase()) === 'no-card')
-    const r = await call('delegations:decide', { item: { id: item.id, decision: 'MATCH' }, ...fields })
+    const r = await call('delegations:decide', { item: { id: item.id, houseBillNo: item.houseBillNo, decision: 'MATCH' }, ...fields })
     expect(r.ok).toBe(false)
     if (!r.ok) expect(r.error.code).toBe('CARD_REMOVED')
     expect(value(await call<{ status: string }>('delegations:get', { id: item.id })).status).toBe('PENDING')

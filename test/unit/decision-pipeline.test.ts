@@ -82,7 +82,7 @@ describe('batch decision pipeline', () => {
     const c = fakeCard()
     const progress: CardProgress[] = []
     const rows = ids(30)
-    const out = await decideBatch(p.api, c.card, rows.map((id) => ({ id, decision: 'MATCH', reason: '' })), { pin: '123456', ticket: 'T'.repeat(43) }, (x) => progress.push(x), {
+    const out = await decideBatch(p.api, c.card, rows.map((id) => ({ id, houseBillNo: 'HB', decision: 'MATCH', reason: '' })), { pin: '123456', ticket: 'T'.repeat(43) }, (x) => progress.push(x), {
       prepareConcurrency: 4,
       submitConcurrency: 3
     })
@@ -109,7 +109,7 @@ describe('batch decision pipeline', () => {
     const lost = new AppError('NETWORK_UNREACHABLE', 'ECONNRESET')
     const p = fakePlatform({ answered: new Set([rows[1] as string]), decideFails: new Map([[rows[2] as string, [lost]]]) })
     const c = fakeCard((f) => (f.delegationId === rows[3] ? { ok: false, error: new AppError('SIGNING_FAILED').toPayload() } : null))
-    const out = await decideBatch(p.api, c.card, rows.map((id) => ({ id, decision: 'MATCH', reason: '' })), { pin: '123456', ticket: 'T'.repeat(43) }, () => undefined)
+    const out = await decideBatch(p.api, c.card, rows.map((id) => ({ id, houseBillNo: 'HB', decision: 'MATCH', reason: '' })), { pin: '123456', ticket: 'T'.repeat(43) }, () => undefined)
     expect(out.map((o) => [o.id, o.ok, o.ok ? undefined : o.error.code])).toEqual([
       [rows[0], true, undefined],
       [rows[1], false, 'ALREADY_ANSWERED'],
@@ -127,7 +127,7 @@ describe('batch decision pipeline', () => {
     const rows = ids(2)
     const p = fakePlatform({ decideFails: new Map([[rows[0] as string, [new AppError('CHALLENGE_EXPIRED', 'CHALLENGE_EXPIRED')]]]) })
     const c = fakeCard()
-    const out = await decideBatch(p.api, c.card, rows.map((id) => ({ id, decision: 'MATCH', reason: '' })), { pin: '123456', ticket: 'T'.repeat(43) }, () => undefined)
+    const out = await decideBatch(p.api, c.card, rows.map((id) => ({ id, houseBillNo: 'HB', decision: 'MATCH', reason: '' })), { pin: '123456', ticket: 'T'.repeat(43) }, () => undefined)
     expect(out[0]).toEqual({ id: rows[0], ok: false, error: { code: 'CHALLENGE_EXPIRED', retriable: true, detail: 'CHALLENGE_EXPIRED' } })
     expect(out[1]?.ok).toBe(true)
     expect(c.calls).toHaveLength(1)
@@ -138,7 +138,7 @@ describe('batch decision pipeline', () => {
     const rows = ids(10)
     const p = fakePlatform({ prepareFatal: rows[5] })
     const c = fakeCard()
-    await expect(decideBatch(p.api, c.card, rows.map((id) => ({ id, decision: 'MATCH', reason: '' })), { pin: '123456', ticket: 'T'.repeat(43) }, () => undefined)).rejects.toMatchObject({
+    await expect(decideBatch(p.api, c.card, rows.map((id) => ({ id, houseBillNo: 'HB', decision: 'MATCH', reason: '' })), { pin: '123456', ticket: 'T'.repeat(43) }, () => undefined)).rejects.toMatchObject({
       code: 'SESSION_EXPIRED'
     })
     expect(c.calls).toHaveLength(0)
@@ -148,7 +148,7 @@ describe('batch decision pipeline', () => {
   it('a card error for the whole operation fails the batch and submits nothing', async () => {
     const p = fakePlatform()
     const card: CardOperations = { ...fakeCard().card, signDecisions: async () => Promise.reject(new AppError('PIN_INCORRECT')) }
-    await expect(decideBatch(p.api, card, ids(3).map((id) => ({ id, decision: 'MATCH', reason: '' })), { pin: '123456', ticket: 'T'.repeat(43) }, () => undefined)).rejects.toMatchObject({
+    await expect(decideBatch(p.api, card, ids(3).map((id) => ({ id, houseBillNo: 'HB', decision: 'MATCH', reason: '' })), { pin: '123456', ticket: 'T'.repeat(43) }, () => undefined)).rejects.toMatchObject({
       code: 'PIN_INCORRECT'
     })
     expect(p.decided).toHaveLength(0)

@@ -20,7 +20,7 @@ import {
   SyncPage
 } from './api-schemas'
 import { ENDPOINTS, endpointPath, type OperationId } from './endpoints'
-import { HttpClient, type HttpClientOptions } from './http-client'
+import { HttpClient, type CallLimits, type HttpClientOptions } from './http-client'
 
 // Typed access to the platform API. The bearer token lives only in this object (main process);
 // callers get SessionInfo without it. A SESSION_EXPIRED answer forgets the token.
@@ -70,7 +70,7 @@ export class PlatformClient {
   private async call<T>(
     op: OperationId,
     schema: z.ZodType<T> | null,
-    opts: { params?: Record<string, string>; body?: unknown; query?: Record<string, string | number | undefined>; auth?: boolean } = {}
+    opts: { params?: Record<string, string>; body?: unknown; query?: Record<string, string | number | undefined>; auth?: boolean; limits?: CallLimits } = {}
   ): Promise<T> {
     const [method] = ENDPOINTS[op]
     if (opts.auth && !this.token) throw new AppError('SESSION_EXPIRED', 'not logged in')
@@ -81,7 +81,8 @@ export class PlatformClient {
         schema,
         ...(opts.body !== undefined ? { body: opts.body } : {}),
         ...(opts.query ? { query: opts.query } : {}),
-        ...(opts.auth ? { token: this.token } : {})
+        ...(opts.auth ? { token: this.token } : {}),
+        ...(opts.limits ? { limits: opts.limits } : {})
       })
     } catch (err) {
       if (opts.auth && err instanceof AppError && err.code === 'SESSION_EXPIRED') this.dropSession()
@@ -104,17 +105,21 @@ export class PlatformClient {
     return this.call('getHealth', HealthResponse)
   }
 
-  challenge(purpose: 'login' | 'registration' | 'enable-certificate' | 'decision', extra: { registrationId?: string; delegationId?: string } = {}) {
+  challenge(
+    purpose: 'login' | 'registration' | 'enable-certificate' | 'decision',
+    extra: { registrationId?: string; delegationId?: string } = {},
+    limits?: CallLimits
+  ) {
     const needsSession = purpose === 'enable-certificate' || purpose === 'decision'
-    return this.call('createChallenge', ChallengeResponse, { body: { purpose, ...extra }, auth: needsSession })
+    return this.call('createChallenge', ChallengeResponse, { body: { purpose, ...extra }, auth: needsSession, ...(limits ? { limits } : {}) })
   }
 
   async loginPassword(account: string, password: string): Promise<SessionInfo> {
     return this.adopt(await this.call('createPasswordSession', SessionResponse, { body: { account, password } }))
   }
 
-  async loginCertificate(token: AuthToken): Promise<SessionInfo> {
-    return this.adopt(await this.call('createCertificateSession', SessionResponse, { body: token }))
+  async loginCertificate(token: AuthToken, limits?: CallLimits): Promise<SessionInfo> {
+    return this.adopt(await this.call('createCertificateSession', SessionResponse, { body: token, ...(limits ? { limits } : {}) }))
   }
 
   async currentSession(): Promise<SessionInfo | null> {
@@ -149,12 +154,17 @@ export class PlatformClient {
     })
   }
 
-  getDelegation(delegationId: string) {
-    return this.call('getDelegation', Delegation, { auth: true, params: { delegationId } })
+  getDelegation(delegationId: string, limits?: CallLimits) {
+    return this.call('getDelegation', Delegation, { auth: true, params: { delegationId }, ...(limits ? { limits } : {}) })
   }
 
-  decide(delegationId: string, body: DecisionBody) {
-    return this.call('decideDelegation', DecisionResult, { auth: true, params: { delegationId }, body })
+  /**
+   * POST /delegations/{id}/decision (operation decideDelegation). Sending the same body (same
+   * idempotencyKey) again is safe: the platform replays its stored answer. Use DecisionSubmitter
+   * (core/decision-service.ts), which keeps the body until the platform answers.
+   */
+  decide(delegationId: string, body: DecisionBody, limits?: CallLimits) {
+    return this.call('decideDelegation', DecisionResult, { auth: true, params: { delegationId }, body, ...(limits ? { limits } : {}) })
   }
 
   listConfirmations(q: ConfirmationQuery) {

@@ -16,7 +16,9 @@ import { createRevocationChecker, revocationOptionsFromEnv } from '../pki/revoca
 import type { RevocationOptions } from '../pki/revocation-checker'
 import { ApiStatusTracker } from './api-status'
 import { buildDiagnostics } from './diagnostics'
+import { DecisionSubmitter } from './decision-service'
 import { createPlatformHandlers } from './platform-handlers'
+import type { UserActionOptions } from './user-action'
 import { createSettingsService } from './settings-service'
 
 // The main-process core: owns the card, the platform API client (and its session token) and
@@ -28,6 +30,8 @@ export interface AppCore {
   onEvent<E extends IpcEvent>(listener: (event: E, payload: IpcEventPayload<E>) => void): () => void
   /** The logged-in platform client, for the offline cache's sync (null when unconfigured). */
   readonly api?: PlatformClient | null
+  /** Keeps signed decisions until the platform answers; every decision path submits through it. */
+  readonly decisions?: DecisionSubmitter
   start(): void
   /** Stops reader monitoring and the PKCS#11 worker. */
   stop(): Promise<void>
@@ -45,6 +49,8 @@ export interface AppCoreDeps {
    * default: the plain-Node transport with proxy and CAs from the settings/environment.
    */
   transport?: Transport
+  /** Deadline of each user action (the fault suite shortens it); default 30 s. */
+  action?: UserActionOptions
 }
 
 /** Settings with no policy and no user file (configFromEnv callers): defaults + environment. */
@@ -91,6 +97,7 @@ export function createAppCore(config: CoreConfig, host: 'electron' | 'web', deps
   let maskedId: string | null = null
   const settings = createSettingsService({ env: deps.env ?? process.env, ...(config.userDataDir ? { userDataDir: config.userDataDir } : {}) })
   const signer = deps.cardOperations ? deps.cardOperations(card) : layer.operations
+  const decisions = new DecisionSubmitter()
   const history = new DelegationHistory({
     userDataDir: config.userDataDir ?? defaultUserDataDir(),
     settings: () => ({
@@ -99,7 +106,7 @@ export function createAppCore(config: CoreConfig, host: 'electron' | 'web', deps
     }),
     // The page learns the cache's state from each query's answer (source, lastSyncedAt, offlineReason).
     onEvent: (e) => {
-      if (e.type === 'sync-failed' || e.type === 'cache-recovered') console.warn(`[history] ${e.type}: ${e.error.code}`)
+      if (e.type === 'sync-failed' || e.type === 'cache-recovered' || e.type === 'cache-off') console.warn(`[history] ${e.type}: ${e.error.code}`)
     }
   })
 
@@ -139,7 +146,9 @@ export function createAppCore(config: CoreConfig, host: 'electron' | 'web', deps
         history,
         progress: (p) => emit('card:progress', p),
         apiStatus: () => apiStatus.current(),
-        onProfile: (p) => (maskedId = p ? p.nationalIdMasked : null)
+        onProfile: (p) => (maskedId = p ? p.nationalIdMasked : null),
+        submitter: decisions,
+        ...(deps.action ? { action: deps.action } : {})
       })
   }
   const dispatch = createDispatcher(handlers, { onInternalError: (channel, err) => console.error(`[ipc] ${channel} failed:`, err instanceof Error ? err.message : err) }
@@ -148,6 +157,7 @@ export function createAppCore(config: CoreConfig, host: 'electron' | 'web', deps
   return {
     dispatch,
     api,
+    decisions,
     onEvent(listener) {
       const l = listener as (e: IpcEvent, p: unknown) => void
       events.on('event', l)

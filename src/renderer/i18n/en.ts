@@ -44,7 +44,8 @@ const en: Messages<typeof zhTW> = {
       houseBillNo: 'House bill number', status: 'Result', search: 'Search', results: '{n} results', none: 'No matching delegations', loading: 'Searching…',
       or: 'or', datePlaceholder: '2026/11/30 or ROC 115/11/30', dateInvalid: 'Not a date: type e.g. 2026/11/30, 2026-11-30 or ROC 115/11/30.',
       exportCsv: 'Export CSV', exportJson: 'Export JSON',
-      fromCache: 'Offline: showing the local history, last synced {at}', fromCacheNever: 'Offline: the local history has not been synced yet'
+      fromCache: 'Offline: showing the local history, last synced {at}', fromCacheNever: 'Offline: the local history has not been synced yet',
+      historyOff: 'Offline history is off for this session: '
     },
     status: { PENDING: 'Not yet confirmed', MATCH: 'Declaration matches', MISMATCH: 'Declaration does not match' },
     cols: { select: 'Select', declarationDate: 'Declaration date', houseBillNo: 'House bill no.', direction: 'Import/export', carrier: 'Carrier', goods: 'Goods', value: 'Declared value', status: 'Result' },
@@ -60,7 +61,8 @@ const en: Messages<typeof zhTW> = {
       countLow: 'A wrong PIN was entered on this card; fewer tries than the maximum remain (citizen cards usually allow 3) before it locks.',
       finalTry: 'Only 1 PIN try remains on this card: one more wrong PIN locks it, and only MOICA can unlock it.',
       acknowledge: 'I understand few tries remain and still want to enter the PIN',
-      stage: { preparing: 'Preparing…', signing: 'Card signing ({done}/{total})…', submitting: 'Submitting ({done}/{total})…', done: 'Done' } },
+      stage: { preparing: 'Preparing…', signing: 'Card signing ({done}/{total})…', submitting: 'Submitting ({done}/{total})…', done: 'Done' },
+      resending: 'No answer from the platform; resending the same answer (attempt {n})', timeLeft: '{s} s left' },
     records: { title: 'Confirmation records', decision: 'Decision', all: 'All', confirmedAt: 'Confirmed at', via: 'Via', certificate: 'Citizen certificate', app: 'EZWay app' },
     profile: {
       title: 'Personal account data', account: 'Account', name: 'Name', nationalId: 'National ID / resident certificate number', phone: 'Phone', email: 'E-mail', address: 'Address', mobile: 'Mobile',

@@ -42,7 +42,8 @@ export default {
       houseBillNo: '分提單號碼', status: '認證結果', search: '查詢', results: '查詢結果：共 {n} 筆', none: '查無符合條件的資料', loading: '查詢中…',
       or: '或', datePlaceholder: '2026/11/30 或 115/11/30', dateInvalid: '日期格式不正確：請輸入如 2026/11/30、2026-11-30 或民國 115/11/30。',
       exportCsv: '匯出 CSV', exportJson: '匯出 JSON',
-      fromCache: '離線資料：顯示本機紀錄，最後同步時間 {at}', fromCacheNever: '離線資料：本機紀錄尚未同步'
+      fromCache: '離線資料：顯示本機紀錄，最後同步時間 {at}', fromCacheNever: '離線資料：本機紀錄尚未同步',
+      historyOff: '本機離線紀錄已停用（本次登入）：'
     },
     status: { PENDING: '尚未確認', MATCH: '申報相符', MISMATCH: '申報不符' },
     cols: { select: '選取', declarationDate: '報關日期', houseBillNo: '分提單號碼', direction: '進出口類別', carrier: '快遞業者', goods: '貨物名稱', value: '申報價值', status: '認證結果' },
@@ -58,7 +59,8 @@ export default {
       countLow: '此卡片曾輸入錯誤的 PIN 碼，剩餘嘗試次數已少於上限（自然人憑證通常共 3 次），再錯將鎖卡。',
       finalTry: '此卡片只剩 1 次 PIN 碼嘗試機會，再錯一次卡片將被鎖住，須洽內政部憑證管理中心解鎖。',
       acknowledge: '我了解剩餘嘗試次數不多，仍要輸入 PIN 碼',
-      stage: { preparing: '準備中…', signing: '卡片簽章中（{done}/{total}）…', submitting: '送出中（{done}/{total}）…', done: '完成' } },
+      stage: { preparing: '準備中…', signing: '卡片簽章中（{done}/{total}）…', submitting: '送出中（{done}/{total}）…', done: '完成' },
+      resending: '平台未回應，重送同一份回覆（第 {n} 次）', timeLeft: '剩餘 {s} 秒' },
     records: { title: '委任確認紀錄查詢', decision: '確認結果', all: '全部', confirmedAt: '確認時間', via: '確認方式', certificate: '自然人憑證', app: 'EZWay APP' },
     profile: {
       title: '個人帳號資料維護', account: '帳號', name: '姓名', nationalId: '身分證號或統一編號', phone: '連絡電話', email: 'E-mail', address: '地址', mobile: '手機號碼',

@@ -295,7 +295,7 @@ describe('DelegationsView — 申報不符', () => {
     await w.get('[role="dialog"] form').trigger('submit')
     await flushPromises()
     expect(callsTo('delegations:decideBatch')).toEqual([
-      { channel: 'delegations:decideBatch', request: { items: [{ id: pending.id, decision: 'MISMATCH', reason: '非本人訂購' }], pin: '123456', ticket: ticketN(0) } }
+      { channel: 'delegations:decideBatch', request: { items: [{ id: pending.id, houseBillNo: 'SF100', decision: 'MISMATCH', reason: '非本人訂購' }], pin: '123456', ticket: ticketN(0) } }
     ])
     expect(w.get('[data-testid="detail-status"]').text()).toBe('申報不符')
     expect(w.find('[role="dialog"]').exists()).toBe(false)
