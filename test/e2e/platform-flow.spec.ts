@@ -94,7 +94,7 @@ test('register → log in → query → confirm → reject → wrong PIN → bat
   await page.getByTestId('detail').getByRole('button', { name: '申報相符' }).click()
   await enterPin(page, '000000')
   await expect(page.getByRole('dialog').getByTestId('error')).toHaveAttribute('data-code', /PIN_INCORRECT|PIN_FINAL_TRY/)
-  await expect(page.getByRole('dialog').getByTestId('error')).toContainText('PIN 碼錯誤')
+  await expect(page.getByRole('dialog').getByTestId('error')).toContainText('PIN碼錯誤')
   await page.getByRole('dialog').getByRole('button', { name: '取消' }).click()
   await expect(page.getByTestId('detail-status')).toHaveText('尚未確認')
 

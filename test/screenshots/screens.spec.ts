@@ -74,7 +74,7 @@ test('every screen', async ({ page, platform }) => {
   await rows.nth(3).getByRole('button').first().click()
   await detail.getByRole('button', { name: '申報相符' }).click()
   await enterPin(page, '000000')
-  await expect(page.getByRole('dialog').getByTestId('error')).toContainText('PIN 碼錯誤')
+  await expect(page.getByRole('dialog').getByTestId('error')).toContainText('PIN碼錯誤')
   await shot('pin-wrong')
   await page.getByRole('dialog').getByRole('button', { name: '取消' }).click()
   await detail.getByRole('button', { name: '關閉' }).click()

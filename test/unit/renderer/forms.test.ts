@@ -132,7 +132,7 @@ describe('PinDialog', () => {
     expect((input.element as HTMLInputElement).value).toBe('')
     // The caller reports a wrong PIN: shown, and nothing is submitted on the user's behalf.
     await w.setProps({ error: { code: 'PIN_INCORRECT', retriable: false }, busy: false })
-    expect(w.get('[data-testid="error"]').text()).toBe('PIN 碼錯誤。')
+    expect(w.get('[data-testid="error"]').text()).toBe('PIN碼錯誤。')
     await w.get('form').trigger('submit')
     await flushPromises()
     expect(w.emitted('submit')).toHaveLength(1)
