@@ -103,6 +103,7 @@ const en: Messages<typeof zhTW> = {
   home: {
     title: 'Home',
     intro: 'Confirm customs delegations of your express parcels with your citizen digital certificate: find them and answer “matches” or “does not match”.',
+    goLogin: 'Go to log in', goRegister: 'Go to registration',
     registrationStatus: 'Phone real-name registration status', confirmationStatus: 'Delegation confirmation status',
     phoneRegistered: 'Registered with mobile number {mobile} (EZWay app).', certificateRegistered: 'Registered with the citizen certificate; mobile {mobile}.',
     loginFirst: 'Shown after you log in. Not registered yet? Register first.', nonePending: 'No delegations await confirmation.', readerHint: 'Confirming needs a card reader and your citizen certificate: check that the status above reads “Card reader ready”.'

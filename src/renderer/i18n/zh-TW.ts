@@ -100,6 +100,7 @@ export default {
   home: {
     title: '首頁',
     intro: '使用自然人憑證進行海關實名委任確認：查詢快遞貨物的委任，並回覆申報相符或申報不符。',
+    goLogin: '前往登入', goRegister: '前往註冊',
     registrationStatus: '手機門號實名認證註冊狀態', confirmationStatus: '委任確認狀態',
     phoneRegistered: '已使用手機門號 {mobile} 完成實名認證註冊 (EZWay 易利委)。', certificateRegistered: '以自然人憑證註冊，手機號碼 {mobile}。',
     loginFirst: '登入後顯示。尚未註冊者請先點選註冊。', nonePending: '目前沒有尚未確認的委任。', readerHint: '確認委任時需要讀卡機與自然人憑證：請先確認上方狀態顯示「讀卡機準備完成」。'
