@@ -127,6 +127,7 @@ test('register → log in → query → confirm → reject → wrong PIN → bat
 
   // 委任確認紀錄查詢
   await page.getByRole('link', { name: '委任確認紀錄查詢' }).click()
+  await expect(page.getByRole('heading', { name: '委任確認紀錄查詢', level: 2 })).toBeVisible()
   await page.getByRole('button', { name: '查詢' }).click()
   await expect(page.getByTestId('records-count')).toContainText('共 8 筆') // 6 answered here + 2 created answered
   await axeClean(page, '委任確認紀錄查詢')

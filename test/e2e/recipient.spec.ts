@@ -151,6 +151,7 @@ test('confirmation times are shown in Taipei time (YYYY/MM/DD HH:mm), also with 
   await expect(page.getByTestId('detail')).not.toBeVisible()
 
   await page.getByRole('link', { name: '委任確認紀錄查詢' }).click()
+  await expect(page.getByRole('heading', { name: '委任確認紀錄查詢', level: 2 })).toBeVisible()
   await page.getByRole('button', { name: '查詢' }).click()
   const cells = page.getByTestId('record-confirmed-at')
   await expect(cells.first()).toHaveText(/^\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}$/)
