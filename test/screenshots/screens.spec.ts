@@ -108,9 +108,9 @@ test('every screen', async ({ page, platform }) => {
   // 800×600: the left menu becomes a row, each result row two lines, nothing scrolls sideways.
   await page.setViewportSize({ width: 800, height: 600 })
   await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true)
-  await shot('delegations-results-800x600')
+  await shot('delegations-results-800x600', { fullPage: true })
   await page.emulateMedia({ colorScheme: 'dark' })
-  await shot('delegations-results-800x600-dark')
+  await shot('delegations-results-800x600-dark', { fullPage: true })
   await page.emulateMedia({ colorScheme: 'light' })
   await page.setViewportSize({ width: 1200, height: 800 })
 
