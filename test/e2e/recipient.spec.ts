@@ -1,7 +1,23 @@
-import { expect, type Page } from '@playwright/test'
+import { test as base, expect, type Page } from '@playwright/test'
 import { MOICA_ATR } from '../rig/virtual-card'
 import { axeClean, enterPin, loginPassword, registerCitizen } from './flows'
-import { platformTest as test } from './platform-fixture'
+import { startPlatform, type PlatformApp } from './platform-fixture'
+
+// A platform of this file's own (its own worker): the rig's card is registered here, which it
+// cannot be on a platform another spec already registered it on.
+const test = base.extend<object, { platform: PlatformApp }>({
+  platform: [
+    async ({}, use) => {
+      const p = await startPlatform()
+      try {
+        await use(p)
+      } finally {
+        await p.stop()
+      }
+    },
+    { scope: 'worker' }
+  ]
+})
 
 // The recipient's experience (issue 15): a reload keeps the user where they were; answering on
 // the result row with a PIN dialog that names the parcel; an end-before-start query is stopped
