@@ -240,6 +240,11 @@ function start(): void {
     if (!isAppUrl(url)) event.preventDefault()
   })
   win.webContents.on('will-attach-webview', (event) => event.preventDefault())
+  // A crashed renderer comes back on the same page (the hash route) with the session main still
+  // holds — never a dead window, never a half state (issue 15 item 5). Not on a clean exit.
+  win.webContents.on('render-process-gone', (_event, details) => {
+    if (details.reason !== 'clean-exit' && !win.isDestroyed()) win.webContents.reload()
+  })
 
   const unsubscribe = core.onEvent((name, payload) => {
     if (!win.isDestroyed()) win.webContents.send(EVENT_CHANNEL_PREFIX + name, payload)

@@ -34,11 +34,11 @@ export const ErrorCodes = {
     en: 'The certificate on this card was not issued by MOICA (e.g. a business certificate); please use your citizen digital certificate.'
   },
   // PIN and card operations (Web eID rules: never retried on the user's behalf)
-  PIN_FORMAT: { retriable: false, zh: 'PIN 碼須為 6 至 8 位數字。', en: 'The PIN must be 6 to 8 digits.' },
-  PIN_INCORRECT: { retriable: false, zh: 'PIN 碼錯誤。', en: 'Wrong PIN.' },
-  PIN_FINAL_TRY: { retriable: false, zh: 'PIN 碼錯誤，再錯一次卡片將被鎖住。', en: 'Wrong PIN; one more wrong PIN will lock the card.' },
+  PIN_FORMAT: { retriable: false, zh: 'PIN碼須為 6 至 8 位數字。', en: 'The PIN must be 6 to 8 digits.' },
+  PIN_INCORRECT: { retriable: false, zh: 'PIN碼錯誤。', en: 'Wrong PIN.' },
+  PIN_FINAL_TRY: { retriable: false, zh: 'PIN碼錯誤，再錯一次卡片將被鎖住。', en: 'Wrong PIN; one more wrong PIN will lock the card.' },
   PIN_LOCKED: { retriable: false, zh: '卡片已鎖住，請洽內政部憑證管理中心解鎖。', en: 'The card is locked; contact MOICA to unlock it.' },
-  PIN_TIMEOUT: { retriable: true, zh: '等待輸入 PIN 碼逾時。', en: 'Timed out waiting for the PIN.' },
+  PIN_TIMEOUT: { retriable: true, zh: '等待輸入 PIN碼逾時。', en: 'Timed out waiting for the PIN.' },
   OPERATION_CANCELLED: { retriable: true, zh: '作業已取消。', en: 'The operation was cancelled.' },
   OPERATION_TIMEOUT: { retriable: true, zh: '卡片作業逾時，請重新插入卡片後再試。', en: 'The card operation timed out; re-insert the card and try again.' },
   SIGNING_FAILED: { retriable: true, zh: '卡片簽章失敗。', en: 'The card could not sign.' },

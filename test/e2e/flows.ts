@@ -15,7 +15,7 @@ export async function axeClean(page: Page, screen: string): Promise<void> {
 }
 
 export async function registerCitizen(page: Page, platform: PlatformApp, account: string, password: string, shot: Shot = noShot): Promise<void> {
-  await page.getByRole('link', { name: '註冊' }).click()
+  await page.getByRole('link', { name: '註冊', exact: true }).click()
   await expect(page.getByTestId('env-result')).toContainText('檢查通過')
   await shot('register-1-environment')
   await page.getByRole('button', { name: '下一步' }).click()
@@ -25,16 +25,16 @@ export async function registerCitizen(page: Page, platform: PlatformApp, account
   await page.getByRole('button', { name: '執行身分驗證' }).click()
   await expect(page.getByText('身分驗證完成：王小明')).toBeVisible()
   await page.getByLabel('帳號', { exact: true }).fill(account)
-  await page.getByLabel('設定密碼').fill(password)
+  await page.getByLabel('設定登入密碼').fill(password)
   await page.getByLabel('確認密碼').fill(password)
-  await page.getByLabel('Email', { exact: true }).fill('xm@example.tw')
+  await page.getByLabel('Email1', { exact: true }).fill('xm@example.tw')
   await page.getByLabel('手機號碼').fill('0911222333')
   await page.getByRole('button', { name: '傳送簡訊碼' }).click()
   await expect(page.getByText('驗證碼已傳送至 0911***333')).toBeVisible()
   await page.getByLabel('驗證碼').fill(platform.lastSmsCode())
   await page.getByLabel('個資閱讀宣告').check()
   await shot('register-3-data', { fullPage: true })
-  await page.getByRole('button', { name: '確定' }).click()
+  await page.getByRole('button', { name: '送出' }).click()
   await expect(page.getByTestId('reg-success')).toHaveText('註冊成功')
   await shot('register-4-success')
   await page.getByRole('link', { name: '回首頁' }).click()
@@ -48,7 +48,7 @@ export async function loginPassword(page: Page, account: string, password: strin
 }
 
 export async function enterPin(page: Page, pin: string): Promise<void> {
-  const dialog = page.getByRole('dialog')
+  const dialog = page.getByTestId('pin-dialog')
   await dialog.getByLabel('PIN碼').fill(pin)
   // The dialog holds main's PIN ticket for the card it names (after a wrong PIN: once main's
   // pause is over); a card with wrong PINs behind it needs its tries warning acknowledged.

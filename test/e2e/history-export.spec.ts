@@ -25,7 +25,8 @@ test('export the current query as CSV and clear the local history', async ({ pag
   expect(csv.trim().split('\r\n')).toHaveLength(4) // header + 3 rows
 
   await page.getByRole('link', { name: '設定' }).click()
-  page.once('dialog', (d) => void d.accept())
   await page.getByTestId('clear-cache').click()
+  await expect(page.getByText('確定要清除此帳號保存在本機的委任紀錄？')).toBeVisible()
+  await page.getByTestId('clear-cache-confirm').click()
   await expect(page.getByText('已清除本機紀錄。')).toBeVisible()
 })

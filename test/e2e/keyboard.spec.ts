@@ -3,9 +3,9 @@ import { MOICA_ATR } from '../rig/virtual-card'
 import { registerCitizen } from './flows'
 import { isolatedPlatformTest as test } from './platform-fixture'
 
-// The confirm flow driven by the keyboard alone (Tab, Enter, Space and typing): log in, query,
-// open a delegation, 申報相符 with the PIN, then select a row and batch-confirm it. Registration
-// before it is set-up, done by the shared (pointer) helper.
+// The confirm flow driven by the keyboard alone (Tab, Enter, Space, Escape and typing): log in,
+// query, 申報相符 on a row (≤ 10 Tab presses from 查詢), 申報不符 with 原因 inline, then select a
+// row and batch-confirm it. Registration before it is set-up, done by the shared (pointer) helper.
 
 type Kind = 'button' | 'link' | 'field' | 'checkbox'
 
@@ -46,44 +46,51 @@ test('confirm flow by keyboard only', async ({ page, platform }) => {
   await expect(page.getByTestId('logged-in-as')).toContainText('王小明')
   await expect(page.getByRole('heading', { name: '海關實名委任確認' })).toBeVisible()
 
-  // 查詢
+  // 查詢; Enter moves focus to the results, from where the first row's answer is a few Tabs away.
   await tabTo(page, 'button', '查詢')
   await page.keyboard.press('Enter')
   await expect(page.getByTestId('result-count')).toContainText('3')
-  const rows = page.getByTestId('results').getByRole('row')
-  const first = (await rows.nth(1).getByRole('button').first().textContent())?.trim() ?? ''
-  const second = (await rows.nth(2).getByRole('button').first().textContent())?.trim() ?? ''
+  await expect(page.getByTestId('result-count')).toBeFocused()
+  const rows = page.getByTestId('results').locator('[role="row"][data-id]')
+  const bills = await rows.getByTestId('open-row').allTextContents()
+  const [first, second, third] = bills.map((b) => b.trim())
+  if (!first || !second || !third) throw new Error('three rows expected')
 
-  // Open the first delegation, 申報相符, PIN, Enter.
-  await tabTo(page, 'button', first)
+  // 申報相符 on the first row: at most 10 Tab presses from the query (issue 15: ~10).
+  await tabTo(page, 'button', `申報相符 ${first}`, 10)
   await page.keyboard.press('Enter')
-  await expect(page.getByTestId('detail')).toBeVisible()
-  await tabTo(page, 'button', '申報相符')
-  await page.keyboard.press('Enter')
-  await expect(page.getByRole('dialog')).toBeVisible()
-  await expect(page.getByRole('dialog').getByLabel('PIN碼')).toBeFocused() // the dialog takes focus
+  const dialog = page.getByTestId('pin-dialog')
+  await expect(dialog.getByLabel('PIN碼')).toBeFocused() // the dialog takes focus
+  await expect(dialog.getByTestId('pin-signing-item')).toContainText(first)
   await page.keyboard.type('123456')
   await page.keyboard.press('Enter')
-  await expect(page.getByTestId('detail-status')).toHaveText('申報相符')
-  await expect(page.getByRole('dialog')).toHaveCount(0)
+  await expect(page.getByTestId('pin-dialog')).toHaveCount(0)
+  await expect(rows.filter({ hasText: first }).locator('.status-text')).toHaveText('申報相符')
 
-  // Select the second row with Space, batch-confirm it.
-  await page.keyboard.press('Shift+Tab') // back into the page from wherever focus landed
-  await tabTo(page, 'checkbox', `選取 ${second}`)
+  // 申報不符 on the second row: 原因 typed inline in the row, Enter sends it to the PIN step.
+  await tabTo(page, 'button', `申報不符 ${second}`)
+  await page.keyboard.press('Enter')
+  await expect(page.getByLabel(`原因（分提單號碼 ${second} 申報不符）`)).toBeFocused()
+  await page.keyboard.type('非本人訂購')
+  await page.keyboard.press('Enter')
+  await expect(dialog.getByTestId('pin-signing-item')).toContainText('原因：非本人訂購')
+  await page.keyboard.type('123456')
+  await page.keyboard.press('Enter')
+  await expect(page.getByTestId('pin-dialog')).toHaveCount(0)
+  await expect(rows.filter({ hasText: second }).locator('.status-text')).toHaveText('申報不符')
+
+  // Select the third row with Space; the batch's PIN dialog closes with Escape, nothing sent.
+  await tabTo(page, 'checkbox', `選取 ${third}`)
   await page.keyboard.press('Space')
   await tabTo(page, 'button', '批次申報相符（1 筆）')
   await page.keyboard.press('Enter')
-  await expect(page.getByRole('dialog').getByLabel('PIN碼')).toBeFocused()
+  await expect(dialog.getByLabel('PIN碼')).toBeFocused()
+  await page.keyboard.press('Escape')
+  await expect(page.getByTestId('pin-dialog')).toHaveCount(0)
+  await expect(page.getByRole('button', { name: '批次申報相符（1 筆）' })).toBeFocused() // focus back where it was
+  await page.keyboard.press('Enter')
   await page.keyboard.type('123456')
   await page.keyboard.press('Enter')
-  await expect(page.getByTestId('decision-summary')).toContainText('1 筆成功')
-
-  // Escape closes the PIN dialog without sending anything.
-  await tabTo(page, 'button', /選取全部尚未確認/)
-  await page.keyboard.press('Enter')
-  await tabTo(page, 'button', '批次申報相符（1 筆）')
-  await page.keyboard.press('Enter')
-  await expect(page.getByRole('dialog')).toBeVisible()
-  await page.keyboard.press('Escape')
-  await expect(page.getByRole('dialog')).toHaveCount(0)
+  await expect(page.getByTestId('decision-summary')).toHaveCount(0) // a batch of one reports on its row
+  await expect(rows.filter({ hasText: third }).locator('.status-text')).toHaveText('申報相符')
 })

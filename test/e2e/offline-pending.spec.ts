@@ -25,7 +25,7 @@ test('the platform stops mid-session: offline banner, typed retriable NETWORK_UN
   await expect(page.getByTestId('from-cache')).toContainText('離線資料')
   await expect(page.getByTestId('result-count')).toContainText('2')
   // …while what needs the platform fails with the typed, retriable error.
-  await page.getByRole('link', { name: '個人帳號資料維護' }).click()
+  await page.getByRole('link', { name: '用戶資料維護', exact: true }).click()
   const error = page.getByTestId('error')
   await expect(error).toHaveAttribute('data-code', 'NETWORK_UNREACHABLE')
   await expect(error).toHaveAttribute('data-retriable', 'true')
@@ -36,7 +36,7 @@ test('the platform stops mid-session: offline banner, typed retriable NETWORK_UN
     return (await res.json()) as unknown
   })
   expect(raw).toMatchObject({ ok: false, error: { code: 'NETWORK_UNREACHABLE', retriable: true } })
-  await page.getByRole('link', { name: '海關實名委任確認' }).click()
+  await page.getByRole('link', { name: '海關實名委任', exact: true }).click()
   // The rows already shown stay; the query form stays usable for a retry.
   await expect(page.getByRole('button', { name: '查詢' })).toBeEnabled()
 })

@@ -14,7 +14,7 @@ async function axeClean(page: Page, screen: string): Promise<void> {
 }
 
 async function enterPin(page: Page, pin: string): Promise<void> {
-  const dialog = page.getByRole('dialog')
+  const dialog = page.getByTestId('pin-dialog')
   await dialog.getByLabel('PIN碼').fill(pin)
   // The dialog holds main's PIN ticket for the card it names (after a wrong PIN: once main's
   // pause is over); a card with wrong PINs behind it needs its tries warning acknowledged.
@@ -30,7 +30,7 @@ test('register → log in → query → confirm → reject → wrong PIN → bat
   await expect(page.getByTestId('card-status')).toHaveText('讀卡機準備完成', { timeout: 30_000 })
 
   // 自然人憑證註冊 (seed 000)
-  await page.getByRole('link', { name: '註冊' }).click()
+  await page.getByRole('link', { name: '註冊', exact: true }).click()
   await expect(page.getByTestId('env-result')).toContainText('檢查通過')
   await axeClean(page, '環境檢查')
   await page.getByRole('button', { name: '下一步' }).click()
@@ -40,20 +40,20 @@ test('register → log in → query → confirm → reject → wrong PIN → bat
   await page.getByRole('button', { name: '執行身分驗證' }).click()
   await expect(page.getByText('身分驗證完成：王小明')).toBeVisible()
   await page.getByLabel('帳號', { exact: true }).fill('xiaoming')
-  const pw = page.getByLabel('設定密碼')
+  const pw = page.getByLabel('設定登入密碼')
   await pw.fill('secret')
   await expect(page.getByTestId('password-rules').locator('[data-ok="false"]')).toHaveCount(3)
   await pw.fill('Secret123')
   await expect(page.getByTestId('password-rules').locator('[data-ok="false"]')).toHaveCount(0)
   await page.getByLabel('確認密碼').fill('Secret123')
-  await page.getByLabel('Email', { exact: true }).fill('xm@example.tw')
+  await page.getByLabel('Email1', { exact: true }).fill('xm@example.tw')
   await page.getByLabel('手機號碼').fill('0911222333')
   await page.getByRole('button', { name: '傳送簡訊碼' }).click()
   await expect(page.getByText('驗證碼已傳送至 0911***333')).toBeVisible()
   await page.getByLabel('驗證碼').fill(platform.lastSmsCode())
   await page.getByLabel('個資閱讀宣告').check()
   await axeClean(page, '資料填寫')
-  await page.getByRole('button', { name: '確定' }).click()
+  await page.getByRole('button', { name: '送出' }).click()
   await expect(page.getByTestId('reg-success')).toHaveText('註冊成功')
   await page.getByRole('link', { name: '回首頁' }).click()
 
@@ -75,32 +75,37 @@ test('register → log in → query → confirm → reject → wrong PIN → bat
   const rows = page.getByTestId('results').getByRole('row')
   await expect(rows).toHaveCount(7)
 
-  // 申報相符 on the first row
-  await rows.nth(1).getByRole('button').first().click()
-  await expect(page.getByTestId('detail')).toBeVisible()
-  await page.getByTestId('detail').getByRole('button', { name: '申報相符' }).click()
+  // 申報相符 on the first row, answered on the row as the manual (圖8–9) has it
+  const bill1 = ((await rows.nth(1).getByTestId('open-row').textContent()) ?? '').trim()
+  await rows.nth(1).getByRole('button', { name: `申報相符 ${bill1}` }).click()
+  await expect(page.getByRole('dialog').getByTestId('pin-signing-item')).toContainText(bill1)
   await axeClean(page, 'PIN')
   await enterPin(page, '123456')
-  await expect(page.getByTestId('detail-status')).toHaveText('申報相符')
-
-  // 申報不符 needs 原因
-  await rows.nth(2).getByRole('button').first().click()
-  await page.getByTestId('detail').getByRole('button', { name: '申報不符' }).click()
-  await expect(page.getByText('申報不符須輸入原因')).toBeVisible()
   await expect(page.getByRole('dialog')).toHaveCount(0)
-  await page.getByLabel('原因').fill('非本人訂購')
-  await page.getByTestId('detail').getByRole('button', { name: '申報不符' }).click()
+  await expect(page.locator(`[data-id] .status-text`).filter({ hasText: '申報相符' })).toHaveCount(1)
+
+  // 申報不符 needs 原因 (in the detail this time)
+  const detail = page.getByTestId('detail')
+  await rows.nth(2).getByTestId('open-row').click()
+  await expect(detail).toBeVisible()
+  await detail.getByRole('button', { name: '申報不符' }).click()
+  await expect(detail.getByText('申報不符須輸入原因')).toBeVisible()
+  await expect(page.getByRole('dialog')).toHaveCount(1) // only the detail; no PIN dialog
+  await detail.getByLabel('原因').fill('非本人訂購')
+  await detail.getByRole('button', { name: '申報不符' }).click()
   await enterPin(page, '123456')
   await expect(page.getByTestId('detail-status')).toHaveText('申報不符')
+  await detail.getByRole('button', { name: '關閉' }).click()
 
   // A wrong PIN is shown and not retried; the dialog waits for the user.
-  await rows.nth(3).getByRole('button').first().click()
-  await page.getByTestId('detail').getByRole('button', { name: '申報相符' }).click()
+  await rows.nth(3).getByTestId('open-row').click()
+  await detail.getByRole('button', { name: '申報相符' }).click()
   await enterPin(page, '000000')
-  await expect(page.getByRole('dialog').getByTestId('error')).toHaveAttribute('data-code', /PIN_INCORRECT|PIN_FINAL_TRY/)
-  await expect(page.getByRole('dialog').getByTestId('error')).toContainText('PIN 碼錯誤')
-  await page.getByRole('dialog').getByRole('button', { name: '取消' }).click()
+  await expect(page.getByTestId('pin-dialog').getByTestId('error')).toHaveAttribute('data-code', /PIN_INCORRECT|PIN_FINAL_TRY/)
+  await expect(page.getByTestId('pin-dialog').getByTestId('error')).toContainText('PIN碼錯誤')
+  await page.getByTestId('pin-dialog').getByRole('button', { name: '取消' }).click()
   await expect(page.getByTestId('detail-status')).toHaveText('尚未確認')
+  await detail.getByRole('button', { name: '關閉' }).click()
 
   // Batch: every remaining 尚未確認 row with one PIN, per-row results.
   await page.getByRole('button', { name: '選取全部尚未確認' }).click()
@@ -113,25 +118,27 @@ test('register → log in → query → confirm → reject → wrong PIN → bat
   await platform.dev('/dev/delegations', { account: 'xiaoming', count: 1, status: 'PENDING' })
   await page.getByRole('button', { name: '查詢' }).click()
   await expect(page.getByTestId('result-count')).toContainText('1')
-  await rows.nth(1).getByRole('button').first().click()
-  await page.getByTestId('detail').getByRole('button', { name: '申報相符' }).click()
+  await rows.nth(1).getByTestId('open-row').click()
+  await detail.getByRole('button', { name: '申報相符' }).click()
   await platform.rig.cards[0].remove()
   await expect(page.getByTestId('card-status')).toHaveText('請插入自然人憑證')
   await enterPin(page, '123456')
-  await expect(page.getByRole('dialog').getByTestId('error')).toHaveAttribute('data-code', /NOT_READY|CARD_REMOVED/)
-  await page.getByRole('dialog').getByRole('button', { name: '取消' }).click()
+  await expect(page.getByTestId('pin-dialog').getByTestId('error')).toHaveAttribute('data-code', /NOT_READY|CARD_REMOVED/)
+  await page.getByTestId('pin-dialog').getByRole('button', { name: '取消' }).click()
   await expect(page.getByTestId('detail-status')).toHaveText('尚未確認')
+  await detail.getByRole('button', { name: '關閉' }).click()
   await platform.rig.cards[0].insert(MOICA_ATR)
 
   // 委任確認紀錄查詢
   await page.getByRole('link', { name: '委任確認紀錄查詢' }).click()
+  await expect(page.getByRole('heading', { name: '委任確認紀錄查詢', level: 2 })).toBeVisible()
   await page.getByRole('button', { name: '查詢' }).click()
   await expect(page.getByTestId('records-count')).toContainText('共 8 筆') // 6 answered here + 2 created answered
   await axeClean(page, '委任確認紀錄查詢')
 
   // 用戶資料維護 → 個人帳號資料維護
-  await page.getByRole('link', { name: '個人帳號資料維護' }).click()
-  await page.getByLabel('連絡電話').fill('02-1234-5678')
+  await page.getByRole('link', { name: '用戶資料維護', exact: true }).click()
+  await page.getByLabel('聯絡電話').fill('02-1234-5678')
   await page.getByLabel('地址').fill('臺北市中正區')
   await page.getByRole('button', { name: '儲存' }).click()
   await expect(page.getByTestId('profile-notice')).toHaveText('資料已更新')
@@ -152,8 +159,14 @@ test('an EZWay account may query but its confirm buttons are disabled with the r
   await page.getByRole('button', { name: '查詢' }).click()
   await expect(page.getByTestId('result-count')).toContainText('2')
   await expect(page.getByTestId('confirm-disabled-reason')).toContainText('尚未啟用自然人憑證認證')
-  await page.getByTestId('results').getByRole('row').nth(1).getByRole('button').first().click()
+  // No answer buttons and no selection on the rows; each says why.
+  const row = page.getByTestId('results').getByRole('row').nth(1)
+  await expect(row.getByRole('checkbox')).toHaveCount(0)
+  await expect(row).toContainText('須先啟用自然人憑證認證')
+  await row.getByTestId('open-row').click()
   await expect(page.getByTestId('detail').getByRole('button', { name: '申報相符' })).toBeDisabled()
+  await expect(page.getByTestId('detail')).toContainText('尚未啟用自然人憑證認證')
+  await page.keyboard.press('Escape')
   await page.getByRole('link', { name: '前往用戶資料維護啟用自然人憑證認證' }).click()
   await expect(page.getByTestId('cert-enabled')).toContainText('未啟用')
 })

@@ -56,8 +56,9 @@ describe('architecture', () => {
     }
   })
 
-  // Pure, dependency-free libraries that run in the renderer, main and server-mock alike.
-  const SHARED_LIBRARIES = ['zod', 'taiwan-id-validator']
+  // Pure libraries that run in the renderer, main and server-mock alike: zod for schemas,
+  // taiwan-id-validator for identity numbers, date-fns + @date-fns/tz for the one Taipei date/time rule.
+  const SHARED_LIBRARIES = ['zod', 'taiwan-id-validator', 'date-fns', '@date-fns/tz']
   it(`shared code depends on nothing but itself and ${SHARED_LIBRARIES.join(', ')}`, () => {
     for (const f of all.filter((f) => rel(f).startsWith('src/shared/'))) {
       for (const spec of imports(f)) {

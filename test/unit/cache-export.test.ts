@@ -103,6 +103,9 @@ describe('cache export', () => {
       expect(r[3]).toBe(d.direction === 'IMPORT' ? '進口' : '出口')
       expect(Number(r[6])).toBe(d.quantity)
       expect(Number(r[7])).toBe(d.declaredValue)
+      expect(r[0]).toBe(d.declarationDate.replaceAll('-', '/'))
+      expect(r[13]).toMatch(/^\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}$/)
+      expect(Date.parse(`${r[13]?.replaceAll('/', '-').replace(' ', 'T')}:00+08:00`)).toBe(Math.floor(Date.parse(d.updatedAt) / 60_000) * 60_000)
     }
     // Every quoted field is really quoted in the raw text (Excel-safe quoting), including the multi-line one.
     expect(bytes.toString('utf8')).toContain('"normal, ""quoted"" text\r\nsecond line"')
@@ -116,8 +119,13 @@ describe('cache export', () => {
     const parsed = JSON.parse(readFileSync(file, 'utf8')) as { exportedAt: string; lastSyncedAt: string | null; query: unknown; items: Delegation[] }
     const all = cache.query({ ...q, pageSize: 500 })
     expect(n).toBe(all.total)
-    expect(parsed.items).toEqual(all.items)
-    expect(parsed.exportedAt).toBe('2025-07-01T00:00:00.000Z')
+    // Instants in Taipei's offset: the same instants, the clock time people in Taiwan read.
+    const instant = (v: string | null): number | null => (v === null ? null : Date.parse(v))
+    expect(parsed.items.map((d) => ({ ...d, confirmedAt: instant(d.confirmedAt), updatedAt: instant(d.updatedAt) }))).toEqual(
+      all.items.map((d) => ({ ...d, confirmedAt: instant(d.confirmedAt), updatedAt: instant(d.updatedAt) }))
+    )
+    for (const d of parsed.items) expect(d.updatedAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}\+08:00$/)
+    expect(parsed.exportedAt).toBe('2025-07-01T08:00:00.000+08:00')
     expect(parsed.query).toEqual({ direction: 'IMPORT', sort: 'declaredValue:desc' })
   })
 

@@ -1,10 +1,12 @@
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs'
 import { stringify } from 'csv-stringify/sync'
 import type { Delegation, DelegationQuery } from '../../shared/delegation'
+import { formatTaipeiDate, formatTaipeiDateTime, toTaipeiIso } from '../../shared/taipei-time'
 
 // Export of a query's rows. CSV: UTF-8 with BOM (Excel detects the encoding), CRLF, every text cell
 // quoted, zh-TW headers and values, and text cells that a spreadsheet would run as a formula
 // (OWASP CSV injection: = + - @ TAB CR LF, and their full-width forms) prefixed with an apostrophe.
+// Dates and times are Taipei's (YYYY/MM/DD, YYYY/MM/DD HH:mm in CSV; ISO 8601 with +08:00 in JSON).
 // Files are written next to the target and renamed, so a failed export never leaves half a file.
 
 const DIRECTION_ZH: Record<Delegation['direction'], string> = { IMPORT: '進口', EXPORT: '出口' }
@@ -39,7 +41,7 @@ export function neutraliseFormula(text: string): string {
 function csvCells(d: Delegation): (string | number)[] {
   const text = (s: string | null): string => neutraliseFormula(s ?? '')
   return [
-    d.declarationDate,
+    formatTaipeiDate(d.declarationDate),
     text(d.houseBillNo),
     text(d.masterBillNo),
     DIRECTION_ZH[d.direction],
@@ -50,9 +52,9 @@ function csvCells(d: Delegation): (string | number)[] {
     d.currency,
     STATUS_ZH[d.status],
     text(d.reason),
-    d.confirmedAt ?? '',
+    formatTaipeiDateTime(d.confirmedAt),
     d.confirmedVia ? VIA_ZH[d.confirmedVia] : '',
-    d.updatedAt,
+    formatTaipeiDateTime(d.updatedAt),
     d.id
   ]
 }
@@ -85,12 +87,19 @@ export interface JsonExportMeta {
   query: Omit<DelegationQuery, 'page' | 'pageSize'>
 }
 
-/** `{ exportedAt, lastSyncedAt, query, items: Delegation[] }`, UTF-8 without BOM. */
+/**
+ * `{ exportedAt, lastSyncedAt, query, items: Delegation[] }`, UTF-8 without BOM; every instant
+ * (exportedAt, lastSyncedAt, confirmedAt, updatedAt) in ISO 8601 with Taipei's +08:00 offset.
+ */
 export function writeJson(file: string, meta: JsonExportMeta, rows: Iterable<Delegation>): number {
   return writeAtomically(file, (write) => {
-    write(`{"exportedAt":${JSON.stringify(meta.exportedAt)},"lastSyncedAt":${JSON.stringify(meta.lastSyncedAt)},"query":${JSON.stringify(meta.query)},"items":[`)
+    const head = { exportedAt: toTaipeiIso(meta.exportedAt), lastSyncedAt: toTaipeiIso(meta.lastSyncedAt), timeZone: 'Asia/Taipei' }
+    write(`${JSON.stringify(head).slice(0, -1)},"query":${JSON.stringify(meta.query)},"items":[`)
     let n = 0
-    for (const d of rows) write(`${n++ === 0 ? '\n' : ',\n'}${JSON.stringify(d)}`)
+    for (const d of rows) {
+      const item = { ...d, confirmedAt: toTaipeiIso(d.confirmedAt), updatedAt: toTaipeiIso(d.updatedAt) ?? d.updatedAt }
+      write(`${n++ === 0 ? '\n' : ',\n'}${JSON.stringify(item)}`)
+    }
     write(']}\n')
     return n
   })

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { DelegationQuery } from '../../shared/delegation'
+import { taipeiFileStamp } from '../../shared/taipei-time'
 import type { DelegationHistory } from '../cache/delegation-history'
 
 // Export of the current query from the offline history. The cache writes the file (Excel-safe CSV
@@ -20,7 +21,7 @@ export function exportHistory(history: DelegationHistory, format: 'csv' | 'json'
   try {
     const file = join(dir, `export.${format}`)
     const rows = format === 'csv' ? history.exportCsv(query, file) : history.exportJson(query, file)
-    const stamp = new Date().toISOString().slice(0, 10)
+    const stamp = taipeiFileStamp(new Date()) // Taipei's date and time: YYYYMMDD-HHmm
     return {
       fileName: `海關實名委任確認-${stamp}.${format}`,
       mimeType: format === 'csv' ? 'text/csv;charset=utf-8' : 'application/json',

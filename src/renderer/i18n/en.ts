@@ -11,22 +11,24 @@ const en: Messages<typeof zhTW> = {
     language: '中文'
   },
   ui: {
-    nav: { login: 'Log in', register: 'Register', delegation: 'Customs delegation', confirm: 'Confirm delegations', records: 'Confirmation records', maintenance: 'Account maintenance', profile: 'Personal account data', logout: 'Log out' },
+    nav: { login: 'Log in', register: 'Register', delegation: 'Customs delegation', confirm: 'Confirm delegations', records: 'Confirmation records', maintenance: 'Account maintenance', profile: 'Personal account data', logout: 'Log out', skip: 'Skip to main content', topMenu: 'Main menu', sideMenu: 'Functions' },
     offline: 'The platform cannot be reached right now; data may be out of date.',
     loggedInAs: 'Logged in: {name}',
     login: {
       title: 'Log in', generalUser: 'General user', certificate: 'Certificate login', account: 'Account', password: 'Password', submit: 'Log in',
-      pin: 'PIN', loadCertificate: 'Load certificate', loaded: 'Certificate loaded.', confirm: 'OK', send: 'Submit', noAccount: 'No account yet?', register: 'Register',
+      pin: 'PIN', loadCertificate: 'Load certificate', loaded: 'Certificate loaded.', loading: 'Checking the PIN with your card…', confirm: 'OK', send: 'Submit', noAccount: 'No account yet?', register: 'Register',
       needBoth: 'Enter your account and password.'
     },
     register: {
       title: 'Account registration', steps: { env: 'Environment check', identity: 'Identity verification', data: 'Account data', done: 'Registered' },
       envOk: 'Operating system, card reader and certificate module passed the check.', envBad: 'Please fix the card reader or card problem first.', next: 'Next',
       nationalId: 'National ID or resident certificate number', pin: 'PIN', verify: 'Verify identity', verified: 'Identity verified: {name}',
-      name: 'Name', account: 'Account', password: 'Password', passwordConfirm: 'Confirm password', email: 'Email', email2: 'Email2', mobile: 'Mobile number',
+      name: 'Contact name', account: 'Account', password: 'Login password', passwordConfirm: 'Confirm password', email: 'Email1', email2: 'Email2',
+      fillIn: 'Please fill in the following', requiredNote: 'marks a required field', nationalIdOrBan: 'National ID or business number', reset: 'Clear',
+      ruleSentence: 'Passwords are case-sensitive: at least 8 characters, with at least 1 digit, 1 upper-case and 1 lower-case letter.', mobile: 'Mobile number',
       phone: 'Phone', address: 'Address', birthDate: 'Date of birth', category: 'Category', individual: 'Individual', broker: 'Customs specialist',
       sendSms: 'Send SMS code', smsSent: 'Code sent to {mobile}', smsCode: 'Verification code', privacy: 'Privacy statement',
-      privacyText: 'I have read and agree to the personal data statement.', submit: 'OK', success: 'Registered', successText: 'Account {account} was created; log in with your password or certificate.', home: 'Back to home',
+      privacyText: 'I have read and agree to the personal data statement.', submit: 'Submit', success: 'Registered', successText: 'Account {account} was created; log in with your password or certificate.', home: 'Back to home',
       rules: { title: 'Password rules', length: 'At least 8 characters', digit: 'At least 1 digit', upper: 'At least 1 upper-case letter', lower: 'At least 1 lower-case letter' },
       mismatch: 'The passwords do not match', idInvalid: 'The national ID or resident certificate number is not valid',
       idKind: { 'national-id': 'National ID number', 'resident-old': 'Resident certificate (UI) number, old format', 'resident-new': 'Resident certificate (UI) number, new format' },
@@ -42,7 +44,9 @@ const en: Messages<typeof zhTW> = {
     query: {
       title: 'Confirm customs delegations', direction: 'Import/export', all: 'All', import: 'Import', export: 'Export', dateFrom: 'Declaration date (from)', dateTo: 'Declaration date (to)',
       houseBillNo: 'House bill number', status: 'Result', search: 'Search', results: '{n} results', none: 'No matching delegations', loading: 'Searching…',
-      or: 'or', datePlaceholder: '2026/11/30 or ROC 115/11/30', dateInvalid: 'Not a date: type e.g. 2026/11/30, 2026-11-30 or ROC 115/11/30.',
+      or: 'or', datePlaceholder: 'YYYY/MM/DD', dateHint: 'Dates as 2026/11/30, or ROC years as 115/11/30. With a house bill number the dates are not used.',
+      dateProblem: { invalid: 'This date cannot be read. Type it like 2026/11/30 or 115/11/30.', endBeforeStart: 'The end date is before the start date. Set it to the start date or later, then search again.' },
+      dateInvalid: 'Not a date: type e.g. 2026/11/30, 2026-11-30 or ROC 115/11/30.',
       exportCsv: 'Export CSV', exportJson: 'Export JSON',
       fromCache: 'Offline: showing the local history, last synced {at}', fromCacheNever: 'Offline: the local history has not been synced yet',
       historyOff: 'Offline history is off for this session: '
@@ -53,7 +57,9 @@ const en: Messages<typeof zhTW> = {
     decide: {
       match: 'Declaration matches', mismatch: 'Declaration does not match', reason: 'Reason', reasonRequired: 'A reason is required', batch: 'Confirm {n} selected as matching', selectAll: 'Select all not yet confirmed',
       disabled: 'This account was registered by phone (EZWay) and has not enabled certificate confirmation.', enableLink: 'Enable certificate confirmation in account maintenance',
-      done: 'Done: {ok} succeeded, {fail} failed', rowOk: 'OK', rowFail: 'Failed'
+      done: 'Done: {ok} succeeded, {fail} failed', rowOk: 'OK', rowFail: 'Failed',
+      needCert: 'enable the certificate first', reasonFor: 'Reason (house bill {bill} does not match)', submitMismatch: 'Send “does not match”', selected: '{n} not yet confirmed selected',
+      batchReason: 'Reason (required to answer “does not match” for all selected)', batchMismatch: 'Answer {n} selected as not matching', reasonNote: 'A reason is needed only for “does not match”.'
     },
     pin: { title: 'Enter your citizen certificate PIN', label: 'PIN', hint: '6 to 8 digits; too many wrong PINs lock the card.', pinFormat: 'Enter your PIN: 6 to 8 digits.',
       loadFirst: 'First press "Load certificate", then OK.', confirm: 'OK', cancel: 'Cancel',
@@ -61,6 +67,7 @@ const en: Messages<typeof zhTW> = {
       countLow: 'A wrong PIN was entered on this card; fewer tries than the maximum remain (citizen cards usually allow 3) before it locks.',
       finalTry: 'Only 1 PIN try remains on this card: one more wrong PIN locks it, and only MOICA can unlock it.',
       acknowledge: 'I understand few tries remain and still want to enter the PIN',
+      signingTitle: 'Your card will sign and send {n} answer(s):', more: '…and {n} more', platform: 'Sent to',
       stage: { preparing: 'Preparing…', signing: 'Card signing ({done}/{total})…', submitting: 'Submitting ({done}/{total})…', done: 'Done' },
       resending: 'No answer from the platform; resending the same answer (attempt {n})', timeLeft: '{s} s left' },
     records: { title: 'Confirmation records', decision: 'Decision', all: 'All', confirmedAt: 'Confirmed at', via: 'Via', certificate: 'Citizen certificate', app: 'EZWay app' },
@@ -71,7 +78,7 @@ const en: Messages<typeof zhTW> = {
       passwordReason: 'Enter your old password and a new one that meets the password rules.'
     },
     pending: { badge: '{n} not yet confirmed', notifyTitle: 'New customs delegations', notifyBody: '{n} new delegations await confirmation', refresh: 'Refresh', enableNotify: 'Turn on desktop notifications' },
-    error: { detail: ' ({code})' }
+    error: { detail: ' ({code})', support: 'Details for support' }
   },
   nav: { home: 'Home', diagnostics: 'Environment check', settings: 'Settings' },
   status: {
@@ -118,7 +125,31 @@ const en: Messages<typeof zhTW> = {
     'revocation-unknown': 'revocation status unknown'
   },
   home: {
-    intro: 'Confirm customs delegations with your citizen digital certificate. First make sure the status reads “Card reader ready”.'
+    title: 'Home',
+    intro: 'Confirm customs delegations of your express parcels with your citizen digital certificate: find them and answer “matches” or “does not match”.',
+    goLogin: 'Go to log in', goRegister: 'Go to registration',
+    registrationStatus: 'Phone real-name registration status', confirmationStatus: 'Delegation confirmation status',
+    phoneRegistered: 'Registered with mobile number {mobile} (EZWay app).', certificateRegistered: 'Registered with the citizen certificate; mobile {mobile}.',
+    loginFirst: 'Shown after you log in. Not registered yet? Register first.', nonePending: 'No delegations await confirmation.', readerHint: 'Confirming needs a card reader and your citizen certificate: check that the status above reads “Card reader ready”.'
+  },
+  errorDetail: {
+    INVALID_CREDENTIALS: 'Wrong account or password. Type them again; if you forgot the password, contact the platform help desk.',
+    WEAK_PASSWORD: 'The password breaks the rule: at least 8 characters with a digit, an upper-case and a lower-case letter.',
+    PASSWORD_REUSED: 'The new password must differ from the current one.',
+    INVALID_OLD_PASSWORD: 'The current password is wrong. Type the password you use now.',
+    SMS_CODE_INVALID: 'Wrong verification code. Type the 6-digit code from the text message.',
+    SMS_CODE_EXPIRED: 'The verification code has expired. Press “Send SMS code” for a new one.',
+    SMS_CODE_ATTEMPTS_EXCEEDED: 'Too many wrong codes. Press “Send SMS code” for a new one.',
+    SMS_COOLDOWN: 'A code was just sent; wait a minute before sending another.',
+    MOBILE_MISMATCH: 'This is not the number the code was sent to.',
+    INVALID_NATIONAL_ID: 'The national ID number is not valid; please check it.',
+    NATIONAL_ID_ALREADY_REGISTERED: 'This national ID is already registered. Log in instead; if you forgot the account, contact the help desk.',
+    NATIONAL_ID_MISMATCH: 'The national ID does not match the inserted card. Insert your own card.',
+    ACCOUNT_TAKEN: 'This account name is taken; choose another.',
+    PRIVACY_CONSENT_REQUIRED: 'Tick the privacy statement, then send again.',
+    REASON_REQUIRED: 'A reason is required for “does not match”.',
+    REGISTRATION_EXPIRED: 'The registration timed out; start again from the environment check.',
+    DELEGATION_ALREADY_ANSWERED: 'This delegation was already answered; search again.'
   },
   diagnostics: {
     title: 'Environment check',
@@ -162,7 +193,9 @@ const en: Messages<typeof zhTW> = {
     policyState: { absent: 'none', valid: 'applied', invalid: 'invalid (network disabled)' }
   },
   settings: {
-    cacheTitle: 'Local delegation history', cacheHint: 'After login the delegation history is kept on this computer so it can be searched offline.', clearCache: 'Clear local history', clearCacheConfirm: 'Delete the delegation history kept on this computer for this account?', clearCacheDone: 'The local history was cleared.',
+    cacheTitle: 'Local delegation history', cacheHint: 'After login the delegation history is kept on this computer so it can be searched offline.', clearCache: 'Clear local history', clearCacheConfirm: 'Delete the delegation history kept on this computer for this account?', clearCacheDone: 'The local history was cleared.', clearCacheYes: 'Yes, clear it',
+    appearance: 'Appearance', theme: { system: 'Follow the system', light: 'Light', dark: 'Dark' }, dates: 'Dates', rocYears: 'Show ROC (Minguo) years, e.g. 民國 115/11/30', datesHint: 'Times are always shown in Taipei time (UTC+8).',
+    advanced: 'Advanced (IT staff)', advancedHint: 'Network, revocation checking, updates, logging and card module paths. Most people never need to change these.', lockedCount: '{n} locked by the machine policy',
     title: 'Settings',
     language: 'Interface language',
     languageHint: 'Stored on this computer; applies at once.',

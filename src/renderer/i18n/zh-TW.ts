@@ -8,22 +8,24 @@ export default {
     language: 'English'
   },
   ui: {
-    nav: { login: '登入', register: '註冊', delegation: '海關實名委任', confirm: '海關實名委任確認', records: '委任確認紀錄查詢', maintenance: '用戶資料維護', profile: '個人帳號資料維護', logout: '登出' },
+    nav: { login: '登入', register: '註冊', delegation: '海關實名委任', confirm: '海關實名委任確認', records: '委任確認紀錄查詢', maintenance: '用戶資料維護', profile: '個人帳號資料維護', logout: '登出', skip: '跳到主要內容', topMenu: '主選單', sideMenu: '功能選單' },
     offline: '目前無法連線到平台，資料可能不是最新。',
     loggedInAs: '已登入：{name}',
     login: {
       title: '登入', generalUser: '一般用戶', certificate: '憑證登入', account: '帳號', password: '密碼', submit: '登入',
-      pin: 'PIN碼', loadCertificate: '載入自然人憑證', loaded: '憑證載入完成。', confirm: '確定', send: '送出', noAccount: '尚未註冊？', register: '註冊',
+      pin: 'PIN碼', loadCertificate: '載入自然人憑證', loaded: '憑證載入完成。', loading: '正在以自然人憑證驗證 PIN碼…', confirm: '確定', send: '送出', noAccount: '尚未註冊？', register: '註冊',
       needBoth: '請輸入帳號與密碼。'
     },
     register: {
       title: 'APP 用戶資料註冊', steps: { env: '環境檢查', identity: '身分驗證', data: '資料填寫', done: '註冊成功' },
       envOk: '作業系統、讀卡機與自然人憑證元件檢查通過。', envBad: '請先排除讀卡機或自然人憑證的問題。', next: '下一步',
       nationalId: '身分證號或統一編號', pin: 'PIN碼', verify: '執行身分驗證', verified: '身分驗證完成：{name}',
-      name: '姓名', account: '帳號', password: '設定密碼', passwordConfirm: '確認密碼', email: 'Email', email2: 'Email2', mobile: '手機號碼',
+      name: '聯絡人姓名', account: '帳號', password: '設定登入密碼', passwordConfirm: '確認密碼', email: 'Email1', email2: 'Email2',
+      fillIn: '請詳細填寫以下資料', requiredNote: '為必填欄位', nationalIdOrBan: '身分證號或統一編號', reset: '重填',
+      ruleSentence: '密碼大小寫不同，包含長度至少8碼，數字至少1碼，大寫英文至少1碼，小寫英文至少1碼。', mobile: '手機號碼',
       phone: '聯絡電話', address: '聯絡地址', birthDate: '出生年月日', category: '申請類別', individual: '個人', broker: '報關專責人員',
       sendSms: '傳送簡訊碼', smsSent: '驗證碼已傳送至 {mobile}', smsCode: '驗證碼', privacy: '個資閱讀宣告',
-      privacyText: '本人已閱讀並同意個人資料蒐集、處理及利用告知事項。', submit: '確定', success: '註冊成功', successText: '帳號 {account} 已建立，可使用帳號密碼或自然人憑證登入。', home: '回首頁',
+      privacyText: '本人已閱讀並同意個人資料蒐集、處理及利用告知事項。', submit: '送出', success: '註冊成功', successText: '帳號 {account} 已建立，可使用帳號密碼或自然人憑證登入。', home: '回首頁',
       rules: { title: '密碼規則', length: '長度至少8碼', digit: '數字至少1碼', upper: '大寫英文至少1碼', lower: '小寫英文至少1碼' },
       mismatch: '兩次輸入的密碼不一致', idInvalid: '身分證號或統一證號格式或檢查碼不正確',
       idKind: { 'national-id': '國民身分證統一編號', 'resident-old': '外來人口統一證號（舊式）', 'resident-new': '外來人口統一證號（新式）' },
@@ -40,7 +42,9 @@ export default {
     query: {
       title: '海關實名委任確認', direction: '進出口類別', all: '全部', import: '進口', export: '出口', dateFrom: '報關日期（起）', dateTo: '報關日期（迄）',
       houseBillNo: '分提單號碼', status: '認證結果', search: '查詢', results: '查詢結果：共 {n} 筆', none: '查無符合條件的資料', loading: '查詢中…',
-      or: '或', datePlaceholder: '2026/11/30 或 115/11/30', dateInvalid: '日期格式不正確：請輸入如 2026/11/30、2026-11-30 或民國 115/11/30。',
+      or: '或', datePlaceholder: 'YYYY/MM/DD', dateHint: '日期格式：2026/11/30，或民國年 115/11/30。填寫分提單號碼時不使用報關日期。',
+      dateProblem: { invalid: '看不懂這個日期。請輸入例如 2026/11/30 或 115/11/30。', endBeforeStart: '報關日期（迄）早於報關日期（起）。請把迄日改成起日當天或之後，再按查詢。' },
+      dateInvalid: '日期格式不正確：請輸入如 2026/11/30、2026-11-30 或民國 115/11/30。',
       exportCsv: '匯出 CSV', exportJson: '匯出 JSON',
       fromCache: '離線資料：顯示本機紀錄，最後同步時間 {at}', fromCacheNever: '離線資料：本機紀錄尚未同步',
       historyOff: '本機離線紀錄已停用（本次登入）：'
@@ -51,25 +55,28 @@ export default {
     decide: {
       match: '申報相符', mismatch: '申報不符', reason: '原因', reasonRequired: '申報不符須輸入原因', batch: '批次申報相符（{n} 筆）', selectAll: '選取全部尚未確認',
       disabled: '此帳號以手機門號 (EZWay) 註冊，尚未啟用自然人憑證認證，無法在此確認委任。', enableLink: '前往用戶資料維護啟用自然人憑證認證',
-      done: '已完成：{ok} 筆成功，{fail} 筆失敗', rowOk: '成功', rowFail: '失敗'
+      done: '已完成：{ok} 筆成功，{fail} 筆失敗', rowOk: '成功', rowFail: '失敗',
+      needCert: '須先啟用自然人憑證認證', reasonFor: '原因（分提單號碼 {bill} 申報不符）', submitMismatch: '送出申報不符', selected: '已選取 {n} 筆尚未確認',
+      batchReason: '原因（批次申報不符時必填，套用到所有選取的委任）', batchMismatch: '批次申報不符（{n} 筆）', reasonNote: '只有按申報不符時需要原因。'
     },
-    pin: { title: '請輸入自然人憑證 PIN 碼', label: 'PIN碼', hint: '6 至 8 位數字；PIN 碼錯誤多次卡片將被鎖住。', pinFormat: '請輸入 6 至 8 位數字的 PIN 碼。',
+    pin: { title: '請輸入自然人憑證 PIN碼', label: 'PIN碼', hint: '6 至 8 位數字；PIN碼錯誤多次卡片將被鎖住。', pinFormat: '請輸入 6 至 8 位數字的 PIN碼。',
       loadFirst: '請先按「載入自然人憑證」，再按「確定」。', confirm: '確定', cancel: '取消',
-      card: '卡片：{name}（{reader}）', wait: 'PIN 碼錯誤後須稍候，請等待 {seconds} 秒…',
-      countLow: '此卡片曾輸入錯誤的 PIN 碼，剩餘嘗試次數已少於上限（自然人憑證通常共 3 次），再錯將鎖卡。',
-      finalTry: '此卡片只剩 1 次 PIN 碼嘗試機會，再錯一次卡片將被鎖住，須洽內政部憑證管理中心解鎖。',
-      acknowledge: '我了解剩餘嘗試次數不多，仍要輸入 PIN 碼',
+      card: '卡片：{name}（{reader}）', wait: 'PIN碼錯誤後須稍候，請等待 {seconds} 秒…',
+      countLow: '此卡片曾輸入錯誤的 PIN碼，剩餘嘗試次數已少於上限（自然人憑證通常共 3 次），再錯將鎖卡。',
+      finalTry: '此卡片只剩 1 次 PIN碼嘗試機會，再錯一次卡片將被鎖住，須洽內政部憑證管理中心解鎖。',
+      acknowledge: '我了解剩餘嘗試次數不多，仍要輸入 PIN碼',
+      signingTitle: '將以自然人憑證簽章並送出 {n} 筆回覆：', more: '…以及其他 {n} 筆', platform: '送往平台',
       stage: { preparing: '準備中…', signing: '卡片簽章中（{done}/{total}）…', submitting: '送出中（{done}/{total}）…', done: '完成' },
       resending: '平台未回應，重送同一份回覆（第 {n} 次）', timeLeft: '剩餘 {s} 秒' },
     records: { title: '委任確認紀錄查詢', decision: '確認結果', all: '全部', confirmedAt: '確認時間', via: '確認方式', certificate: '自然人憑證', app: 'EZWay APP' },
     profile: {
-      title: '個人帳號資料維護', account: '帳號', name: '姓名', nationalId: '身分證號或統一編號', phone: '連絡電話', email: 'E-mail', address: '地址', mobile: '手機號碼',
+      title: '個人帳號資料維護', account: '帳號', name: '姓名', nationalId: '身分證號或統一編號', phone: '聯絡電話', email: 'E-mail', address: '地址', mobile: '手機號碼',
       save: '儲存', saved: '資料已更新', password: '密碼', oldPassword: '舊密碼', newPassword: '新密碼', changePassword: '變更密碼', passwordChanged: '密碼已變更',
       certificate: '自然人憑證認證', enabled: '已啟用', notEnabled: '未啟用', enable: '使用自然人憑證認證', enabledNow: '已啟用自然人憑證認證',
       passwordReason: '請輸入舊密碼，並設定符合密碼規則的新密碼。'
     },
     pending: { badge: '{n} 筆尚未確認', notifyTitle: '新的海關實名委任', notifyBody: '有 {n} 筆新的委任尚未確認', refresh: '重新整理', enableNotify: '開啟桌面通知' },
-    error: { detail: '（{code}）' }
+    error: { detail: '（{code}）', support: '支援用的詳細資訊' }
   },
   nav: { home: '首頁', diagnostics: '環境檢查', settings: '設定' },
   status: {
@@ -101,7 +108,7 @@ export default {
     'unsupported-card': '請確認插入的是自然人憑證。若確定是自然人憑證，請將讀卡機「{reader}」與 ATR {atr} 提供給客服，或請資訊人員設定此卡的 PKCS#11 模組。',
     'module-missing': '請安裝 HiCOS 卡片管理工具後重新插入卡片。',
     'token-absent': '請重新插入自然人憑證。',
-    'card-locked': 'PIN 碼錯誤次數過多，卡片已鎖住；請洽內政部憑證管理中心解鎖，請勿再嘗試。',
+    'card-locked': 'PIN碼錯誤次數過多，卡片已鎖住；請洽內政部憑證管理中心解鎖，請勿再嘗試。',
     'certificate-missing': '此卡片沒有可用於簽章的憑證。',
     'certificate-unreadable': '請將讀卡機「{reader}」、ATR {atr} 與下列錯誤內容提供給客服。',
     'not-citizen-certificate': '此憑證由「{issuer}」簽發，不是內政部憑證管理中心的自然人憑證 (例如工商憑證)；請改插自然人憑證。',
@@ -116,7 +123,31 @@ export default {
     'revocation-unknown': '無法確認廢止狀態'
   },
   home: {
-    intro: '使用自然人憑證進行海關實名委任確認。請先確認讀卡機狀態顯示「讀卡機準備完成」。'
+    title: '首頁',
+    intro: '使用自然人憑證進行海關實名委任確認：查詢快遞貨物的委任，並回覆申報相符或申報不符。',
+    goLogin: '前往登入', goRegister: '前往註冊',
+    registrationStatus: '手機門號實名認證註冊狀態', confirmationStatus: '委任確認狀態',
+    phoneRegistered: '已使用手機門號 {mobile} 完成實名認證註冊 (EZWay 易利委)。', certificateRegistered: '以自然人憑證註冊，手機號碼 {mobile}。',
+    loginFirst: '登入後顯示。尚未註冊者請先點選註冊。', nonePending: '目前沒有尚未確認的委任。', readerHint: '確認委任時需要讀卡機與自然人憑證：請先確認上方狀態顯示「讀卡機準備完成」。'
+  },
+  errorDetail: {
+    INVALID_CREDENTIALS: '帳號或密碼錯誤。請再輸入一次；忘記密碼請洽平台客服。',
+    WEAK_PASSWORD: '密碼不符合規則：長度至少8碼，並包含數字、大寫英文與小寫英文。',
+    PASSWORD_REUSED: '新密碼不可與目前的密碼相同，請換一個。',
+    INVALID_OLD_PASSWORD: '舊密碼不正確。請輸入目前使用的密碼。',
+    SMS_CODE_INVALID: '驗證碼不正確。請輸入手機簡訊中的 6 位數驗證碼。',
+    SMS_CODE_EXPIRED: '驗證碼已過期。請按「傳送簡訊碼」取得新的驗證碼。',
+    SMS_CODE_ATTEMPTS_EXCEEDED: '驗證碼錯誤次數過多。請按「傳送簡訊碼」取得新的驗證碼。',
+    SMS_COOLDOWN: '簡訊剛送出，請稍候一分鐘再重新傳送。',
+    MOBILE_MISMATCH: '手機號碼與收到驗證碼的號碼不同，請檢查。',
+    INVALID_NATIONAL_ID: '身分證號碼格式或檢查碼不正確，請檢查。',
+    NATIONAL_ID_ALREADY_REGISTERED: '這個身分證號碼已經註冊過。請直接登入；忘記帳號請洽平台客服。',
+    NATIONAL_ID_MISMATCH: '身分證號碼與插入的自然人憑證不符。請確認插入的是本人的卡片。',
+    ACCOUNT_TAKEN: '這個帳號已有人使用，請換一個帳號名稱。',
+    PRIVACY_CONSENT_REQUIRED: '請勾選「個資閱讀宣告」後再送出。',
+    REASON_REQUIRED: '申報不符須輸入原因。',
+    REGISTRATION_EXPIRED: '註冊流程逾時，請從「環境檢查」重新開始。',
+    DELEGATION_ALREADY_ANSWERED: '這筆委任已經回覆過了，請重新查詢。'
   },
   diagnostics: {
     title: '環境檢查',
@@ -149,7 +180,7 @@ export default {
     bad: '需處理',
     recheck: '重新檢查',
     support: '支援資訊',
-    supportHint: '以下內容不含 PIN 碼、密碼或登入憑證，身分證號碼已遮蔽，可提供給客服人員。',
+    supportHint: '以下內容不含 PIN碼、密碼或登入憑證，身分證號碼已遮蔽，可提供給客服人員。',
     copy: '複製支援資訊',
     copied: '已複製到剪貼簿',
     copyFailed: '無法自動複製，請選取文字後手動複製',
@@ -160,7 +191,9 @@ export default {
     policyState: { absent: '未設定', valid: '已套用', invalid: '設定錯誤（已停止連線）' }
   },
   settings: {
-    cacheTitle: '本機委任紀錄', cacheHint: '登入後委任紀錄會保存在本機，離線時也能查詢。', clearCache: '清除本機紀錄', clearCacheConfirm: '確定要清除此帳號保存在本機的委任紀錄？', clearCacheDone: '已清除本機紀錄。',
+    cacheTitle: '本機委任紀錄', cacheHint: '登入後委任紀錄會保存在本機，離線時也能查詢。', clearCache: '清除本機紀錄', clearCacheConfirm: '確定要清除此帳號保存在本機的委任紀錄？', clearCacheDone: '已清除本機紀錄。', clearCacheYes: '確定清除',
+    appearance: '外觀', theme: { system: '跟隨系統', light: '淺色', dark: '深色' }, dates: '日期顯示', rocYears: '以民國年顯示日期（例如 民國 115/11/30）', datesHint: '時間一律以台北時間 (UTC+8) 顯示。',
+    advanced: '進階設定（資訊人員）', advancedHint: '網路、憑證廢止檢查、更新、記錄檔與憑證元件路徑。一般使用者不需變更。', lockedCount: '{n} 項由電腦管理原則鎖定',
     title: '設定',
     language: '介面語言',
     languageHint: '儲存於本機，立即生效。',

@@ -12,6 +12,8 @@ export const useSessionStore = defineStore('session', () => {
   const api = ref<ApiStatus | null>(null)
   const error = ref<AppErrorPayload | null>(null)
   const busy = ref(false)
+  /** False until main has answered whether a session exists (after a reload it may). */
+  const initialized = ref(false)
   const loggedIn = computed(() => session.value !== null)
   const offline = computed(() => api.value?.state === 'offline')
   /** Phone-registered (EZWay) accounts may query but not confirm until they enable the certificate. */
@@ -30,9 +32,13 @@ export const useSessionStore = defineStore('session', () => {
         eccs.onSessionEnded(() => (session.value = null))
       ]
     }
-    const [s, a] = await Promise.all([eccs.getSession(), eccs.getApiStatus()])
-    if (s.ok) session.value = s.value
-    if (a.ok) acceptApi(a.value)
+    try {
+      const [s, a] = await Promise.all([eccs.getSession(), eccs.getApiStatus()])
+      if (s.ok) session.value = s.value
+      if (a.ok) acceptApi(a.value)
+    } finally {
+      initialized.value = true
+    }
   }
 
   const run = ipcRunner(busy, error)
@@ -55,6 +61,12 @@ export const useSessionStore = defineStore('session', () => {
     session.value = null
   }
 
+  /** A session opened elsewhere (the certificate login of 登入, confirmed with 送出). */
+  function adopt(s: SessionInfo): void {
+    error.value = null
+    session.value = s
+  }
+
   function setProfile(profile: SessionInfo['profile']): void {
     if (session.value) session.value = { ...session.value, profile }
   }
@@ -64,5 +76,5 @@ export const useSessionStore = defineStore('session', () => {
     unsubscribe = []
   }
 
-  return { session, api, error, busy, loggedIn, offline, canConfirm, init, loginPassword, loginCertificate, logout, setProfile, dispose }
+  return { session, api, error, busy, initialized, loggedIn, offline, canConfirm, init, loginPassword, loginCertificate, logout, adopt, setProfile, dispose }
 })

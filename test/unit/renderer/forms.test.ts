@@ -90,13 +90,16 @@ describe('LoginView — 一般用戶', () => {
     expect(callsTo('session:loginPassword')).toEqual([{ channel: 'session:loginPassword', request: { account: 'xiaoming', password: 'Secret123' } }])
     expect((w.get('#login-password').element as HTMLInputElement).value).toBe('')
     expect(w.get('[data-testid="error"]').attributes('data-code')).toBe('LOGIN_FAILED')
-    expect(w.get('[data-testid="error"]').text()).toBe('帳號或密碼錯誤。')
+    expect(w.get('[data-testid="error"] .error-text').text()).toBe('帳號或密碼錯誤。')
+    // Beside the password field, with the code only in the support disclosure.
+    expect(w.get('#login-password').attributes('aria-invalid')).toBe('true')
+    expect(w.get('[data-testid="error-code"]').text()).toBe('LOGIN_FAILED')
     w.unmount()
   })
 })
 
 describe('LoginView — 憑證登入', () => {
-  it('PIN format gates 載入自然人憑證; 憑證載入完成 → 確定 → 送出 sends the PIN once and clears it', async () => {
+  it('PIN format gates 載入自然人憑證, which checks the PIN (sent once, cleared); 憑證載入完成 → 確定 → 送出 enters', async () => {
     handlers['session:loginCertificate'] = async () => session('certificate')
     const { useCardStore } = await import('../../../src/renderer/stores/card')
     const w = await mountView(views.LoginView)
@@ -118,14 +121,18 @@ describe('LoginView — 憑證登入', () => {
     expect(byText(w, 'button', '送出').attributes('disabled')).toBeDefined() // not before 憑證載入完成 → 確定
     await load.trigger('click')
     await flushPromises()
-    expect(w.text()).toContain('憑證載入完成。')
-    await byText(w, 'button', '確定').trigger('click')
-    await w.get('form').trigger('submit')
-    await flushPromises()
-    // The ticket was taken at 載入自然人憑證 (when the card was shown) and goes with the PIN.
+    // The ticket was taken at 載入自然人憑證 (when the card was shown) and goes with the PIN, which the
+    // card checked there: sent once, the field cleared.
     expect(callsTo('card:pinPrompt')).toEqual([{ channel: 'card:pinPrompt', request: { operation: 'login' } }])
     expect(callsTo('session:loginCertificate')).toEqual([{ channel: 'session:loginCertificate', request: { pin: '123456', ticket: ticketN(0) } }])
     expect((w.get('#login-pin').element as HTMLInputElement).value).toBe('')
+    expect(w.text()).toContain('憑證載入完成。')
+    const { useSessionStore } = await import('../../../src/renderer/stores/session')
+    expect(useSessionStore().loggedIn).toBe(false) // not before 送出
+    await byText(w, 'button', '確定').trigger('click')
+    await w.get('form').trigger('submit')
+    await flushPromises()
+    expect(useSessionStore().loggedIn).toBe(true)
     // Submitting again does nothing: the PIN is gone and is never re-sent by the app.
     await w.get('form').trigger('submit')
     await flushPromises()
@@ -153,7 +160,7 @@ describe('PinDialog', () => {
     expect((input.element as HTMLInputElement).value).toBe('')
     // The caller reports a wrong PIN: shown, and nothing is submitted on the user's behalf.
     await w.setProps({ error: { code: 'PIN_INCORRECT', retriable: false }, busy: false })
-    expect(w.get('[data-testid="error"]').text()).toBe('PIN 碼錯誤。')
+    expect(w.get('[data-testid="error"] .error-text').text()).toBe('PIN碼錯誤。')
     await w.get('form').trigger('submit')
     await flushPromises()
     expect(w.emitted('submit')).toHaveLength(1)
@@ -245,7 +252,7 @@ describe('RegisterView — 資料填寫', () => {
     await w.get('#reg-mobile').setValue('0911222333')
     await byText(w, 'button', '傳送簡訊碼').trigger('click')
     await flushPromises()
-    const submit = byText(w, 'button', '確定')
+    const submit = byText(w, 'button', '送出')
     await w.get('#reg-sms').setValue('123456')
     expect(submit.attributes('disabled')).toBeDefined() // 個資閱讀宣告 not yet checked
     await w.get('#reg-privacy').setValue(true)
@@ -283,22 +290,25 @@ describe('DelegationsView — 申報不符', () => {
     const detail = w.get('[data-testid="detail"]')
     await byText(w, 'button', '申報不符').trigger('click')
     expect(detail.text()).toContain('申報不符須輸入原因')
-    expect(w.find('[role="dialog"]').exists()).toBe(false)
+    expect(w.find('[data-testid="pin-dialog"]').exists()).toBe(false)
     expect(w.get('#d-reason').attributes('aria-invalid')).toBe('true')
     await w.get('#d-reason').setValue('   ')
     await byText(w, 'button', '申報不符').trigger('click')
-    expect(w.find('[role="dialog"]').exists()).toBe(false) // blank is not a reason
+    expect(w.find('[data-testid="pin-dialog"]').exists()).toBe(false) // blank is not a reason
     await w.get('#d-reason').setValue('非本人訂購')
     await byText(w, 'button', '申報不符').trigger('click')
-    expect(w.find('[role="dialog"]').exists()).toBe(true)
+    expect(w.find('[data-testid="pin-dialog"]').exists()).toBe(true)
+    // The PIN dialog states what will be signed before asking.
+    expect(w.get('[data-testid="pin-signing-item"]').text()).toContain('SF100')
+    expect(w.get('[data-testid="pin-signing-item"]').text()).toContain('原因：非本人訂購')
     await w.get('#pin-input').setValue('123456')
-    await w.get('[role="dialog"] form').trigger('submit')
+    await w.get('[data-testid="pin-dialog"] form').trigger('submit')
     await flushPromises()
     expect(callsTo('delegations:decideBatch')).toEqual([
       { channel: 'delegations:decideBatch', request: { items: [{ id: pending.id, houseBillNo: 'SF100', decision: 'MISMATCH', reason: '非本人訂購' }], pin: '123456', ticket: ticketN(0) } }
     ])
     expect(w.get('[data-testid="detail-status"]').text()).toBe('申報不符')
-    expect(w.find('[role="dialog"]').exists()).toBe(false)
+    expect(w.find('[data-testid="pin-dialog"]').exists()).toBe(false)
     w.unmount()
   })
 })
@@ -319,5 +329,68 @@ describe('StatusArea — PC/SC hint', () => {
       expect(w.get('[data-testid="card-hint"]').text()).toContain(hint)
       w.unmount()
     }
+  })
+})
+
+describe('delegations store — the confirmation flow (one result type)', () => {
+  const pending = {
+    id: 'dlg_bbbbbbbb', declarationDate: '2025-01-02', houseBillNo: 'SF200', masterBillNo: 'M1', direction: 'IMPORT' as const, carrier: 'DHL',
+    goodsDescription: 'cup', quantity: 1, declaredValue: 10, currency: 'TWD', status: 'PENDING' as const, reason: null, confirmedAt: null,
+    confirmedVia: null, updatedAt: '2025-01-02T00:00:00.000Z'
+  }
+  it('answered: rows replaced, dialog closed; stopped: nothing changes and the dialog keeps the error', async () => {
+    handlers['delegations:query'] = async () => ({ items: [pending], page: 1, pageSize: 500, total: 1, source: 'online' as const, lastSyncedAt: null })
+    handlers['delegations:pendingCount'] = async () => ({ count: 0 })
+    let pinOk = false
+    handlers['delegations:decideBatch'] = async ({ items }) => {
+      if (!pinOk) throw new AppError('PIN_INCORRECT')
+      return { results: items.map((i) => ({ id: i.id, ok: true as const, delegation: { ...pending, status: i.decision, confirmedAt: '2025-01-03T06:36:00.000Z', confirmedVia: 'certificate' as const } })) }
+    }
+    const { useDelegationsStore } = await import('../../../src/renderer/stores/delegations')
+    const store = useDelegationsStore()
+    await store.search()
+    store.askToConfirm([{ id: pending.id, houseBillNo: 'SF200', decision: 'MATCH', reason: '' }])
+    expect(store.confirmation?.items).toEqual([{ id: pending.id, houseBillNo: 'SF200', decision: 'MATCH', reason: '' }])
+
+    const stopped = await store.submitPin({ pin: '000000', ticket: ticketN(1) })
+    expect(stopped).toEqual({ kind: 'stopped', error: { code: 'PIN_INCORRECT', retriable: false } })
+    expect(store.confirmation?.error?.code).toBe('PIN_INCORRECT')
+    expect(store.rows[0]?.status).toBe('PENDING')
+
+    pinOk = true
+    const answered = await store.submitPin({ pin: '123456', ticket: ticketN(2) })
+    expect(answered?.kind).toBe('answered')
+    expect(answered && answered.kind === 'answered' ? [answered.ok, answered.failed] : null).toEqual([1, 0])
+    expect(store.confirmation).toBeNull()
+    expect(store.rows[0]?.status).toBe('MATCH')
+    expect(store.outcomes.get(pending.id)?.ok).toBe(true)
+    // The PIN was sent once per user submission, never again on its own.
+    expect(callsTo('delegations:decideBatch').map((c) => (c.request as { pin: string }).pin)).toEqual(['000000', '123456'])
+  })
+
+  it('a query failure or an end date before the start clears the previous results', async () => {
+    let fail = false
+    handlers['delegations:query'] = async () => {
+      if (fail) throw new AppError('NETWORK_UNREACHABLE')
+      return { items: [pending], page: 1, pageSize: 500, total: 1, source: 'online' as const, lastSyncedAt: null }
+    }
+    const { useDelegationsStore } = await import('../../../src/renderer/stores/delegations')
+    const store = useDelegationsStore()
+    await store.search()
+    expect(store.rows).toHaveLength(1)
+    store.form.dateFrom = '2026/11/30'
+    store.form.dateTo = '115/11/01'
+    await store.search()
+    expect(store.fieldError).toEqual({ field: 'dateTo', problem: 'endBeforeStart' })
+    expect(store.rows).toHaveLength(0)
+    expect(callsTo('delegations:query')).toHaveLength(1) // nothing sent
+    store.form.dateTo = ''
+    await store.search()
+    expect(store.rows).toHaveLength(1)
+    fail = true
+    await store.search()
+    expect(store.error?.code).toBe('NETWORK_UNREACHABLE')
+    expect(store.rows).toHaveLength(0)
+    expect(store.searched).toBe(false)
   })
 })
