@@ -60,22 +60,22 @@ export const ErrorCodes = {
   // --- PIN bound to a card (issue 14, helper i14-card) ---------------------------------------
   CARD_CHANGED: {
     retriable: true,
-    zh: '輸入 PIN 碼後卡片已更換，PIN 碼未送出。請確認插入的是您的自然人憑證，再重新輸入 PIN 碼。',
+    zh: '輸入 PIN碼後卡片已更換，PIN碼未送出。請確認插入的是您的自然人憑證，再重新輸入 PIN碼。',
     en: 'The card was changed after the PIN was asked; the PIN was not sent. Check that your own card is inserted and enter the PIN again.'
   },
   PIN_TICKET_INVALID: {
     retriable: true,
-    zh: 'PIN 碼輸入視窗已失效（已使用、逾時或卡片有變動），PIN 碼未送出。請重新開啟輸入視窗。',
+    zh: 'PIN碼輸入視窗已失效（已使用、逾時或卡片有變動），PIN碼未送出。請重新開啟輸入視窗。',
     en: 'This PIN dialog is no longer valid (used, expired or the card changed); the PIN was not sent. Open the dialog again.'
   },
   PIN_CONFIRM_REQUIRED: {
     retriable: true,
-    zh: '此卡片 PIN 碼剩餘嘗試次數不多，PIN 碼未送出。請先確認剩餘次數後再輸入。',
+    zh: '此卡片 PIN碼剩餘嘗試次數不多，PIN碼未送出。請先確認剩餘次數後再輸入。',
     en: 'Few PIN attempts remain on this card; the PIN was not sent. Confirm the remaining attempts first, then enter it.'
   },
   PIN_THROTTLED: {
     retriable: true,
-    zh: 'PIN 碼錯誤後須稍候才能再試，PIN 碼未送出。請稍候數秒再輸入。',
+    zh: 'PIN碼錯誤後須稍候才能再試，PIN碼未送出。請稍候數秒再輸入。',
     en: 'After a wrong PIN you must wait before trying again; the PIN was not sent. Wait a few seconds and retry.'
   },
   PCSC_NOT_INSTALLED: {
@@ -163,7 +163,7 @@ export const ErrorCodes = {
   WEBHOST_BUSY: { retriable: true, zh: '應用程式忙碌中，請稍候再試。', en: 'The app is busy; please wait a moment and try again.' },
   CHALLENGE_EXPIRED: {
     retriable: true,
-    zh: '簽章等待過久，平台的驗證碼已失效，此筆未送出。請再按一次確認並輸入 PIN 碼重新簽章。',
+    zh: '簽章等待過久，平台的驗證碼已失效，此筆未送出。請再按一次確認並輸入 PIN碼重新簽章。',
     en: "The platform's challenge expired before this answer was sent; nothing was sent. Confirm again and enter your PIN to sign anew."
   }
 } as const satisfies Record<string, { retriable: boolean; zh: string; en: string }>

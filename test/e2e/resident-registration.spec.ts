@@ -25,7 +25,7 @@ test('a resident with a new-format 統一證號 and a 64-character certificate n
   await id.pressSequentially('Ａ８００００００１４')
   await expect(id).toHaveValue('A800000014')
   await expect(page.getByTestId('id-kind')).toHaveText('外來人口統一證號（新式）')
-  await expect(page.getByTestId('verify-reason')).toHaveText('請輸入 6 至 8 位數字的 PIN 碼。')
+  await expect(page.getByTestId('verify-reason')).toHaveText('請輸入 6 至 8 位數字的 PIN碼。')
   await page.getByLabel('PIN碼').pressSequentially('１２３４５６')
   await expect(page.getByLabel('PIN碼')).toHaveValue('123456')
   await expect(page.getByTestId('verify-reason')).toHaveCount(0)

@@ -375,7 +375,7 @@ describe('Electron shell wiring (built out/main/index.js on the recording stand-
     rec.fetchAnswer = () => new Response(new Uint8Array(good))
     paused = true
     const before = proxiedBytes
-    const login = (rec.ipcHandlers.get('session:loginCertificate') as IpcHandler)(APP, { pin: '123456' })
+    const login = (rec.ipcHandlers.get('session:loginCertificate') as IpcHandler)(APP, { pin: '123456', ticket: 'T'.repeat(43) })
     await until('the login to reach the platform', () => proxiedBytes > before)
     updater.emit('update-downloaded', { version: '9.9.9', downloadedFile: file })
     await wait(500)
@@ -385,7 +385,7 @@ describe('Electron shell wiring (built out/main/index.js on the recording stand-
     resume()
     const outcome = await login
     // No card here: the card layer refuses after the platform answered the challenge.
-    expect(outcome).toEqual({ ok: false, error: expect.objectContaining({ code: expect.stringMatching(/^(NOT_READY|NO_READER|NO_CARD|PCSC_UNAVAILABLE)$/) }) })
+    expect(outcome).toEqual({ ok: false, error: expect.objectContaining({ code: expect.stringMatching(/^(NOT_READY|NO_READER|NO_CARD|PCSC_UNAVAILABLE|PIN_TICKET_INVALID)$/) }) })
     rec.dialogAnswer = 0 // 立即重新啟動
     await until('the restart question', () => rec.dialogs.length === 1)
     expect(rec.dialogs[0]?.buttons).toEqual(['立即重新啟動', '稍後'])

@@ -116,6 +116,9 @@ describe('the limits bite at their edges, counted in characters', () => {
   })
 })
 
+/** A well-formed PIN ticket (the card layer, not the schema, decides whether it is valid). */
+const TICKET = 'T'.repeat(43)
+
 describe('main normalises before validating (IPC schemas)', () => {
   it('the live checks and the zod schemas agree on normalised values', () => {
     expect(isPin('123456') && isPin('12345678') && !isPin('12345') && !isPin('123456789')).toBe(true)
@@ -136,14 +139,14 @@ describe('main normalises before validating (IPC schemas)', () => {
       'registration:sendSms': async (r) => (seen.push(r), { sentAt: '2030-01-01T00:00:00.000Z', expiresAt: '2030-01-01T00:00:00.000Z', resendAfter: '2030-01-01T00:00:00.000Z', mobileMasked: '0911***333' }),
       'delegations:query': async (r) => (seen.push(r), { items: [], page: 1, pageSize: 50, total: 0, source: 'online' as const, lastSyncedAt: null })
     })
-    const id = await dispatch('registration:verifyIdentity', { registrationId: reg.registrationId, nationalId: 'ａ８００００００１４', pin: '１２３４５６' })
+    const id = await dispatch('registration:verifyIdentity', { registrationId: reg.registrationId, nationalId: 'ａ８００００００１４', pin: '１２３４５６', ticket: TICKET })
     expect(id.ok).toBe(true)
     const sms = await dispatch('registration:sendSms', { registrationId: reg.registrationId, mobile: '0911-222-333' })
     expect(sms.ok).toBe(true)
     const q = await dispatch('delegations:query', { houseBillNo: ' sf１２３ ', dateFrom: '115/11/01', dateTo: '2026/11/30' })
     expect(q.ok).toBe(true)
     expect(seen).toEqual([
-      { registrationId: reg.registrationId, nationalId: 'A800000014', pin: '123456' },
+      { registrationId: reg.registrationId, nationalId: 'A800000014', pin: '123456', ticket: TICKET },
       { registrationId: reg.registrationId, mobile: '0911222333' },
       { houseBillNo: 'SF123', dateFrom: '2026-11-01', dateTo: '2026-11-30', page: 1, pageSize: 50, sort: 'declarationDate:desc' }
     ])
@@ -151,9 +154,9 @@ describe('main normalises before validating (IPC schemas)', () => {
 
   it('refuses what is still wrong after normalising, naming the field (never its value)', async () => {
     const dispatch = createDispatcher({ 'registration:verifyIdentity': async () => { throw new Error('not reached') } })
-    const r = await dispatch('registration:verifyIdentity', { registrationId: 'reg_AAAAAAAAAAAAAAAAAAAAAA', nationalId: 'A800000015', pin: '123456' })
+    const r = await dispatch('registration:verifyIdentity', { registrationId: 'reg_AAAAAAAAAAAAAAAAAAAAAA', nationalId: 'A800000015', pin: '123456', ticket: TICKET })
     expect(r).toEqual({ ok: false, error: { code: 'INVALID_REQUEST', retriable: false, detail: 'nationalId' } })
-    expect(RegistrationIdentityRequest.safeParse({ registrationId: 'reg_AAAAAAAAAAAAAAAAAAAAAA', nationalId: 'A800000014', pin: '12345' }).success).toBe(false)
+    expect(RegistrationIdentityRequest.safeParse({ registrationId: 'reg_AAAAAAAAAAAAAAAAAAAAAA', nationalId: 'A800000014', pin: '12345', ticket: TICKET }).success).toBe(false)
   })
 
   it('completes a registration whose name is the 64-character certificate CN', () => {

@@ -56,7 +56,7 @@ describe('card path ⇔ verify-cert', () => {
     const s: TrustStore = { ...store, strict: { anchors: [parseStrictCertificate(pki.root.certDer)], intermediates: [parseStrictCertificate(pki.moica.certDer)] } }
     s.citizenCas = s.strict?.intermediates ?? []
     const verdicts = Object.fromEntries(CITIZEN_VARIANTS.map((v) => [v, validateChain(parseCertificate(pki.citizens[v].signCertDer), s).verdict]))
-    expect(verdicts).toEqual({ valid: 'valid', expired: 'expired', 'not-yet-valid': 'not-yet-valid', 'wrong-issuer': 'untrusted', revoked: 'valid', 'wrong-key-usage': 'untrusted' })
+    expect(verdicts).toEqual({ valid: 'valid', expired: 'expired', 'not-yet-valid': 'not-yet-valid', 'wrong-issuer': 'untrusted', revoked: 'valid', 'wrong-key-usage': 'untrusted', resident: 'valid' })
   })
 
   it('every PKITS end entity (no CRLs: the card checks revocation separately): same verdict and reason', async () => {

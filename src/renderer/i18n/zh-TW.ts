@@ -33,7 +33,7 @@ export default {
       reason: {
         cardNotReady: '請先插入自然人憑證，並等待「讀卡機準備完成」。', idEmpty: '請輸入身分證號或統一證號。',
         idFormat: '身分證號或統一證號須為 10 碼：英文字母開頭，第 2 碼為 1、2、8、9 或 A–D。', idCheckDigit: '身分證號或統一證號的檢查碼不正確，請核對證件。',
-        pinFormat: '請輸入 6 至 8 位數字的 PIN 碼。', mobileFormat: '請輸入手機號碼，例如 0911-222-333 或 +886 911 222 333。',
+        pinFormat: '請輸入 6 至 8 位數字的 PIN碼。', mobileFormat: '請輸入手機號碼，例如 0911-222-333 或 +886 911 222 333。',
         name: '請輸入姓名（須與憑證上的姓名相同，最多 {max} 字）。', account: '帳號須為 4 至 30 碼英數字（可含 _ . -），以英數字開頭。',
         password: '密碼尚未符合密碼規則。', passwordMismatch: '兩次輸入的密碼不一致。', email: '請輸入有效的 Email。',
         smsCode: '請輸入 6 位數字的簡訊驗證碼。', privacy: '請勾選個資閱讀宣告。', birthDate: '出生年月日格式不正確，例如 1985/03/14 或 74/03/14。'
