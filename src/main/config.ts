@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { devTrustAllowed } from './policy/build-flags'
-import { resolveSettings, type EffectiveSettings } from './policy/effective'
-import { loadPolicyFile } from './policy/load-policy'
-import { defaultLogDir, defaultUserDataDir, policyFilePath, userSettingsPath } from './policy/locations'
-import { loadUserSettings } from './policy/user-settings'
+import { devTrustAllowed } from './policy'
+import { resolveSettings, type EffectiveSettings } from './policy'
+import { loadPolicyFile } from './policy'
+import { defaultLogDir, defaultUserDataDir, policyFilePath, userSettingsPath } from './policy'
+import { loadUserSettings } from './policy'
 
 export { devTrustAllowed }
 

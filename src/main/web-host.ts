@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { findResourcesDir, loadCoreConfig } from './config'
-import { createAppCore } from './core/app-core'
-import { startAppLogging } from './logging/setup'
+import { createAppCore } from './core'
+import { startAppLogging } from './logging'
 import { installProcessErrorHandlers } from './shell/crash-handlers'
 import { startWebHost } from './webhost/server'
 

@@ -94,6 +94,26 @@ describe('architecture', () => {
     }
   })
 
+  // Each main folder has one public face: other folders (and server-mock) import its index.ts only,
+  // so a folder's files can change shape without reaching into the rest. Tests and benches may
+  // reach a folder's internals to test them.
+  const FACED = ['card', 'pki', 'api', 'cache', 'policy', 'core', 'logging', 'net']
+  it(`${FACED.join('/, ')}/ are imported only through their index.ts`, () => {
+    for (const folder of FACED) expect(statSync(join(src, 'main', folder, 'index.ts')).isFile(), `src/main/${folder}/index.ts`).toBe(true)
+    const importers = [...all, ...files(join(root, 'server-mock'))]
+    const deep: string[] = []
+    for (const f of importers) {
+      for (const spec of imports(f)) {
+        const target = resolveLocal(f, spec)
+        const m = target ? /^src\/main\/([a-z-]+)\/(.+)$/.exec(rel(target)) : null
+        if (!m || !FACED.includes(m[1] as string) || m[2] === 'index.ts') continue
+        if (rel(f).startsWith(`src/main/${m[1]}/`)) continue // inside the folder
+        deep.push(`${rel(f)} → ${spec}`)
+      }
+    }
+    expect(deep).toEqual([])
+  })
+
   it('the Electron shell takes nothing from the web host', () => {
     const shell = join(src, 'main/index.ts')
     const targets = imports(shell).map((s) => resolveLocal(shell, s)).filter((t): t is string => t !== null).map(rel)

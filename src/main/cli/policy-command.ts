@@ -1,7 +1,7 @@
 import { loadCoreConfig } from '../config'
-import { loadPolicyFile } from '../policy/load-policy'
-import { policyFilePath } from '../policy/locations'
-import { policySchemaText } from '../policy/schema-docs'
+import { loadPolicyFile } from '../policy'
+import { policyFilePath } from '../policy'
+import { policySchemaText } from '../policy'
 import { EXIT, type CliIo } from './report'
 
 // `eccs-client policy validate FILE` (exit 0 when valid, 2 naming each bad key otherwise),

@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { loadCoreConfig } from '../config'
-import { exportSupportBundle } from '../logging/support-bundle'
+import { exportSupportBundle } from '../logging'
 import { runDoctor } from './doctor'
 import { EXIT, type CliIo } from './report'
 

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto'
 import { AppError } from '../../shared/errors'
 import type { CardProgress, DecisionOutcome } from '../../shared/ipc-contract'
 import type { DecisionItem } from '../../shared/ipc-requests'
-import type { CardOperations, DecisionFields, PinEntry } from '../card/card-operations'
-import type { DecisionBody, PlatformClient } from '../api/platform-client'
+import type { CardOperations, DecisionFields, PinEntry } from '../card'
+import type { DecisionBody, PlatformClient } from '../api'
 import { submit } from './decision-service'
 
 // A batch confirmation (申報相符 / 申報不符 for many rows, one PIN) as a pipeline, so that it costs

@@ -4,8 +4,8 @@ import { AppError, type ErrorCode } from '../../shared/errors'
 import { hasUnpairedSurrogate } from '../../shared/text'
 import type { CardProgress, DecisionOutcome } from '../../shared/ipc-contract'
 import type { DecisionItem } from '../../shared/ipc-requests'
-import type { CardOperations, CardSignature, DecisionFields, PinEntry } from '../card/card-operations'
-import type { DecisionBody, PlatformClient } from '../api/platform-client'
+import type { CardOperations, CardSignature, DecisionFields, PinEntry } from '../card'
+import type { DecisionBody, PlatformClient } from '../api'
 import { UserAction } from './user-action'
 
 // 申報相符 / 申報不符 for one or many delegations with one PIN entry:

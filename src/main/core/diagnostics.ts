@@ -3,8 +3,8 @@ import type { ApiStatus } from '../../shared/api-types'
 import type { CardStatus } from '../../shared/card-status'
 import type { DiagnosticsReport, DiagnosticsResult } from '../../shared/diagnostics'
 import { AppError, isErrorCode, type ErrorCode } from '../../shared/errors'
-import type { PlatformClient } from '../api/platform-client'
-import type { EffectiveSettings } from '../policy/effective'
+import type { PlatformClient } from '../api'
+import type { EffectiveSettings } from '../policy'
 import { formatSupportText } from './support-text'
 
 // diagnostics:get — the 環境檢查 screen in detail: versions, platform, reader/card/module/chain

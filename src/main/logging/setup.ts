@@ -1,4 +1,4 @@
-import type { EffectiveSettings } from '../policy/effective'
+import type { EffectiveSettings } from '../policy'
 import { captureConsole, createAppLogger, type AppLogger } from './logger'
 
 // What a host (Electron shell, web host) calls once at start: the log file at the configured

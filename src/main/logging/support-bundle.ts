@@ -3,7 +3,7 @@ import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'n
 import { arch, platform, release } from 'node:os'
 import { dirname, join } from 'node:path'
 import { gzipSync } from 'node:zlib'
-import type { EffectiveSettings } from '../policy/effective'
+import type { EffectiveSettings } from '../policy'
 import { LOG_FILE } from './logger'
 import { redactText, redactValue } from './redact'
 import { tar, type TarEntry } from './tar'

@@ -1,8 +1,8 @@
 import { X509Certificate } from 'node:crypto'
 import { isIP } from 'node:net'
 import { AppError } from '../../shared/errors'
-import type { EffectiveSettings } from '../policy/effective'
-import { systemCaCertificates } from '../policy/network'
+import type { EffectiveSettings } from '../policy'
+import { systemCaCertificates } from '../policy'
 import { DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_MS, netError, proxyMode, type NetResponse, type Transport } from './transport'
 
 // The Electron transport: requests go through Chromium's network service (electron `net.request`

@@ -1,8 +1,8 @@
 import { request as httpRequest, type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http'
 import { request as httpsRequest } from 'node:https'
-import type { EffectiveSettings } from '../policy/effective'
-import { createHttpsAgent } from '../policy/https-agent'
-import { networkOptions, type NetworkOptions } from '../policy/network'
+import type { EffectiveSettings } from '../policy'
+import { createHttpsAgent } from '../policy'
+import { networkOptions, type NetworkOptions } from '../policy'
 import { DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_MS, netError, type NetRequest, type NetResponse, type Transport } from './transport'
 
 // The plain-Node transport (web host, CLI, tests): the CA list and the proxy come from

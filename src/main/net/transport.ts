@@ -1,4 +1,4 @@
-import type { Settings } from '../policy/schema'
+import type { Settings } from '../policy'
 
 // One network stack for everything the main process sends (platform API, OCSP/CRL, doctor's
 // probes): a Transport. Under Electron it is Chromium's network service (PAC/WPAD, system proxy,

@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net'
 import { extname, join, sep } from 'node:path'
 import { RENDERER_CSP } from '../../shared/csp'
-import type { AppCore } from '../core/app-core'
+import type { AppCore } from '../core'
 
 // Loopback web host: the same main-process core, served to a browser instead of an Electron
 // window. Bound to 127.0.0.1 only. No cookie and nothing else the browser sends on its own
