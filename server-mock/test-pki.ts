@@ -527,10 +527,6 @@ function crlPaths(dir: string): { pem: string; der: string } {
   return { pem: join(dir, 'moica.crl.pem'), der: join(dir, 'moica.crl') }
 }
 
-function certToDer(cert: forge.pki.Certificate): Buffer {
-  return toBuffer(der(forge.pki.certificateToAsn1(cert)))
-}
-
 async function writeCa(dir: string, name: CaName, ca: IssuedCa): Promise<void> {
   const { certPath, keyPath } = caPaths(dir, name)
   await writeFile(certPath, forge.pki.certificateToPem(ca.cert))

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { ApiStatus, ConfirmationPage, DelegationAnswer, DelegationPage, Profile, RegistrationInfo, SessionInfo, SmsSent } from './api-types'
+import { ApiStatus, ConfirmationPage, DelegationAnswer, Profile, RegistrationInfo, SessionInfo, SmsSent } from './api-types'
 import { CardStatus } from './card-status'
 import { DiagnosticsResult } from './diagnostics'
 import { Delegation, DelegationId } from './delegation'

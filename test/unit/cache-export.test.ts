@@ -18,14 +18,32 @@ function parseCsv(text: string): string[][] {
   let quoted = false
   while (i < text.length) {
     const c = text[i] as string
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (field += '"'), (i += 2)
-      else if (c === '"') (quoted = false), i++
-      else (field += c), i++
-    } else if (c === '"') (quoted = true), i++
-    else if (c === ',') record.push(field), (field = ''), i++
-    else if (c === '\r' && text[i + 1] === '\n') record.push(field), records.push(record), (record = []), (field = ''), (i += 2)
-    else (field += c), i++
+    if (quoted && c === '"' && text[i + 1] === '"') {
+      field += '"'
+      i += 2
+    } else if (quoted && c === '"') {
+      quoted = false
+      i++
+    } else if (quoted) {
+      field += c
+      i++
+    } else if (c === '"') {
+      quoted = true
+      i++
+    } else if (c === ',') {
+      record.push(field)
+      field = ''
+      i++
+    } else if (c === '\r' && text[i + 1] === '\n') {
+      record.push(field)
+      records.push(record)
+      record = []
+      field = ''
+      i += 2
+    } else {
+      field += c
+      i++
+    }
   }
   if (field !== '' || record.length > 0) throw new Error('CSV does not end with CRLF')
   return records

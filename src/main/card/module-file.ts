@@ -56,7 +56,7 @@ export function libraryArchitectures(file: string): string[] {
 
 /** Throws MODULE_MISSING naming the file when it is absent, unreadable or for another CPU. */
 export function checkModuleFile(file: string, arch: string = process.arch): void {
-  let isFile = false
+  let isFile: boolean
   try {
     isFile = statSync(file).isFile()
   } catch {
