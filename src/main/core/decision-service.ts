@@ -4,7 +4,8 @@ import { AppError } from '../../shared/errors'
 import type { CardProgress, DecisionOutcome } from '../../shared/ipc-contract'
 import type { DecisionItem } from '../../shared/ipc-requests'
 import type { CardOperations, DecisionFields } from '../card/card-operations'
-import type { DecisionBody, PlatformClient } from '../api/platform-client'
+import type { DecisionBatchResult } from '../api/api-schemas'
+import type { DecisionBatchBody, DecisionBody, PlatformClient } from '../api/platform-client'
 
 // 申報相符 / 申報不符 for one or many delegations with one PIN entry:
 //   1. per row: read the delegation (house bill number exactly as the API has it) + a decision challenge;
@@ -89,5 +90,21 @@ export async function submit(api: PlatformClient, id: string, body: DecisionBody
     if (!(err instanceof AppError) || err.code !== 'NETWORK_UNREACHABLE') throw err
     // Same body, same idempotency key: safe to repeat; the signature is not redone.
     return (await api.decide(id, body)).delegation
+  }
+}
+
+/**
+ * The batch form of `submit` (API operation decideDelegations, POST /decisions): sends rows signed
+ * by one card; the answer has one result per row, in order. A lost answer (NETWORK_UNREACHABLE) is
+ * re-sent once with the same body: each row keeps its idempotency key, so rows the platform had
+ * already recorded come back as `replayed` successes, never as "already answered", and nothing is
+ * signed again. Errors: the mapped AppError of the whole request (SESSION_EXPIRED, network, …).
+ */
+export async function submitBatch(api: PlatformClient, body: DecisionBatchBody): Promise<DecisionBatchResult> {
+  try {
+    return await api.decideDelegations(body)
+  } catch (err) {
+    if (!(err instanceof AppError) || err.code !== 'NETWORK_UNREACHABLE') throw err
+    return await api.decideDelegations(body)
   }
 }
