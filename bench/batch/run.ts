@@ -1,10 +1,12 @@
 // bench/batch — prints figures, asserts nothing (run: npx tsx bench/batch/run.ts [--n 200] [--rounds 3]).
 // A batch confirmation end to end through the real core (IPC dispatcher → decision pipeline →
-// PlatformClient over HTTPS to server-mock, CardSigner → PKCS#11 worker on the SoftHSM card of
-// the rig) vs. what no client can beat on the same machine: N raw signatures on the same token
-// (one C_Login, N × C_SignInit + C_Sign of statement-sized data, on the main thread) plus one
-// API round trip (an authenticated GET through the same client). Printed as a ratio for N rows
-// and for 1 row; goal ≤ 1.5. Baseline and batch alternate per round, so load hits both alike.
+// PlatformClient over HTTPS to server-mock's batch operations prepareDecisions / decideDelegations,
+// 50 rows per request, 2 in flight; CardSigner → PKCS#11 worker on the SoftHSM card of the rig)
+// vs. what no client can beat on the same machine: N raw signatures on the same token (one
+// C_Login, N × C_SignInit + C_Sign of statement-sized data, on the main thread) plus one API round
+// trip (an authenticated GET through the same client). Printed as a ratio for N rows and for 1
+// row; goal ≤ 1.5. Baseline and batch alternate per round, so load hits both alike. The stage
+// times (from the pipeline's progress events) show where the rest goes on a loaded machine.
 import { spawn } from 'node:child_process'
 import { request } from 'node:https'
 import { cpus, loadavg } from 'node:os'
