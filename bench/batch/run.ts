@@ -1,7 +1,7 @@
 // bench/batch — prints figures, asserts nothing (run: npx tsx bench/batch/run.ts [--n 200] [--rounds 3]).
 // A batch confirmation end to end through the real core (IPC dispatcher → decision pipeline →
 // PlatformClient over HTTPS to server-mock's batch operations prepareDecisions / decideDelegations,
-// 50 rows per request, 2 in flight; CardSigner → PKCS#11 worker on the SoftHSM card of the rig)
+// 100 rows per request, 2 in flight; CardSigner → PKCS#11 worker on the SoftHSM card of the rig)
 // vs. what no client can beat on the same machine: N raw signatures on the same token (one
 // C_Login, N × C_SignInit + C_Sign of statement-sized data, on the main thread) plus one API round
 // trip (an authenticated GET through the same client). Printed as a ratio for N rows and for 1

@@ -109,7 +109,7 @@ describe('batch decision pipeline (prepareDecisions → one card operation → d
     const progress: CardProgress[] = []
     const rows = ids(130)
     const items = rows.map((id, i) => (i === 7 ? { id, decision: 'MISMATCH' as const, reason: '品名不符' } : { id, decision: 'MATCH' as const, reason: '' }))
-    const out = await decideBatch(p.api, c.card, items, '123456', (x) => progress.push(x))
+    const out = await decideBatch(p.api, c.card, items, '123456', (x) => progress.push(x), { chunkSize: 50 })
     expect(out.map((o) => [o.id, o.ok])).toEqual(rows.map((id) => [id, true]))
     expect(p.prepares.map((x) => x.length)).toEqual([50, 50, 30])
     expect(p.prepares.flat()).toEqual(rows)
@@ -192,11 +192,14 @@ describe('batch decision pipeline (prepareDecisions → one card operation → d
     expect(p.decides).toHaveLength(0)
   })
 
-  it('chunk size is capped at the API’s 100 rows per request', async () => {
+  it('chunks default to, and are capped at, the API’s 100 rows per request', async () => {
     const p = fakePlatform()
     await decideBatch(p.api, fakeCard().card, match(ids(250)), '123456', () => undefined, { chunkSize: 500 })
     expect(p.prepares.map((x) => x.length)).toEqual([100, 100, 50])
     expect(p.decides.map((b) => b.items.length)).toEqual([100, 100, 50])
+    const q = fakePlatform()
+    await decideBatch(q.api, fakeCard().card, match(ids(201)), '123456', () => undefined)
+    expect(q.prepares.map((x) => x.length)).toEqual([100, 100, 1])
   })
 
   it('chunks and runBounded', async () => {

@@ -23,7 +23,7 @@ import { submitBatch } from './decision-service'
 // entry = consent); the PIN is not kept for that.
 
 export interface PipelineOptions {
-  /** Rows per batch request (prepare and submit). Default 50; at most MAX_BATCH_ROWS (100). */
+  /** Rows per batch request (prepare and submit). Default and maximum: MAX_BATCH_ROWS (100). */
   chunkSize?: number
   /** Batch requests in flight at once. Default 2. */
   concurrency?: number
@@ -96,7 +96,7 @@ export async function decideBatch(
   opts: PipelineOptions = {}
 ): Promise<DecisionOutcome[]> {
   const total = items.length
-  const size = Math.max(1, Math.min(opts.chunkSize ?? 50, MAX_BATCH_ROWS))
+  const size = Math.max(1, Math.min(opts.chunkSize ?? MAX_BATCH_ROWS, MAX_BATCH_ROWS))
   const concurrency = opts.concurrency ?? 2
   const outcomes: (DecisionOutcome | undefined)[] = new Array(total)
   const prepared: Prepared[] = []
