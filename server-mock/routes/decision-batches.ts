@@ -17,7 +17,7 @@ import { commitDecision, decisionRequestHash, loadDelegation, normalizeReason, s
 import { route } from './route'
 
 /** Body limit of decideDelegations: 100 rows of up to ~2.5 KB each (openapi.yaml). */
-export const BATCH_BODY_LIMIT = 256 * 1024
+const BATCH_BODY_LIMIT = 256 * 1024
 
 interface RowError {
   code: string

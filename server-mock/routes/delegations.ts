@@ -48,7 +48,7 @@ export function loadDelegation(ctx: Ctx, id: string, nationalId: string): Delega
   return d
 }
 
-export const CONFIRMATION_SELECT = `SELECT c.*, d.house_bill_no, d.direction, d.declaration_date FROM confirmations c JOIN delegations d ON d.id = c.delegation_id`
+const CONFIRMATION_SELECT = `SELECT c.*, d.house_bill_no, d.direction, d.declaration_date FROM confirmations c JOIN delegations d ON d.id = c.delegation_id`
 
 function encodeCursor(version: number): string {
   return Buffer.from(`v${version}`).toString('base64url')
