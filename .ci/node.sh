@@ -2,8 +2,7 @@
 # The project's Node: the Node major inside Electron 45 (24), from the npm registry.
 #
 #   bash .ci/node.sh          installs (once) and prints the bin directory: .tools/node/bin
-#   eval "$(bash .ci/node.sh --env)"   puts it first on PATH (node, npm, npx) and points node-gyp
-#                                     at its headers (npm_config_nodedir) for the install scripts
+#   eval "$(bash .ci/node.sh --env)"   puts it first on PATH (node, npm, npx)
 #
 # Why from npm: CI machines reach only the npm and Debian registries (no nodejs.org). The packages
 # node-<os>-<arch> carry the official Node binary *and* its headers (include/node), which node-gyp needs
@@ -54,11 +53,7 @@ if ! installed; then
 fi
 
 if [ "${1:-}" = "--env" ]; then
-  # npm_config_nodedir: the install scripts of pcsclite/better-sqlite3/pkcs11js (node-gyp) build against
-  # this Node's headers; without it node-gyp would download them from nodejs.org, and a machine-wide
-  # `nodedir` for another Node (this CI image: /usr, Node 20) would give the wrong ABI. npm 11 prints
-  # "Unknown env config nodedir" for it; node-gyp still reads it.
-  printf 'export PATH=%q:"$PATH"\nexport npm_config_nodedir=%q\n' "$dest/bin" "$dest"
+  printf 'export PATH=%q:"$PATH"\n' "$dest/bin"
 else
   echo "$dest/bin"
 fi

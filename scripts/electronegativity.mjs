@@ -10,7 +10,9 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const out = join(root, '.tmp', 'electronegativity.csv')
 mkdirSync(dirname(out), { recursive: true })
 const electronVersion = JSON.parse(readFileSync(join(root, 'node_modules', 'electron', 'package.json'), 'utf8')).version
-const r = spawnSync(join(root, 'node_modules', '.bin', 'electronegativity'), ['-i', join(root, 'src'), '-r', '-v', 'false', '-e', electronVersion, '-o', out], {
+// Offline preload: see electronegativity-offline.cjs (no network in CI; got 11 + Node 24 crash).
+const cli = join(root, 'node_modules', '@doyensec', 'electronegativity', 'dist', 'index.js')
+const r = spawnSync(process.execPath, ['--require', join(root, 'scripts', 'electronegativity-offline.cjs'), cli, '-i', join(root, 'src'), '-r', '-v', 'false', '-e', electronVersion, '-o', out], {
   cwd: root,
   encoding: 'utf8'
 })

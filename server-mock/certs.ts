@@ -62,7 +62,18 @@ export function loadTrustStore(opts: TrustStoreOptions): TrustStore {
   return { anchors, intermediates, crls, requireRevocation: crls.size > 0 }
 }
 
-function fail(code: 'CERTIFICATE_INVALID' | 'CERTIFICATE_UNTRUSTED' | 'CERTIFICATE_EXPIRED' | 'CERTIFICATE_NOT_YET_VALID' | 'CERTIFICATE_REVOKED' | 'CERTIFICATE_REVOCATION_UNKNOWN' | 'CERTIFICATE_KEY_USAGE', message: string): never {
+type CertificateErrorCode =
+  | 'CERTIFICATE_INVALID' | 'CERTIFICATE_UNTRUSTED' | 'CERTIFICATE_EXPIRED' | 'CERTIFICATE_NOT_YET_VALID' | 'CERTIFICATE_REVOKED'
+  | 'CERTIFICATE_REVOCATION_UNKNOWN' | 'CERTIFICATE_KEY_USAGE' | 'CERTIFICATE_NOT_CITIZEN'
+
+/** MOICA's name (內政部憑證管理中心) as the OU of its CAs; test PKIs prefix it (TEST, 測試). */
+const MOICA_OU_SUFFIX = '內政部憑證管理中心'
+
+function isMoicaName(name: ParsedCertificate['issuer']): boolean {
+  return nameValue(name, OID.ORGANIZATIONAL_UNIT)?.endsWith(MOICA_OU_SUFFIX) ?? false
+}
+
+function fail(code: CertificateErrorCode, message: string): never {
   throw new ApiError(code, message)
 }
 
@@ -134,7 +145,10 @@ export function verifyCitizenCertificate(der: Buffer, store: TrustStore, now: Da
     throw err
   }
   if (ee.unknownCriticalExtensions.length > 0) fail('CERTIFICATE_INVALID', `unsupported critical extension ${ee.unknownCriticalExtensions.join(', ')}`)
+  // Only citizen certificates: issued by a MOICA CA (its name here, its key by buildChain below).
+  if (!isMoicaName(ee.issuer)) fail('CERTIFICATE_NOT_CITIZEN', `certificate issued by "${formatName(ee.issuer)}" is not a citizen certificate (MOICA only)`)
   const chain = buildChain(ee, store)
+  if (chain[1] && !isMoicaName(chain[1].subject)) fail('CERTIFICATE_NOT_CITIZEN', `issuer "${formatName(chain[1].subject)}" is not a MOICA CA`)
   chain.slice(1).forEach((ca, i) => {
     if (ca.unknownCriticalExtensions.length > 0) fail('CERTIFICATE_UNTRUSTED', `CA has unsupported critical extension ${ca.unknownCriticalExtensions.join(', ')}`)
     checkCa(ca, i)

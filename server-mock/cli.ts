@@ -2,7 +2,7 @@
 // Starts server-mock with the generated MOICA-like test PKI as trust anchors and CRL source.
 import { resolve, join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { identityRecordsOf, loadOrGenerateTestPki } from '../test/rig/pki'
+import { identityRecordsOf, loadOrGenerateTestPki } from './test-pki'
 import { startMockServer } from './server'
 
 const REPO_ROOT = join(__dirname, '..')

@@ -2,6 +2,7 @@
 import type { TrustStore } from './certs'
 import type { Db } from './db'
 import type { IdentityRegistry } from './identity-registry'
+import type { LoginThrottle } from './login-throttle'
 import type { ApiSpec } from './openapi'
 import type { RateLimiter } from './ratelimit'
 import type { SmsOutbox } from './sms'
@@ -10,8 +11,12 @@ export interface Limits {
   challengeLifetimeMs: number
   sessionIdleMs: number
   sessionAbsoluteMs: number
+  /** Wrong passwords per (account name, client) before the first wait (login-throttle.ts). */
   lockoutThreshold: number
+  /** Longest wait of the back-off, milliseconds. */
   lockoutMs: number
+  /** First wait of the back-off, milliseconds (doubles per further failure). */
+  lockoutBaseMs: number
   passwordAttemptsPerIp: number
   passwordIpWindowMs: number
   signatureFailuresMax: number
@@ -32,6 +37,7 @@ export const DEFAULT_LIMITS: Limits = {
   sessionAbsoluteMs: 8 * 60 * 60_000,
   lockoutThreshold: 5,
   lockoutMs: 15 * 60_000,
+  lockoutBaseMs: 30_000,
   passwordAttemptsPerIp: 60,
   passwordIpWindowMs: 5 * 60_000,
   signatureFailuresMax: 10,
@@ -54,6 +60,7 @@ export interface Ctx {
   nowIso: () => string
   limits: Limits
   limiter: RateLimiter
+  logins: LoginThrottle
   sms: SmsOutbox
   spec: ApiSpec
   dev: boolean

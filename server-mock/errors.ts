@@ -41,6 +41,8 @@ export const ERRORS = {
   CERTIFICATE_REVOKED: [422, false],
   CERTIFICATE_REVOCATION_UNKNOWN: [503, true],
   CERTIFICATE_KEY_USAGE: [422, false],
+  /** Issued by a CA other than MOICA (e.g. the business-certificate CA MOEACA): only citizen certificates. */
+  CERTIFICATE_NOT_CITIZEN: [422, false],
   SIGNATURE_INVALID: [422, false],
   NATIONAL_ID_MISMATCH: [422, false],
   NAME_MISMATCH: [422, false],
@@ -101,8 +103,4 @@ export class ApiError extends Error {
     if (this.details && this.details.length > 0) error.details = this.details
     return { error }
   }
-}
-
-export function apiError(code: ErrorCode, message: string, details?: ErrorDetail[]): ApiError {
-  return new ApiError(code, message, details)
 }

@@ -1,6 +1,6 @@
 // Negative tests: everything a strict server must refuse.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { CitizenVariant } from '../test/rig/pki'
+import type { CitizenVariant } from './test-pki'
 import { authToken, decisionBody, getChallenge, loginPassword, signRs256, startTestServer, type ApiClient, type TestServer } from './test-helpers'
 import { buildAuthSignedData } from './protocol'
 
@@ -311,17 +311,77 @@ describe('delegation decisions', () => {
 })
 
 describe('sessions and passwords', () => {
-  it('locks the account after 5 wrong passwords', async () => {
+  it('5 wrong passwords make that client wait (back-off), not the account: another client still logs in', async () => {
     let now = Date.now()
     const s = await startTestServer({ now: () => new Date(now) })
     try {
-      for (let i = 0; i < 4; i++) expectError(await s.api.post('/sessions/password', { account: 'ezway', password: 'Wrong1234' }), 401, 'INVALID_CREDENTIALS')
-      const fifth = await s.api.post('/sessions/password', { account: 'ezway', password: 'Wrong1234' })
+      const attacker = { localAddress: '127.0.0.2' }
+      for (let i = 0; i < 4; i++) expectError(await s.api.post('/sessions/password', { account: 'ezway', password: 'Wrong1234' }, attacker), 401, 'INVALID_CREDENTIALS')
+      const fifth = await s.api.post('/sessions/password', { account: 'ezway', password: 'Wrong1234' }, attacker)
       expectError(fifth, 423, 'ACCOUNT_LOCKED')
-      expectError(await s.api.post('/sessions/password', { account: 'ezway', password: 'Ezway1234' }), 423, 'ACCOUNT_LOCKED')
-      now += 15 * 60_000 + 1000
+      expect(Number(fifth.headers['retry-after'])).toBe(30)
+      // Even the right password waits on that client …
+      expectError(await s.api.post('/sessions/password', { account: 'ezway', password: 'Ezway1234' }, attacker), 423, 'ACCOUNT_LOCKED')
+      // … while the owner on another client is not locked out by the attacker.
       await loginPassword(s.api, 'ezway', 'Ezway1234')
-      expectError(await s.api.post('/sessions/password', { account: 'nobody', password: 'Ezway1234' }), 401, 'INVALID_CREDENTIALS')
+      // The back-off doubles with each further failure after the wait.
+      now += 31_000
+      expect(Number((await s.api.post('/sessions/password', { account: 'ezway', password: 'Wrong1234' }, attacker)).headers['retry-after'])).toBe(60)
+      now += 61_000
+      const again = await s.api.post('/sessions/password', { account: 'ezway', password: 'Ezway1234' }, attacker)
+      expect(again.status).toBe(201)
+    } finally {
+      await s.close()
+    }
+  })
+
+  it('unknown account and wrong password: the same answer, the same back-off, the same work', async () => {
+    const s = await startTestServer()
+    try {
+      const answers = async (account: string, from: string): Promise<string[]> => {
+        const out: string[] = []
+        for (let i = 0; i < 6; i++) {
+          const r = await s.api.post('/sessions/password', { account, password: 'Wrong1234' }, { localAddress: from })
+          out.push(`${r.status} ${r.headers['retry-after'] ?? '-'} ${JSON.stringify(r.body)}`)
+        }
+        return out
+      }
+      const known = await answers('ezway', '127.0.0.3')
+      const unknown = await answers('nobody-here', '127.0.0.4')
+      expect(unknown).toEqual(known)
+      expect(known[0]).toContain('INVALID_CREDENTIALS')
+      expect(known[5]).toContain('ACCOUNT_LOCKED')
+      // Timing: both paths run one scrypt; medians over interleaved runs on fresh clients.
+      const time = async (account: string, i: number): Promise<number> => {
+        const t = process.hrtime.bigint()
+        await s.api.post('/sessions/password', { account, password: 'Wrong1234' }, { localAddress: `127.0.1.${i}` })
+        return Number(process.hrtime.bigint() - t) / 1e6
+      }
+      const k: number[] = []
+      const u: number[] = []
+      for (let i = 1; i <= 8; i++) {
+        k.push(await time('ezway', i))
+        u.push(await time('nobody-here', i))
+      }
+      const median = (a: number[]): number => [...a].sort((x, y) => x - y)[a.length >> 1] ?? 0
+      console.log(`login timing: known ${median(k).toFixed(1)} ms, unknown ${median(u).toFixed(1)} ms (median of 8)`)
+      // Without the dummy scrypt the unknown path is ~50× faster; equal work keeps them within noise.
+      expect(median(u) / median(k)).toBeGreaterThan(0.5)
+      expect(median(u) / median(k)).toBeLessThan(2)
+    } finally {
+      await s.close()
+    }
+  })
+
+  it('refuses unpaired surrogates in any JSON string before a handler sees it', async () => {
+    const s = await startTestServer()
+    try {
+      const raw = '{"account":"ezway","password":"Ab1\\ud800xyz"}'
+      const r = await s.api.post('/sessions/password', undefined, { raw })
+      expectError(r, 400, 'VALIDATION_FAILED')
+      expect(r.body.error.details).toEqual([{ path: '/body/password', message: 'must be well-formed Unicode text' }])
+      const paired = await s.api.post('/sessions/password', undefined, { raw: '{"account":"ezway","password":"Ab1\\ud83d\\ude00x"}' })
+      expectError(paired, 401, 'INVALID_CREDENTIALS')
     } finally {
       await s.close()
     }

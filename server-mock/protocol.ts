@@ -1,5 +1,7 @@
-// Signature protocol shared by server-mock and the client (see docs/protocol.md).
-// Pure functions; imports only node: built-ins so the client can reuse them unchanged.
+// The signature protocol as the server side sees it (docs/protocol.md): the bytes it expects a
+// card to have signed. The client does NOT reuse this file: it builds the same bytes in its own
+// src/main/card/statement.ts, and the tests compare both (test/unit/card-statement.test.ts), so a
+// bug cannot silently agree with itself on both sides. Pure functions, node: built-ins only.
 import { createHash } from 'node:crypto'
 
 export const PROTOCOL_VERSION = 'ECCS-DELEGATION-DECISION-V1'

@@ -9,6 +9,7 @@ import { IdentityRegistry, type IdentityRecord } from './identity-registry'
 import { ApiError, type ErrorBody } from './errors'
 import { loadApiSpec, validateResponse, type ApiSpec } from './openapi'
 import { loadOcspResponder } from './ocsp'
+import { LoginThrottle } from './login-throttle'
 import { RateLimiter } from './ratelimit'
 import { challengeRoutes } from './routes/challenges'
 import { decisionBatchRoutes } from './routes/decision-batches'
@@ -46,6 +47,11 @@ export interface MockServerOptions {
   logger?: boolean
   /** Registers /dev/* endpoints (SMS outbox, creating delegations and accounts). */
   dev?: boolean
+  /**
+   * The origin clients reach this server at, when it sits behind a TLS-terminating proxy (the fault
+   * suite's proxy): signatures are bound to it. Default: the server's own https://127.0.0.1:PORT.
+   */
+  publicOrigin?: string
   /** Checks every response against openapi.yaml; a mismatch becomes 500 RESPONSE_SCHEMA_VIOLATION. */
   validateResponses?: boolean
   limits?: Partial<Limits>
@@ -97,13 +103,38 @@ function fastifyErrorToApi(err: FastifyError): ApiError {
   }
 }
 
+/** JSON pointer of the first string (or key) with an unpaired UTF-16 surrogate, or null. */
+export function loneSurrogatePath(value: unknown, path: string): string | null {
+  if (typeof value === 'string') return /\p{Cs}/u.test(value) ? path : null
+  if (Array.isArray(value)) {
+    for (const [i, v] of value.entries()) {
+      const p = loneSurrogatePath(v, `${path}/${i}`)
+      if (p !== null) return p
+    }
+    return null
+  }
+  if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (/\p{Cs}/u.test(k)) return path
+      const p = loneSurrogatePath(v, `${path}/${k}`)
+      if (p !== null) return p
+    }
+  }
+  return null
+}
+
 function installErrorHandling(app: FastifyInstance, spec: ApiSpec, validateResponses: boolean, violations: string[]): void {
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_req, body, done) => {
     const text = String(body)
     if (text.trim() === '') return done(null, undefined)
     try {
-      done(null, JSON.parse(text) as unknown)
+      const parsed = JSON.parse(text) as unknown
+      // "\ud800" is valid JSON but no text: it has no UTF-8 form, and a signed statement would carry
+      // U+FFFD instead of what was sent. Refused everywhere, before any handler sees it.
+      const bad = loneSurrogatePath(parsed, '/body')
+      if (bad !== null) return done(new ApiError('VALIDATION_FAILED', `${bad} contains an unpaired surrogate`, [{ path: bad, message: 'must be well-formed Unicode text' }]), undefined)
+      done(null, parsed)
     } catch (e) {
       done(new ApiError('MALFORMED_JSON', `body is not valid JSON: ${e instanceof Error ? e.message : String(e)}`), undefined)
     }
@@ -156,14 +187,16 @@ export async function startMockServer(opts: MockServerOptions): Promise<MockServ
   const now = opts.now ?? (() => new Date())
   const db = openDb(opts.dbPath ?? ':memory:')
   const smsOutboxPath = join(dataDir, 'sms-outbox.jsonl')
+  const limits = { ...DEFAULT_LIMITS, ...opts.limits }
   const ctx: Ctx = {
     db,
     trust,
     origin: '',
     now,
     nowIso: () => now().toISOString(),
-    limits: { ...DEFAULT_LIMITS, ...opts.limits },
+    limits,
     limiter: new RateLimiter(now),
+    logins: new LoginThrottle(now, { freeAttempts: limits.lockoutThreshold, baseDelayMs: limits.lockoutBaseMs, maxDelayMs: limits.lockoutMs }),
     sms: new SmsOutbox(smsOutboxPath),
     spec,
     dev: opts.dev === true,
@@ -201,12 +234,12 @@ export async function startMockServer(opts: MockServerOptions): Promise<MockServ
   const address = app.server.address()
   if (!address || typeof address === 'string') throw new Error('server did not bind a TCP port')
   const url = `https://127.0.0.1:${address.port}`
-  ctx.origin = url
+  ctx.origin = opts.publicOrigin ?? url
 
   return {
     url,
     apiBase: `${url}/api/v1`,
-    origin: url,
+    origin: ctx.origin,
     port: address.port,
     caCertPath: tls.caCertPath,
     dataDir,

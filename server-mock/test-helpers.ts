@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { request as httpsRequest } from 'node:https'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { identityRecordsOf, loadOrGenerateTestPki, type IssuedCitizen, type TestPki } from '../test/rig/pki'
+import { identityRecordsOf, loadOrGenerateTestPki, type IssuedCitizen, type TestPki } from './test-pki'
 import { buildAuthSignedData, buildDecisionStatement, type ChallengePurpose, type Decision } from './protocol'
 import { startMockServer, type MockServer, type MockServerOptions } from './server'
 
@@ -88,6 +88,8 @@ export interface RequestOptions {
   raw?: string | Buffer
   contentType?: string | null
   headers?: Record<string, string>
+  /** Source address (e.g. 127.0.0.2: another client on the loopback network). */
+  localAddress?: string
 }
 
 export class ApiClient {
@@ -115,7 +117,7 @@ export class ApiClient {
       headers['content-length'] = String(Buffer.byteLength(payload))
     }
     return new Promise((resolvePromise, reject) => {
-      const req = httpsRequest(url, { method, headers, ca: this.ca }, (res) => {
+      const req = httpsRequest(url, { method, headers, ca: this.ca, ...(opts.localAddress ? { localAddress: opts.localAddress } : {}) }, (res) => {
         const chunks: Buffer[] = []
         res.on('data', (c: Buffer) => chunks.push(c))
         res.on('end', () => {

@@ -13,6 +13,7 @@
 import { execFileSync, spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { join } from 'node:path'
 import { DelegationCache, FULL_CHECK_MAX_PAGES } from '../../src/main/cache'
 import { paramsFor } from '../../src/main/cache/query-sql'
@@ -92,10 +93,15 @@ async function main(): Promise<void> {
     const feed = new FakeFeed(log, 1000)
     const cache = DelegationCache.open({ userDataDir: dir, accountId: 'bench' })
 
-    // 1. sync
+    // 1. sync (and the longest the main thread was blocked meanwhile: page transactions only,
+    // the index build and ANALYZE run in a worker)
+    const stall = monitorEventLoopDelay({ resolution: 5 })
+    stall.enable()
     const t0 = performance.now()
     const result = await cache.sync(async (cursor) => feed.page(cursor))
     const syncSeconds = (performance.now() - t0) / 1000
+    stall.disable()
+    const maxStallMs = stall.max / 1e6
     const syncRate = result.applied / syncSeconds
 
     // 2. queries through the API
@@ -150,6 +156,7 @@ async function main(): Promise<void> {
         .join(' ')}`
     )
     console.log(`sync rate: ${Math.round(syncRate)} rows/s (${fmt(syncSeconds)} s for ${result.applied} rows; goal ≥ 20000)`)
+    console.log(`main thread blocked at most ${fmt(maxStallMs, 0)} ms during the first sync (goal ≤ 100; index build + ANALYZE in a worker)`)
     console.log(`filtered query: p50 ${fmt(percentile(samples, 50), 3)} ms, p95 ${fmt(percentile(samples, 95), 3)} ms, max ${fmt(samples[samples.length - 1] as number, 3)} ms (goal p95 ≤ 5)`)
     console.log(
       `vs sqlite3 CLI: ours mean ${fmt(oursMeanMs, 3)} ms, CLI mean ${fmt(cliMeanMs, 3)} ms (start-up ${fmt(cliStart * 1000, 1)} ms subtracted), ratio ${fmt(oursMeanMs / cliMeanMs)} (goal ≤ 1.5)`
@@ -164,7 +171,7 @@ async function main(): Promise<void> {
 /** End-to-end: server-mock seeded with ROWS delegations, GET /sync?limit=1000 over HTTPS into a fresh cache. */
 async function serverSync(): Promise<void> {
   const { startTestServer, loginPassword } = await import('../../server-mock/test-helpers')
-  const { loadOrGenerateTestPki } = await import('../../test/rig/pki')
+  const { loadOrGenerateTestPki } = await import('../../server-mock/test-pki')
   const dir = mkdtempSync(join(tmpdir(), 'bench-cache-server-'))
   const certPath = join(dir, 'valid-sign.pem')
   writeFileSync(certPath, (await loadOrGenerateTestPki()).citizens.valid.signCertPem)

@@ -13,11 +13,9 @@ import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import * as pkcs11js from 'pkcs11js'
 import type { CardStatus } from '../../src/shared/card-status'
-import { loadCardTable } from '../../src/main/card/atr'
 import { createCardLayer } from '../../src/main/card/card-layer'
 import type { ReaderSnapshot } from '../../src/main/card/reader-monitor'
 import { ReaderMonitor } from '../../src/main/card/reader-monitor'
-import { loadTrustStore } from '../../src/main/pki/trust-store'
 import { startRig } from '../../test/rig/rig'
 import { MOICA_ATR, REMOVAL_SETTLE_MS } from '../../test/rig/virtual-card'
 
@@ -52,8 +50,8 @@ async function main(): Promise<void> {
   Object.assign(process.env, rig.env)
   const monitor = new ReaderMonitor({ backoffMs: [100, 200, 400] })
   const layer = createCardLayer({
-    table: loadCardTable(join(__dirname, '../../resources')),
-    trust: loadTrustStore(join(__dirname, '../../resources'), rig.trustDir),
+    resourcesDir: join(__dirname, '../../resources'),
+    devTrustDir: rig.trustDir,
     preferredModules: [rig.token.module],
     monitor
   })
@@ -100,6 +98,7 @@ async function main(): Promise<void> {
     if (!token) throw new Error('card not ready')
     const nonce = Buffer.alloc(32, 9).toString('base64')
     const challenge = { origin: 'https://127.0.0.1:48123', nonce }
+    const pinEntry = async () => ({ pin: rig.token.pin, ticket: (await layer.operations.promptPin('login')).ticket })
 
     const raw = new pkcs11js.PKCS11()
     raw.load(rig.token.module)
@@ -154,7 +153,7 @@ async function main(): Promise<void> {
     // warm-up all three
     for (let i = 0; i < 5; i++) rawOnce()
     for (let i = 0; i < 5; i++) await rawInWorker()
-    for (let i = 0; i < 5; i++) await layer.operations.authenticate(challenge, rig.token.pin)
+    for (let i = 0; i < 5; i++) await layer.operations.authenticate(challenge, await pinEntry(), 'login')
 
     // One signature of each kind per round, in a rotating order, so that load spikes, CPU
     // frequency and the VM's idle states hit all of them alike. Medians, because a shared 2-core
@@ -163,12 +162,16 @@ async function main(): Promise<void> {
     const rawWorkerMs: number[] = []
     const clientMs: number[] = []
     const asyncMs: number[] = []
-    const signReq = () => ({ module: token.module, target: token.target, keyId: token.keyId, pin: Buffer.from(rig.token.pin), items: [data] })
+    const signReq = () => ({ module: token.module, target: token.target, keyId: token.keyId, expect: { certSha256: token.identity.certSha256, allowTries: 'ok' as const }, pin: Buffer.from(rig.token.pin), items: [data] })
     const kinds: (() => Promise<number>)[] = [
       async () => timed(rawMs, rawOnce),
       async () => timedAsync(rawWorkerMs, rawInWorker),
       async () => timedAsync(clientMs, () => layer.client.sign(signReq())),
-      async () => timedAsync(asyncMs, () => layer.operations.authenticate(challenge, rig.token.pin))
+      async () => {
+        // The PIN dialog's ticket is fetched when the dialog opens, before the user types: not timed.
+        const entry = await pinEntry()
+        return timedAsync(asyncMs, () => layer.operations.authenticate(challenge, entry, 'login'))
+      }
     ]
     for (let i = 0; i < N; i++) for (let k = 0; k < kinds.length; k++) await kinds[(i + k) % kinds.length]!()
     await rawWorker.terminate()

@@ -17,7 +17,7 @@ import { gzipSync } from 'node:zlib'
 import { chromium, type Browser, type Page } from '@playwright/test'
 import { CHROMIUM_ARGS } from '../../playwright.config'
 import { startPlatform } from '../../test/e2e/platform'
-import { loadOrGenerateTestPki } from '../../test/rig/pki'
+import { loadOrGenerateTestPki } from '../../server-mock/test-pki'
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`)

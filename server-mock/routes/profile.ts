@@ -10,6 +10,7 @@ import { requireSession } from '../sessions'
 import { audited, certColumns, checkNationalIdDigits, verifySigned, type SignedInput } from '../signed'
 import { profileView } from '../views'
 import { route } from './route'
+import { LoginThrottle } from '../login-throttle'
 import { checkAccountPassword } from './sessions'
 
 function reload(ctx: Ctx, id: number): AccountRow {
@@ -31,7 +32,7 @@ export function profileRoutes(app: FastifyInstance, ctx: Ctx): void {
     const { account } = requireSession(ctx, request)
     const weak = passwordRuleViolation(body.newPassword)
     if (weak) throw new ApiError('WEAK_PASSWORD', weak)
-    checkAccountPassword(ctx, account, body.oldPassword, 'INVALID_OLD_PASSWORD')
+    checkAccountPassword(ctx, account, body.oldPassword, 'INVALID_OLD_PASSWORD', LoginThrottle.key(`password-change:${account.id}`, request.ip))
     if (checkPassword(body.newPassword, account.password_hash)) throw new ApiError('PASSWORD_REUSED', 'the new password must differ from the current one')
     ctx.db.prepare(`UPDATE accounts SET password_hash = ?, updated_at = ? WHERE id = ?`).run(hashPassword(body.newPassword), ctx.nowIso(), account.id)
     return { status: 204 }

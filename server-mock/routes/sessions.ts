@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import type { Ctx } from '../context'
 import type { AccountRow } from '../db'
 import { ApiError } from '../errors'
+import { LoginThrottle } from '../login-throttle'
 import { checkPassword, hashPassword } from '../passwords'
 import { buildAuthSignedData } from '../protocol'
 import { createSession, endSession, requireSession } from '../sessions'
@@ -12,26 +13,32 @@ import { route } from './route'
 
 const DUMMY_HASH = hashPassword('not-a-real-password-1A')
 
-/** Checks a password against the account, applying the consecutive-failure lockout. */
-export function checkAccountPassword(ctx: Ctx, account: AccountRow, password: string, wrongCode: 'INVALID_CREDENTIALS' | 'INVALID_OLD_PASSWORD'): void {
-  const now = ctx.now()
-  if (account.locked_until && Date.parse(account.locked_until) > now.getTime()) {
-    const seconds = Math.ceil((Date.parse(account.locked_until) - now.getTime()) / 1000)
-    throw new ApiError('ACCOUNT_LOCKED', `account is locked after repeated wrong passwords; try again in ${Math.ceil(seconds / 60)} min`, undefined, seconds)
-  }
-  if (checkPassword(password, account.password_hash)) {
-    ctx.db.prepare(`UPDATE accounts SET failed_logins = 0, locked_until = NULL WHERE id = ?`).run(account.id)
+/**
+ * Checks a password with the per-(account, client) back-off of login-throttle.ts. `account` is null
+ * for an unknown account name: the same work (one scrypt, one throttle update) and the same answer
+ * as a wrong password, so neither the answer nor its timing tells whether the account exists.
+ */
+export function checkAccountPassword(
+  ctx: Ctx,
+  account: AccountRow | null,
+  password: string,
+  wrongCode: 'INVALID_CREDENTIALS' | 'INVALID_OLD_PASSWORD',
+  throttleKey: string
+): asserts account is AccountRow {
+  const wait = ctx.logins.waitSeconds(throttleKey)
+  if (wait > 0) throw locked(wait)
+  const ok = checkPassword(password, account ? account.password_hash : DUMMY_HASH)
+  if (ok && account) {
+    ctx.logins.succeed(throttleKey)
     return
   }
-  const failures = account.failed_logins + 1
-  if (failures >= ctx.limits.lockoutThreshold) {
-    const until = new Date(now.getTime() + ctx.limits.lockoutMs)
-    ctx.db.prepare(`UPDATE accounts SET failed_logins = 0, locked_until = ? WHERE id = ?`).run(until.toISOString(), account.id)
-    throw new ApiError('ACCOUNT_LOCKED', `too many wrong passwords; account locked for ${Math.round(ctx.limits.lockoutMs / 60000)} min`, undefined, Math.ceil(ctx.limits.lockoutMs / 1000))
-  }
-  ctx.db.prepare(`UPDATE accounts SET failed_logins = ? WHERE id = ?`).run(failures, account.id)
-  const left = ctx.limits.lockoutThreshold - failures
-  throw new ApiError(wrongCode, wrongCode === 'INVALID_CREDENTIALS' ? `wrong account or password (${left} attempts left before lockout)` : `wrong current password (${left} attempts left before lockout)`)
+  const next = ctx.logins.fail(throttleKey)
+  if (next > 0) throw locked(next)
+  throw new ApiError(wrongCode, wrongCode === 'INVALID_CREDENTIALS' ? 'wrong account or password' : 'wrong current password')
+}
+
+function locked(seconds: number): ApiError {
+  return new ApiError('ACCOUNT_LOCKED', `too many wrong passwords from this client; try again in ${seconds} s`, undefined, seconds)
 }
 
 export function sessionRoutes(app: FastifyInstance, ctx: Ctx): void {
@@ -40,12 +47,8 @@ export function sessionRoutes(app: FastifyInstance, ctx: Ctx): void {
     if (ctx.limiter.hit(ipKey, ctx.limits.passwordIpWindowMs) > ctx.limits.passwordAttemptsPerIp) {
       throw new ApiError('RATE_LIMITED', 'too many login attempts from this address', undefined, ctx.limiter.retryAfter(ipKey, ctx.limits.passwordIpWindowMs))
     }
-    const account = ctx.db.prepare(`SELECT * FROM accounts WHERE account = ?`).get(body.account) as AccountRow | undefined
-    if (!account) {
-      checkPassword(body.password, DUMMY_HASH) // same timing as a real check
-      throw new ApiError('INVALID_CREDENTIALS', 'wrong account or password')
-    }
-    checkAccountPassword(ctx, account, body.password, 'INVALID_CREDENTIALS')
+    const account = (ctx.db.prepare(`SELECT * FROM accounts WHERE account = ?`).get(body.account) as AccountRow | undefined) ?? null
+    checkAccountPassword(ctx, account, body.password, 'INVALID_CREDENTIALS', LoginThrottle.key(body.account, request.ip))
     return { status: 201, body: { ...createSession(ctx, account, 'password'), profile: profileView(account) } }
   })
 

@@ -5,7 +5,7 @@ import { formatDoctor, runDoctor } from './cli/doctor'
 import { runPolicyCommand } from './cli/policy-command'
 import { EXIT, type CliIo } from './cli/report'
 import { runSupportBundleCommand } from './cli/support-command'
-import { runVerifyCert } from './pki/verify-cert-command'
+import { runVerifyCert, VERIFY_CERT_USAGE } from './pki/verify-cert-command'
 
 // `eccs-client` — the IT command line, sharing the main-process code with the app (no Electron).
 // Exit codes: 0 ok, 1 warnings, 2 failures, 64 usage error.
@@ -18,9 +18,24 @@ const HELP = `eccs-client — 實名認證桌面用戶端 (ECCS Real-Name Deskto
   eccs-client policy show [--json]       settings in effect, their sources and locked keys
   eccs-client policy schema              print the policy JSON Schema
   eccs-client verify-cert LEAF [--ca F]… RFC 5280 path validation of a certificate file
+  eccs-client COMMAND --help             usage of one command
   eccs-client support-bundle [--out F]   doctor + logs + versions + policy, redacted, as .tar.gz
 
 Exit codes: 0 ok · 1 warning · 2 failure · 64 usage error`
+
+/** Usage of each subcommand, printed (exit 0) for `eccs-client SUBCOMMAND --help` / `-h`. */
+const SUBCOMMAND_USAGE: Record<string, string> = {
+  doctor: `usage: eccs-client doctor [--json]
+  Checks PC/SC, readers, card, PKCS#11 module, certificate, chain (RFC 5280, the card's own
+  validator), revocation, API and policy; prints a fix hint for each. Exit = worst result.`,
+  policy: `usage: eccs-client policy validate FILE [--json] | policy show [--json] | policy schema
+  validate  check a policy.json against the schema; names every bad key (exit 2)
+  show      settings in effect, their sources and locked keys
+  schema    print the policy JSON Schema`,
+  'verify-cert': VERIFY_CERT_USAGE,
+  'support-bundle': `usage: eccs-client support-bundle [--out FILE]
+  Writes doctor output, logs, versions and the policy, redacted, as a .tar.gz.`
+}
 
 function appVersion(): string {
   for (const dir of [join(__dirname, '..', '..'), join(__dirname, '..'), process.cwd()]) {
@@ -38,6 +53,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv
   const version = appVersion()
   const resourcesDir = (): string => findResourcesDir(__dirname)
+  if (command && SUBCOMMAND_USAGE[command] && (rest.includes('--help') || rest.includes('-h'))) {
+    io.out(`${SUBCOMMAND_USAGE[command]}\n`)
+    return EXIT.ok
+  }
   switch (command) {
     case 'doctor': {
       const unknown = rest.filter((a) => a !== '--json')

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { dirname, join } from 'node:path'
 import {
@@ -20,14 +20,15 @@ import { autoUpdater } from 'electron-updater'
 import { EVENT_CHANNEL_PREFIX } from '../shared/bridge-names'
 import { ipcContract } from '../shared/ipc-contract'
 import { AppError } from '../shared/errors'
+import { RENDERER_CSP } from '../shared/csp'
 import { findResourcesDir, loadCoreConfig } from './config'
 import { cliArgsFromElectronArgv, runCli } from './cli'
 import { startAppLogging } from './logging/setup'
 import { defaultUserDataDir } from './policy/locations'
 import { updateSettings } from './policy/update-settings'
 import { createAppCore } from './core/app-core'
+import { createElectronTransport, proxyLogin } from './net'
 import { APP_ORIGIN, isAppUrl, permissionAllowed, safeExternalUrl } from './shell-policy'
-import { RENDERER_CSP } from './webhost/server'
 import { BusyTracker } from './shell/busy'
 import { installProcessErrorHandlers, RendererWatchdog } from './shell/crash-handlers'
 import { buildAppMenu, buildContextMenu, type MenuItemSpec } from './shell/menus'
@@ -112,7 +113,24 @@ function start(): void {
     if (view) w.webContents.send(`${EVENT_CHANNEL_PREFIX}app:navigate`, { view })
   }
   if (process.platform === 'win32') app.setAppUserModelId('tw.gov.eccs.realname.desktop') // notifications need the installer's AUMID
+  // --- network stack block (issue 16 item 1; src/main/net/electron-network.ts) ---
+  // The API, OCSP/CRL and the update feed go through Chromium's network service: PAC/WPAD, the OS
+  // proxy settings and NTLM/Negotiate as in the browser; proxy mode from policy on the app's session
+  // and electron-updater's partition; the platform's host keeps the app's CA rule (verify handler).
+  const transport = createElectronTransport<Electron.Session>({
+    net,
+    sessions: [session.defaultSession, session.fromPartition('electron-updater', { cache: false })],
+    app,
+    settings: config.settings,
+    platformUrl: config.apiBaseUrl,
+    devCaPem: config.apiCaFile && existsSync(config.apiCaFile) ? readFileSync(config.apiCaFile, 'utf8') : null
+  })
+  const answerProxyLogin = proxyLogin(config.settings.values)
+  // electron-updater types the callback with required strings; Electron cancels on a call without them.
+  autoUpdater.on('login', (authInfo, callback) => void answerProxyLogin(authInfo, callback as (u?: string, p?: string) => void))
+  // --- end network stack block ---
   const core = createAppCore(config, 'electron', {
+    transport,
     notify: (n) => {
       if (!Notification.isSupported()) return false
       const note = new Notification({ title: n.title, body: n.body })
@@ -125,10 +143,6 @@ function start(): void {
   applyLoginItem(config.settings.values.startAtLogin)
   startUpdates(config.settings, { busy, strings, resourcesDir, window: () => mainWindow })
   // --- end desktop shell block ---
-  // Chromium's own requests (there are none to the API; the core uses its own agent) follow the policy too.
-  const proxy = config.settings.values.proxy
-  if (proxy === 'direct') void session.defaultSession.setProxy({ mode: 'direct' })
-  else if (proxy !== 'system') void session.defaultSession.setProxy({ proxyRules: proxy, proxyBypassRules: config.settings.values.proxyBypass.join(',') })
 
   // Deny every permission except the two the app uses from its own pages: desktop notifications
   // (asked for when the user presses 開啟桌面通知) and writing the support text to the clipboard.

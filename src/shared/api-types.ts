@@ -62,7 +62,9 @@ export const DelegationAnswer = DelegationPage.extend({
   /** When the cache was last synced with the platform (ISO), null before the first sync. */
   lastSyncedAt: z.string().nullable(),
   /** Why the cache answered instead of the platform (e.g. NETWORK_UNREACHABLE). */
-  offlineReason: z.string().optional()
+  offlineReason: z.string().optional(),
+  /** The offline history is off this session and why (CACHE_TOO_NEW, CACHE_READ_ONLY, DISK_FULL, CACHE_UNAVAILABLE). */
+  historyOff: z.string().optional()
 })
 export type DelegationAnswer = z.infer<typeof DelegationAnswer>
 

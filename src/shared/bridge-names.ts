@@ -5,6 +5,7 @@ export const bridgeMethods = {
   getAppInfo: 'app:getInfo',
   getCardStatus: 'card:getStatus',
   cancelCardOperation: 'card:cancel',
+  promptPin: 'card:pinPrompt',
   getApiStatus: 'api:getStatus',
   loginPassword: 'session:loginPassword',
   loginCertificate: 'session:loginCertificate',
@@ -15,7 +16,6 @@ export const bridgeMethods = {
   decideDelegation: 'delegations:decide',
   decideDelegations: 'delegations:decideBatch',
   getPendingCount: 'delegations:pendingCount',
-  syncHistory: 'history:sync',
   exportHistory: 'history:export',
   clearHistory: 'history:clear',
   queryConfirmations: 'confirmations:query',
@@ -39,7 +39,6 @@ export const bridgeEvents = {
   onCardProgress: 'card:progress',
   onApiStatus: 'api:status',
   onSessionEnded: 'session:ended',
-  onHistoryEvent: 'history:event',
   onNavigate: 'app:navigate'
 } as const
 

@@ -15,6 +15,10 @@ export const CardPhase = z.enum([
   /** Too many wrong PINs: only MOICA can unlock it; no PIN is asked for. */
   'card-locked',
   'certificate-missing',
+  /** A certificate object is on the card but cannot be parsed (not "missing"). */
+  'certificate-unreadable',
+  /** Issued by a CA other than a bundled MOICA CA (e.g. 工商憑證 MOEACA, GCA, XCA, HCA): `certificate.issuer` names it. */
+  'not-citizen-certificate',
   'chain-invalid',
   'ready'
 ])

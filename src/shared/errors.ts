@@ -22,6 +22,17 @@ export const ErrorCodes = {
   NETWORK_UNREACHABLE: { retriable: true, zh: '無法連線到平台，請檢查網路。', en: 'The platform cannot be reached; check your network.' },
   TLS_UNTRUSTED: { retriable: false, zh: '平台的安全憑證不受信任，已停止連線。', en: "The platform's TLS certificate is not trusted; the connection was stopped." },
   SERVER_RESPONSE_INVALID: { retriable: true, zh: '平台回應格式不正確。', en: 'The platform sent an invalid response.' },
+  // Trust core (issue 12): cards beyond the ATR table, unreadable and non-citizen certificates
+  CERTIFICATE_UNREADABLE: {
+    retriable: false,
+    zh: '卡片中的憑證無法解析，請將讀卡機名稱、ATR 與錯誤內容提供給客服。',
+    en: 'The certificate on the card cannot be parsed; send the reader name, ATR and this message to support.'
+  },
+  NOT_CITIZEN_CERTIFICATE: {
+    retriable: false,
+    zh: '此卡片的憑證不是內政部憑證管理中心簽發的自然人憑證 (例如工商憑證)，請改用自然人憑證。',
+    en: 'The certificate on this card was not issued by MOICA (e.g. a business certificate); please use your citizen digital certificate.'
+  },
   // PIN and card operations (Web eID rules: never retried on the user's behalf)
   PIN_FORMAT: { retriable: false, zh: 'PIN 碼須為 6 至 8 位數字。', en: 'The PIN must be 6 to 8 digits.' },
   PIN_INCORRECT: { retriable: false, zh: 'PIN 碼錯誤。', en: 'Wrong PIN.' },
@@ -46,6 +57,70 @@ export const ErrorCodes = {
   // Offline cache
   CACHE_CORRUPT: { retriable: true, zh: '本機紀錄檔損毀，已重新建立。', en: 'The local history was corrupt and has been rebuilt.' },
   CACHE_TOO_NEW: { retriable: false, zh: '本機紀錄檔由較新版本建立，無法開啟。', en: 'The local history was created by a newer version and cannot be opened.' },
+  // --- PIN bound to a card (issue 14, helper i14-card) ---------------------------------------
+  CARD_CHANGED: {
+    retriable: true,
+    zh: '輸入 PIN 碼後卡片已更換，PIN 碼未送出。請確認插入的是您的自然人憑證，再重新輸入 PIN 碼。',
+    en: 'The card was changed after the PIN was asked; the PIN was not sent. Check that your own card is inserted and enter the PIN again.'
+  },
+  PIN_TICKET_INVALID: {
+    retriable: true,
+    zh: 'PIN 碼輸入視窗已失效（已使用、逾時或卡片有變動），PIN 碼未送出。請重新開啟輸入視窗。',
+    en: 'This PIN dialog is no longer valid (used, expired or the card changed); the PIN was not sent. Open the dialog again.'
+  },
+  PIN_CONFIRM_REQUIRED: {
+    retriable: true,
+    zh: '此卡片 PIN 碼剩餘嘗試次數不多，PIN 碼未送出。請先確認剩餘次數後再輸入。',
+    en: 'Few PIN attempts remain on this card; the PIN was not sent. Confirm the remaining attempts first, then enter it.'
+  },
+  PIN_THROTTLED: {
+    retriable: true,
+    zh: 'PIN 碼錯誤後須稍候才能再試，PIN 碼未送出。請稍候數秒再輸入。',
+    en: 'After a wrong PIN you must wait before trying again; the PIN was not sent. Wait a few seconds and retry.'
+  },
+  PCSC_NOT_INSTALLED: {
+    retriable: false,
+    zh: '未安裝智慧卡服務 (PC/SC)，請安裝後再插入讀卡機。',
+    en: 'The smart-card service (PC/SC) is not installed; install it, then connect the reader.'
+  },
+  // --- end of the PIN/card block -------------------------------------------------------------
+  // ── Faults and what is signed (issue 14: platform side) ──────────────────────────────────────
+  /** The decision was sent but no answer arrived in time: it may be recorded. Retrying resends the same signed body. */
+  DECISION_UNCONFIRMED: {
+    retriable: true,
+    zh: '平台未回應，無法確認此筆回覆是否已記錄。請按重試：將重送同一份已簽章的回覆，不會重複記錄。',
+    en: 'The platform did not answer, so it is not known whether the answer was recorded. Press retry: the same signed answer is resent and cannot be recorded twice.'
+  },
+  ACTION_TIMEOUT: {
+    retriable: true,
+    zh: '作業逾時 (平台未在時限內回應)，未送出任何回覆。請稍後再試。',
+    en: 'The operation timed out (the platform did not answer in time); nothing was sent. Try again later.'
+  },
+  DELEGATION_CHANGED: {
+    retriable: false,
+    zh: '平台回傳的委任資料與您選擇的不同 (編號或分提單號碼不符)，未簽章。請重新查詢後再試。',
+    en: 'The platform returned a different delegation than the one you chose (id or house bill number differ); nothing was signed. Query again and retry.'
+  },
+  TEXT_MALFORMED: {
+    retriable: false,
+    zh: '文字含有無效的字元 (不成對的代理字元)，請重新輸入。',
+    en: 'The text contains invalid characters (unpaired surrogates); please type it again.'
+  },
+  DISK_FULL: {
+    retriable: true,
+    zh: '磁碟空間不足，本機紀錄無法更新。請釋放磁碟空間後再同步。',
+    en: 'The disk is full, so the local history cannot be updated. Free some disk space, then sync again.'
+  },
+  CACHE_READ_ONLY: {
+    retriable: false,
+    zh: '本機紀錄檔無法寫入 (唯讀或沒有權限)，離線紀錄已停用。請檢查資料夾權限。',
+    en: 'The local history file cannot be written (read-only or no permission); offline history is off. Check the folder permissions.'
+  },
+  CACHE_UNAVAILABLE: {
+    retriable: true,
+    zh: '本機紀錄無法開啟，離線紀錄已停用；線上查詢不受影響。',
+    en: 'The local history could not be opened; offline history is off. Online queries still work.'
+  },
   // Policy
   POLICY_INVALID: { retriable: false, zh: '電腦管理原則設定錯誤，已停止連線。', en: 'The machine policy is invalid; network access is disabled.' },
   // ---- Identity and input (issue 13): identity numbers, typed input, the issuing authority's identity proof ----

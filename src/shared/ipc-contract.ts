@@ -18,6 +18,7 @@ import {
   RegistrationIdentityRequest,
   RegistrationSmsRequest
 } from './ipc-requests'
+import { PinOperation, PinPrompt, PinPromptRequest } from './pin-ticket'
 import { SettingsChange, SettingsView } from './settings'
 import { bridgeEvents, bridgeMethods } from './bridge-names'
 
@@ -41,10 +42,14 @@ export type DecisionOutcome = z.infer<typeof DecisionOutcome>
 
 /** Progress of a card operation, for the progress bar (no data, only counts). */
 export const CardProgress = z.object({
-  operation: z.enum(['login', 'decision', 'registration', 'enable-certificate']),
+  operation: PinOperation,
   stage: z.enum(['preparing', 'signing', 'submitting', 'done']),
   done: z.number().int().min(0),
-  total: z.number().int().min(0)
+  total: z.number().int().min(0),
+  /** The user action's overall deadline (ISO); the UI shows the time left next to its cancel button. */
+  deadlineAt: z.string().optional(),
+  /** Attempt number of the current submission; ≥ 2 = resending the same signed answer. */
+  attempt: z.number().int().min(1).optional()
 })
 export type CardProgress = z.infer<typeof CardProgress>
 
@@ -76,6 +81,8 @@ export const ipcContract = {
   'app:getInfo': { request: Empty, response: AppInfo },
   'card:getStatus': { request: Empty, response: CardStatus },
   'card:cancel': { request: Empty, response: Empty },
+  /** Called by the PIN dialog when it is shown: a single-use ticket bound to the card it names. */
+  'card:pinPrompt': { request: PinPromptRequest, response: PinPrompt },
   'api:getStatus': { request: Empty, response: ApiStatus },
   'session:loginPassword': { request: PasswordLoginRequest, response: SessionInfo },
   'session:loginCertificate': { request: PinRequest, response: SessionInfo },
@@ -87,8 +94,7 @@ export const ipcContract = {
   'delegations:decideBatch': { request: DecideBatchRequest, response: z.object({ results: z.array(DecisionOutcome) }) },
   'delegations:pendingCount': { request: Empty, response: z.object({ count: z.number().int().min(0) }) },
   'confirmations:query': { request: ConfirmationQuery, response: ConfirmationPage },
-  /** Offline history: sync now, export the current query (CSV for Excel or JSON), clear the local copy. */
-  'history:sync': { request: Empty, response: z.object({ applied: z.number().int().min(0) }) },
+  /** Offline history (synced in the background after login): export the current query (CSV for Excel or JSON), clear the local copy. */
   'history:export': {
     request: z.object({ format: z.enum(['csv', 'json']), query: DelegationQuery }).strict(),
     response: z.object({ fileName: z.string(), mimeType: z.string(), content: z.string(), rows: z.number().int().min(0) })
@@ -126,8 +132,6 @@ export const ipcEvents = {
   'api:status': ApiStatus,
   /** The platform ended the session (expired/revoked); the renderer returns to login. */
   'session:ended': Empty,
-  /** Offline history: background sync progress/result, or a rebuilt (corrupt) cache. */
-  'history:event': z.object({ type: z.enum(['sync-progress', 'sync-done', 'sync-failed', 'cache-recovered']), applied: z.number().int().optional(), code: z.string().optional() }),
   /** Main asks the page to show a view (application menu, clicked notification). */
   'app:navigate': z.object({ view: ShellView })
 } as const

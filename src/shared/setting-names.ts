@@ -11,6 +11,7 @@ export const SETTING_NAMES = [
   'extraCaCertificates',
   'proxy',
   'proxyBypass',
+  'proxyPacUrl',
   'revocationCheck',
   'autoUpdate',
   'updateChannel',
@@ -22,7 +23,9 @@ export const SETTING_NAMES = [
   // desktop shell (issue 16)
   'startAtLogin',
   'closeToTray',
-  'updatePublicKey'
+  'updatePublicKey',
+  'cardAtrs',
+  'requiredCertificatePolicies'
 ] as const
 export type SettingName = (typeof SETTING_NAMES)[number]
 

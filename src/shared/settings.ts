@@ -14,6 +14,7 @@ export const SettingsValues = z.object({
   extraCaCertificates: z.array(z.string()),
   proxy: z.string(),
   proxyBypass: z.array(z.string()),
+  proxyPacUrl: z.string().nullable(),
   revocationCheck: z.enum(REVOCATION_MODES),
   autoUpdate: z.boolean(),
   updateChannel: z.enum(UPDATE_CHANNELS),
@@ -24,7 +25,9 @@ export const SettingsValues = z.object({
   logLevel: z.enum(LOG_LEVELS),
   startAtLogin: z.boolean(),
   closeToTray: z.boolean(),
-  updatePublicKey: z.string().nullable()
+  updatePublicKey: z.string().nullable(),
+  cardAtrs: z.array(z.object({ atr: z.string(), mask: z.string().optional(), name: z.string(), modules: z.array(z.string()) })),
+  requiredCertificatePolicies: z.array(z.string())
 })
 export type SettingsValues = z.infer<typeof SettingsValues>
 

@@ -50,5 +50,9 @@ export async function loginPassword(page: Page, account: string, password: strin
 export async function enterPin(page: Page, pin: string): Promise<void> {
   const dialog = page.getByRole('dialog')
   await dialog.getByLabel('PIN碼').fill(pin)
+  // The dialog holds main's PIN ticket for the card it names (after a wrong PIN: once main's
+  // pause is over); a card with wrong PINs behind it needs its tries warning acknowledged.
+  await expect(dialog).toHaveAttribute('data-pin-state', /^(ready|confirm|error)$/, { timeout: 15_000 })
+  if ((await dialog.getAttribute('data-pin-state')) === 'confirm') await dialog.getByTestId('pin-acknowledge').check()
   await dialog.getByRole('button', { name: '確定' }).click()
 }

@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { request } from 'node:https'
 import { join } from 'node:path'
 import { startMockServer, type MockServer } from '../../server-mock/server'
-import { identityRecordsOf, type CitizenVariant } from '../rig/pki'
+import { identityRecordsOf, type CitizenVariant } from '../../server-mock/test-pki'
 import { startRig, type Rig } from '../rig/rig'
 import { startWebHostOnRig, stopChild, type RunningApp } from './fixtures'
 

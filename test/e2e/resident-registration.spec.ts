@@ -1,5 +1,5 @@
 import { expect } from '@playwright/test'
-import { RESIDENT_NAME } from '../rig/pki'
+import { RESIDENT_NAME } from '../../server-mock/test-pki'
 import { MOICA_ATR } from '../rig/virtual-card'
 import { axeClean } from './flows'
 import { platformTestWith } from './platform-fixture'

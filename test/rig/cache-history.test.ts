@@ -8,7 +8,7 @@ import { DelegationHistory, type HistoryApi, type HistoryEvent, type HistorySett
 import type { Delegation, DelegationQuery } from '../../src/shared/delegation'
 import { AppError } from '../../src/shared/errors'
 import { loginPassword, startTestServer, type ApiClient, type TestServer } from '../../server-mock/test-helpers'
-import { loadOrGenerateTestPki } from './pki'
+import { loadOrGenerateTestPki } from '../../server-mock/test-pki'
 
 // DelegationHistory (the service the app core calls) against server-mock over HTTPS: background sync
 // after sign-in with progress events, online answers refreshing the cache, the cache answering once

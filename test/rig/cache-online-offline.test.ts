@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DelegationCache, type SyncPage } from '../../src/main/cache'
 import type { Delegation, DelegationQuery } from '../../src/shared/delegation'
-import { loadOrGenerateTestPki } from './pki'
+import { loadOrGenerateTestPki } from '../../server-mock/test-pki'
 import { decisionBody, getChallenge, loginPassword, startTestServer, type ApiClient, type TestServer } from '../../server-mock/test-helpers'
 
 // The offline cache against the real server-mock over HTTPS: sync everything through GET /sync,

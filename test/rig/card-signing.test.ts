@@ -7,13 +7,14 @@ import { ApiClient, getChallenge, loginPassword } from '../../server-mock/test-h
 import { buildAuthSignedData as mockAuthData, buildDecisionStatement as mockStatement } from '../../server-mock/protocol'
 import type { CardPhase, CardStatus } from '../../src/shared/card-status'
 import { AppError } from '../../src/shared/errors'
+import type { PinOperation } from '../../src/shared/pin-ticket'
+import type { PinEntry } from '../../src/main/card/card-operations'
 import { loadCardTable } from '../../src/main/card/atr'
 import type { DecisionFields } from '../../src/main/card/card-operations'
 import { createCardLayer, type CardLayer } from '../../src/main/card/card-layer'
 import { CardSigner } from '../../src/main/card/card-signer'
 import { Pkcs11Client } from '../../src/main/card/pkcs11-client'
 import { buildAuthSignedData, buildDecisionStatement } from '../../src/main/card/statement'
-import { loadTrustStore } from '../../src/main/pki/trust-store'
 import { startRig, type Rig } from './rig'
 import { MOICA_ATR } from './virtual-card'
 import { waitForPhase } from './wait-for-phase'
@@ -56,6 +57,22 @@ function opensslVerifies(data: Buffer, signatureB64: string, certDerB64: string)
   }
 }
 
+/**
+ * What the PIN dialog does when shown: a ticket for the ready card (waiting out the pause after a
+ * wrong PIN, acknowledging COUNT_LOW as the dialog's confirmation would), plus the typed PIN.
+ */
+async function entry(pin: string = rig.token.pin, operation: PinOperation = 'login', signer: Pick<CardSigner, 'promptPin'> = layer.operations): Promise<PinEntry> {
+  for (;;) {
+    try {
+      const p = await signer.promptPin(operation)
+      return { pin, ticket: p.ticket, ...(p.confirmRequired ? { acknowledgedTries: p.tries } : {}) }
+    } catch (err) {
+      if (!(err instanceof AppError) || err.code !== 'PIN_THROTTLED') throw err
+      await new Promise((r) => setTimeout(r, Number(/retry-after-ms=(\d+)/.exec(err.detail ?? '')?.[1] ?? 100)))
+    }
+  }
+}
+
 function decision(i: number, overrides: Partial<DecisionFields> = {}): DecisionFields {
   return { origin, nonce: NONCE, delegationId: `dlg_TEST${String(i).padStart(6, '0')}`, houseBillNo: `SF${1000 + i}`, decision: 'MATCH', reason: '', ...overrides }
 }
@@ -65,10 +82,11 @@ beforeAll(async () => {
   Object.assign(process.env, rig.env) // libpcsclite and SoftHSM read these at first use
   origin = rig.server?.origin ?? 'https://127.0.0.1:1'
   layer = createCardLayer({
-    table: loadCardTable(resources),
-    trust: loadTrustStore(resources, rig.trustDir),
+    resourcesDir: resources,
+    devTrustDir: rig.trustDir,
     preferredModules: [rig.token.module],
-    monitor: { backoffMs: [100, 200, 400] }
+    monitor: { backoffMs: [100, 200, 400] },
+    pinGate: { wrongPinDelaysMs: [200] }
   })
   layer.start()
   await rig.cards[0].insert(MOICA_ATR)
@@ -100,7 +118,7 @@ describe('PKCS#11 worker: token read', () => {
 
 describe('signing bound to origin and purpose', () => {
   it('authenticates: signs SHA-256(origin) ‖ SHA-256(nonce), verified by openssl', async () => {
-    const sig = await layer.operations.authenticate({ origin, nonce: NONCE }, rig.token.pin)
+    const sig = await layer.operations.authenticate({ origin, nonce: NONCE }, await entry(), 'login')
     expect(sig.algorithm).toBe('RS256')
     expect(Buffer.from(sig.certificate, 'base64').equals(rig.token.citizen.signCertDer)).toBe(true)
     const data = buildAuthSignedData({ origin, nonce: NONCE })
@@ -112,24 +130,25 @@ describe('signing bound to origin and purpose', () => {
   it('refuses a bad nonce or origin and a malformed PIN without touching the card', async () => {
     let calls = 0
     const counting = new CardSigner({
-      client: { sign: async () => ((calls++, [])), cancel: () => undefined },
-      token: () => layer.service.signingToken()
+      client: { sign: async () => ((calls++, [])), cancel: () => undefined, tokenState: (m, t) => layer.client.tokenState(m, t) },
+      token: () => layer.service.signingToken(),
+      status: () => layer.service.current()
     })
-    expect((await rejection(counting.authenticate({ origin, nonce: 'c2hvcnQ=' }, rig.token.pin))).code).toBe('INVALID_REQUEST')
-    expect((await rejection(counting.authenticate({ origin: `${origin}/path`, nonce: NONCE }, rig.token.pin))).code).toBe('INVALID_REQUEST')
+    expect((await rejection(counting.authenticate({ origin, nonce: 'c2hvcnQ=' }, await entry(rig.token.pin, 'login', counting), 'login'))).code).toBe('INVALID_REQUEST')
+    expect((await rejection(counting.authenticate({ origin: `${origin}/path`, nonce: NONCE }, await entry(rig.token.pin, 'login', counting), 'login'))).code).toBe('INVALID_REQUEST')
     for (const pin of ['12345', '123456789', '12345a', ' 123456', '']) {
-      expect((await rejection(counting.authenticate({ origin, nonce: NONCE }, pin))).code).toBe('PIN_FORMAT')
+      expect((await rejection(counting.authenticate({ origin, nonce: NONCE }, await entry(pin, 'login', counting), 'login'))).code).toBe('PIN_FORMAT')
     }
     expect(calls).toBe(0)
   })
 
   it('a wrong PIN is PIN_INCORRECT (count low on SoftHSM), submitted once, and the right PIN works afterwards', async () => {
-    const err = await rejection(layer.operations.authenticate({ origin, nonce: NONCE }, '654321'))
+    const err = await rejection(layer.operations.authenticate({ origin, nonce: NONCE }, await entry('654321'), 'login'))
     expect(err.code).toBe('PIN_INCORRECT')
     expect(err.detail).toContain('count-low')
     const contents = await layer.client.readToken(rig.token.module)
     expect(contents.pinCountLow).toBe(true)
-    await layer.operations.authenticate({ origin, nonce: NONCE }, rig.token.pin)
+    await layer.operations.authenticate({ origin, nonce: NONCE }, await entry(), 'login')
     expect((await layer.client.readToken(rig.token.module)).pinCountLow).toBe(false)
   })
 
@@ -141,7 +160,7 @@ describe('signing bound to origin and purpose', () => {
       decision(4)
     ]
     const progress: [number, number][] = []
-    const results = await layer.operations.signDecisions(items, rig.token.pin, (d, t) => progress.push([d, t]))
+    const results = await layer.operations.signDecisions(items, await entry(rig.token.pin, 'decision'), (d, t) => progress.push([d, t]))
     expect(results.map((r) => r.ok)).toEqual([true, true, false, true])
     expect(results[2]).toMatchObject({ ok: false, error: { code: 'INVALID_REQUEST' } })
     expect(progress).toEqual([[1, 3], [2, 3], [3, 3]])
@@ -165,7 +184,7 @@ describe('signing bound to origin and purpose', () => {
     const reason = '非本人訂購\n請退回'
     const [r] = await layer.operations.signDecisions(
       [{ origin: rig.server.origin, nonce: ch.nonce, delegationId: d.id, houseBillNo: d.houseBillNo, decision: 'MISMATCH', reason }],
-      rig.token.pin
+      await entry(rig.token.pin, 'decision')
     )
     if (!r?.ok) throw new Error(`signing failed: ${JSON.stringify(r)}`)
     const res = await api.post(`/delegations/${d.id}/decision`, {
@@ -182,7 +201,7 @@ describe('signing bound to origin and purpose', () => {
 
     const anon = new ApiClient(rig.server)
     const login = await getChallenge(anon, 'login')
-    const auth = await layer.operations.authenticate({ origin: rig.server.origin, nonce: login.nonce }, rig.token.pin)
+    const auth = await layer.operations.authenticate({ origin: rig.server.origin, nonce: login.nonce }, await entry(), 'login')
     const session = await anon.post('/sessions/certificate', { challengeId: login.challengeId, ...auth })
     expect(session.status, JSON.stringify(session.body)).toBe(201)
   })
@@ -194,7 +213,7 @@ describe('one operation at a time, cancel, timeout, card removal', () => {
   it('the main thread stays responsive while the card works', async () => {
     const h = monitorEventLoopDelay({ resolution: 10 })
     h.enable()
-    const results = await layer.operations.signDecisions(many(1500), rig.token.pin)
+    const results = await layer.operations.signDecisions(many(1500), await entry(rig.token.pin, 'decision'))
     h.disable()
     expect(results.every((r) => r.ok)).toBe(true)
     // 1500 signatures take seconds; the event loop never waited on them (generous bound for a busy CI box).
@@ -202,37 +221,37 @@ describe('one operation at a time, cancel, timeout, card removal', () => {
   })
 
   it('a second operation while one runs gets CARD_BUSY', async () => {
-    const first = layer.operations.signDecisions(many(300), rig.token.pin)
-    const second = await rejection(layer.operations.authenticate({ origin, nonce: NONCE }, rig.token.pin))
-    expect(second.code).toBe('CARD_BUSY')
+    const first = layer.operations.signDecisions(many(300), await entry(rig.token.pin, 'decision'))
+    // A second PIN dialog cannot even get a ticket while the card signs.
+    expect((await rejection(layer.operations.promptPin('login'))).code).toBe('CARD_BUSY')
     expect((await first).every((r) => r.ok)).toBe(true)
   })
 
   it('cancel fails the running operation with OPERATION_CANCELLED; the next one works', async () => {
     let cancelled = false
-    const run = layer.operations.signDecisions(many(20_000), rig.token.pin, () => {
+    const run = layer.operations.signDecisions(many(20_000), await entry(rig.token.pin, 'decision'), () => {
       if (!cancelled) {
         cancelled = true
         layer.operations.cancel()
       }
     })
     expect((await rejection(run)).code).toBe('OPERATION_CANCELLED')
-    const sig = await layer.operations.authenticate({ origin, nonce: NONCE }, rig.token.pin)
+    const sig = await layer.operations.authenticate({ origin, nonce: NONCE }, await entry(), 'login')
     expect(opensslVerifies(buildAuthSignedData({ origin, nonce: NONCE }), sig.signature, sig.certificate)).toBe(true)
     // The terminated worker's login was ended: a wrong PIN is still checked, not waved through.
-    expect((await rejection(layer.operations.authenticate({ origin, nonce: NONCE }, '000000'))).code).toBe('PIN_INCORRECT')
-    await layer.operations.authenticate({ origin, nonce: NONCE }, rig.token.pin) // clears COUNT_LOW again
+    expect((await rejection(layer.operations.authenticate({ origin, nonce: NONCE }, await entry('000000'), 'login'))).code).toBe('PIN_INCORRECT')
+    await layer.operations.authenticate({ origin, nonce: NONCE }, await entry(), 'login') // clears COUNT_LOW again
   })
 
   it('a timed-out operation fails with OPERATION_TIMEOUT and the worker is replaced', async () => {
     const client = new Pkcs11Client({ operationTimeoutMs: 3_000 })
-    const signer = new CardSigner({ client, token: () => layer.service.signingToken() })
+    const signer = new CardSigner({ client, token: () => layer.service.signingToken(), status: () => layer.service.current() })
     try {
       const started = Date.now()
-      const err = await rejection(signer.signDecisions(many(40_000), rig.token.pin))
+      const err = await rejection(signer.signDecisions(many(40_000), await entry(rig.token.pin, 'decision', signer)))
       expect(err.code).toBe('OPERATION_TIMEOUT')
       expect(Date.now() - started).toBeLessThan(15_000)
-      const sig = await signer.authenticate({ origin, nonce: NONCE }, rig.token.pin)
+      const sig = await signer.authenticate({ origin, nonce: NONCE }, await entry(rig.token.pin, 'login', signer), 'login')
       expect(sig.algorithm).toBe('RS256')
     } finally {
       await client.close()
@@ -241,7 +260,7 @@ describe('one operation at a time, cancel, timeout, card removal', () => {
 
   it('card removed mid-sign → CARD_REMOVED without hanging; works again after reinsertion', async () => {
     let pulled = false
-    const run = layer.operations.signDecisions(many(40_000), rig.token.pin, () => {
+    const run = layer.operations.signDecisions(many(40_000), await entry(rig.token.pin, 'decision'), () => {
       if (!pulled) {
         pulled = true
         void rig.cards[0].remove()
@@ -250,10 +269,10 @@ describe('one operation at a time, cancel, timeout, card removal', () => {
     const err = await rejection(run)
     expect(err.code).toBe('CARD_REMOVED')
     await waitFor('no-card')
-    expect((await rejection(layer.operations.authenticate({ origin, nonce: NONCE }, rig.token.pin))).code).toBe('NOT_READY')
+    expect((await rejection(layer.operations.promptPin('login'))).code).toBe('NOT_READY') // no card: no PIN dialog ticket
     await rig.cards[0].insert(MOICA_ATR)
     await waitFor('ready')
-    const sig = await layer.operations.authenticate({ origin, nonce: NONCE }, rig.token.pin)
+    const sig = await layer.operations.authenticate({ origin, nonce: NONCE }, await entry(), 'login')
     expect(opensslVerifies(buildAuthSignedData({ origin, nonce: NONCE }), sig.signature, sig.certificate)).toBe(true)
   })
 })

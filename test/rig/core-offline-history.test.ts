@@ -10,7 +10,6 @@ import { startRig, type Rig } from './rig'
 
 let rig: Rig
 let core: AppCore
-const events: { event: string; payload: unknown }[] = []
 
 async function call<T>(channel: string, payload: unknown = {}): Promise<IpcResult<T>> {
   return (await core.dispatch(channel, payload)) as IpcResult<T>
@@ -26,7 +25,6 @@ beforeAll(async () => {
   rig = await startRig({ server: true })
   Object.assign(process.env, rig.env)
   core = createAppCore(configFromEnv(rig.env, { version: 'test', resourcesDir: findResourcesDir(__dirname) }), 'web')
-  core.onEvent((event, payload) => events.push({ event, payload }))
 }, 90_000)
 
 afterAll(async () => {
@@ -37,9 +35,9 @@ afterAll(async () => {
 describe('offline delegation history through the core', () => {
   it('syncs after login, then answers from the cache when the platform is unreachable', async () => {
     value(await call('session:loginPassword', { account: 'demo', password: 'Demo1234' }))
-    await expect.poll(() => events.some((e) => e.event === 'history:event' && (e.payload as { type: string }).type === 'sync-done'), { timeout: 20_000 }).toBe(true)
-
     const query = { status: 'PENDING', page: 1, pageSize: 50, sort: 'declarationDate:desc' }
+    // The background sync after login is done when an answer carries its time.
+    await expect.poll(async () => value(await call<Answer>('delegations:query', query)).lastSyncedAt, { timeout: 20_000 }).not.toBeNull()
     const online = value(await call<Answer>('delegations:query', query))
     expect(online.source).toBe('online')
     expect(online.total).toBeGreaterThan(0)

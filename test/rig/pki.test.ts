@@ -19,7 +19,7 @@ import {
   OID_NATIONAL_ID_LAST4,
   withTaiwanIdCheckDigit,
   type TestPki
-} from './pki'
+} from '../../server-mock/test-pki'
 import { CARD_OBJECTS, HICOS_TOKEN_LABEL, provisionCard, type SoftHsmCard } from './softhsm'
 
 interface OpensslResult {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startMockServer, type MockServer } from '../../server-mock/server'
 import { startPcscd, type PcscdHandle } from './pcscd'
-import { identityRecordsOf, loadOrGenerateTestPki, type CitizenVariant, type TestPki } from './pki'
+import { identityRecordsOf, loadOrGenerateTestPki, type CitizenVariant, type TestPki } from '../../server-mock/test-pki'
 import { provisionCard, type SoftHsmCard } from './softhsm'
 import { MOICA_ATR, VirtualCard } from './virtual-card'
 

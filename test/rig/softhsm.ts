@@ -15,7 +15,7 @@ import { createRequire } from 'node:module'
 import { join, resolve } from 'node:path'
 import pkcs11js from 'pkcs11js'
 import { isPin } from '../../src/shared/form-rules'
-import type { IssuedCitizen } from './pki'
+import type { IssuedCitizen } from '../../server-mock/test-pki'
 
 export const SOFTHSM_MODULE = '/usr/lib/softhsm/libsofthsm2.so'
 export const HICOS_TOKEN_LABEL = 'HiCOS PKI Smart Card'

@@ -25,8 +25,6 @@ const INSERT_WAIT_MS = 3_000
  */
 export const REMOVAL_SETTLE_MS = 600
 
-export type CardEvent = 'inserted' | 'powered' | 'atr' | 'apdu' | 'removed'
-
 /** Tiny default card: SELECT -> 90 00, everything else -> 6D 00 (INS not supported). */
 export function defaultApdu(apdu: Buffer): Buffer {
   if (apdu.length < 4) return Buffer.from([0x67, 0x00]) // wrong length

@@ -9,6 +9,7 @@ import type { DiagnosticsReport, DiagnosticsResult } from '../../src/shared/diag
 import type { IpcResult } from '../../src/shared/ipc-contract'
 import type { SettingsView } from '../../src/shared/settings'
 import { startRig, type Rig } from '../rig/rig'
+import { pinFields } from '../rig/pin-entry'
 import { MOICA_ATR } from '../rig/virtual-card'
 
 // settings:get/update over the real policy module (a policy file locking two keys, a private
@@ -92,7 +93,7 @@ describe('settings:get / settings:update', () => {
 
 describe('diagnostics:get', () => {
   it('reports versions, reader/card/module/chain, a live API probe and the policy, with a redacted support text', async () => {
-    value(await call('session:loginCertificate', { pin: '123456' }))
+    value(await call('session:loginCertificate', await pinFields((c, p) => core.dispatch(c, p), 'login', '123456')))
     const { report, supportText } = value(await call<DiagnosticsResult>('diagnostics:get'))
     expect(report.app).toEqual({ version: 'test', host: 'web', demo: false })
     expect(report.runtime.node).toBe(process.versions.node)

@@ -4,6 +4,7 @@ import { createAppCore, type AppCore } from '../../src/main/core/app-core'
 import type { IpcResult } from '../../src/shared/ipc-contract'
 import { MOICA_ATR } from '../rig/virtual-card'
 import { startRig, type Rig } from '../rig/rig'
+import { pinFields } from '../rig/pin-entry'
 
 // The platform IPC channels through the real core on the rig: the SoftHSM card (PIN 123456),
 // the private pcscd with a virtual card, and server-mock over HTTPS.
@@ -26,6 +27,7 @@ async function until(pred: () => Promise<boolean>, ms = 45_000): Promise<void> {
     await new Promise((r) => setTimeout(r, 100))
   }
 }
+const pin = (operation: 'login' | 'decision', value = '123456') => pinFields((c, p) => core.dispatch(c, p), operation, value)
 const phase = async () => value(await call<{ phase: string }>('card:getStatus')).phase
 
 beforeAll(async () => {
@@ -45,35 +47,35 @@ afterAll(async () => {
 
 describe('platform IPC on the rig', () => {
   it('refuses a malformed PIN before touching the card and never echoes it', async () => {
-    const r = await call('session:loginCertificate', { pin: '12ab' })
+    const r = await call('session:loginCertificate', { ...(await pin('login')), pin: '12ab' })
     expect(r).toEqual({ ok: false, error: { code: 'INVALID_REQUEST', retriable: false, detail: 'pin' } })
   })
 
   it('a wrong PIN is reported once, not retried, and logs nobody in', async () => {
-    const r = await call('session:loginCertificate', { pin: '654321' })
+    const r = await call('session:loginCertificate', await pin('login', '654321'))
     expect(r.ok).toBe(false)
     if (!r.ok) expect(r.error.code).toBe('PIN_INCORRECT')
     expect(value(await call('session:get'))).toBeNull()
   })
 
   it('certificate login, query, single and batch decisions with one PIN each', async () => {
-    const session = value(await call<{ via: string; profile: { account: string } }>('session:loginCertificate', { pin: '123456' }))
+    const session = value(await call<{ via: string; profile: { account: string } }>('session:loginCertificate', await pin('login')))
     expect(session).toMatchObject({ via: 'certificate', profile: { account: 'demo' } })
     expect(Object.keys(session).sort()).toEqual(['expiresAt', 'profile', 'via'])
-    const page = value(await call<{ items: { id: string; status: string }[]; total: number }>('delegations:query', { status: 'PENDING', pageSize: 10 }))
+    const page = value(await call<{ items: { id: string; houseBillNo: string; status: string }[]; total: number }>('delegations:query', { status: 'PENDING', pageSize: 10 }))
     expect(page.items.length).toBeGreaterThanOrEqual(4)
     const [a, b, c, d] = page.items
     if (!a || !b || !c || !d) throw new Error('need four pending delegations')
 
     const recordsBefore = value(await call<{ total: number }>('confirmations:query', {})).total
-    const single = value(await call<{ status: string; reason: string | null }>('delegations:decide', { item: { id: b.id, decision: 'MISMATCH', reason: '非本人訂購' }, pin: '123456' }))
+    const single = value(await call<{ status: string; reason: string | null }>('delegations:decide', { item: { id: b.id, houseBillNo: b.houseBillNo, decision: 'MISMATCH', reason: '非本人訂購' }, ...(await pin('decision')) }))
     expect(single).toMatchObject({ status: 'MISMATCH', reason: '非本人訂購' })
-    const noReason = await call('delegations:decide', { item: { id: a.id, decision: 'MISMATCH', reason: '  ' }, pin: '123456' })
+    const noReason = await call('delegations:decide', { item: { id: a.id, houseBillNo: a.houseBillNo, decision: 'MISMATCH', reason: '  ' }, ...(await pin('decision')) })
     expect(noReason.ok).toBe(false)
 
     const batch = value(await call<{ results: { id: string; ok: boolean; error?: { code: string } }[] }>('delegations:decideBatch', {
-      items: [a, b, c, d].map((x) => ({ id: x.id, decision: 'MATCH' })),
-      pin: '123456'
+      items: [a, b, c, d].map((x) => ({ id: x.id, houseBillNo: x.houseBillNo, decision: 'MATCH' })),
+      ...(await pin('decision'))
     }))
     expect(batch.results.map((r) => [r.id, r.ok, r.error?.code])).toEqual([
       [a.id, true, undefined],
@@ -131,14 +133,15 @@ describe('platform IPC on the rig', () => {
   })
 
   it('a removed card fails the decision with a card error and submits nothing', async () => {
-    const page = value(await call<{ items: { id: string }[] }>('delegations:query', { status: 'PENDING', pageSize: 1 }))
+    const page = value(await call<{ items: { id: string; houseBillNo: string }[] }>('delegations:query', { status: 'PENDING', pageSize: 1 }))
     const item = page.items[0]
     if (!item) throw new Error('need a pending delegation')
+    const fields = await pin('decision') // the dialog was shown with the card in
     await rig.cards[0].remove()
     await until(async () => (await phase()) === 'no-card')
-    const r = await call('delegations:decide', { item: { id: item.id, decision: 'MATCH' }, pin: '123456' })
+    const r = await call('delegations:decide', { item: { id: item.id, houseBillNo: item.houseBillNo, decision: 'MATCH' }, ...fields })
     expect(r.ok).toBe(false)
-    if (!r.ok) expect(['NOT_READY', 'CARD_REMOVED', 'NO_CARD', 'TOKEN_NOT_FOUND']).toContain(r.error.code)
+    if (!r.ok) expect(r.error.code).toBe('CARD_REMOVED')
     expect(value(await call<{ status: string }>('delegations:get', { id: item.id })).status).toBe('PENDING')
   })
 

@@ -3,7 +3,8 @@ import { dirname, join, relative, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
 
 // Architecture rules that code review alone would let slip: who may import `electron`, the
-// renderer never reaching into main or Node, and no import cycles anywhere in src/.
+// renderer never reaching into main or Node, server-mock never reaching into test/, and no import
+// cycles anywhere in src/.
 
 const root = join(__dirname, '../..')
 const src = join(root, 'src')
@@ -65,6 +66,38 @@ describe('architecture', () => {
         else expect(SHARED_LIBRARIES, `${rel(f)} → ${spec}`).toContain(spec)
       }
     }
+  })
+
+  // server-mock stands beside the app as the platform's stand-in: the rig and the E2E tests start it,
+  // never the other way round (the test PKI it needs lives in server-mock/test-pki.ts).
+  it('server-mock imports nothing from test/', () => {
+    const mockFiles = files(join(root, 'server-mock'))
+    expect(mockFiles.length).toBeGreaterThan(10)
+    for (const f of mockFiles) {
+      for (const spec of imports(f)) {
+        const target = resolveLocal(f, spec) ?? (spec.startsWith('.') ? resolve(dirname(f), spec) : null)
+        if (target) expect(rel(target), `${rel(f)} → ${spec}`).not.toMatch(/^test\//)
+      }
+    }
+  })
+
+  // The card layer is put together in one place (card/card-layer.ts createCardLayer) for the app, the
+  // CLI and the tests: nothing in src/ outside card/ reaches the worker, the monitor or the signer.
+  it('only card/ wires the card layer', () => {
+    const wiring = /^src\/main\/card\/(pkcs11-client|pkcs11-ops|pkcs11-worker|worker-protocol|reader-monitor|card-signer)\.ts$/
+    for (const f of all.filter((f) => !rel(f).startsWith('src/main/card/'))) {
+      for (const spec of imports(f)) {
+        const target = resolveLocal(f, spec)
+        if (target) expect(rel(target), `${rel(f)} → ${spec}`).not.toMatch(wiring)
+      }
+    }
+  })
+
+  it('the Electron shell takes nothing from the web host', () => {
+    const shell = join(src, 'main/index.ts')
+    const targets = imports(shell).map((s) => resolveLocal(shell, s)).filter((t): t is string => t !== null).map(rel)
+    expect(targets).toContain('src/shared/csp.ts')
+    expect(targets.filter((t) => t.startsWith('src/main/webhost/'))).toEqual([])
   })
 
   it('has no import cycles', () => {

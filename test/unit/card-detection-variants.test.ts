@@ -11,7 +11,7 @@ import type { ReaderMonitor } from '../../src/main/card/reader-monitor'
 import type { TokenContents } from '../../src/main/card/worker-protocol'
 import { OcspCrlChecker } from '../../src/main/pki/revocation-checker'
 import { loadTrustStore } from '../../src/main/pki/trust-store'
-import type { CitizenVariant } from '../rig/pki'
+import type { CitizenVariant } from '../../server-mock/test-pki'
 import { MOICA_ATR } from '../rig/virtual-card'
 
 // The detection state machine's final phase for every citizen-certificate variant of the test PKI,

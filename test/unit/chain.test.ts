@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseCertificate } from '../../src/main/pki/certificate'
 import { validateChain } from '../../src/main/pki/chain'
 import { loadTrustStore, type TrustStore } from '../../src/main/pki/trust-store'
-import { loadOrGenerateTestPki, type TestPki } from '../rig/pki'
+import { loadOrGenerateTestPki, type TestPki } from '../../server-mock/test-pki'
 
 const resources = join(__dirname, '../../resources')
 let pki: TestPki

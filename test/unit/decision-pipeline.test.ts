@@ -3,6 +3,8 @@ import type { DecisionBatchResult, PrepareDecisionsResult, RowError } from '../.
 import type { DecisionBatchBody, PlatformClient } from '../../src/main/api/platform-client'
 import type { CardOperations, DecisionFields, PerItemResult } from '../../src/main/card/card-operations'
 import { chunks, decideBatch, runBounded } from '../../src/main/core/decision-pipeline'
+import { DecisionSubmitter } from '../../src/main/core/decision-service'
+import { UserAction } from '../../src/main/core/user-action'
 import { AppError } from '../../src/shared/errors'
 import type { Confirmation } from '../../src/shared/api-types'
 import type { Delegation } from '../../src/shared/delegation'
@@ -87,6 +89,9 @@ function fakeCard(fail?: (f: DecisionFields) => PerItemResult | null) {
     authenticate: async () => {
       throw new Error('not used')
     },
+    promptPin: async () => {
+      throw new Error('not used')
+    },
     signDecisions: async (items, _pin, onProgress) => {
       calls.push(items)
       return items.map((f, i) => {
@@ -100,7 +105,9 @@ function fakeCard(fail?: (f: DecisionFields) => PerItemResult | null) {
 }
 
 const ids = (n: number): string[] => Array.from({ length: n }, (_, i) => `dlg_${String(i).padStart(16, '0')}`)
-const match = (rows: string[]) => rows.map((id) => ({ id, decision: 'MATCH' as const, reason: '' }))
+const hb = (id: string): string => `HB${id.slice(-4)}`
+const match = (rows: string[]) => rows.map((id) => ({ id, houseBillNo: hb(id), decision: 'MATCH' as const, reason: '' }))
+const PIN = { pin: '123456', ticket: 'T'.repeat(43) }
 
 describe('batch decision pipeline (prepareDecisions → one card operation → decideDelegations)', () => {
   it('130 rows: 3 prepare and 3 decide requests of ≤ 50 rows, ≤ 2 in flight, one card operation, results in the user order', async () => {
@@ -108,8 +115,8 @@ describe('batch decision pipeline (prepareDecisions → one card operation → d
     const c = fakeCard()
     const progress: CardProgress[] = []
     const rows = ids(130)
-    const items = rows.map((id, i) => (i === 7 ? { id, decision: 'MISMATCH' as const, reason: '品名不符' } : { id, decision: 'MATCH' as const, reason: '' }))
-    const out = await decideBatch(p.api, c.card, items, '123456', (x) => progress.push(x), { chunkSize: 50 })
+    const items = rows.map((id, i) => (i === 7 ? { id, houseBillNo: hb(id), decision: 'MISMATCH' as const, reason: '品名不符' } : { id, houseBillNo: hb(id), decision: 'MATCH' as const, reason: '' }))
+    const out = await decideBatch(p.api, c.card, items, PIN, (x) => progress.push(x), { chunkSize: 50 })
     expect(out.map((o) => [o.id, o.ok])).toEqual(rows.map((id) => [id, true]))
     expect(p.prepares.map((x) => x.length)).toEqual([50, 50, 30])
     expect(p.prepares.flat()).toEqual(rows)
@@ -126,10 +133,10 @@ describe('batch decision pipeline (prepareDecisions → one card operation → d
     expect(p.maxInFlight()).toBe(2)
     // progress: counts per stage, ending at the totals
     const stage = (s: string) => progress.filter((x) => x.stage === s).map((x) => x.done)
-    expect(progress[0]).toEqual({ operation: 'decision', stage: 'preparing', done: 0, total: 130 })
+    expect(progress[0]).toMatchObject({ operation: 'decision', stage: 'preparing', done: 0, total: 130, deadlineAt: expect.any(String) })
     expect(stage('preparing')).toEqual([0, 50, 100, 130])
     expect(stage('signing').at(-1)).toBe(130)
-    expect(stage('submitting')).toEqual([0, 50, 100, 130])
+    expect(stage('submitting').filter((_, i, a) => i === 0 || a[i - 1] !== _)).toEqual([0, 50, 100, 130])
     expect(progress.at(-1)).toEqual({ operation: 'decision', stage: 'done', done: 130, total: 130 })
   })
 
@@ -137,7 +144,7 @@ describe('batch decision pipeline (prepareDecisions → one card operation → d
     const rows = ids(5)
     const p = fakePlatform({ answered: new Set([rows[1] as string]), decideRowErrors: new Map([[rows[2] as string, rowError('CHALLENGE_EXPIRED', 400, true)]]) })
     const c = fakeCard((f) => (f.delegationId === rows[3] ? { ok: false, error: new AppError('SIGNING_FAILED').toPayload() } : null))
-    const out = await decideBatch(p.api, c.card, match(rows), '123456', () => undefined)
+    const out = await decideBatch(p.api, c.card, match(rows), PIN, () => undefined)
     expect(out).toEqual([
       { id: rows[0], ok: true, delegation: { ...delegation(rows[0] as string), status: 'MATCH' } },
       { id: rows[1], ok: false, error: { code: 'ALREADY_ANSWERED', retriable: false, detail: 'DELEGATION_ALREADY_ANSWERED' } },
@@ -154,25 +161,74 @@ describe('batch decision pipeline (prepareDecisions → one card operation → d
   it('a lost answer is resent with the same body; the platform’s replays count as success', async () => {
     const rows = ids(3)
     const p = fakePlatform({ decideRequestFails: new Map([[0, new AppError('NETWORK_UNREACHABLE', 'ECONNRESET')]]) })
-    const out = await decideBatch(p.api, fakeCard().card, match(rows), '123456', () => undefined)
+    const submitter = new DecisionSubmitter({ backoffMs: 1 })
+    const progress: CardProgress[] = []
+    const out = await decideBatch(p.api, fakeCard().card, match(rows), PIN, (x) => progress.push(x), { submitter })
     expect(out.map((o) => o.ok)).toEqual([true, true, true])
     expect(p.decides).toHaveLength(2)
     expect(p.decides[1]).toEqual(p.decides[0]) // same rows, same idempotency keys, same signatures
     expect([...p.recorded.values()]).toEqual(p.decides[0]?.items.map((r) => r.idempotencyKey))
+    expect(progress.filter((x) => x.stage === 'submitting' && x.attempt !== undefined).map((x) => x.attempt)).toEqual([1, 2])
+    expect(submitter.keptCount).toBe(0) // answered: nothing kept
   })
 
-  it('a decide request that fails whole fails its rows only; other chunks succeed', async () => {
+  it('no answer within the attempts: DECISION_UNCONFIRMED, bodies kept; the next attempt resends them without the card', async () => {
+    const rows = ids(3)
+    const lost = new AppError('NETWORK_UNREACHABLE', 'ECONNRESET')
+    const p = fakePlatform({ decideRequestFails: new Map([[0, lost], [1, lost]]) })
+    const c = fakeCard()
+    const submitter = new DecisionSubmitter({ backoffMs: 1, maxAttempts: 2 })
+    const first = await decideBatch(p.api, c.card, match(rows), PIN, () => undefined, { submitter })
+    expect(first.map((o) => (o.ok ? 'ok' : `${o.error.code} ${o.error.detail}`))).toEqual(Array(3).fill('DECISION_UNCONFIRMED NETWORK_UNREACHABLE'))
+    expect(submitter.keptCount).toBe(3)
+    // The user answers again: the kept bodies go out as they are (no prepare, no PIN, no signature).
+    const again = await decideBatch(p.api, c.card, match(rows), PIN, () => undefined, { submitter })
+    expect(again.map((o) => o.ok)).toEqual([true, true, true])
+    expect(c.calls).toHaveLength(1)
+    expect(p.prepares).toHaveLength(1)
+    expect(p.decides[2]).toEqual(p.decides[0])
+    expect(submitter.keptCount).toBe(0)
+  })
+
+  it('a definite refusal of a whole request fails its rows only and drops their bodies; other chunks succeed', async () => {
     const rows = ids(4)
-    const p = fakePlatform({ decideRequestFails: new Map([[0, new AppError('SERVER_ERROR', 'INTERNAL_ERROR')]]) })
-    const out = await decideBatch(p.api, fakeCard().card, match(rows), '123456', () => undefined, { chunkSize: 2, concurrency: 1 })
-    expect(out.map((o) => (o.ok ? 'ok' : o.error.code))).toEqual(['SERVER_ERROR', 'SERVER_ERROR', 'ok', 'ok'])
-    expect(p.decides).toHaveLength(2) // SERVER_ERROR is an answer: not resent automatically
+    const p = fakePlatform({ decideRequestFails: new Map([[0, new AppError('VALIDATION_FAILED', 'VALIDATION_FAILED')]]) })
+    const submitter = new DecisionSubmitter({ backoffMs: 1 })
+    const out = await decideBatch(p.api, fakeCard().card, match(rows), PIN, () => undefined, { chunkSize: 2, concurrency: 1, submitter })
+    expect(out.map((o) => (o.ok ? 'ok' : o.error.code))).toEqual(['VALIDATION_FAILED', 'VALIDATION_FAILED', 'ok', 'ok'])
+    expect(p.decides).toHaveLength(2) // an answer: not resent
+    expect(submitter.keptCount).toBe(0)
+  })
+
+  it('a row whose 分提單號碼 differs from the platform’s is not signed (DELEGATION_CHANGED)', async () => {
+    const rows = ids(2)
+    const p = fakePlatform()
+    const c = fakeCard()
+    const items = match(rows).map((m, i) => (i === 0 ? { ...m, houseBillNo: 'OTHER1' } : m))
+    const out = await decideBatch(p.api, c.card, items, PIN, () => undefined)
+    expect(out.map((o) => (o.ok ? 'ok' : `${o.error.code} ${o.error.detail}`))).toEqual(['DELEGATION_CHANGED houseBillNo', 'ok'])
+    expect(c.calls[0]?.map((f) => f.delegationId)).toEqual([rows[1]])
+  })
+
+  it('a cancelled action stops before the card; nothing is signed or sent', async () => {
+    const p = fakePlatform()
+    const c = fakeCard()
+    const action = new UserAction()
+    const progress: CardProgress[] = []
+    const run = decideBatch(p.api, c.card, match(ids(3)), PIN, (x) => {
+      progress.push(x)
+      if (x.stage === 'preparing' && x.done === 3) action.cancel()
+    }, { action })
+    await expect(run).rejects.toMatchObject({ code: 'OPERATION_CANCELLED' })
+    action.finish()
+    expect(c.calls).toHaveLength(0)
+    expect(p.decides).toHaveLength(0)
   })
 
   it('an answer whose rows are not the request’s rows is refused (SERVER_RESPONSE_INVALID), nothing signed', async () => {
     const p = fakePlatform({ shuffle: true })
     const c = fakeCard()
-    const out = await decideBatch(p.api, c.card, match(ids(3)), '123456', () => undefined)
+    const out = await decideBatch(p.api, c.card, match(ids(3)), PIN, () => undefined)
     expect(out.map((o) => (o.ok ? 'ok' : o.error.code))).toEqual(['SERVER_RESPONSE_INVALID', 'SERVER_RESPONSE_INVALID', 'SERVER_RESPONSE_INVALID'])
     expect(c.calls).toHaveLength(0)
   })
@@ -180,7 +236,7 @@ describe('batch decision pipeline (prepareDecisions → one card operation → d
   it('a session that ends while preparing fails the batch before the card is used', async () => {
     const p = fakePlatform({ prepareFatal: true })
     const c = fakeCard()
-    await expect(decideBatch(p.api, c.card, match(ids(10)), '123456', () => undefined)).rejects.toMatchObject({ code: 'SESSION_EXPIRED' })
+    await expect(decideBatch(p.api, c.card, match(ids(10)), PIN, () => undefined)).rejects.toMatchObject({ code: 'SESSION_EXPIRED' })
     expect(c.calls).toHaveLength(0)
     expect(p.decides).toHaveLength(0)
   })
@@ -188,17 +244,17 @@ describe('batch decision pipeline (prepareDecisions → one card operation → d
   it('a card error for the whole operation fails the batch and submits nothing', async () => {
     const p = fakePlatform()
     const card: CardOperations = { ...fakeCard().card, signDecisions: async () => Promise.reject(new AppError('PIN_INCORRECT')) }
-    await expect(decideBatch(p.api, card, match(ids(3)), '123456', () => undefined)).rejects.toMatchObject({ code: 'PIN_INCORRECT' })
+    await expect(decideBatch(p.api, card, match(ids(3)), PIN, () => undefined)).rejects.toMatchObject({ code: 'PIN_INCORRECT' })
     expect(p.decides).toHaveLength(0)
   })
 
   it('chunks default to, and are capped at, the API’s 100 rows per request', async () => {
     const p = fakePlatform()
-    await decideBatch(p.api, fakeCard().card, match(ids(250)), '123456', () => undefined, { chunkSize: 500 })
+    await decideBatch(p.api, fakeCard().card, match(ids(250)), PIN, () => undefined, { chunkSize: 500 })
     expect(p.prepares.map((x) => x.length)).toEqual([100, 100, 50])
     expect(p.decides.map((b) => b.items.length)).toEqual([100, 100, 50])
     const q = fakePlatform()
-    await decideBatch(q.api, fakeCard().card, match(ids(201)), '123456', () => undefined)
+    await decideBatch(q.api, fakeCard().card, match(ids(201)), PIN, () => undefined)
     expect(q.prepares.map((x) => x.length)).toEqual([100, 100, 1])
   })
 

@@ -6,7 +6,7 @@ import { promisify } from 'node:util'
 import { gunzipSync } from 'node:zlib'
 import { afterAll, describe, expect, it } from 'vitest'
 import { cliArgsFromElectronArgv } from '../../src/main/cli'
-import { loadOrGenerateTestPki } from '../rig/pki'
+import { loadOrGenerateTestPki } from '../../server-mock/test-pki'
 
 // `eccs-client policy validate FILE` through the real bin script, as an administrator runs it
 // before rolling a policy out with GPO / Intune / Jamf.

@@ -6,7 +6,7 @@ import { loadCoreConfig } from '../../src/main/config'
 import { loadPolicyFile, parsePolicyText } from '../../src/main/policy/load-policy'
 import { networkOptions } from '../../src/main/policy/network'
 import { resolveSettings } from '../../src/main/policy/effective'
-import { loadOrGenerateTestPki } from '../rig/pki'
+import { loadOrGenerateTestPki } from '../../server-mock/test-pki'
 
 // Every kind of bad machine policy is refused with a message naming the key, and the app that
 // loads it stays off the network (POLICY_INVALID), instead of quietly falling back to defaults.

@@ -4,6 +4,7 @@ import { createSecureContext, rootCertificates } from 'node:tls'
 import axios, { type AxiosInstance } from 'axios'
 import type { z } from 'zod'
 import { AppError } from '../../shared/errors'
+import { transportAdapter, type Transport } from '../net'
 import { errorFromResponse, errorFromTransport } from './error-mapping'
 
 // One HTTPS client for the platform API: TLS verified against the system CAs plus the one
@@ -16,6 +17,11 @@ export interface HttpClientOptions {
   /** PEM file with an extra trusted CA, or null. */
   caFile: string | null
   timeoutMs?: number
+  /**
+   * The app's network stack (src/main/net): proxy, bypass list and CAs from the settings, Chromium's
+   * network service in Electron. Without it: a direct connection trusting Node's CAs + `caFile`.
+   */
+  transport?: Transport
   /** Called after every exchange: true when the server answered, false on a transport failure. */
   onReachability?: (reachable: boolean, problem?: AppError) => void
 }
@@ -29,6 +35,22 @@ export interface RequestSpec<T> {
   headers?: Record<string, string>
   /** null: the endpoint answers 204 without a body. */
   schema: z.ZodType<T> | null
+  /** Per-call limits of one user action (see core/user-action.ts). */
+  limits?: CallLimits
+}
+
+/** Limits a caller puts on one request: a cancel/deadline signal and a shorter timeout. */
+export interface CallLimits {
+  /** Aborting it stops the request at once: OPERATION_CANCELLED, or ACTION_TIMEOUT when its reason says so. */
+  signal?: AbortSignal
+  /** Milliseconds for this request (default: the client's timeout). */
+  timeoutMs?: number
+}
+
+/** The AppError for a request stopped by `signal` (its reason is an AppError when a deadline stopped it). */
+export function abortError(signal: AbortSignal): AppError {
+  const reason: unknown = signal.reason
+  return reason instanceof AppError ? reason : new AppError('OPERATION_CANCELLED')
 }
 
 export function trustedCas(caFile: string | null): string[] {
@@ -55,7 +77,11 @@ export class HttpClient {
       // One secure context for all sockets: with `ca` in the agent options, Node builds each
       // request's agent key from ~150 PEM roots (~200 KB string per request) and a new secure
       // context per socket — 60 ms of CPU per request in bench/batch.
-      httpsAgent: new Agent({ secureContext: createSecureContext({ ca: trustedCas(opts.caFile) }), rejectUnauthorized: true, keepAlive: true }),
+      ...(opts.transport
+        ? { adapter: transportAdapter(opts.transport) }
+        : {
+            httpsAgent: new Agent({ secureContext: createSecureContext({ ca: trustedCas(opts.caFile) }), rejectUnauthorized: true, keepAlive: true })
+          }),
       maxRedirects: 0,
       proxy: false,
       responseType: 'text',
@@ -65,6 +91,7 @@ export class HttpClient {
   }
 
   async request<T>(spec: RequestSpec<T>): Promise<T> {
+    if (spec.limits?.signal?.aborted) throw abortError(spec.limits.signal)
     const headers: Record<string, string> = { accept: 'application/json', ...spec.headers }
     if (spec.token) headers.authorization = `Bearer ${spec.token}`
     if (spec.body !== undefined) headers['content-type'] = 'application/json'
@@ -75,9 +102,13 @@ export class HttpClient {
         url: spec.path,
         headers,
         ...(spec.query ? { params: dropUndefined(spec.query) } : {}),
-        ...(spec.body !== undefined ? { data: JSON.stringify(spec.body) } : {})
+        ...(spec.body !== undefined ? { data: JSON.stringify(spec.body) } : {}),
+        ...(spec.limits?.signal ? { signal: spec.limits.signal } : {}),
+        ...(spec.limits?.timeoutMs !== undefined ? { timeout: Math.max(1, Math.round(spec.limits.timeoutMs)) } : {})
       })
     } catch (err) {
+      // Stopped by the user or the action's deadline: says nothing about the platform's reachability.
+      if (spec.limits?.signal?.aborted) throw abortError(spec.limits.signal)
       const appErr = errorFromTransport(err)
       this.opts.onReachability?.(false, appErr)
       throw appErr

@@ -22,7 +22,7 @@ import {
   SyncPage
 } from './api-schemas'
 import { ENDPOINTS, endpointPath, type OperationId } from './endpoints'
-import { HttpClient, type HttpClientOptions } from './http-client'
+import { HttpClient, type CallLimits, type HttpClientOptions } from './http-client'
 
 // Typed access to the platform API. The bearer token lives only in this object (main process);
 // callers get SessionInfo without it. A SESSION_EXPIRED answer forgets the token.
@@ -92,7 +92,7 @@ export class PlatformClient {
   private async call<T>(
     op: OperationId,
     schema: z.ZodType<T> | null,
-    opts: { params?: Record<string, string>; body?: unknown; query?: Record<string, string | number | undefined>; auth?: boolean } = {}
+    opts: { params?: Record<string, string>; body?: unknown; query?: Record<string, string | number | undefined>; auth?: boolean; limits?: CallLimits } = {}
   ): Promise<T> {
     const [method] = ENDPOINTS[op]
     if (opts.auth && !this.token) throw new AppError('SESSION_EXPIRED', 'not logged in')
@@ -103,7 +103,8 @@ export class PlatformClient {
         schema,
         ...(opts.body !== undefined ? { body: opts.body } : {}),
         ...(opts.query ? { query: opts.query } : {}),
-        ...(opts.auth ? { token: this.token } : {})
+        ...(opts.auth ? { token: this.token } : {}),
+        ...(opts.limits ? { limits: opts.limits } : {})
       })
     } catch (err) {
       if (opts.auth && err instanceof AppError && err.code === 'SESSION_EXPIRED') this.dropSession()
@@ -126,17 +127,21 @@ export class PlatformClient {
     return this.call('getHealth', HealthResponse)
   }
 
-  challenge(purpose: 'login' | 'registration' | 'enable-certificate' | 'decision', extra: { registrationId?: string; delegationId?: string } = {}) {
+  challenge(
+    purpose: 'login' | 'registration' | 'enable-certificate' | 'decision',
+    extra: { registrationId?: string; delegationId?: string } = {},
+    limits?: CallLimits
+  ) {
     const needsSession = purpose === 'enable-certificate' || purpose === 'decision'
-    return this.call('createChallenge', ChallengeResponse, { body: { purpose, ...extra }, auth: needsSession })
+    return this.call('createChallenge', ChallengeResponse, { body: { purpose, ...extra }, auth: needsSession, ...(limits ? { limits } : {}) })
   }
 
   async loginPassword(account: string, password: string): Promise<SessionInfo> {
     return this.adopt(await this.call('createPasswordSession', SessionResponse, { body: { account, password } }))
   }
 
-  async loginCertificate(token: AuthToken): Promise<SessionInfo> {
-    return this.adopt(await this.call('createCertificateSession', SessionResponse, { body: token }))
+  async loginCertificate(token: AuthToken, limits?: CallLimits): Promise<SessionInfo> {
+    return this.adopt(await this.call('createCertificateSession', SessionResponse, { body: token, ...(limits ? { limits } : {}) }))
   }
 
   async currentSession(): Promise<SessionInfo | null> {
@@ -171,12 +176,17 @@ export class PlatformClient {
     })
   }
 
-  getDelegation(delegationId: string) {
-    return this.call('getDelegation', Delegation, { auth: true, params: { delegationId } })
+  getDelegation(delegationId: string, limits?: CallLimits) {
+    return this.call('getDelegation', Delegation, { auth: true, params: { delegationId }, ...(limits ? { limits } : {}) })
   }
 
-  decide(delegationId: string, body: DecisionBody) {
-    return this.call('decideDelegation', DecisionResult, { auth: true, params: { delegationId }, body })
+  /**
+   * POST /delegations/{id}/decision (operation decideDelegation). Sending the same body (same
+   * idempotencyKey) again is safe: the platform replays its stored answer. Use DecisionSubmitter
+   * (core/decision-service.ts), which keeps the body until the platform answers.
+   */
+  decide(delegationId: string, body: DecisionBody, limits?: CallLimits) {
+    return this.call('decideDelegation', DecisionResult, { auth: true, params: { delegationId }, body, ...(limits ? { limits } : {}) })
   }
 
   /**
@@ -184,16 +194,16 @@ export class PlatformClient {
    * the delegation and a decision challenge, or the row's error (map it with errorFromRow).
    * Errors for the whole request: SESSION_EXPIRED, CERTIFICATE_NOT_ENABLED, RATE_LIMITED, network.
    */
-  prepareDecisions(delegationIds: string[]) {
-    return this.call('prepareDecisions', PrepareDecisionsResult, { auth: true, body: { delegationIds } })
+  prepareDecisions(delegationIds: string[], limits?: CallLimits) {
+    return this.call('prepareDecisions', PrepareDecisionsResult, { auth: true, body: { delegationIds }, ...(limits ? { limits } : {}) })
   }
 
   /**
    * POST /decisions (operation decideDelegations): 1–100 signed rows, answered per row in order.
    * Sending the same body again is safe: rows already recorded come back `replayed` (success).
    */
-  decideDelegations(body: DecisionBatchBody) {
-    return this.call('decideDelegations', DecisionBatchResult, { auth: true, body })
+  decideDelegations(body: DecisionBatchBody, limits?: CallLimits) {
+    return this.call('decideDelegations', DecisionBatchResult, { auth: true, body, ...(limits ? { limits } : {}) })
   }
 
   listConfirmations(q: ConfirmationQuery) {

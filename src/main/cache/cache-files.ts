@@ -54,6 +54,23 @@ export function isCorruptionError(e: unknown): boolean {
   return e instanceof Database.SqliteError && CORRUPT_CODES.has(e.code)
 }
 
+const FULL_CODES = new Set(['SQLITE_FULL', 'SQLITE_IOERR_WRITE', 'ENOSPC', 'EDQUOT'])
+const READ_ONLY_CODES = new Set(['SQLITE_READONLY', 'SQLITE_READONLY_DBMOVED', 'SQLITE_READONLY_DIRECTORY', 'SQLITE_READONLY_RECOVERY', 'SQLITE_READONLY_CANTINIT', 'SQLITE_READONLY_CANTLOCK', 'SQLITE_CANTOPEN', 'SQLITE_PERM', 'SQLITE_AUTH', 'EACCES', 'EPERM', 'EROFS'])
+
+/**
+ * A file-system failure of the cache as a typed error: disk full (SQLITE_FULL, ENOSPC) → DISK_FULL;
+ * read-only file, folder or file system, no permission → CACHE_READ_ONLY; null for anything else.
+ * SQLite reports ENOSPC while writing the WAL as SQLITE_IOERR_WRITE (or _FULL), so both count.
+ */
+export function cacheFsError(e: unknown): AppError | null {
+  if (e instanceof AppError) return null
+  const code = (e as { code?: unknown } | null)?.code
+  if (typeof code !== 'string') return null
+  if (FULL_CODES.has(code)) return new AppError('DISK_FULL', code, { cause: e })
+  if (READ_ONLY_CODES.has(code)) return new AppError('CACHE_READ_ONLY', code, { cause: e })
+  return null
+}
+
 /**
  * Looks at an existing file read-only, so a refused file is left exactly as it was: a schema newer
  * than this app throws CACHE_TOO_NEW; a file SQLite cannot read or whose integrity check fails is

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3'
 import { z } from 'zod'
 import { Delegation } from '../../shared/delegation'
 import { AppError } from '../../shared/errors'
-import { cacheDir, cacheFilePath, inspectFile, type IntegrityCheck, isCorruptionError, markCorrupt, moveAside, prepareFile, removeCacheFiles, restrictModes } from './cache-files'
+import { cacheDir, cacheFilePath, cacheFsError, inspectFile, type IntegrityCheck, isCorruptionError, markCorrupt, moveAside, prepareFile, removeCacheFiles, restrictModes } from './cache-files'
 import { writeCsv, writeJson } from './export'
 import { buildQuerySql, choosePageSql, paramsFor, type QueryParams, type TableShape } from './query-sql'
 import { checkRetention, keepsMore, retentionCutoff, type RetentionDays } from './retention'
@@ -10,6 +10,7 @@ import { fromRow, toRow, UPSERT_SQL, type DelegationRow } from './rows'
 import { dropSecondaryIndexes, ensureSecondaryIndexes, migrate, schemaVersion } from './schema'
 import { SyncPage, type FetchChanges } from './sync-page'
 import { startBackgroundIntegrityCheck, type BackgroundCheck, type IntegrityResult } from './background-check'
+import { buildIndexesInWorker, type IndexBuild } from './index-builder'
 
 export interface CacheOptions {
   /** Electron's app.getPath('userData') (or the web host's equivalent); the cache uses a subfolder. */
@@ -76,6 +77,8 @@ export class DelegationCache {
   private retentionDays: RetentionDays
   private readonly statements = new Map<string, Database.Statement>()
   private running: Promise<SyncResult> | null = null
+  /** The index build of a first sync, running in a worker; the main connection does not write meanwhile. */
+  private indexBuild: IndexBuild | null = null
 
   private constructor(file: string, db: Database.Database, recovered: null | 'corrupt', checkInBackground: boolean, opts: CacheOptions) {
     this.file = file
@@ -155,11 +158,13 @@ export class DelegationCache {
   private async runSync(fetchChanges: FetchChanges, onProgress?: (applied: number) => void, signal?: AbortSignal): Promise<SyncResult> {
     let { cursor, last_synced_at: lastSyncedAt } = this.syncState()
     // From the start of the feed, or until a sync has completed once, the feed is a bulk load: the
-    // indexes go with the first page and come back in the last page's transaction (or when the sync
-    // fails; open() after a kill).
-    const bulk = cursor === null || lastSyncedAt === null
+    // indexes go with the first page and are built again after the last one, in a worker thread
+    // (or when the sync fails; open() after a kill). In memory there is no file a worker could
+    // open: the indexes stay and are updated row by row.
+    const bulk = !this.inMemory && (cursor === null || lastSyncedAt === null)
     let applied = 0
     let dropped = false
+    let built = false
     try {
       for (;;) {
         if (signal?.aborted) throw new AppError('OPERATION_CANCELLED', 'sync aborted')
@@ -170,21 +175,42 @@ export class DelegationCache {
         const page = parsed.data
         if (page.hasMore && page.changes.length === 0 && page.nextCursor === cursor) throw new AppError('SERVER_RESPONSE_INVALID', 'sync feed made no progress')
         const finishedAt = page.hasMore ? null : this.now().toISOString()
-        const indexes: 'drop' | 'keep' | 'create' = !bulk ? 'keep' : !page.hasMore ? 'create' : dropped ? 'keep' : 'drop'
-        this.guard(() => this.applyPage(page.changes, page.nextCursor, finishedAt, indexes))
-        dropped = indexes === 'drop' || (dropped && indexes === 'keep')
+        const drop: boolean = bulk && !dropped
+        this.guard(() => this.applyPage(page.changes, page.nextCursor, finishedAt, drop ? 'drop' : 'keep'))
+        dropped = dropped || drop
         applied += page.changes.length
         cursor = page.nextCursor
         lastSyncedAt = finishedAt ?? lastSyncedAt
         onProgress?.(applied)
         if (!page.hasMore) break
       }
+      if (dropped) {
+        await this.buildIndexes(true)
+        built = true
+      }
     } finally {
-      if (dropped && this.db.open) this.guard(() => this.db.transaction(() => ensureSecondaryIndexes(this.db)).immediate())
+      if (dropped && !built && this.db.open) await this.buildIndexes(false).catch(() => undefined) // open() retries
     }
     this.applyRetention()
-    this.guard(() => this.refreshStatistics(bulk))
+    // After a bulk load the worker ran ANALYZE; otherwise the cheap PRAGMA optimize.
+    if (!dropped) this.guard(() => this.refreshStatistics(false))
     return { applied, cursor, lastSyncedAt }
+  }
+
+  /** Builds the secondary indexes in a worker thread (see index-builder.ts); the main thread stays free. */
+  private async buildIndexes(analyze: boolean): Promise<void> {
+    const build = buildIndexesInWorker(this.file, analyze)
+    this.indexBuild = build
+    try {
+      await build.done
+    } finally {
+      if (this.indexBuild === build) this.indexBuild = null
+    }
+  }
+
+  /** True while a first sync's indexes are being built (online answers are not stored meanwhile). */
+  get indexing(): boolean {
+    return this.indexBuild !== null
   }
 
   /**
@@ -198,7 +224,7 @@ export class DelegationCache {
     else this.db.pragma('optimize')
   }
 
-  private applyPage(changes: Delegation[], nextCursor: string, finishedAt: string | null, indexes: 'drop' | 'keep' | 'create'): void {
+  private applyPage(changes: Delegation[], nextCursor: string, finishedAt: string | null, indexes: 'drop' | 'keep'): void {
     const cutoff = retentionCutoff(this.now(), this.retentionDays)
     const upsert = this.statement(UPSERT_SQL)
     this.db
@@ -206,7 +232,6 @@ export class DelegationCache {
         if (indexes === 'drop') dropSecondaryIndexes(this.db)
         for (const d of changes) if (cutoff === null || d.declarationDate >= cutoff) upsert.run(toRow(d))
         this.statement(`UPDATE sync_state SET cursor = ?, last_synced_at = COALESCE(?, last_synced_at) WHERE singleton = 1`).run(nextCursor, finishedAt)
-        if (indexes === 'create') ensureSecondaryIndexes(this.db)
       })
       .immediate()
   }
@@ -214,6 +239,9 @@ export class DelegationCache {
   /** Stores delegations the platform just returned online (list, detail, decision), so the cache stays fresh. */
   upsert(rows: readonly Delegation[]): void {
     this.assertOpen()
+    // The index worker holds the write lock: waiting for it would block the main thread. The sync
+    // that runs the build brings these rows anyway.
+    if (this.indexBuild) return
     const parsed = DelegationList.safeParse(rows)
     if (!parsed.success) throw new AppError('SERVER_RESPONSE_INVALID', `delegation: ${parsed.error.issues[0]?.message ?? 'invalid'}`)
     const cutoff = retentionCutoff(this.now(), this.retentionDays)
@@ -321,14 +349,16 @@ export class DelegationCache {
   /** Closes at once; a background integrity check is stopped (see closed()). */
   close(): void {
     void this.background?.stop()
+    void this.indexBuild?.stop()
     if (this.db.open) this.db.close()
     this.statements.clear()
   }
 
   /** Closes and resolves once no thread of this cache holds the file open any more. */
   async closed(): Promise<void> {
+    const build = this.indexBuild
     this.close()
-    await this.background?.stop()
+    await Promise.all([this.background?.stop(), build?.stop()])
   }
 
   /** When the last complete sync finished (null = never). */
@@ -355,11 +385,16 @@ export class DelegationCache {
     if (!this.db.open) throw new AppError('INTERNAL', 'delegation cache is closed')
   }
 
-  /** SQLite corruption found while running becomes CACHE_CORRUPT; the next open moves the file aside. */
+  /**
+   * SQLite corruption found while running becomes CACHE_CORRUPT (the next open moves the file
+   * aside); a full disk DISK_FULL, a read-only file CACHE_READ_ONLY.
+   */
   private guard<T>(fn: () => T): T {
     try {
       return fn()
     } catch (e) {
+      const fsError = cacheFsError(e)
+      if (fsError) throw fsError // DISK_FULL / CACHE_READ_ONLY: the transaction was rolled back
       if (!isCorruptionError(e)) throw e
       if (!this.inMemory) markCorrupt(this.file)
       throw new AppError('CACHE_CORRUPT', 'database disk image is malformed', { cause: e })

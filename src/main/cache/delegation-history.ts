@@ -1,7 +1,7 @@
 import type { Delegation, DelegationQuery } from '../../shared/delegation'
 import { AppError, type AppErrorPayload, type ErrorCode } from '../../shared/errors'
 import { DelegationCache, type CacheQueryResult, type SyncResult } from './delegation-cache'
-import type { IntegrityCheck } from './cache-files'
+import { cacheFsError, type IntegrityCheck } from './cache-files'
 import { buildQuerySql } from './query-sql'
 import type { SyncPage } from './sync-page'
 
@@ -29,12 +29,19 @@ export type HistoryEvent =
   | { type: 'sync-failed'; error: AppErrorPayload }
   /** The cache file was corrupt, moved aside and is being rebuilt: show CACHE_CORRUPT. */
   | { type: 'cache-recovered'; error: AppErrorPayload }
+  /**
+   * The account's cache cannot be opened (CACHE_TOO_NEW, CACHE_READ_ONLY, DISK_FULL,
+   * CACHE_UNAVAILABLE): the user stays logged in, queries go online, offline history is off.
+   */
+  | { type: 'cache-off'; error: AppErrorPayload }
 
 export interface HistoryAnswer extends CacheQueryResult {
   /** 'cache' = answered from the cache; show lastSyncedAt with the results. */
   source: 'online' | 'cache'
   /** Why the cache answered (NETWORK_UNREACHABLE, SERVER_ERROR …); absent for sorts only the cache offers. */
   offlineReason?: ErrorCode
+  /** Set when the offline history is off for this session, with the reason (see 'cache-off'). */
+  historyOff?: ErrorCode
 }
 
 export interface HistoryOptions {
@@ -56,6 +63,8 @@ export class DelegationHistory {
   private cache: DelegationCache | null = null
   private accountId: string | null = null
   private api: HistoryApi | null = null
+  /** Why the account's cache could not be opened (offline history off), or null. */
+  private offReason: AppError | null = null
 
   constructor(private readonly opts: HistoryOptions) {}
 
@@ -64,13 +73,35 @@ export class DelegationHistory {
     return this.accountId !== null
   }
 
-  /** After sign-in: opens the account's cache and starts a sync in the background (see events). */
+  /** Why the offline history is off for this session (CACHE_TOO_NEW, DISK_FULL …), or null. */
+  get off(): AppErrorPayload | null {
+    return this.offReason?.toPayload() ?? null
+  }
+
+  /**
+   * After sign-in: opens the account's cache and starts a sync in the background (see events).
+   * Never throws for the cache's sake: a cache that cannot be opened turns the offline history off
+   * for this session (event 'cache-off', `off`) and queries go online; sign-in goes on.
+   */
   async signIn(accountId: string, api: HistoryApi): Promise<void> {
     await this.close()
     this.accountId = accountId
     this.api = api
-    this.open()
-    void this.syncInBackground()
+    this.offReason = null
+    if (this.tryOpen()) void this.syncInBackground()
+  }
+
+  /** Opens the cache; on failure records why the history is off and tells the listener. */
+  private tryOpen(): boolean {
+    try {
+      this.open()
+      this.offReason = null
+      return true
+    } catch (e) {
+      this.offReason = offError(e)
+      this.emit({ type: 'cache-off', error: this.offReason.toPayload() })
+      return false
+    }
   }
 
   /** Sign-out: wipes the account's cache when the settings say so, else just closes it. */
@@ -79,6 +110,7 @@ export class DelegationHistory {
     this.cache = null
     this.accountId = null
     this.api = null
+    this.offReason = null
     if (cache && this.opts.settings().wipeCacheOnSignOut) await cache.wipe()
     else await cache?.closed()
   }
@@ -100,7 +132,7 @@ export class DelegationHistory {
       emit({ type: 'sync-done', result })
       return result
     } catch (e) {
-      const error = e instanceof AppError ? e : new AppError('INTERNAL', 'sync failed', { cause: e })
+      const error = e instanceof AppError ? e : (cacheFsError(e) ?? new AppError('INTERNAL', 'sync failed', { cause: e }))
       emit({ type: 'sync-failed', error: error.toPayload() })
       if (error.code === 'CACHE_CORRUPT' && this.cache === cache) this.reopenAfterCorruption()
       throw error
@@ -109,14 +141,20 @@ export class DelegationHistory {
 
   /** Online first (the answer refreshes the cache); the cache when the platform cannot answer. */
   async query(input: unknown): Promise<HistoryAnswer> {
-    const cache = this.requireCache()
     const q = buildQuerySql(input).query // validates before anything goes on the wire
+    if (this.offReason && this.signedIn) {
+      // No offline history this session: the platform answers, and the answer says why.
+      if (!this.api) throw new AppError('SESSION_EXPIRED', 'not signed in')
+      const online = await this.api.listDelegations(q)
+      return { ...online, lastSyncedAt: null, source: 'online', historyOff: this.offReason.code }
+    }
+    const cache = this.requireCache()
     // The platform sorts by six fields; by 進出口類別 or carrier only the cache can.
     if (!PLATFORM_SORTS.test(q.sort)) return { ...cache.query(q), source: 'cache' }
     if (this.api) {
       try {
         const online = await this.api.listDelegations(q)
-        cache.upsert(online.items)
+        this.keepOnline(cache, online.items)
         return { ...online, lastSyncedAt: cache.lastSyncedAt, source: 'online' }
       } catch (e) {
         if (!(e instanceof AppError) || !OFFLINE_CODES.has(e.code)) throw e
@@ -124,6 +162,17 @@ export class DelegationHistory {
       }
     }
     return { ...cache.query(q), source: 'cache', offlineReason: 'NETWORK_UNREACHABLE' }
+  }
+
+  /** Stores an online answer; a full disk or read-only file must not cost the user the answer. */
+  private keepOnline(cache: DelegationCache, items: Delegation[]): void {
+    try {
+      cache.upsert(items)
+    } catch (e) {
+      const fs = e instanceof AppError && (e.code === 'DISK_FULL' || e.code === 'CACHE_READ_ONLY') ? e : null
+      if (!fs) throw e
+      this.emit({ type: 'sync-failed', error: fs.toPayload() })
+    }
   }
 
   exportCsv(input: unknown, file: string): number {
@@ -137,10 +186,17 @@ export class DelegationHistory {
   /** "Clear cache" in settings: deletes the files and starts again empty (the next sync refills it). */
   async clear(): Promise<void> {
     const cache = this.cache
-    if (!cache) return
+    if (!cache) {
+      // Offline history off (e.g. a file of a newer version): clearing deletes it and tries again.
+      if (this.offReason && this.accountId) {
+        DelegationCache.remove(this.opts.userDataDir, this.accountId)
+        if (this.tryOpen()) void this.syncInBackground()
+      }
+      return
+    }
     this.cache = null
     await cache.wipe()
-    this.open()
+    this.tryOpen() // empty until the next sync
   }
 
   /** After a settings change: applies the retention; switching to or from 0 (nothing on disk) reopens. */
@@ -149,8 +205,7 @@ export class DelegationHistory {
     const days = this.opts.settings().cacheRetentionDays
     if (this.cache.inMemory !== (days === 0)) {
       await this.close() // retention 0 deletes the file on open: nothing may hold it
-      this.open()
-      void this.syncInBackground()
+      if (this.tryOpen()) void this.syncInBackground()
       return
     }
     if (!this.cache.inMemory) this.cache.setRetentionDays(days)
@@ -192,8 +247,8 @@ export class DelegationHistory {
       try {
         this.open()
       } catch (e) {
-        const error = e instanceof AppError ? e : new AppError('INTERNAL', 'reopen failed', { cause: e })
-        this.emit({ type: 'sync-failed', error: error.toPayload() })
+        this.offReason = offError(e)
+        this.emit({ type: 'cache-off', error: this.offReason.toPayload() })
         return
       }
       await this.syncInBackground()
@@ -209,6 +264,7 @@ export class DelegationHistory {
   }
 
   private requireCache(): DelegationCache {
+    if (!this.cache && this.offReason && this.signedIn) throw this.offReason
     if (!this.cache) throw new AppError('SESSION_EXPIRED', 'not signed in')
     return this.cache
   }
@@ -220,4 +276,13 @@ export class DelegationHistory {
       // a listener's failure must not break the history
     }
   }
+}
+
+/** Why a cache could not be opened, as the notice the user sees (never INTERNAL). */
+function offError(e: unknown): AppError {
+  if (e instanceof AppError && (e.code === 'CACHE_TOO_NEW' || e.code === 'DISK_FULL' || e.code === 'CACHE_READ_ONLY')) return e
+  const fs = cacheFsError(e)
+  if (fs) return fs
+  const code = (e as { code?: unknown } | null)?.code
+  return new AppError('CACHE_UNAVAILABLE', typeof code === 'string' ? code : e instanceof AppError ? e.code : 'open failed', { cause: e })
 }

@@ -13,6 +13,14 @@ const CardTableFile = z.object({
 })
 export type CardTable = z.infer<typeof CardTableFile>
 
+/** A card entry added by policy (cardAtrs). */
+export interface CardAtrEntry {
+  atr: string
+  mask?: string
+  name: string
+  modules: string[]
+}
+
 export interface CardMatch {
   id: string
   name: string
@@ -35,6 +43,32 @@ function maskedEqual(atr: Buffer, pattern: Buffer, mask: Buffer): boolean {
     if (((atr[i] ?? 0) & (mask[i] ?? 0)) !== ((pattern[i] ?? 0) & (mask[i] ?? 0))) return false
   }
   return true
+}
+
+/** Every module candidate the table lists for this OS and architecture (unknown cards are tried with these), in table order. */
+export function platformModules(table: CardTable, platform: string = process.platform, arch: string = process.arch): string[] {
+  return [...new Set(Object.values(table.moduleSets).flatMap((set) => set[platform]?.[arch] ?? []))]
+}
+
+/**
+ * The table with policy card entries (cardAtrs) first: each gets its own module set for this
+ * platform. Mask defaults to all FF; hex is upper-cased.
+ */
+export function withPolicyCards(
+  table: CardTable,
+  entries: CardAtrEntry[],
+  platform: string = process.platform,
+  arch: string = process.arch
+): CardTable {
+  if (entries.length === 0) return table
+  const moduleSets = { ...table.moduleSets }
+  const cards = entries.map((e, i) => {
+    const id = `policy-${i}`
+    moduleSets[id] = { [platform]: { [arch]: e.modules } }
+    const atr = normalizeAtr(e.atr)
+    return { id, name: e.name, atr, mask: e.mask ? normalizeAtr(e.mask) : 'FF'.repeat(atr.length / 2), modules: id }
+  })
+  return { ...table, cards: [...cards, ...table.cards], moduleSets }
 }
 
 export function matchAtr(

@@ -1,11 +1,12 @@
 import type { Decision } from '../../shared/delegation'
 import type { AppErrorPayload } from '../../shared/errors'
+import type { PinOperation, PinPrompt, PinTries } from '../../shared/pin-ticket'
 
 // The async interface through which the rest of main uses the card for anything that needs the PIN.
 // The signer builds every byte it signs itself from typed fields (docs/protocol.md); it never signs
 // bytes handed to it. Implementations run PKCS#11 off the main thread, allow one operation at a
 // time (a second caller gets CARD_BUSY), log out and close the session after every operation,
-// never retry a PIN, and wipe PIN buffers after use.
+// never retry a PIN, wipe PIN buffers after use, and send a PIN only to the card its ticket names.
 
 export interface AuthChallenge {
   /** API origin, e.g. https://127.0.0.1:48123 (canonical: scheme://host[:port], lowercase). */
@@ -32,13 +33,28 @@ export interface CardSignature {
   algorithm: 'RS256'
 }
 
+/** A PIN as the user typed it, with the ticket its dialog obtained (src/shared/pin-ticket.ts). */
+export interface PinEntry {
+  pin: string
+  ticket: string
+  acknowledgedTries?: PinTries | undefined
+}
+
 export type PerItemResult = { ok: true; value: CardSignature } | { ok: false; error: AppErrorPayload }
 
 export interface CardOperations {
-  /** Web eID authentication: signs SHA-256(origin) ‖ SHA-256(nonce). One PIN login. */
-  authenticate(challenge: AuthChallenge, pin: string): Promise<CardSignature>
+  /**
+   * For a PIN dialog being shown: a single-use ticket bound to the ready card and its PIN-tries
+   * state (PinGate.prompt). Every PIN below needs one.
+   */
+  promptPin(operation: PinOperation): Promise<PinPrompt>
+  /**
+   * Web eID authentication: signs SHA-256(origin) ‖ SHA-256(nonce). One PIN login, only on the
+   * card the ticket names (else CARD_REMOVED / CARD_CHANGED, PIN not sent).
+   */
+  authenticate(challenge: AuthChallenge, pin: PinEntry, operation: Exclude<PinOperation, 'decision'>): Promise<CardSignature>
   /** Signs each decision statement after one PIN login (batch confirmation); per-item results. */
-  signDecisions(items: DecisionFields[], pin: string, onProgress?: (done: number, total: number) => void): Promise<PerItemResult[]>
+  signDecisions(items: DecisionFields[], pin: PinEntry, onProgress?: (done: number, total: number) => void): Promise<PerItemResult[]>
   /** Cancels the running operation, if any (it fails with OPERATION_CANCELLED). */
   cancel(): void
 }

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import { AppError, type ErrorCode } from '../../shared/errors'
-import type { TokenTarget } from './pkcs11-ops'
+import type { LoginExpectation, TokenState, TokenTarget } from './pkcs11-ops'
 import type { TokenContents, WireItemResult, WorkerReply, WorkerRequest } from './worker-protocol'
 
 // The main-thread side of the PKCS#11 worker: an async interface that never blocks the event loop.
@@ -31,9 +31,17 @@ export interface SignRequest {
   module: string
   target: TokenTarget
   keyId: string
+  /** The card and tries state the PIN was typed for; checked in the worker right before C_Login. */
+  expect: LoginExpectation
   /** PIN bytes (transferred to the worker and wiped there), or null for the PIN pad. */
   pin: Buffer | null
   items: Buffer[]
+  /**
+   * Called synchronously right before the request goes to the worker (after any cleanup wait);
+   * throwing stops it there (the PIN is wiped). The card layer re-checks the card binding here,
+   * so no event-loop turn separates the last main-thread check from the worker's own.
+   */
+  guard?: () => void
 }
 
 interface Running {
@@ -96,12 +104,27 @@ export class Pkcs11Client {
     return { ...reply.contents, certificates }
   }
 
+  /** Fresh PIN flags of the token `target` (no login). Waits for a read; CARD_BUSY while signing. */
+  async tokenState(module: string, target: TokenTarget): Promise<TokenState> {
+    while (this.running && this.running.kind !== 'sign') await this.running.settled
+    if (this.running) throw new AppError('CARD_BUSY')
+    const reply = await this.start({ id: this.nextId++, op: 'state', module, target }, 'read', this.opts.readTimeoutMs, 'TOKEN_NOT_FOUND')
+    if (reply.type !== 'state') throw new AppError('INTERNAL', `unexpected worker reply ${reply.type}`)
+    return reply.state
+  }
+
   /** Logs in once, signs every item with CKM_SHA256_RSA_PKCS, logs out. Busy → CARD_BUSY. */
   async sign(req: SignRequest, onProgress?: (done: number, total: number) => void): Promise<WireItemResult[]> {
     while (this.running?.kind === 'cleanup') await this.running.settled
     if (this.running) {
       req.pin?.fill(0)
       throw new AppError('CARD_BUSY')
+    }
+    try {
+      req.guard?.()
+    } catch (err) {
+      req.pin?.fill(0)
+      throw err
     }
     // Copy into a buffer of our own so it can be transferred (detached here), then wipe the input.
     const pin = req.pin ? new Uint8Array(req.pin) : null
@@ -114,6 +137,7 @@ export class Pkcs11Client {
       module: req.module,
       target: req.target,
       keyId: req.keyId,
+      expect: { ...req.expect },
       pin,
       items
     }

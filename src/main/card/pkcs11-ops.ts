@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto'
 import * as pkcs11js from 'pkcs11js'
 import { AppError } from '../../shared/errors'
+import type { PinTries } from '../../shared/pin-ticket'
 
 // The PKCS#11 steps the worker performs, written against the small part of pkcs11js they use so
 // that unit tests can drive them with a fake token (SoftHSM never reports FINAL_TRY or LOCKED).
@@ -100,8 +102,9 @@ export const STALE_SLOT = new Set<number>([pkcs11js.CKR_SLOT_ID_INVALID, pkcs11j
  * directly: C_GetSlotList + C_GetTokenInfo cost more than the rest of the path's own overhead.
  * A different card in that slot is not possible without a removal, and a removal aborts the
  * operation and re-initialises the module (dropping every hint). A hint whose slot is gone falls
- * back to the full search — before C_Login, so it never costs a PIN attempt. On the hinted path
- * the PIN flags are not read: C_Login itself reports a locked PIN.
+ * back to the full search — before C_Login, so it never costs a PIN attempt. The returned state
+ * is the target's on the hinted path; the signer reads the real flags and serial right before
+ * C_Login anyway (checkBeforeLogin).
  */
 export function openOnToken(p11: P11, target: TokenTarget, hint: pkcs11js.Handle | undefined): { slot: pkcs11js.Handle; state: TokenState; session: pkcs11js.Handle } {
   if (hint) {
@@ -143,6 +146,43 @@ export function readCertificates(p11: P11, session: pkcs11js.Handle): TokenCerti
     label: cleanText(bufferAttr(p11, session, h, pkcs11js.CKA_LABEL).toString('utf8')),
     der: bufferAttr(p11, session, h, pkcs11js.CKA_VALUE)
   }))
+}
+
+/** What the user's PIN may meet: the card they were shown and the tries state they accepted. */
+export interface LoginExpectation {
+  /** SHA-256 (hex) of the signing certificate (CKA_ID = keyId) shown when the PIN was asked. */
+  certSha256: string
+  /** The worst PIN-tries state the user acknowledged ('ok' = none). */
+  allowTries: PinTries
+}
+
+const TRIES_RANK: Record<PinTries, number> = { ok: 0, 'count-low': 1, 'final-try': 2 }
+
+export function pinTries(state: Pick<TokenState, 'pinCountLow' | 'pinFinalTry'>): PinTries {
+  return state.pinFinalTry ? 'final-try' : state.pinCountLow ? 'count-low' : 'ok'
+}
+
+/**
+ * The last check before C_Login (issue 14): the token in this slot is the one the PIN was typed
+ * for (same serial, same signing certificate), is not locked, and is not at a worse PIN-tries
+ * state than the user acknowledged. Reads fresh token flags (C_GetTokenInfo), so a PIN wasted
+ * elsewhere meanwhile is seen. Throws CARD_CHANGED / PIN_LOCKED / PIN_CONFIRM_REQUIRED; a card
+ * gone during these reads surfaces as its PKCS#11 error (mapped to CARD_REMOVED by the worker).
+ * Returns the fresh state for login().
+ */
+export function checkBeforeLogin(p11: P11, slot: pkcs11js.Handle, session: pkcs11js.Handle, target: TokenTarget, keyIdHex: string, expect: LoginExpectation): TokenState {
+  const state = tokenState(p11.C_GetTokenInfo(slot))
+  if (state.serial !== target.serial) throw new AppError('CARD_CHANGED', 'token serial differs from the card the PIN was asked for')
+  const certs = findAll(p11, session, [
+    { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_CERTIFICATE },
+    { type: pkcs11js.CKA_ID, value: Buffer.from(keyIdHex, 'hex') }
+  ])
+  const matches = certs.some((h) => createHash('sha256').update(bufferAttr(p11, session, h, pkcs11js.CKA_VALUE)).digest('hex') === expect.certSha256)
+  if (!matches) throw new AppError('CARD_CHANGED', 'signing certificate differs from the card the PIN was asked for')
+  if (state.pinLocked) throw new AppError('PIN_LOCKED')
+  const tries = pinTries(state)
+  if (TRIES_RANK[tries] > TRIES_RANK[expect.allowTries]) throw new AppError('PIN_CONFIRM_REQUIRED', `tries=${tries}`)
+  return state
 }
 
 /** Turns a failed C_Login into the user-facing verdict, reading the token flags afterwards. */

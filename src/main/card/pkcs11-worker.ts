@@ -3,6 +3,7 @@ import * as pkcs11js from 'pkcs11js'
 import { AppError } from '../../shared/errors'
 import { checkModuleFile } from './module-file'
 import {
+  checkBeforeLogin,
   endSession,
   findSigningKey,
   findToken,
@@ -14,6 +15,7 @@ import {
   signSha256Rsa,
   type P11
 } from './pkcs11-ops'
+import type { TokenState } from './pkcs11-ops'
 import type { TokenContents, WireItemResult, WorkerReply, WorkerRequest } from './worker-protocol'
 
 // The worker thread that owns pkcs11js. Every call in here may block for seconds (a PIN pad, a
@@ -94,16 +96,22 @@ function logout(req: Extract<WorkerRequest, { op: 'logout' }>): void {
   })
 }
 
+function state(req: Extract<WorkerRequest, { op: 'state' }>): TokenState {
+  return withModule(req.module, false, (p11) => findToken(p11, req.target).state)
+}
+
 function sign(req: Extract<WorkerRequest, { op: 'sign' }>): WireItemResult[] {
   const pin = req.pin ? Buffer.from(req.pin.buffer, req.pin.byteOffset, req.pin.byteLength) : null
   try {
     return withModule(req.module, false, (p11) => {
       const hintKey = `${req.module}\n${req.target.serial}`
-      const { slot, state, session } = openOnToken(p11, req.target, slotHints.get(hintKey))
+      const { slot, session } = openOnToken(p11, req.target, slotHints.get(hintKey))
       slotHints.set(hintKey, slot)
       let loggedIn = false
       try {
-        login(p11, slot, session, state, pin)
+        // Same card as shown, tries state acknowledged — else the PIN is never submitted.
+        const fresh = checkBeforeLogin(p11, slot, session, req.target, req.keyId, req.expect)
+        login(p11, slot, session, fresh, pin)
         loggedIn = true
         pin?.fill(0) // the PIN is not needed past C_Login
         const key = findSigningKey(p11, session, req.keyId)
@@ -142,6 +150,8 @@ port.on('message', (req: WorkerRequest) => {
   try {
     if (req.op === 'read') {
       port.postMessage({ id: req.id, type: 'read', contents: read(req.module) } satisfies WorkerReply)
+    } else if (req.op === 'state') {
+      port.postMessage({ id: req.id, type: 'state', state: state(req) } satisfies WorkerReply)
     } else if (req.op === 'logout') {
       logout(req)
       port.postMessage({ id: req.id, type: 'done' } satisfies WorkerReply)

@@ -36,7 +36,9 @@ export class ReaderMonitor extends EventEmitter {
 
   constructor(opts: ReaderMonitorOptions = {}) {
     super()
-    this.backoffMs = opts.backoffMs ?? [250, 500, 1000, 2000, 5000]
+    // Capped at 1.5 s: a restarted pcscd is picked up within ~1.5 s however long it was down (issue 14:
+    // recovery ≤ 3 s); a failing SCardEstablishContext every 1.5 s costs next to nothing.
+    this.backoffMs = opts.backoffMs ?? [250, 500, 1000, 1500]
     this.factory = opts.pcscFactory ?? loadPcsclite
   }
 
@@ -125,16 +127,11 @@ export class ReaderMonitor extends EventEmitter {
     pcsc.removeAllListeners()
     // Keep a listener so a late native 'error' after close cannot crash the process.
     pcsc.on('error', () => undefined)
-    for (const reader of Object.values(pcsc.readers)) {
-      reader.removeAllListeners('status')
-      reader.removeAllListeners('end')
-      reader.on('error', () => undefined)
-      try {
-        reader.close() // stops the reader's native watcher thread
-      } catch {
-        // already closed by a dead daemon
-      }
-    }
+    // pcsclite lists readers on a later tick (process.nextTick, then per change), even after
+    // close(): a stop() in the same tick as start() would otherwise leave those readers with no
+    // 'error' listener, and the next "RPC transport error" (pcscd gone) would end the process.
+    pcsc.on('reader', (reader: CardReader) => releaseReader(reader))
+    for (const reader of Object.values(pcsc.readers)) releaseReader(reader)
     try {
       pcsc.close()
     } catch {
@@ -144,6 +141,18 @@ export class ReaderMonitor extends EventEmitter {
 
   private publish(): void {
     this.emit('change', this.snapshot())
+  }
+}
+
+/** Silences and closes a reader we no longer watch (its late 'error' events go nowhere). */
+function releaseReader(reader: CardReader): void {
+  reader.removeAllListeners('status')
+  reader.removeAllListeners('end')
+  reader.on('error', () => undefined)
+  try {
+    reader.close() // stops the reader's native watcher thread
+  } catch {
+    // already closed by a dead daemon
   }
 }
 

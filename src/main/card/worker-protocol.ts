@@ -1,5 +1,5 @@
 import type { ErrorCode } from '../../shared/errors'
-import type { TokenCertificate, TokenState, TokenTarget } from './pkcs11-ops'
+import type { LoginExpectation, TokenCertificate, TokenState, TokenTarget } from './pkcs11-ops'
 
 // Messages between the card client (main thread) and the PKCS#11 worker. Plain structured-clone
 // data only; PIN bytes travel in a transferred ArrayBuffer so the sender keeps no copy.
@@ -11,6 +11,8 @@ export interface TokenContents extends TokenState {
 
 export type WorkerRequest =
   | { id: number; op: 'read'; module: string }
+  /** Fresh PIN flags of one token (for the PIN prompt); no login, no re-initialisation. */
+  | { id: number; op: 'state'; module: string; target: TokenTarget }
   /** After an aborted sign: end the login the terminated worker left on the token. */
   | { id: number; op: 'logout'; module: string; target: TokenTarget }
   | {
@@ -20,6 +22,8 @@ export type WorkerRequest =
       target: TokenTarget
       /** CKA_ID (hex) of the signing certificate; the private key must share it. */
       keyId: string
+      /** Checked right before C_Login: same card, acknowledged tries state (checkBeforeLogin). */
+      expect: LoginExpectation
       /** UTF-8 PIN bytes, or null for the PIN pad (protected authentication path). */
       pin: Uint8Array | null
       items: Uint8Array[]
@@ -30,6 +34,7 @@ export type WireItemResult = { ok: true; signature: Uint8Array } | { ok: false; 
 export type WorkerReply =
   | { id: number; type: 'progress'; done: number; total: number }
   | { id: number; type: 'read'; contents: TokenContents }
+  | { id: number; type: 'state'; state: TokenState }
   | { id: number; type: 'done' }
   | { id: number; type: 'signed'; results: WireItemResult[] }
   | { id: number; type: 'error'; code: ErrorCode; detail?: string }

@@ -8,6 +8,7 @@ import { loadCoreConfig } from '../config'
 import { devTrustAllowed } from '../policy/build-flags'
 import { readerAllowed } from '../policy/readers'
 import { probeCard, type CardProbe } from './card-probe'
+import { createNodeTransport, proxyMode, type Transport } from '../net'
 import { probeUrl } from './net-probe'
 import { EXIT, worstStatus, type Check } from './report'
 
@@ -32,6 +33,8 @@ export interface DoctorOptions {
   resourcesDir: string
   userDataDir?: string
   now?: Date
+  /** The app's network stack (the desktop app passes Chromium's); default: plain Node from the settings. */
+  transport?: Transport
 }
 
 const EXPIRY_WARNING_DAYS = 30
@@ -75,7 +78,13 @@ function cardChecks(probe: CardProbe, modules: string[], allowedReaders: string[
   if (down || names.length === 0) checks.push(skip('card', 'Card', 'no reader'))
   else if (s.phase === 'no-card') checks.push({ id: 'card', title: 'Card', status: 'warn', detail: 'no card inserted', hint: 'Insert the citizen digital certificate card (自然人憑證) to check module, certificate and chain.' })
   else if (s.phase === 'unsupported-card')
-    checks.push({ id: 'card', title: 'Card', status: 'fail', detail: `card in ${s.reader ?? '?'} is not a citizen digital certificate (ATR ${s.atr ?? '?'})`, hint: 'Insert the 自然人憑證 (MOICA) card; other cards are not supported.' })
+    checks.push({
+      id: 'card',
+      title: 'Card',
+      status: 'fail',
+      detail: `card in ${s.reader ?? '?'} is not recognised (ATR ${s.atr ?? '?'})${s.detail ? `: ${s.detail}` : ''}`,
+      hint: 'Insert the 自然人憑證 (MOICA) card. If it is one, send this reader name and ATR to support, or add the ATR with its PKCS#11 module to the policy (cardAtrs).'
+    })
   else if (s.phase === 'card-locked') checks.push({ id: 'card', title: 'Card', status: 'fail', detail: `${s.cardName ?? 'card'} is locked after too many wrong PINs`, hint: 'Only MOICA (內政部憑證管理中心) can unlock the card; do not try more PINs.' })
   else if (s.phase === 'token-absent') checks.push({ id: 'card', title: 'Card', status: 'fail', detail: `${s.cardName ?? 'card'} could not be read (${s.problem ?? 'TOKEN_NOT_FOUND'})`, hint: 'Re-insert the card; if it persists, reinstall the HiCOS card client.' })
   else checks.push({ id: 'card', title: 'Card', status: 'ok', detail: `${s.cardName ?? 'card'} in ${s.reader ?? '?'}` })
@@ -102,10 +111,14 @@ function cardChecks(probe: CardProbe, modules: string[], allowedReaders: string[
         ? { id: 'certificate', title: 'Certificate', status: 'warn', detail: `issued by ${cert.issuer}, expires in ${daysLeft} days`, hint: 'Renew the certificate at a household registration office (戶政事務所) before it expires.' }
         : { id: 'certificate', title: 'Certificate', status: 'ok', detail: `issued by ${cert.issuer}, valid until ${cert.notAfter.slice(0, 10)}` }
     )
-  } else if (s.phase === 'certificate-missing') checks.push({ id: 'certificate', title: 'Certificate', status: 'fail', detail: 'no signing certificate on the card', hint: 'The card holds no usable certificate; contact MOICA (內政部憑證管理中心).' })
+  } else if (s.phase === 'certificate-unreadable')
+    checks.push({ id: 'certificate', title: 'Certificate', status: 'fail', detail: `the card holds a certificate that cannot be parsed: ${s.detail ?? ''}`, hint: `Send this message with the reader (${s.reader ?? '?'}) and ATR (${s.atr ?? '?'}) to support.` })
+  else if (s.phase === 'certificate-missing') checks.push({ id: 'certificate', title: 'Certificate', status: 'fail', detail: 'no signing certificate on the card', hint: 'The card holds no usable certificate; contact MOICA (內政部憑證管理中心).' })
   else checks.push(skip('certificate', 'Certificate', cardKnown ? 'card not read' : 'no card'))
 
-  if (s.chain === 'valid') checks.push({ id: 'chain', title: 'Certificate chain', status: 'ok', detail: 'valid up to a bundled GRCA root' })
+  if (s.phase === 'not-citizen-certificate')
+    checks.push({ id: 'chain', title: 'Certificate chain', status: 'fail', detail: s.detail ?? 'not a citizen certificate', hint: 'Only citizen certificates (自然人憑證) issued by MOICA are accepted; a business (工商憑證) or other certificate cannot be used.' })
+  else if (s.chain === 'valid') checks.push({ id: 'chain', title: 'Certificate chain', status: 'ok', detail: 'valid up to a bundled GRCA root' })
   else if (s.chain)
     checks.push({ id: 'chain', title: 'Certificate chain', status: 'fail', detail: `${s.chain}${s.detail ? `: ${s.detail}` : ''}`, hint: chainHint(s.chain) })
   else checks.push(skip('chain', 'Certificate chain', 'no certificate'))
@@ -124,13 +137,25 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
   const config = loadCoreConfig(opts.env, { version: opts.version, resourcesDir: opts.resourcesDir, ...(opts.userDataDir ? { userDataDir: opts.userDataDir } : {}) })
   const settings = config.settings
   const checks: Check[] = []
+  // Exactly the stack the app uses for the API and OCSP/CRL (same proxy, bypass list and CAs).
+  const transport = opts.transport ?? createNodeTransport({ settings, env: opts.env, apiCaFile: config.apiCaFile })
+  const pacNote =
+    transport.kind === 'node' && proxyMode(settings.values).mode === 'pac'
+      ? ' (the PAC file is evaluated by the desktop app only; here the environment proxy applies)'
+      : ''
 
   const p = settings.policy
   if (p.status === 'invalid')
     checks.push({ id: 'policy', title: 'Machine policy', status: 'fail', detail: `${p.path}: ${p.issues.map((i) => (i.key ? `${i.key}: ${i.message}` : i.message)).join('; ')}`, hint: `Fix the named key(s); check with: eccs-client policy validate "${p.path}". Until then the app stays offline.` })
   else checks.push({ id: 'policy', title: 'Machine policy', status: 'ok', detail: p.status === 'absent' ? `none at ${p.path} (defaults and user settings apply)` : `${p.path}: valid, locks ${settings.locked.join(', ') || 'nothing'}` })
 
-  const probe = await probeCard({ resourcesDir: opts.resourcesDir, devTrustDir: config.devTrustDir, modules: config.pkcs11Modules })
+  const probe = await probeCard({
+    resourcesDir: opts.resourcesDir,
+    devTrustDir: config.devTrustDir,
+    modules: config.pkcs11Modules,
+    cardAtrs: settings.values.cardAtrs,
+    requiredPolicies: settings.values.requiredCertificatePolicies
+  })
   checks.push(...cardChecks(probe, config.pkcs11Modules, settings.values.allowedReaders, now))
 
   // Revocation responder
@@ -142,8 +167,8 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
   else if (ocsp.length === 0) checks.push({ id: 'revocation', title: 'Revocation (OCSP)', status: 'warn', detail: 'no OCSP address known', hint: 'Insert the card so its certificate names the responder.' })
   else {
     const url = ocsp[0] ?? ''
-    const r = await probeUrl(url, settings, { env: opts.env, apiCaFile: config.apiCaFile })
-    const via = r.viaProxy ? ` via proxy ${r.viaProxy}` : ''
+    const r = await probeUrl(url, transport)
+    const via = `${r.viaProxy ? ` via proxy ${r.viaProxy}` : ''}${pacNote}`
     checks.push(
       r.reachable
         ? { id: 'revocation', title: 'Revocation (OCSP)', status: 'ok', detail: `${url} answered (HTTP ${r.status})${via}` }
@@ -156,8 +181,8 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
   else if (!config.apiBaseUrl) checks.push({ id: 'api', title: 'Platform API', status: 'warn', detail: 'no platform address configured', hint: 'Set apiBaseUrl in the machine policy.' })
   else {
     const url = `${config.apiBaseUrl.replace(/\/+$/, '')}/api/v1/health`
-    const r = await probeUrl(url, settings, { env: opts.env, apiCaFile: config.apiCaFile })
-    const via = r.viaProxy ? ` via proxy ${r.viaProxy}` : ''
+    const r = await probeUrl(url, transport)
+    const via = `${r.viaProxy ? ` via proxy ${r.viaProxy}` : ''}${pacNote}`
     const tls = /CERT|SELF_SIGNED|UNABLE_TO|ERR_TLS|HOSTNAME|ALTNAME/.test(r.code ?? '')
     if (r.reachable && r.status === 200) checks.push({ id: 'api', title: 'Platform API', status: 'ok', detail: `${url} healthy${via}` })
     else if (r.reachable) checks.push({ id: 'api', title: 'Platform API', status: 'fail', detail: `${url} answered HTTP ${r.status}${via}`, hint: 'Check apiBaseUrl; the platform may be in maintenance.' })

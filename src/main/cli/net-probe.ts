@@ -1,11 +1,8 @@
-import { request as httpRequest } from 'node:http'
-import { request as httpsRequest } from 'node:https'
-import type { EffectiveSettings } from '../policy/effective'
-import { createHttpsAgent } from '../policy/https-agent'
-import { networkOptions } from '../policy/network'
+import type { Transport } from '../net'
 
-// "Can we reach it?" with the app's own network settings (CA list, proxy). Any HTTP answer counts
-// as reachable; a TLS verification error is reported as such, since it usually means a
+// "Can we reach it?" over the app's own network stack (src/main/net: the same proxy, bypass list
+// and CA list the platform API and the OCSP/CRL requests use). Any HTTP answer counts as
+// reachable; a TLS verification error is reported as such, since it usually means a
 // TLS-inspecting proxy whose CA belongs in extraCaCertificates.
 
 export interface ProbeResult {
@@ -13,27 +10,21 @@ export interface ProbeResult {
   status?: number
   error?: string
   code?: string
+  /** The proxy the request went through ("host:port"), absent for a direct connection. */
   viaProxy?: string
 }
 
-export function probeUrl(url: string, settings: EffectiveSettings, opts: { env: NodeJS.ProcessEnv; apiCaFile: string | null; timeoutMs?: number }): Promise<ProbeResult> {
-  const target = new URL(url)
-  const net = networkOptions(settings, { target, env: opts.env, apiCaFile: opts.apiCaFile })
-  const via = net.proxy ? { viaProxy: net.proxy.host } : {}
-  return new Promise((resolve) => {
-    const onResponse = (res: { statusCode?: number; resume(): void }): void => {
-      res.resume()
-      resolve({ reachable: true, status: res.statusCode ?? 0, ...via })
-    }
-    const req =
-      target.protocol === 'https:'
-        ? httpsRequest(target, { agent: createHttpsAgent(net, { keepAlive: false }), timeout: opts.timeoutMs ?? 8000 }, onResponse)
-        : // plain http (OCSP responders): proxied the classic way, with an absolute URI
-          net.proxy
-          ? httpRequest({ host: net.proxy.hostname, port: Number(net.proxy.port || 80), path: target.href, headers: { host: target.host }, timeout: opts.timeoutMs ?? 8000 }, onResponse)
-          : httpRequest(target, { timeout: opts.timeoutMs ?? 8000 }, onResponse)
-    req.on('timeout', () => req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })))
-    req.on('error', (err: NodeJS.ErrnoException) => resolve({ reachable: false, error: err.message, ...(err.code ? { code: err.code } : {}), ...via }))
-    req.end()
-  })
+/** GET `url` through `transport` (8 s limit unless given); never throws. */
+export async function probeUrl(url: string, transport: Transport, opts: { timeoutMs?: number } = {}): Promise<ProbeResult> {
+  let via: { viaProxy?: string } = {}
+  try {
+    const route = await transport.route(url)
+    const proxy = /^(?:PROXY|HTTPS)\s+([^;\s]+)/i.exec(route)?.[1]
+    if (proxy) via = { viaProxy: proxy }
+    const res = await transport.request({ url, method: 'GET', timeoutMs: opts.timeoutMs ?? 8000, maxBytes: 1024 * 1024 })
+    return { reachable: true, status: res.status, ...via }
+  } catch (err) {
+    const e = err as { message?: string; code?: string }
+    return { reachable: false, error: e.message ?? String(err), ...(e.code ? { code: e.code } : {}), ...via }
+  }
 }

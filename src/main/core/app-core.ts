@@ -2,21 +2,23 @@ import { existsSync, readFileSync } from 'node:fs'
 import { EventEmitter } from 'node:events'
 import type { IpcEvent, IpcEventPayload, IpcRequest } from '../../shared/ipc-contract'
 import { PlatformClient } from '../api/platform-client'
-import { loadCardTable } from '../card/atr'
 import type { CardOperations } from '../card/card-operations'
 import type { CardService } from '../card/card-service'
 import { createCardLayer } from '../card/card-layer'
 import { DelegationHistory } from '../cache/delegation-history'
+import { resolveSettings, type EffectiveSettings } from '../policy/effective'
 import { defaultUserDataDir } from '../policy/locations'
+import { createNodeTransport, revocationFetcher, type Transport } from '../net'
 import type { CoreConfig } from '../config'
 import { createDispatcher, type Dispatch, type IpcHandlers } from '../ipc/dispatcher'
 import { createClientErrorLog } from '../logging/client-errors'
 import { createRevocationChecker, revocationOptionsFromEnv } from '../pki/revocation-settings'
 import type { RevocationOptions } from '../pki/revocation-checker'
-import { loadTrustStore } from '../pki/trust-store'
 import { ApiStatusTracker } from './api-status'
 import { buildDiagnostics } from './diagnostics'
+import { DecisionSubmitter } from './decision-service'
 import { createPlatformHandlers } from './platform-handlers'
+import type { UserActionOptions } from './user-action'
 import { createSettingsService } from './settings-service'
 
 // The main-process core: owns the card, the platform API client (and its session token) and
@@ -28,6 +30,8 @@ export interface AppCore {
   onEvent<E extends IpcEvent>(listener: (event: E, payload: IpcEventPayload<E>) => void): () => void
   /** The logged-in platform client, for the offline cache's sync (null when unconfigured). */
   readonly api?: PlatformClient | null
+  /** Keeps signed decisions until the platform answers; every decision path submits through it. */
+  readonly decisions?: DecisionSubmitter
   start(): void
   /** Stops reader monitoring and the PKCS#11 worker. */
   stop(): Promise<void>
@@ -40,16 +44,33 @@ export interface AppCoreDeps {
   env?: NodeJS.ProcessEnv
   /** Desktop notifications drawn by the host (Electron shell); absent in the web host. Returns whether one was shown. */
   notify?: (n: IpcRequest<'app:notify'>) => boolean
+  /**
+   * The network stack for the API and OCSP/CRL (src/main/net): the Electron shell passes Chromium's;
+   * default: the plain-Node transport with proxy and CAs from the settings/environment.
+   */
+  transport?: Transport
+  /** Deadline of each user action (the fault suite shortens it); default 30 s. */
+  action?: UserActionOptions
+}
+
+/** Settings with no policy and no user file (configFromEnv callers): defaults + environment. */
+function defaultSettings(env: NodeJS.ProcessEnv): EffectiveSettings {
+  return resolveSettings({ policy: { status: 'absent', path: '' }, user: { path: '', values: {}, warnings: [] }, env })
 }
 
 export function createAppCore(config: CoreConfig, host: 'electron' | 'web', deps: AppCoreDeps = {}): AppCore {
   const events = new EventEmitter()
+  const env = deps.env ?? process.env
+  // One network stack for the platform API and revocation (same proxy, bypass list and CAs).
+  const transport = deps.transport ?? createNodeTransport({ settings: config.settings ?? defaultSettings(env), env, apiCaFile: config.apiCaFile })
   const emit = <E extends IpcEvent>(event: E, payload: IpcEventPayload<E>): void => void events.emit('event', event, payload)
   const layer = createCardLayer({
-    table: loadCardTable(config.resourcesDir),
-    trust: loadTrustStore(config.resourcesDir, config.devTrustDir),
+    resourcesDir: config.resourcesDir,
+    devTrustDir: config.devTrustDir,
+    cardAtrs: config.settings?.values.cardAtrs ?? [],
     preferredModules: config.pkcs11Modules,
-    revocation: createRevocationChecker(revocationOptions(config, deps.env ?? process.env))
+    requiredPolicies: config.settings?.values.requiredCertificatePolicies ?? [],
+    revocation: createRevocationChecker({ ...revocationOptions(config, env), fetch: revocationFetcher(transport) })
   })
   const card = layer.service
   card.on('status', (status) => emit('card:status', status))
@@ -64,6 +85,7 @@ export function createAppCore(config: CoreConfig, host: 'electron' | 'web', deps
     api = new PlatformClient({
       baseUrl: config.apiBaseUrl,
       caFile: config.apiCaFile,
+      transport,
       onReachability: (ok, problem) => apiStatus.report(ok, problem)
     })
     api.onSessionEnded(() => {
@@ -75,15 +97,16 @@ export function createAppCore(config: CoreConfig, host: 'electron' | 'web', deps
   let maskedId: string | null = null
   const settings = createSettingsService({ env: deps.env ?? process.env, ...(config.userDataDir ? { userDataDir: config.userDataDir } : {}) })
   const signer = deps.cardOperations ? deps.cardOperations(card) : layer.operations
+  const decisions = new DecisionSubmitter()
   const history = new DelegationHistory({
     userDataDir: config.userDataDir ?? defaultUserDataDir(),
     settings: () => ({
       cacheRetentionDays: config.settings?.values.cacheRetentionDays ?? null,
       wipeCacheOnSignOut: config.settings?.values.wipeCacheOnSignOut ?? false
     }),
+    // The page learns the cache's state from each query's answer (source, lastSyncedAt, offlineReason).
     onEvent: (e) => {
-      if (e.type === 'sync-failed' || e.type === 'cache-recovered') console.warn(`[history] ${e.type}: ${e.error.code}`)
-      emit('history:event', e.type === 'sync-progress' ? { type: e.type, applied: e.applied } : e.type === 'sync-done' ? { type: e.type, applied: e.result.applied } : { type: e.type, code: e.error.code })
+      if (e.type === 'sync-failed' || e.type === 'cache-recovered' || e.type === 'cache-off') console.warn(`[history] ${e.type}: ${e.error.code}`)
     }
   })
 
@@ -123,7 +146,9 @@ export function createAppCore(config: CoreConfig, host: 'electron' | 'web', deps
         history,
         progress: (p) => emit('card:progress', p),
         apiStatus: () => apiStatus.current(),
-        onProfile: (p) => (maskedId = p ? p.nationalIdMasked : null)
+        onProfile: (p) => (maskedId = p ? p.nationalIdMasked : null),
+        submitter: decisions,
+        ...(deps.action ? { action: deps.action } : {})
       })
   }
   const dispatch = createDispatcher(handlers, { onInternalError: (channel, err) => console.error(`[ipc] ${channel} failed:`, err instanceof Error ? err.message : err) }
@@ -132,6 +157,7 @@ export function createAppCore(config: CoreConfig, host: 'electron' | 'web', deps
   return {
     dispatch,
     api,
+    decisions,
     onEvent(listener) {
       const l = listener as (e: IpcEvent, p: unknown) => void
       events.on('event', l)

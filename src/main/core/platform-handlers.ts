@@ -1,14 +1,16 @@
 import { AppError } from '../../shared/errors'
 import type { CardProgress, IpcChannel, IpcRequest, IpcResponse } from '../../shared/ipc-contract'
-import type { CardOperations } from '../card/card-operations'
+import type { CardOperations, PinEntry } from '../card/card-operations'
 import type { PlatformClient } from '../api/platform-client'
 import type { DelegationHistory } from '../cache/delegation-history'
 import { decideBatch } from './decision-pipeline'
-import { decideMany } from './decision-service'
+import { decideMany, DecisionSubmitter } from './decision-service'
 import { exportHistory } from './history-export'
+import { UserAction, type UserActionOptions } from './user-action'
 
-// IPC handlers for everything that talks to the platform. The PIN arrives in `request.pin`, goes
-// straight to the card and nowhere else; it is not stored, logged or sent to the platform.
+// IPC handlers for everything that talks to the platform. The PIN arrives in `request.pin` with
+// the ticket its dialog got from `card:pinPrompt`, goes straight to the card layer (which sends it
+// only to the card that ticket names) and nowhere else; it is not stored, logged or sent to the platform.
 
 type PlatformChannel = Exclude<IpcChannel, 'app:getInfo' | 'card:getStatus' | 'settings:get' | 'settings:update' | 'diagnostics:get' | 'app:reportError' | 'app:notify'>
 export type PlatformHandlers = { [C in PlatformChannel]: (request: IpcRequest<C>) => Promise<IpcResponse<C>> }
@@ -23,6 +25,10 @@ export interface PlatformDeps {
   history?: DelegationHistory
   /** Told who is logged in (null on logout), e.g. for the masked ID in the support info. */
   onProfile?: (profile: { nationalIdMasked: string } | null) => void
+  /** Keeps signed decisions until the platform answers (shared with the web host's batch pipeline). */
+  submitter?: DecisionSubmitter
+  /** Deadline of each user action (tests shorten it); default ACTION_BUDGET_MS. */
+  action?: UserActionOptions
 }
 
 export function createPlatformHandlers(deps: PlatformDeps): PlatformHandlers {
@@ -30,15 +36,32 @@ export function createPlatformHandlers(deps: PlatformDeps): PlatformHandlers {
     if (!deps.api) throw new AppError('NOT_CONFIGURED')
     return deps.api
   }
+  const submitter = deps.submitter ?? new DecisionSubmitter()
+  /** The running user action (one at a time: the card allows one operation); card:cancel stops it. */
+  const running = new Set<UserAction>()
+  async function asAction<T>(run: (action: UserAction) => Promise<T>): Promise<T> {
+    const action = new UserAction(deps.action)
+    running.add(action)
+    try {
+      return await run(action)
+    } finally {
+      action.finish()
+      running.delete(action)
+    }
+  }
 
-  async function authToken(purpose: 'login' | 'enable-certificate' | 'registration', pin: string, registrationId?: string) {
+  async function authToken(purpose: 'login' | 'enable-certificate' | 'registration', pin: PinEntry, registrationId?: string, action?: UserAction) {
     const client = api()
-    const operation = purpose === 'enable-certificate' ? 'enable-certificate' : purpose
-    deps.progress({ operation, stage: 'preparing', done: 0, total: 1 })
-    const ch = await client.challenge(purpose, registrationId ? { registrationId } : {})
-    deps.progress({ operation, stage: 'signing', done: 0, total: 1 })
-    const sig = await card(() => deps.card.authenticate({ origin: client.origin, nonce: ch.nonce }, pin))
-    deps.progress({ operation, stage: 'submitting', done: 1, total: 1 })
+    const operation = purpose
+    const deadlineAt = action ? { deadlineAt: new Date(action.deadline).toISOString() } : {}
+    deps.progress({ operation, stage: 'preparing', done: 0, total: 1, ...deadlineAt })
+    const ch = await client.challenge(purpose, registrationId ? { registrationId } : {}, action?.limits())
+    deps.progress({ operation, stage: 'signing', done: 0, total: 1, ...deadlineAt })
+    const started = Date.now()
+    const sig = await card(operation, () => deps.card.authenticate({ origin: client.origin, nonce: ch.nonce }, pin, operation))
+    action?.extend(Date.now() - started)
+    action?.throwIfStopped()
+    deps.progress({ operation, stage: 'submitting', done: 1, total: 1, ...(action ? { deadlineAt: new Date(action.deadline).toISOString() } : {}) })
     return { challengeId: ch.challengeId, ...sig }
   }
 
@@ -54,23 +77,27 @@ export function createPlatformHandlers(deps: PlatformDeps): PlatformHandlers {
     return session
   }
 
-  /** Card failures end the progress display too. */
-  async function card<T>(op: () => Promise<T>): Promise<T> {
+  /** Card failures end the progress display too — of the operation that ran (not always 'login'). */
+  async function card<T>(operation: CardProgress['operation'], op: () => Promise<T>): Promise<T> {
     try {
       return await op()
     } finally {
-      deps.progress({ operation: 'login', stage: 'done', done: 0, total: 0 })
+      deps.progress({ operation, stage: 'done', done: 0, total: 0 })
     }
   }
 
   return {
     'card:cancel': async () => {
+      // Stops the card operation and the platform requests of the running action (one cancel button).
       deps.card.cancel()
+      for (const a of running) a.cancel()
       return {}
     },
+    'card:pinPrompt': async ({ operation }) => deps.card.promptPin(operation),
     'api:getStatus': async () => deps.apiStatus(),
     'session:loginPassword': async ({ account, password }) => signedIn(await api().loginPassword(account, password)),
-    'session:loginCertificate': async ({ pin }) => signedIn(await api().loginCertificate(await authToken('login', pin))),
+    'session:loginCertificate': async (entry) =>
+      signedIn(await asAction(async (action) => api().loginCertificate(await authToken('login', entry, undefined, action), action.limits()))),
     'session:logout': async () => {
       try {
         await api().logout()
@@ -86,23 +113,22 @@ export function createPlatformHandlers(deps: PlatformDeps): PlatformHandlers {
       return { ...(await api().listDelegations(q)), source: 'online' as const, lastSyncedAt: null }
     },
     'delegations:get': async ({ id }) => api().getDelegation(id),
-    'delegations:decide': async ({ item, pin }) => {
-      const [outcome] = await decideMany(api(), deps.card, [item], pin, deps.progress)
+    'delegations:decide': async ({ item, ...pin }) => {
+      const [outcome] = await asAction((action) => decideMany(api(), deps.card, [item], pin, deps.progress, { submitter, action }))
       if (!outcome) throw new AppError('INTERNAL')
       if (!outcome.ok) throw new AppError(outcome.error.code, outcome.error.detail)
       return outcome.delegation
     },
-    'delegations:decideBatch': async ({ items, pin }) => {
+    'delegations:decideBatch': async ({ items, ...pin }) => {
       const ids = new Set(items.map((i) => i.id))
       if (ids.size !== items.length) throw new AppError('INVALID_REQUEST', 'items: duplicate id')
-      return { results: await decideBatch(api(), deps.card, items, pin, deps.progress) }
+      return { results: await asAction((action) => decideBatch(api(), deps.card, items, pin, deps.progress, { submitter, action })) }
     },
     'delegations:pendingCount': async () => {
       const page = await api().listDelegations({ status: 'PENDING', page: 1, pageSize: 1, sort: 'declarationDate:desc' })
       return { count: page.total }
     },
     'confirmations:query': async (q) => api().listConfirmations(q),
-    'history:sync': async () => ({ applied: (await signedInHistory().syncNow()).applied }),
     'history:export': async ({ format, query }) => exportHistory(signedInHistory(), format, query),
     'history:clear': async () => {
       await signedInHistory().clear()
@@ -114,9 +140,9 @@ export function createPlatformHandlers(deps: PlatformDeps): PlatformHandlers {
       await api().changePassword(oldPassword, newPassword)
       return {}
     },
-    'profile:enableCertificate': async ({ pin }) => api().enableCertificate(await authToken('enable-certificate', pin)),
+    'profile:enableCertificate': async (entry) => api().enableCertificate(await authToken('enable-certificate', entry)),
     'registration:start': async () => api().startRegistration(),
-    'registration:verifyIdentity': async ({ registrationId, nationalId, pin }) =>
+    'registration:verifyIdentity': async ({ registrationId, nationalId, ...pin }) =>
       api().verifyIdentity(registrationId, nationalId, await authToken('registration', pin, registrationId)),
     'registration:sendSms': async ({ registrationId, mobile }) => api().sendSms(registrationId, mobile),
     'registration:complete': async ({ registrationId, ...fields }) => {
@@ -134,6 +160,7 @@ function toAnswer(a: Awaited<ReturnType<DelegationHistory['query']>>): IpcRespon
     total: a.total,
     source: a.source,
     lastSyncedAt: a.lastSyncedAt,
-    ...(a.offlineReason ? { offlineReason: a.offlineReason } : {})
+    ...(a.offlineReason ? { offlineReason: a.offlineReason } : {}),
+    ...(a.historyOff ? { historyOff: a.historyOff } : {})
   }
 }

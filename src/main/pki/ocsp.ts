@@ -80,7 +80,7 @@ function isDelegatedResponder(cert: StrictCertificate, issuer: StrictCertificate
   if (!eku) return false
   const purposes = children(parseDer(eku.value)).map(decodeOid)
   if (!purposes.includes(OID_KP_OCSP_SIGNING)) return false
-  return verifySignature(cert.signatureAlgorithm, cert.tbs, cert.signature, publicKeyOf(issuer.spki, null).key)
+  return verifySignature(cert.signatureAlgorithmId, cert.tbs, cert.signature, publicKeyOf(issuer.spki, null).key)
 }
 
 /** Parses and verifies an OCSPResponse for `req`; throws OcspError when it cannot be relied on. */

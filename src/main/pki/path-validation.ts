@@ -1,23 +1,32 @@
 import type { KeyObject } from 'node:crypto'
+import { crlStatus, type CrlProblem } from './crl-validation'
+import { DerError, children, parseDer, type Tlv } from './der'
+import { addNameConstraints, initialNameConstraints, nameConstraintViolation } from './name-constraints'
+import { PolicyFailure, PolicyState, type PolicyInputs } from './policy-tree'
 import {
+  checkSignature,
+  NEVER_CRITICAL,
+  parseName,
   parseStrictCrl,
   publicKeyOf,
   unknownCriticalExtension,
-  verifySignature,
-  OID,
   type StrictCertificate,
   type StrictCrl
 } from './x509-strict'
 
-// RFC 5280 §6.1 basic path validation (signatures, validity, name chaining, basicConstraints with
-// pathLenConstraint, key usage, unknown critical extensions) plus §6.3 CRL checking, over every
-// path that can be built from the leaf to a trust anchor. Used by `verify-cert`.
+// THE path validator of the app (see README.md in this folder): RFC 5280 §6.1 basic path
+// validation (signatures through node:crypto, validity, name chaining, self-issued certificates,
+// certificate policies, name constraints, basicConstraints / pathLenConstraint, key usage, unknown
+// critical extensions) with §6.3 CRL checking (crl-validation.ts), over paths built from the leaf
+// to a trust anchor. Path building is bounded (candidate count, depth, time), so meshes of
+// cross-certified CAs and many issuers sharing one name end with a verdict, never a hang.
 
 export type PathFailure =
   | 'expired'
   | 'not-yet-valid'
   | 'untrusted'
   | 'bad-signature'
+  | 'unsupported-algorithm'
   | 'not-ca'
   | 'path-length'
   | 'key-usage'
@@ -25,8 +34,11 @@ export type PathFailure =
   | 'crl-expired'
   | 'crl-missing'
   | 'name-chaining'
+  | 'name-constraints'
+  | 'policy'
   | 'unknown-critical-extension'
-  | 'malformed'
+  | 'invalid-extension'
+  | 'malformed-certificate'
 
 export interface PathResult {
   valid: boolean
@@ -34,25 +46,40 @@ export interface PathResult {
   detail?: string
   /** Leaf first, anchor last. */
   path: StrictCertificate[]
+  /** The authorities-constrained policies ∩ the user's (§6.1.5 (g)); empty when the tree is NULL. */
+  policies?: string[]
 }
 
 export interface PathInputs {
   leaf: StrictCertificate
   anchors: StrictCertificate[]
   intermediates: StrictCertificate[]
+  /** Intermediates that could not be parsed (DER): a path that needs one is `malformed-certificate`. */
+  malformed?: Buffer[]
   crls: StrictCrl[]
   at: Date
-  /** Require a current CRL for every certificate below the anchor (default: when any CRL is given). */
+  /** Check the given CRLs (§6.3) for every certificate below the anchor (default: when any CRL is given). */
   checkRevocation?: boolean
+  /**
+   * A certificate whose revocation status cannot be determined fails (default false: only when a
+   * CRL in its scope was given but could not be used).
+   */
+  requireRevocation?: boolean
   /** End-entity key usage the caller needs (any one of them); absent keyUsage allows everything. */
   leafKeyUsage?: ('digitalSignature' | 'nonRepudiation')[]
+  /** §6.1.1 policy inputs; default: any-policy, nothing required or inhibited. */
+  policy?: PolicyInputs
+  /** Stop trying further paths after this many milliseconds (default 600: a verdict within a second). */
+  budgetMs?: number
 }
 
-const MAX_DEPTH = 10
+const MAX_DEPTH = 12
+const MAX_PATHS = 64
 /** Severity used to pick the most telling failure when several paths fail. */
 const RANK: Record<PathFailure, number> = {
-  malformed: 0, untrusted: 1, 'name-chaining': 2, 'bad-signature': 3, 'not-ca': 4, 'path-length': 4, 'key-usage': 4,
-  'unknown-critical-extension': 4, 'crl-missing': 5, 'crl-expired': 5, 'not-yet-valid': 6, expired: 6, revoked: 7
+  'malformed-certificate': 0, untrusted: 1, 'name-chaining': 2, 'bad-signature': 3, 'unsupported-algorithm': 3, 'not-ca': 4,
+  'path-length': 4, 'key-usage': 4, 'unknown-critical-extension': 4, 'invalid-extension': 4, 'name-constraints': 4, policy: 4,
+  'crl-missing': 5, 'crl-expired': 5, 'not-yet-valid': 6, expired: 6, revoked: 7
 }
 
 class Fail extends Error {
@@ -63,167 +90,254 @@ class Fail extends Error {
   }
 }
 
-function candidatesFor(child: StrictCertificate, pool: StrictCertificate[]): { cert: StrictCertificate; nameMatch: boolean }[] {
-  const out: { cert: StrictCertificate; nameMatch: boolean }[] = []
+/** Per-call memo of signature checks (issuer key × certificate): meshes revisit the same pairs. */
+type SigCache = Map<StrictCertificate, Map<string, ReturnType<typeof checkSignature>>>
+
+function signatureCheck(cache: SigCache, cert: StrictCertificate, issuer: StrictCertificate, key?: KeyObject): ReturnType<typeof checkSignature> {
+  let byIssuer = cache.get(cert)
+  if (!byIssuer) cache.set(cert, (byIssuer = new Map()))
+  const id = issuer.spki.toString('latin1')
+  let result = byIssuer.get(id)
+  if (result === undefined) {
+    try {
+      result = checkSignature(cert.signatureAlgorithmId, cert.tbs, cert.signature, key ?? publicKeyOf(issuer.spki, null).key)
+    } catch {
+      result = 'bad' // a key node:crypto cannot load (e.g. DSA without inherited parameters)
+    }
+    byIssuer.set(id, result)
+  }
+  return result
+}
+
+interface Candidate {
+  cert: StrictCertificate
+  nameMatch: boolean
+}
+
+function candidatesFor(child: StrictCertificate, pool: StrictCertificate[], sigs: SigCache): Candidate[] {
+  const out: (Candidate & { score: number })[] = []
   for (const c of pool) {
     const nameMatch = c.subject.key === child.issuer.key
     const keyMatch = child.aki !== null && c.ski !== null && c.ski === child.aki
     // Name chaining decides; a key-id match with another name is kept only to report name-chaining.
-    if (nameMatch || keyMatch) out.push({ cert: c, nameMatch })
+    if (!nameMatch && !keyMatch) continue
+    const keyIdConflict = child.aki !== null && c.ski !== null && c.ski !== child.aki
+    // Prefer issuers whose key signed the child, then whose SKI matches the AKI (GRCA G1/G2 and
+    // MOICA generations share names): the right path comes first however many lookalikes exist.
+    const signed = nameMatch && !keyIdConflict && signatureCheck(sigs, child, c) === 'ok'
+    out.push({ cert: c, nameMatch, score: (signed ? 4 : 0) + (keyMatch ? 2 : 0) + (nameMatch ? 1 : 0) })
   }
-  // Prefer issuers whose SKI matches the AKI (real GRCA/MOICA generations share names).
-  return out.sort((a, b) => Number(b.cert.ski === child.aki) - Number(a.cert.ski === child.aki))
+  return out.sort((a, b) => b.score - a.score)
 }
 
-/** Every chain leaf → … → anchor that name or key-id matching allows (depth-limited, no loops). */
-function buildPaths(inputs: PathInputs): { path: StrictCertificate[]; chained: boolean }[] {
-  const out: { path: StrictCertificate[]; chained: boolean }[] = []
-  const walk = (path: StrictCertificate[], chained: boolean): void => {
-    if (out.length > 64 || path.length > MAX_DEPTH) return
+/** Paths leaf → … → anchor in preference order (depth-, count- and time-limited, no loops). */
+function* buildPaths(inputs: PathInputs, sigs: SigCache, deadline: number, dangling: Set<string>): Generator<{ path: StrictCertificate[]; chained: boolean }> {
+  let yielded = 0
+  function* walk(path: StrictCertificate[], chained: boolean): Generator<{ path: StrictCertificate[]; chained: boolean }> {
+    if (yielded >= MAX_PATHS || path.length > MAX_DEPTH || Date.now() > deadline) return
     const tip = path[path.length - 1] as StrictCertificate
-    for (const a of candidatesFor(tip, inputs.anchors)) out.push({ path: [...path, a.cert], chained: chained && a.nameMatch })
-    for (const c of candidatesFor(tip, inputs.intermediates)) {
-      if (path.some((p) => p.der.equals(c.cert.der))) continue
-      walk([...path, c.cert], chained && c.nameMatch)
+    const anchors = candidatesFor(tip, inputs.anchors, sigs)
+    const next = candidatesFor(tip, inputs.intermediates, sigs).filter(
+      (c) => !path.some((p) => p.der.equals(c.cert.der) || (p.subject.key === c.cert.subject.key && p.spki.equals(c.cert.spki)))
+    )
+    if (anchors.length === 0 && next.length === 0) dangling.add(tip.issuer.key)
+    for (const a of anchors) {
+      yielded++
+      yield { path: [...path, a.cert], chained: chained && a.nameMatch }
     }
+    for (const c of next) yield* walk([...path, c.cert], chained && c.nameMatch)
   }
-  walk([inputs.leaf], true)
-  return out
+  yield* walk([inputs.leaf], true)
 }
 
 function isSelfIssued(c: StrictCertificate): boolean {
   return c.subject.key === c.issuer.key
 }
 
+/** Best-effort subject of a certificate our strict parser refuses (to tell whether a path needed it). */
+function looseSubjectKey(der: Buffer): string | null {
+  try {
+    const [tbs] = children(parseDer(der))
+    const fields = children(tbs as Tlv)
+    const start = fields[0]?.tag === 0xa0 ? 1 : 0
+    return parseName(fields[start + 4] as Tlv).key
+  } catch {
+    return null
+  }
+}
+
+interface Ctx {
+  inputs: PathInputs
+  sigs: SigCache
+  recursion: number
+  signerCache: Map<StrictCrl, { key: KeyObject; cert: StrictCertificate }[]>
+  /** CRL-signer certificates whose own validation is in progress up the stack (a CRL issuer covered by its own CRL). */
+  pending: Set<StrictCertificate>
+}
+
 /**
- * Keys that may sign `crl` for `issuer`: the issuer's own key (when the CRL's AKI does not name
- * another), or a separate CRL-signing certificate of the same CA name whose SKI the CRL's AKI
- * names, which must itself validate to the same anchors (RFC 5280 §6.3.3 (f)).
+ * §6.3.3 (f): keys that may sign `crl`: the key of the certificate's issuer in this path (when
+ * the CRL's AKI does not name another), or any other certificate with the CRL issuer's name
+ * (a separate CRL key, a rolled-over key, an indirect CRL issuer) that itself validates to the
+ * same anchor.
  */
-function crlSigners(crl: StrictCrl, issuer: StrictCertificate, issuerKey: KeyObject, inputs: PathInputs, depth: number): { key: KeyObject; cert: StrictCertificate }[] {
+function crlSigners(crl: StrictCrl, issuer: StrictCertificate, issuerKey: KeyObject, anchor: StrictCertificate, ctx: Ctx): { key: KeyObject; cert: StrictCertificate }[] {
   const out: { key: KeyObject; cert: StrictCertificate }[] = []
-  if (!crl.aki || !issuer.ski || crl.aki === issuer.ski) out.push({ key: issuerKey, cert: issuer })
-  if (depth >= 2) return out
-  for (const c of inputs.intermediates) {
-    if (c.der.equals(issuer.der) || c.subject.key !== crl.issuer.key || (crl.aki && c.ski !== crl.aki)) continue
-    const sub = validatePathStrict({ ...inputs, leaf: c, leafKeyUsage: undefined }, depth + 1)
-    if (sub.valid) out.push({ key: publicKeyOf(c.spki, null).key, cert: c })
+  if (crl.issuer.key === issuer.subject.key && (!crl.aki || !issuer.ski || crl.aki === issuer.ski)) out.push({ key: issuerKey, cert: issuer })
+  if (crl.issuer.key === anchor.subject.key && anchor !== issuer && (!crl.aki || !anchor.ski || crl.aki === anchor.ski)) {
+    out.push({ key: publicKeyOf(anchor.spki, null).key, cert: anchor })
   }
-  return out
+  // The common case (the issuer's own key signed its CRL) needs no further path.
+  if (out.some((s) => checkSignature(crl.signatureAlgorithmId, crl.tbs, crl.signature, s.key) === 'ok')) return out
+  let extra = ctx.signerCache.get(crl)
+  if (!extra) {
+    extra = []
+    if (ctx.recursion < 2) {
+      for (const c of ctx.inputs.intermediates) {
+        if (c.subject.key !== crl.issuer.key || (crl.aki && c.ski && c.ski !== crl.aki)) continue
+        // Its validity is being established by the enclosing validation: break the cycle there.
+        const valid =
+          ctx.pending.has(c) ||
+          validate({ ...ctx.inputs, leaf: c, anchors: [anchor], leafKeyUsage: undefined, policy: undefined, budgetMs: 300 }, ctx.recursion + 1, new Set([...ctx.pending, c])).valid
+        if (valid) extra.push({ key: publicKeyOf(c.spki, null).key, cert: c })
+      }
+    }
+    ctx.signerCache.set(crl, extra)
+  }
+  return [...out, ...extra]
 }
 
-/**
- * §6.3 against the CRLs given. The end entity must be covered by a CRL of its issuer; a CA
- * certificate is checked whenever a CRL of its issuer was given (an anchor's CRL is often not
- * at hand, and the card's CA is the one that matters day to day).
- */
-function checkCrl(cert: StrictCertificate, issuer: StrictCertificate, issuerKey: KeyObject, inputs: PathInputs, isLeaf: boolean, depth: number): void {
-  const at = inputs.at
-  const fromIssuer = inputs.crls.filter((c) => c.issuer.key === cert.issuer.key)
-  if (fromIssuer.length === 0) {
-    if (isLeaf) throw new Fail('crl-missing', `no CRL from ${cert.issuer.text}`)
-    return
-  }
-  let stale: StrictCrl | null = null
-  let usable: StrictCrl | null = null
-  const problems: string[] = []
-  for (const crl of fromIssuer) {
-    if (crl.extensions.some((e) => e.oid === OID.deltaCrlIndicator)) continue // a delta is not a complete CRL
-    if (crl.unknownCriticalExtension) {
-      problems.push(`CRL has unknown critical extension ${crl.unknownCriticalExtension}`)
-      continue
-    }
-    const signers = crlSigners(crl, issuer, issuerKey, inputs, depth)
-    const verified = signers.find((s) => verifySignature(crl.signatureAlgorithm, crl.tbs, crl.signature, s.key))
-    if (!verified) {
-      problems.push(signers.length ? 'CRL signature does not verify' : 'no valid CRL signer')
-      continue
-    }
-    if (verified.cert.keyUsage && !verified.cert.keyUsage.has('cRLSign')) {
-      problems.push('CRL issuer lacks cRLSign key usage')
-      continue
-    }
-    if (at < crl.thisUpdate || (crl.nextUpdate && at > crl.nextUpdate)) {
-      stale = crl
-      continue
-    }
-    usable = crl
-    break
-  }
-  if (!usable) {
-    if (stale) throw new Fail('crl-expired', `CRL of ${cert.issuer.text} is not current (next update ${stale.nextUpdate?.toISOString() ?? 'none'})`)
-    throw new Fail(problems.some((p) => p.includes('cRLSign')) ? 'key-usage' : 'crl-missing', problems.join('; ') || `no usable CRL from ${cert.issuer.text}`)
-  }
-  const entry = usable.entries.find((e) => e.serialHex === cert.serialHex)
-  if (usable.entries.some((e) => e.unknownCriticalExtension)) throw new Fail('crl-missing', 'CRL entry has an unknown critical extension')
-  // reason 8 = removeFromCRL (only meaningful in deltas): not revoked
-  if (entry && entry.reason !== 8) throw new Fail('revoked', `serial ${cert.serialHex} revoked on ${entry.revokedAt.toISOString()}`)
+const CRL_FAILURE: Record<CrlProblem, PathFailure> = {
+  'crl-missing': 'crl-missing',
+  'crl-expired': 'crl-expired',
+  'crl-signature': 'crl-missing',
+  'key-usage': 'key-usage',
+  'unknown-critical-extension': 'crl-missing'
 }
 
-/** Validates one candidate path (leaf first, anchor last); throws Fail. */
-function validatePath(path: StrictCertificate[], inputs: PathInputs, chained: boolean, depth: number): void {
+/** Validates one candidate path (leaf first, anchor last) per §6.1.2–§6.1.5; throws Fail. */
+function validatePath(path: StrictCertificate[], chained: boolean, ctx: Ctx): string[] {
+  const { inputs } = ctx
   const anchor = path[path.length - 1] as StrictCertificate
   const certs = path.slice(0, -1).reverse() // top-down, anchor excluded (RFC 5280: the anchor is just name + key)
   const n = certs.length
   let working = publicKeyOf(anchor.spki, null)
   let workingIssuer = anchor
   let maxPathLength = n
-  const checkRevocation = inputs.checkRevocation ?? inputs.crls.length > 0
+  const policy = new PolicyState(n, inputs.policy)
+  const names = initialNameConstraints()
+  const checkRevocation = (inputs.checkRevocation ?? inputs.crls.length > 0) && ctx.recursion < 3
   if (!chained) throw new Fail('name-chaining', 'issuer and subject names do not chain')
   for (let i = 0; i < n; i++) {
     try {
       step(i)
     } catch (err) {
-      if (err instanceof Fail) err.depth = i
-      throw err
+      const fail = err instanceof Fail ? err : err instanceof PolicyFailure ? new Fail('policy', err.message) : new Fail('malformed-certificate', (err as Error).message)
+      fail.depth = i
+      throw fail
     }
   }
+  try {
+    return policy.wrapUp(certs[n - 1] as StrictCertificate)
+  } catch (err) {
+    const fail = new Fail('policy', (err as Error).message)
+    fail.depth = n
+    throw fail
+  }
+
   function step(i: number): void {
     const cert = certs[i] as StrictCertificate
     const last = i === n - 1
+    const selfIssued = isSelfIssued(cert)
+    // (a)(4) name chaining, (a)(1) signature, (a)(2) validity
     if (cert.issuer.key !== workingIssuer.subject.key) throw new Fail('name-chaining', `issuer of ${cert.subject.text} is not ${workingIssuer.subject.text}`)
     if (!cert.tbsSignatureAlgorithmRaw.equals(cert.signatureAlgorithmRaw)) throw new Fail('bad-signature', 'signature algorithm fields differ')
-    if (!verifySignature(cert.signatureAlgorithm, cert.tbs, cert.signature, working.key)) throw new Fail('bad-signature', `signature of ${cert.subject.text} does not verify`)
+    const sig = signatureCheck(ctx.sigs, cert, workingIssuer, working.key)
+    if (sig === 'unsupported') throw new Fail('unsupported-algorithm', `signature algorithm ${cert.signatureAlgorithm} of ${cert.subject.text} is not supported`)
+    if (sig !== 'ok') throw new Fail('bad-signature', `signature of ${cert.subject.text} does not verify`)
     if (inputs.at < cert.notBefore) throw new Fail('not-yet-valid', `${cert.subject.text} is valid from ${cert.notBefore.toISOString()}`)
     if (inputs.at > cert.notAfter) throw new Fail('expired', `${cert.subject.text} expired on ${cert.notAfter.toISOString()}`)
     const unknown = unknownCriticalExtension(cert)
     if (unknown) throw new Fail('unknown-critical-extension', `${cert.subject.text} has unknown critical extension ${unknown}`)
-    if (checkRevocation) checkCrl(cert, workingIssuer, working.key, inputs, last, depth)
+    const mustNot = cert.extensions.find((e) => e.critical && NEVER_CRITICAL.has(e.oid))
+    if (mustNot) throw new Fail('invalid-extension', `${cert.subject.text} marks extension ${mustNot.oid} critical (RFC 5280 §4.2 forbids it)`)
+    // (b), (c): name constraints apply to every certificate but self-issued intermediates
+    if (last || !selfIssued) {
+      const violation = nameConstraintViolation(names, cert)
+      if (violation) throw new Fail('name-constraints', `${cert.subject.text}: ${violation}`)
+    }
+    // (d)–(f)
+    policy.processCertificate(cert, i + 1)
     if (!last) {
+      policy.prepareNext(cert, i + 1)
+      addNameConstraints(names, cert)
       // §6.1.4 (k), (l), (m), (n)
       if (cert.version !== 3 || !cert.basicConstraints?.ca) throw new Fail('not-ca', `${cert.subject.text} is not a CA (basicConstraints)`)
-      if (!isSelfIssued(cert)) {
+      if (!selfIssued) {
         if (maxPathLength <= 0) throw new Fail('path-length', `path length exceeded below ${cert.subject.text}`)
         maxPathLength--
       }
       const pl = cert.basicConstraints.pathLen
       if (pl !== null && pl < maxPathLength) maxPathLength = pl
       if (cert.keyUsage && !cert.keyUsage.has('keyCertSign')) throw new Fail('key-usage', `${cert.subject.text} lacks keyCertSign`)
-    } else if (inputs.leafKeyUsage && cert.keyUsage && !inputs.leafKeyUsage.some((u) => cert.keyUsage?.has(u))) {
-      throw new Fail('key-usage', `end entity lacks ${inputs.leafKeyUsage.join(' / ')} key usage`)
+    } else {
+      // §4.2.1.3: keyCertSign only with cA; the caller's end-entity key usage
+      if (cert.keyUsage?.has('keyCertSign') && !cert.basicConstraints?.ca) throw new Fail('key-usage', `${cert.subject.text} asserts keyCertSign but is not a CA`)
+      if (inputs.leafKeyUsage && cert.keyUsage && !inputs.leafKeyUsage.some((u) => cert.keyUsage?.has(u))) {
+        throw new Fail('key-usage', `end entity lacks ${inputs.leafKeyUsage.join(' / ')} key usage`)
+      }
+    }
+    // (a)(3) revocation, last: CRL signer paths are only built for otherwise valid steps
+    if (checkRevocation) {
+      const issuer = workingIssuer
+      const issuerKey = working.key
+      const status = crlStatus(cert, { crls: inputs.crls, at: inputs.at, signers: (crl) => crlSigners(crl, issuer, issuerKey, anchor, ctx) })
+      if (status.status === 'revoked') throw new Fail('revoked', status.detail)
+      // Unknown status fails when required, and whenever a CRL for it was given but unusable
+      // (stale, unverifiable, unknown critical extension): that is a finding, not an absence.
+      if (status.status === 'undetermined' && (inputs.requireRevocation || status.inScope)) throw new Fail(CRL_FAILURE[status.problem], status.detail)
     }
     working = publicKeyOf(cert.spki, working.dsaParams)
     workingIssuer = cert
   }
 }
 
-export function validatePathStrict(inputs: PathInputs, depth = 0): PathResult {
-  const paths = buildPaths(inputs)
-  if (paths.length === 0) return { valid: false, reason: 'untrusted', detail: `no path from ${inputs.leaf.issuer.text} to a trust anchor`, path: [inputs.leaf] }
+function validate(inputs: PathInputs, recursion: number, pending: Set<StrictCertificate> = new Set()): PathResult {
+  const ctx: Ctx = { inputs, sigs: new Map(), recursion, signerCache: new Map(), pending }
+  const deadline = Date.now() + (inputs.budgetMs ?? 600)
+  const dangling = new Set<string>()
   // When every path fails, report the one that got furthest (then the most telling reason): a
   // lookalike CA that fails early should not mask why the real path failed.
   let best: { result: PathResult; score: number } | null = null
-  for (const { path, chained } of paths) {
+  for (const { path, chained } of buildPaths(inputs, ctx.sigs, deadline, dangling)) {
     try {
-      validatePath(path, inputs, chained, depth)
-      return { valid: true, path }
+      const policies = validatePath(path, chained, ctx)
+      return { valid: true, path, policies }
     } catch (err) {
-      const reason: PathFailure = err instanceof Fail ? err.reason : 'malformed'
+      const reason: PathFailure = err instanceof Fail ? err.reason : 'malformed-certificate'
       const score = (err instanceof Fail ? err.depth : 0) * 100 + RANK[reason]
       if (!best || score > best.score) best = { result: { valid: false, reason, detail: (err as Error).message, path }, score }
     }
   }
-  return (best as { result: PathResult }).result
+  const needed = (inputs.malformed ?? []).find((der) => {
+    const subject = looseSubjectKey(der)
+    return subject === null || dangling.has(subject)
+  })
+  if (needed && (!best || best.result.reason === 'untrusted' || best.result.reason === 'name-chaining')) {
+    return { valid: false, reason: 'malformed-certificate', detail: 'a CA certificate the path needs cannot be parsed', path: [inputs.leaf] }
+  }
+  if (best) return best.result
+  if (needed) return { valid: false, reason: 'malformed-certificate', detail: 'a CA certificate the path needs cannot be parsed', path: [inputs.leaf] }
+  return { valid: false, reason: 'untrusted', detail: `no path from ${inputs.leaf.issuer.text} to a trust anchor`, path: [inputs.leaf] }
+}
+
+/**
+ * RFC 5280 §6 path validation of `inputs.leaf` against `inputs.anchors`: the one verdict the card's
+ * startup check, verify-cert, doctor and revocation use. Never throws; a malformed certificate in
+ * the way is `malformed-certificate`.
+ */
+export function validatePathStrict(inputs: PathInputs): PathResult {
+  return validate(inputs, 0)
 }
 
 /** Parses CRL files leniently: one that does not parse is reported, not fatal. */
@@ -239,3 +353,5 @@ export function parseCrls(ders: Buffer[]): { crls: StrictCrl[]; errors: string[]
   }
   return { crls, errors }
 }
+
+export { DerError }

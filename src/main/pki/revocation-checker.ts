@@ -4,7 +4,8 @@ import { request as httpsRequest } from 'node:https'
 import type { ParsedCertificate } from './certificate'
 import { buildOcspRequest, parseOcspResponse } from './ocsp'
 import type { RevocationChecker, RevocationMode, RevocationResult } from './revocation'
-import { parseStrictCertificate, parseStrictCrl, publicKeyOf, readDerObjects, verifySignature, type StrictCertificate, type StrictCrl } from './x509-strict'
+import { crlStatus } from './crl-validation'
+import { parseStrictCertificate, parseStrictCrl, publicKeyOf, readDerObjects, type StrictCertificate, type StrictCrl } from './x509-strict'
 
 // Revocation of the card's certificate: OCSP first (MOICA G3: http://ocsp.grca.nat.gov.tw/OCSP),
 // then the issuer's CRL (configured files, else downloaded from the certificate's CRL
@@ -136,23 +137,22 @@ export class OcspCrlChecker implements RevocationChecker {
   }
 
   private async viaCrl(leaf: StrictCertificate, issuer: StrictCertificate, at: Date, problems: string[]): Promise<{ result: RevocationResult; until: number | null } | null> {
+    const crls = await this.crlsFor(leaf, problems)
+    if (crls.length === 0) return null
+    // RFC 5280 §6.3 through the validator's own CRL code (scope, delta, currency, signature); the
+    // CRL must be signed by the card's issuing CA key (a separate CRL signer would need its own path).
     const issuerKey = publicKeyOf(issuer.spki, null).key
-    for (const crl of await this.crlsFor(leaf, problems)) {
-      if (crl.issuer.key !== issuer.subject.key) continue
-      if (crl.aki && issuer.ski && crl.aki !== issuer.ski) continue
-      if (!verifySignature(crl.signatureAlgorithm, crl.tbs, crl.signature, issuerKey)) {
-        problems.push('CRL signature does not verify')
-        continue
-      }
-      if (at < crl.thisUpdate || (crl.nextUpdate && at > crl.nextUpdate)) {
-        problems.push(`CRL not current (next update ${crl.nextUpdate?.toISOString() ?? 'none'})`)
-        continue
-      }
-      const until = crl.nextUpdate?.getTime() ?? null
-      const entry = crl.entries.find((e) => e.serialHex === leaf.serialHex)
-      if (entry && entry.reason !== 8) return { result: { verdict: 'revoked', reason: `revoked on ${entry.revokedAt.toISOString()} (CRL)`, source: 'crl' }, until }
-      return { result: { verdict: 'valid', source: 'crl' }, until }
+    const status = crlStatus(leaf, {
+      crls,
+      at,
+      signers: (crl) => (crl.issuer.key === issuer.subject.key && (!crl.aki || !issuer.ski || crl.aki === issuer.ski) ? [{ key: issuerKey, cert: issuer }] : [])
+    })
+    if (status.status === 'undetermined') {
+      problems.push(`CRL: ${status.detail}`)
+      return null
     }
-    return null
+    const until = status.until?.getTime() ?? null
+    if (status.status === 'revoked') return { result: { verdict: 'revoked', reason: `revoked on ${status.revokedAt.toISOString()} (CRL)`, source: 'crl' }, until }
+    return { result: { verdict: 'valid', source: 'crl' }, until }
   }
 }

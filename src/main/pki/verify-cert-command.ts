@@ -3,16 +3,34 @@ import { join } from 'node:path'
 import { parseCrls, validatePathStrict, type PathFailure } from './path-validation'
 import { parseStrictCertificate, readDerObjects, type StrictCertificate } from './x509-strict'
 
-// `eccs-client verify-cert LEAF [--ca FILE_OR_DIR]... [--intermediate FILE]... [--crl FILE]...
-//  [--at ISO8601] [--json]` — RFC 5280 path validation for IT staff and conformance tests.
-// Exit 0 + "valid"; exit 1 + a reason code; exit 2 for usage or unreadable input.
+// `eccs-client verify-cert` — RFC 5280 path validation for IT staff and conformance tests, through
+// the same validator as the card's startup check (path-validation.ts).
+// Exit 0 + "valid"; exit 1 + a reason code (a certificate in the path that cannot be parsed is
+// `malformed-certificate`, exit 1); exit 2 for usage or unreadable input; --help exits 0.
 
 export interface CommandIo {
   stdout: (s: string) => void
   stderr: (s: string) => void
 }
 
-const USAGE = 'usage: verify-cert LEAF [--ca FILE_OR_DIR]... [--intermediate FILE]... [--crl FILE]... [--at ISO8601] [--json]'
+/** Usage text (also printed by `eccs-client verify-cert --help`). */
+export const VERIFY_CERT_USAGE = `usage: eccs-client verify-cert LEAF --ca FILE_OR_DIR... [options]
+  LEAF                        the certificate to check (PEM or DER)
+  --ca FILE_OR_DIR            trust anchor(s); a folder adds every .pem/.crt/.cer/.der in it
+  --intermediate FILE         candidate intermediate CA certificate(s) (any order, repeatable)
+  --crl FILE                  CRLs (complete, delta, indirect) checked per RFC 5280 §6.3
+  --require-revocation        a certificate whose revocation status cannot be determined fails
+  --policy OID[,OID…]         user-initial-policy-set (default any-policy)
+  --require-explicit-policy   the path must assert an acceptable policy
+  --inhibit-policy-mapping    policy mappings are not honoured
+  --inhibit-any-policy        anyPolicy is not honoured
+  --at ISO8601                validation time (default now)
+  --json                      {valid, reason?, detail?, path, policies}
+Prints "valid" (exit 0) or a reason (exit 1): expired, not-yet-valid, untrusted, bad-signature,
+unsupported-algorithm, not-ca, path-length, key-usage, revoked, crl-expired, crl-missing,
+name-chaining, name-constraints, policy, unknown-critical-extension, invalid-extension,
+malformed-certificate. Exit 2: usage error or unreadable file.`
+const USAGE = VERIFY_CERT_USAGE
 const CERT_FILE = /\.(pem|crt|cer|der)$/i
 
 interface Args {
@@ -22,12 +40,23 @@ interface Args {
   crls: string[]
   at: Date
   json: boolean
+  help: boolean
+  requireRevocation: boolean
+  policies: string[]
+  requireExplicitPolicy: boolean
+  inhibitPolicyMapping: boolean
+  inhibitAnyPolicy: boolean
 }
+
+const OID_PATTERN = /^[0-2](\.(0|[1-9][0-9]*))+$/
 
 class UsageError extends Error {}
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { leaf: '', ca: [], intermediates: [], crls: [], at: new Date(), json: false }
+  const args: Args = {
+    leaf: '', ca: [], intermediates: [], crls: [], at: new Date(), json: false, help: false, requireRevocation: false, policies: [],
+    requireExplicitPolicy: false, inhibitPolicyMapping: false, inhibitAnyPolicy: false
+  }
   const value = (i: number, flag: string): string => {
     const v = argv[i]
     if (v === undefined) throw new UsageError(`${flag} needs a value`)
@@ -46,10 +75,21 @@ function parseArgs(argv: string[]): Args {
       if (!/^\d{4}-\d{2}-\d{2}/.test(s) || Number.isNaN(d.getTime())) throw new UsageError(`--at: not an ISO 8601 time: ${s}`)
       args.at = d
     } else if (flag === '--json') args.json = true
-    else if (flag.startsWith('-')) throw new UsageError(`unknown option ${flag}`)
+    else if (flag === '--help' || flag === '-h') args.help = true
+    else if (flag === '--require-revocation') args.requireRevocation = true
+    else if (flag === '--require-explicit-policy') args.requireExplicitPolicy = true
+    else if (flag === '--inhibit-policy-mapping') args.inhibitPolicyMapping = true
+    else if (flag === '--inhibit-any-policy') args.inhibitAnyPolicy = true
+    else if (flag === '--policy') {
+      for (const oid of next().split(',').map((x) => x.trim()).filter(Boolean)) {
+        if (!OID_PATTERN.test(oid)) throw new UsageError(`--policy: not an OID: ${oid}`)
+        args.policies.push(oid)
+      }
+    } else if (flag.startsWith('-')) throw new UsageError(`unknown option ${flag}`)
     else if (!args.leaf) args.leaf = a
     else throw new UsageError(`unexpected argument ${a}`)
   }
+  if (args.help) return args
   if (!args.leaf) throw new UsageError('LEAF is required')
   if (args.ca.length === 0) throw new UsageError('at least one --ca is required')
   return args
@@ -61,7 +101,8 @@ function filesOf(path: string): string[] {
   return readdirSync(path).filter((f) => CERT_FILE.test(f)).sort().map((f) => join(path, f))
 }
 
-function loadCertificates(paths: string[]): StrictCertificate[] {
+/** Anchors must parse (they are configuration, not part of the path): exit 2 otherwise. */
+function loadAnchors(paths: string[]): StrictCertificate[] {
   return paths.flatMap(filesOf).flatMap((file) =>
     readDerObjects(readFileSync(file)).map((der) => {
       try {
@@ -73,9 +114,33 @@ function loadCertificates(paths: string[]): StrictCertificate[] {
   )
 }
 
-function report(io: CommandIo, json: boolean, outcome: { valid: boolean; reason?: PathFailure; detail?: string; path: StrictCertificate[] }): number {
+/** Intermediates that do not parse are kept as DER: a path that needs one is malformed-certificate. */
+function loadIntermediates(paths: string[], io: CommandIo): { certs: StrictCertificate[]; malformed: Buffer[] } {
+  const certs: StrictCertificate[] = []
+  const malformed: Buffer[] = []
+  for (const file of paths.flatMap(filesOf)) {
+    for (const der of readDerObjects(readFileSync(file))) {
+      try {
+        certs.push(parseStrictCertificate(der))
+      } catch (err) {
+        io.stderr(`${file}: malformed certificate (${(err as Error).message})\n`)
+        malformed.push(der)
+      }
+    }
+  }
+  return { certs, malformed }
+}
+
+function report(io: CommandIo, json: boolean, outcome: { valid: boolean; reason?: PathFailure; detail?: string; path: StrictCertificate[]; policies?: string[] }): number {
   if (json) {
-    io.stdout(`${JSON.stringify({ valid: outcome.valid, ...(outcome.reason ? { reason: outcome.reason } : {}), ...(outcome.detail ? { detail: outcome.detail } : {}), path: outcome.path.map((c) => c.subject.text) })}\n`)
+    const body = {
+      valid: outcome.valid,
+      ...(outcome.reason ? { reason: outcome.reason } : {}),
+      ...(outcome.detail ? { detail: outcome.detail } : {}),
+      path: outcome.path.map((c) => c.subject.text),
+      ...(outcome.policies ? { policies: outcome.policies } : {})
+    }
+    io.stdout(`${JSON.stringify(body)}\n`)
   } else {
     io.stdout(`${outcome.valid ? 'valid' : outcome.reason}\n`)
     if (outcome.detail) io.stderr(`${outcome.detail}\n`)
@@ -91,25 +156,37 @@ export async function runVerifyCert(argv: string[], io: CommandIo): Promise<numb
     io.stderr(`${(err as Error).message}\n${USAGE}\n`)
     return 2
   }
+  if (args.help) {
+    io.stdout(`${USAGE}\n`)
+    return 0
+  }
   try {
     const leafObjects = readDerObjects(readFileSync(args.leaf))
     let leaf: StrictCertificate
     try {
       leaf = parseStrictCertificate(leafObjects[0] as Buffer)
     } catch (err) {
-      return report(io, args.json, { valid: false, reason: 'malformed', detail: `${args.leaf}: ${(err as Error).message}`, path: [] })
+      return report(io, args.json, { valid: false, reason: 'malformed-certificate', detail: `${args.leaf}: ${(err as Error).message}`, path: [] })
     }
-    const anchors = loadCertificates(args.ca)
-    const intermediates = loadCertificates(args.intermediates)
+    const anchors = loadAnchors(args.ca)
+    const { certs: intermediates, malformed } = loadIntermediates(args.intermediates, io)
     const { crls, errors } = parseCrls(args.crls.flatMap((f) => readDerObjects(readFileSync(f))))
     for (const e of errors) io.stderr(`ignoring unparsable CRL: ${e}\n`)
     const result = validatePathStrict({
       leaf,
       anchors,
       intermediates,
+      malformed,
       crls,
       at: args.at,
-      checkRevocation: args.crls.length > 0,
+      checkRevocation: args.crls.length > 0 || args.requireRevocation,
+      requireRevocation: args.requireRevocation,
+      policy: {
+        initialPolicySet: args.policies,
+        initialExplicitPolicy: args.requireExplicitPolicy,
+        initialPolicyMappingInhibit: args.inhibitPolicyMapping,
+        initialAnyPolicyInhibit: args.inhibitAnyPolicy
+      },
       // A signing/authentication certificate; an end entity without keyUsage is unrestricted.
       leafKeyUsage: ['digitalSignature', 'nonRepudiation']
     })

@@ -60,7 +60,7 @@ export const PolicySchema = z
       }),
     proxy: proxyUrl.optional().meta({
       description:
-        '"system" (default: HTTPS_PROXY / HTTP_PROXY / NO_PROXY from the environment), "direct" (no proxy) or an explicit proxy URL such as http://proxy.corp:8080 (HTTPS is tunnelled with CONNECT).',
+        '"system" (default; desktop app: the operating system\'s proxy settings with WPAD/PAC and NTLM/Negotiate sign-in, as the browser uses them; web host and command line: HTTPS_PROXY / HTTP_PROXY / NO_PROXY from the environment), "direct" (no proxy) or an explicit proxy URL such as http://proxy.corp:8080, optionally with user:password for Basic sign-in (HTTPS is tunnelled with CONNECT, http:// OCSP/CRL requests are sent to the proxy). Applies to all traffic: platform API, OCSP/CRL, update feed and doctor.',
       examples: ['http://proxy.corp.example:8080']
     }),
     proxyBypass: z
@@ -68,6 +68,18 @@ export const PolicySchema = z
       .max(64)
       .optional()
       .meta({ description: 'Hosts reached without the explicit proxy (NO_PROXY syntax: host, .suffix, *.suffix, IP).', examples: [['.corp.example', '10.0.0.5']] }),
+    // --- network stack (issue 16 item 1): PAC file ---
+    proxyPacUrl: z
+      .string()
+      .refine((u) => URL.canParse(u) && ['http:', 'https:'].includes(new URL(u).protocol), { message: 'must be an http:// or https:// URL' })
+      .refine((u) => !URL.canParse(u) || (new URL(u).username === '' && new URL(u).password === ''), { message: 'must not contain a user name or password' })
+      .optional()
+      .meta({
+        description:
+          'The PAC file that decides the proxy per request (desktop app: evaluated by Chromium, like the browser). Used while proxy is "system"; an explicit proxy URL or "direct" wins. The web host and the command line (plain Node) cannot run a PAC file and use the environment\'s HTTPS_PROXY / HTTP_PROXY / NO_PROXY instead; doctor says so.',
+        format: 'uri',
+        examples: ['http://wpad.corp.example/proxy.pac']
+      }),
     revocationCheck: z.enum(REVOCATION_MODES).optional().meta({
       description: 'Certificate revocation checking (OCSP/CRL): off, soft-fail (an unreachable responder is a warning) or hard-fail (it blocks signing).'
     }),
@@ -104,6 +116,32 @@ export const PolicySchema = z
         description:
           'Public key (PEM text or absolute path of a PEM file; EC P-256/P-384 or RSA ≥ 3072) that Linux updates must be signed with (detached FILE.sig next to each artifact on the feed). Honoured from machine policy only; without it the key shipped in resources/update/update-public-key.pem is used.',
         examples: ['/etc/eccs/update-public-key.pem']
+      }),
+    // Trust core (issue 12): cards beyond the built-in ATR table, required certificate policies
+    cardAtrs: z
+      .array(
+        z.strictObject({
+          atr: z.string().regex(/^([0-9A-Fa-f]{2}){2,33}$/, 'must be the ATR in hex (2–33 bytes)'),
+          mask: z.string().regex(/^([0-9A-Fa-f]{2}){2,33}$/, 'must be a hex mask as long as the ATR').optional(),
+          name: z.string().min(1).max(100),
+          modules: z.array(absolutePath).min(1).max(8)
+        }).refine((e) => !e.mask || e.mask.length === e.atr.length, { message: 'mask must be as long as the ATR', path: ['mask'] })
+      )
+      .max(32)
+      .optional()
+      .meta({
+        description:
+          'Extra card types: ATR pattern (hex), optional mask (default all FF), a name and the absolute paths of the PKCS#11 modules that read it. Checked before the built-in table.',
+        examples: [[{ atr: '3BB896008131FA524348544D4F49434120', name: 'MOICA (new TA1)', modules: ['C:\\Windows\\System32\\HiCOSPKCS11.dll'] }]]
+      }),
+    requiredCertificatePolicies: z
+      .array(z.string().regex(/^[0-2](\.(0|[1-9][0-9]*))+$/, 'must be an OID such as 2.16.886.101.0.3.3'))
+      .max(16)
+      .optional()
+      .meta({
+        description:
+          'Certificate policy OIDs the card certificate path must assert (RFC 5280 §6.1 with initial-explicit-policy); empty = any MOICA certificate policy.',
+        examples: [['2.16.886.101.0.3.3']]
       })
   })
   .meta({
@@ -120,6 +158,7 @@ export interface Settings {
   extraCaCertificates: string[]
   proxy: string
   proxyBypass: string[]
+  proxyPacUrl: string | null
   revocationCheck: (typeof REVOCATION_MODES)[number]
   autoUpdate: boolean
   updateChannel: (typeof UPDATE_CHANNELS)[number]
@@ -131,6 +170,16 @@ export interface Settings {
   startAtLogin: boolean
   closeToTray: boolean
   updatePublicKey: string | null
+  cardAtrs: CardAtrEntry[]
+  requiredCertificatePolicies: string[]
+}
+
+/** A policy card entry (ATR pattern + mask → name + modules). */
+export interface CardAtrEntry {
+  atr: string
+  mask?: string
+  name: string
+  modules: string[]
 }
 
 export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
@@ -139,6 +188,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   extraCaCertificates: [],
   proxy: 'system',
   proxyBypass: [],
+  proxyPacUrl: null,
   revocationCheck: 'soft-fail',
   autoUpdate: true,
   updateChannel: 'latest',
@@ -149,7 +199,9 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   logLevel: 'info',
   startAtLogin: false,
   closeToTray: false,
-  updatePublicKey: null
+  updatePublicKey: null,
+  cardAtrs: [],
+  requiredCertificatePolicies: []
 })
 
 export const SETTING_KEYS = Object.keys(DEFAULT_SETTINGS) as SettingKey[]

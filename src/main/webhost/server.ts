@@ -3,6 +3,7 @@ import { readFileSync, statSync, type Stats } from 'node:fs'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { extname, join, sep } from 'node:path'
+import { RENDERER_CSP } from '../../shared/csp'
 import type { AppCore } from '../core/app-core'
 
 // Loopback web host: the same main-process core, served to a browser instead of an Electron
@@ -19,9 +20,6 @@ import type { AppCore } from '../core/app-core'
 // After each use of the token a new one is minted and reported through `onAppUrl`, so another
 // tab can be opened from the newest printed URL. Connections, headers, bodies and event streams
 // are bounded; a malformed request is a 4xx answer and never reaches past this file.
-
-export const RENDERER_CSP =
-  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
 /** Header names of the web bridge (src/renderer/bridge.ts). */
 export const BRIDGE_HEADERS = { bridge: 'x-eccs-bridge', token: 'x-eccs-token', session: 'x-eccs-session' } as const

@@ -44,7 +44,8 @@ const en: Messages<typeof zhTW> = {
       houseBillNo: 'House bill number', status: 'Result', search: 'Search', results: '{n} results', none: 'No matching delegations', loading: 'Searching…',
       or: 'or', datePlaceholder: '2026/11/30 or ROC 115/11/30', dateInvalid: 'Not a date: type e.g. 2026/11/30, 2026-11-30 or ROC 115/11/30.',
       exportCsv: 'Export CSV', exportJson: 'Export JSON',
-      fromCache: 'Offline: showing the local history, last synced {at}', fromCacheNever: 'Offline: the local history has not been synced yet'
+      fromCache: 'Offline: showing the local history, last synced {at}', fromCacheNever: 'Offline: the local history has not been synced yet',
+      historyOff: 'Offline history is off for this session: '
     },
     status: { PENDING: 'Not yet confirmed', MATCH: 'Declaration matches', MISMATCH: 'Declaration does not match' },
     cols: { select: 'Select', declarationDate: 'Declaration date', houseBillNo: 'House bill no.', direction: 'Import/export', carrier: 'Carrier', goods: 'Goods', value: 'Declared value', status: 'Result' },
@@ -56,7 +57,12 @@ const en: Messages<typeof zhTW> = {
     },
     pin: { title: 'Enter your citizen certificate PIN', label: 'PIN', hint: '6 to 8 digits; too many wrong PINs lock the card.', pinFormat: 'Enter your PIN: 6 to 8 digits.',
       loadFirst: 'First press "Load certificate", then OK.', confirm: 'OK', cancel: 'Cancel',
-      stage: { preparing: 'Preparing…', signing: 'Card signing ({done}/{total})…', submitting: 'Submitting ({done}/{total})…', done: 'Done' } },
+      card: 'Card: {name} ({reader})', wait: 'After a wrong PIN you must wait: {seconds} s…',
+      countLow: 'A wrong PIN was entered on this card; fewer tries than the maximum remain (citizen cards usually allow 3) before it locks.',
+      finalTry: 'Only 1 PIN try remains on this card: one more wrong PIN locks it, and only MOICA can unlock it.',
+      acknowledge: 'I understand few tries remain and still want to enter the PIN',
+      stage: { preparing: 'Preparing…', signing: 'Card signing ({done}/{total})…', submitting: 'Submitting ({done}/{total})…', done: 'Done' },
+      resending: 'No answer from the platform; resending the same answer (attempt {n})', timeLeft: '{s} s left' },
     records: { title: 'Confirmation records', decision: 'Decision', all: 'All', confirmedAt: 'Confirmed at', via: 'Via', certificate: 'Citizen certificate', app: 'EZWay app' },
     profile: {
       title: 'Personal account data', account: 'Account', name: 'Name', nationalId: 'National ID / resident certificate number', phone: 'Phone', email: 'E-mail', address: 'Address', mobile: 'Mobile',
@@ -80,6 +86,8 @@ const en: Messages<typeof zhTW> = {
     'token-absent': 'The card could not be read',
     'card-locked': 'The card is locked',
     'certificate-missing': 'No certificate on the card',
+    'certificate-unreadable': 'The certificate on the card cannot be read',
+    'not-citizen-certificate': 'Not a citizen digital certificate',
     'chain-invalid': 'Certificate validation failed',
     ready: 'Card reader ready',
     holder: 'Card holder',
@@ -88,14 +96,17 @@ const en: Messages<typeof zhTW> = {
     fix: 'What to do'
   },
   hint: {
+    'pcsc-not-installed': 'Install the smart-card service (pcscd); once it runs, the app reconnects automatically.',
     'pcsc-unavailable': 'Start the smart-card service; the app reconnects automatically.',
     'no-reader': 'Connect a card reader to this computer.',
     'no-card': 'Insert your citizen certificate card into the reader (chip up).',
-    'unsupported-card': 'Make sure the card is a citizen digital certificate (MOICA).',
+    'unsupported-card': 'Make sure the card is a citizen digital certificate (MOICA). If it is, send the reader "{reader}" and ATR {atr} to support, or ask IT to configure its PKCS#11 module.',
     'module-missing': 'Install the HiCOS card client, then re-insert the card.',
     'token-absent': 'Re-insert the card.',
     'card-locked': 'Too many wrong PINs locked the card; only MOICA can unlock it. Do not try more PINs.',
     'certificate-missing': 'This card holds no certificate usable for signing.',
+    'certificate-unreadable': 'Send the reader "{reader}", ATR {atr} and the message below to support.',
+    'not-citizen-certificate': 'This certificate was issued by "{issuer}", not by MOICA (e.g. a business certificate); insert your citizen digital certificate.',
     'chain-invalid': 'The certificate may be expired, not yet valid, revoked, or not issued by MOICA.'
   },
   chain: {
@@ -179,6 +190,7 @@ const en: Messages<typeof zhTW> = {
       extraCaCertificates: 'Extra trusted CA certificates',
       proxy: 'Proxy',
       proxyBypass: 'Hosts reached without the proxy',
+      proxyPacUrl: 'Proxy auto-config (PAC) file',
       revocationCheck: 'Certificate revocation check',
       autoUpdate: 'Automatic updates',
       updateChannel: 'Update channel',
@@ -189,7 +201,9 @@ const en: Messages<typeof zhTW> = {
       logLevel: 'Log level',
       startAtLogin: 'Start when I sign in to the computer',
       closeToTray: 'Keep running in the tray when the window is closed',
-      updatePublicKey: 'Update signing key (Linux)'
+      updatePublicKey: 'Update signing key (Linux)',
+      cardAtrs: 'Extra card types (ATR)',
+      requiredCertificatePolicies: 'Required certificate policies'
     },
     revocation: { off: 'Off', 'soft-fail': 'On (warn when unreachable)', 'hard-fail': 'On (block signing when unreachable)' },
     channel: { latest: 'Stable', beta: 'Beta' },

@@ -42,7 +42,8 @@ export default {
       houseBillNo: '分提單號碼', status: '認證結果', search: '查詢', results: '查詢結果：共 {n} 筆', none: '查無符合條件的資料', loading: '查詢中…',
       or: '或', datePlaceholder: '2026/11/30 或 115/11/30', dateInvalid: '日期格式不正確：請輸入如 2026/11/30、2026-11-30 或民國 115/11/30。',
       exportCsv: '匯出 CSV', exportJson: '匯出 JSON',
-      fromCache: '離線資料：顯示本機紀錄，最後同步時間 {at}', fromCacheNever: '離線資料：本機紀錄尚未同步'
+      fromCache: '離線資料：顯示本機紀錄，最後同步時間 {at}', fromCacheNever: '離線資料：本機紀錄尚未同步',
+      historyOff: '本機離線紀錄已停用（本次登入）：'
     },
     status: { PENDING: '尚未確認', MATCH: '申報相符', MISMATCH: '申報不符' },
     cols: { select: '選取', declarationDate: '報關日期', houseBillNo: '分提單號碼', direction: '進出口類別', carrier: '快遞業者', goods: '貨物名稱', value: '申報價值', status: '認證結果' },
@@ -54,7 +55,12 @@ export default {
     },
     pin: { title: '請輸入自然人憑證 PIN 碼', label: 'PIN碼', hint: '6 至 8 位數字；PIN 碼錯誤多次卡片將被鎖住。', pinFormat: '請輸入 6 至 8 位數字的 PIN 碼。',
       loadFirst: '請先按「載入自然人憑證」，再按「確定」。', confirm: '確定', cancel: '取消',
-      stage: { preparing: '準備中…', signing: '卡片簽章中（{done}/{total}）…', submitting: '送出中（{done}/{total}）…', done: '完成' } },
+      card: '卡片：{name}（{reader}）', wait: 'PIN 碼錯誤後須稍候，請等待 {seconds} 秒…',
+      countLow: '此卡片曾輸入錯誤的 PIN 碼，剩餘嘗試次數已少於上限（自然人憑證通常共 3 次），再錯將鎖卡。',
+      finalTry: '此卡片只剩 1 次 PIN 碼嘗試機會，再錯一次卡片將被鎖住，須洽內政部憑證管理中心解鎖。',
+      acknowledge: '我了解剩餘嘗試次數不多，仍要輸入 PIN 碼',
+      stage: { preparing: '準備中…', signing: '卡片簽章中（{done}/{total}）…', submitting: '送出中（{done}/{total}）…', done: '完成' },
+      resending: '平台未回應，重送同一份回覆（第 {n} 次）', timeLeft: '剩餘 {s} 秒' },
     records: { title: '委任確認紀錄查詢', decision: '確認結果', all: '全部', confirmedAt: '確認時間', via: '確認方式', certificate: '自然人憑證', app: 'EZWay APP' },
     profile: {
       title: '個人帳號資料維護', account: '帳號', name: '姓名', nationalId: '身分證號或統一編號', phone: '連絡電話', email: 'E-mail', address: '地址', mobile: '手機號碼',
@@ -78,6 +84,8 @@ export default {
     'token-absent': '無法讀取卡片',
     'card-locked': '卡片已鎖住',
     'certificate-missing': '卡片中找不到憑證',
+    'certificate-unreadable': '卡片中的憑證無法解析',
+    'not-citizen-certificate': '不是自然人憑證',
     'chain-invalid': '憑證驗證失敗',
     ready: '讀卡機準備完成',
     holder: '持卡人',
@@ -86,14 +94,17 @@ export default {
     fix: '處理方式'
   },
   hint: {
+    'pcsc-not-installed': '請安裝智慧卡服務 (pcscd)，安裝並啟動後程式會自動重新連線。',
     'pcsc-unavailable': '請啟動智慧卡服務後稍候，程式會自動重新連線。',
     'no-reader': '請將讀卡機連接到電腦。',
     'no-card': '請將自然人憑證插入讀卡機（晶片朝上）。',
-    'unsupported-card': '請確認插入的是自然人憑證。',
+    'unsupported-card': '請確認插入的是自然人憑證。若確定是自然人憑證，請將讀卡機「{reader}」與 ATR {atr} 提供給客服，或請資訊人員設定此卡的 PKCS#11 模組。',
     'module-missing': '請安裝 HiCOS 卡片管理工具後重新插入卡片。',
     'token-absent': '請重新插入自然人憑證。',
     'card-locked': 'PIN 碼錯誤次數過多，卡片已鎖住；請洽內政部憑證管理中心解鎖，請勿再嘗試。',
     'certificate-missing': '此卡片沒有可用於簽章的憑證。',
+    'certificate-unreadable': '請將讀卡機「{reader}」、ATR {atr} 與下列錯誤內容提供給客服。',
+    'not-citizen-certificate': '此憑證由「{issuer}」簽發，不是內政部憑證管理中心的自然人憑證 (例如工商憑證)；請改插自然人憑證。',
     'chain-invalid': '憑證可能已過期、尚未生效、已廢止或非內政部憑證管理中心簽發。'
   },
   chain: {
@@ -177,6 +188,7 @@ export default {
       extraCaCertificates: '額外信任的 CA 憑證',
       proxy: 'Proxy 代理伺服器',
       proxyBypass: '不經 Proxy 的主機',
+      proxyPacUrl: 'Proxy 自動設定（PAC）檔',
       revocationCheck: '憑證廢止檢查',
       autoUpdate: '自動更新',
       updateChannel: '更新管道',
@@ -187,7 +199,9 @@ export default {
       logLevel: '記錄檔層級',
       startAtLogin: '登入電腦時自動啟動',
       closeToTray: '關閉視窗後保留在系統匣',
-      updatePublicKey: '更新簽章公鑰（Linux）'
+      updatePublicKey: '更新簽章公鑰（Linux）',
+      cardAtrs: '其他卡片類型 (ATR)',
+      requiredCertificatePolicies: '必要的憑證政策'
     },
     revocation: { off: '不檢查', 'soft-fail': '檢查（無法連線時僅警告）', 'hard-fail': '檢查（無法連線時停止簽章）' },
     channel: { latest: '正式版', beta: '測試版' },

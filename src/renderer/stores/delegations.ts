@@ -1,7 +1,8 @@
 import { defineStore } from 'pinia'
+import type { PinEntry } from '../../shared/pin-ticket'
 import { computed, ref } from 'vue'
 import type { Delegation, DelegationQuery, DelegationStatus, Direction } from '../../shared/delegation'
-import type { AppErrorPayload } from '../../shared/errors'
+import { ErrorCodes, isErrorCode, type AppErrorPayload } from '../../shared/errors'
 import type { DecisionOutcome } from '../../shared/ipc-contract'
 import { eccs } from '../bridge'
 
@@ -48,6 +49,8 @@ export const useDelegationsStore = defineStore('delegations', () => {
   const form = ref<QueryForm>({ direction: '', dateFrom: '', dateTo: '', houseBillNo: '', status: '' })
   const rows = ref<Delegation[]>([])
   const total = ref(0)
+  /** Set when the offline history is off this session (cache could not be opened): why. */
+  const historyOff = ref<AppErrorPayload | null>(null)
   /** Set when the offline cache answered: when it was last synced with the platform. */
   const fromCache = ref<{ lastSyncedAt: string | null } | null>(null)
   const searched = ref(false)
@@ -78,6 +81,8 @@ export const useDelegationsStore = defineStore('delegations', () => {
         all.push(...r.value.items)
         total.value = r.value.total
         fromCache.value = r.value.source === 'cache' ? { lastSyncedAt: r.value.lastSyncedAt } : null
+        const off = r.value.historyOff
+        historyOff.value = off && isErrorCode(off) ? { code: off, retriable: ErrorCodes[off].retriable } : null
         if (r.value.items.length < PAGE || all.length >= Math.min(r.value.total, MAX_ROWS)) break
       }
       rows.value = all
@@ -112,8 +117,8 @@ export const useDelegationsStore = defineStore('delegations', () => {
   }
 
   /** One PIN for every item; returns per-row outcomes, or the error that stopped the whole batch. */
-  async function decide(items: { id: string; decision: 'MATCH' | 'MISMATCH'; reason: string }[], pin: string): Promise<{ results: DecisionOutcome[] } | { error: AppErrorPayload }> {
-    const r = await eccs.decideDelegations({ items, pin })
+  async function decide(items: { id: string; houseBillNo: string; decision: 'MATCH' | 'MISMATCH'; reason: string }[], pin: PinEntry): Promise<{ results: DecisionOutcome[] } | { error: AppErrorPayload }> {
+    const r = await eccs.decideDelegations({ items, ...pin })
     if (!r.ok) return { error: r.error }
     const next = new Map(outcomes.value)
     for (const o of r.value.results) {
@@ -157,5 +162,5 @@ export const useDelegationsStore = defineStore('delegations', () => {
     return null
   }
 
-  return { exportResults, form, rows, sorted, total, fromCache, searched, loading, error, sortKey, sortDir, selected, selectedPending, outcomes, pendingCount, search, toggleSort, toggle, selectAllPending, decide, refreshPending, reset }
+  return { exportResults, form, rows, sorted, total, fromCache, historyOff, searched, loading, error, sortKey, sortDir, selected, selectedPending, outcomes, pendingCount, search, toggleSort, toggle, selectAllPending, decide, refreshPending, reset }
 })

@@ -1,5 +1,6 @@
 import { ipcRunner } from '../ipc-call'
 import { defineStore } from 'pinia'
+import type { PinEntry } from '../../shared/pin-ticket'
 import { computed, ref } from 'vue'
 import type { ApiStatus, SessionInfo } from '../../shared/api-types'
 import type { AppErrorPayload } from '../../shared/errors'
@@ -42,8 +43,9 @@ export const useSessionStore = defineStore('session', () => {
     return s !== null
   }
 
-  async function loginCertificate(pin: string): Promise<boolean> {
-    const s = await run(() => eccs.loginCertificate({ pin }))
+  /** 憑證登入 with the PIN and its ticket (card:pinPrompt). */
+  async function loginCertificate(entry: PinEntry): Promise<boolean> {
+    const s = await run(() => eccs.loginCertificate(entry))
     if (s) session.value = s
     return s !== null
   }

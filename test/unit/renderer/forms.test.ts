@@ -16,12 +16,13 @@ import { contractBridge, PROFILE, READY_STATUS, type ContractBridge } from './co
 type Handlers = Partial<{ [C in IpcChannel]: (r: IpcRequest<C>) => Promise<IpcResponse<C>> }>
 const handlers: Handlers = {}
 let cb: ContractBridge
-let views: { LoginView: Component; PinDialog: Component; RegisterView: Component; DelegationsView: Component }
+let views: { StatusArea: Component; LoginView: Component; PinDialog: Component; RegisterView: Component; DelegationsView: Component }
 
 beforeAll(async () => {
   cb = contractBridge(handlers)
   ;(window as unknown as { eccs: unknown }).eccs = cb.bridge // before the renderer's bridge module loads
   views = {
+    StatusArea: (await import('../../../src/renderer/components/StatusArea.vue')).default,
     LoginView: (await import('../../../src/renderer/views/LoginView.vue')).default,
     PinDialog: (await import('../../../src/renderer/components/PinDialog.vue')).default,
     RegisterView: (await import('../../../src/renderer/views/RegisterView.vue')).default,
@@ -33,6 +34,8 @@ beforeEach(() => {
   for (const k of Object.keys(handlers)) delete handlers[k as IpcChannel]
   cb.calls.length = 0
   handlers['card:getStatus'] = async () => READY_STATUS
+  let n = 0
+  handlers['card:pinPrompt'] = async ({ operation }) => promptFor(operation, 'ok', `${TICKET.slice(0, -1)}${n++ % 10}`)
   handlers['app:getInfo'] = async () => ({ version: 't', demo: false, host: 'web', apiBaseUrl: null, platform: 'linux-x64' })
   setActivePinia(createPinia())
 })
@@ -53,6 +56,20 @@ const byText = (w: VueWrapper, tag: string, text: string) => {
   const found = w.findAll(tag).find((b) => b.text().trim() === text)
   if (!found) throw new Error(`no <${tag}> "${text}"`)
   return found
+}
+/** A ticket as main issues it (32 random bytes, base64url); the test's handler numbers them. */
+const TICKET = 'A'.repeat(43)
+const ticketN = (i: number) => `${TICKET.slice(0, -1)}${i}`
+function promptFor(operation: IpcRequest<'card:pinPrompt'>['operation'], tries: 'ok' | 'count-low' | 'final-try', ticket: string): IpcResponse<'card:pinPrompt'> {
+  return {
+    ticket,
+    operation,
+    card: { reader: 'Virtual PCD 00 00', subjectName: '王小明', cardSerial: 'TP1' },
+    tries,
+    triesLeft: tries === 'final-try' ? 1 : null,
+    confirmRequired: tries !== 'ok',
+    expiresAt: '2030-01-01T00:00:00.000Z'
+  }
 }
 const session = (via: 'password' | 'certificate') => ({ via, expiresAt: '2030-01-01T00:00:00.000Z', profile: PROFILE })
 
@@ -100,11 +117,14 @@ describe('LoginView — 憑證登入', () => {
     expect(load.attributes('disabled')).toBeUndefined()
     expect(byText(w, 'button', '送出').attributes('disabled')).toBeDefined() // not before 憑證載入完成 → 確定
     await load.trigger('click')
+    await flushPromises()
     expect(w.text()).toContain('憑證載入完成。')
     await byText(w, 'button', '確定').trigger('click')
     await w.get('form').trigger('submit')
     await flushPromises()
-    expect(callsTo('session:loginCertificate')).toEqual([{ channel: 'session:loginCertificate', request: { pin: '123456' } }])
+    // The ticket was taken at 載入自然人憑證 (when the card was shown) and goes with the PIN.
+    expect(callsTo('card:pinPrompt')).toEqual([{ channel: 'card:pinPrompt', request: { operation: 'login' } }])
+    expect(callsTo('session:loginCertificate')).toEqual([{ channel: 'session:loginCertificate', request: { pin: '123456', ticket: ticketN(0) } }])
     expect((w.get('#login-pin').element as HTMLInputElement).value).toBe('')
     // Submitting again does nothing: the PIN is gone and is never re-sent by the app.
     await w.get('form').trigger('submit')
@@ -116,7 +136,7 @@ describe('LoginView — 憑證登入', () => {
 
 describe('PinDialog', () => {
   it('accepts only 6–8 digits, emits the PIN once, clears it, and never resubmits after an error', async () => {
-    const w = await mountView(views.PinDialog, { error: null, busy: false })
+    const w = await mountView(views.PinDialog, { operation: 'decision', error: null, busy: false })
     const input = w.get('#pin-input')
     const ok = byText(w, 'button', '確定')
     for (const bad of ['', '12345', 'abcdef', '12 456']) {
@@ -128,7 +148,8 @@ describe('PinDialog', () => {
     await input.setValue('12345678')
     expect(ok.attributes('disabled')).toBeUndefined()
     await w.get('form').trigger('submit')
-    expect(w.emitted('submit')).toEqual([['12345678']])
+    await flushPromises()
+    expect(w.emitted('submit')).toEqual([[{ pin: '12345678', ticket: ticketN(0) }]])
     expect((input.element as HTMLInputElement).value).toBe('')
     // The caller reports a wrong PIN: shown, and nothing is submitted on the user's behalf.
     await w.setProps({ error: { code: 'PIN_INCORRECT', retriable: false }, busy: false })
@@ -139,9 +160,45 @@ describe('PinDialog', () => {
     w.unmount()
   })
 
+  it('names the card; at FINAL_TRY OK stays disabled until the 1-try warning is acknowledged, which is sent along', async () => {
+    handlers['card:pinPrompt'] = async ({ operation }) => promptFor(operation, 'final-try', ticketN(7))
+    const w = await mountView(views.PinDialog, { operation: 'login', error: null, busy: false })
+    expect(w.get('[data-testid="pin-card-name"]').text()).toBe('卡片：王小明（Virtual PCD 00 00）')
+    expect(w.get('[data-testid="pin-tries"]').text()).toContain('只剩 1 次')
+    expect(w.get('[role="dialog"]').attributes('data-pin-state')).toBe('confirm')
+    await w.get('#pin-input').setValue('123456')
+    const ok = byText(w, 'button', '確定')
+    expect(ok.attributes('disabled')).toBeDefined()
+    await w.get('form').trigger('submit')
+    await flushPromises()
+    expect(w.emitted('submit')).toBeUndefined()
+    await w.get('[data-testid="pin-acknowledge"]').setValue(true)
+    expect(ok.attributes('disabled')).toBeUndefined()
+    await w.get('form').trigger('submit')
+    await flushPromises()
+    expect(w.emitted('submit')).toEqual([[{ pin: '123456', ticket: ticketN(7), acknowledgedTries: 'final-try' }]])
+    w.unmount()
+  })
+
+  it('after CARD_CHANGED the message is shown and the next OK asks main for a new ticket first', async () => {
+    const w = await mountView(views.PinDialog, { operation: 'decision', error: null, busy: false })
+    await w.get('#pin-input').setValue('123456')
+    await w.get('form').trigger('submit')
+    await flushPromises()
+    await w.setProps({ error: { code: 'CARD_CHANGED', retriable: true } })
+    expect(w.get('[data-testid="error"]').text()).toContain('卡片已更換，PIN 碼未送出')
+    expect(callsTo('card:pinPrompt')).toHaveLength(1)
+    await w.get('#pin-input').setValue('123456')
+    await w.get('form').trigger('submit')
+    await flushPromises()
+    expect(callsTo('card:pinPrompt')).toHaveLength(2)
+    expect(w.emitted('submit')).toEqual([[{ pin: '123456', ticket: ticketN(0) }], [{ pin: '123456', ticket: ticketN(1) }]])
+    w.unmount()
+  })
+
   it('shows card progress while busy, and 取消 then cancels the card operation', async () => {
     handlers['card:cancel'] = async () => ({})
-    const w = await mountView(views.PinDialog, { error: null, busy: true })
+    const w = await mountView(views.PinDialog, { operation: 'decision', error: null, busy: true })
     cb.emit('card:progress', { operation: 'decision', stage: 'signing', done: 1, total: 3 })
     await flushPromises()
     expect(w.get('[data-testid="pin-progress"]').text()).toContain('卡片簽章中（1/3）')
@@ -170,7 +227,7 @@ describe('RegisterView — 資料填寫', () => {
     await w.get('#reg-pin').setValue('123456')
     await w.get('form').trigger('submit')
     await flushPromises()
-    expect(callsTo('registration:verifyIdentity')[0]?.request).toEqual({ registrationId: reg.registrationId, nationalId: 'A123456789', pin: '123456' })
+    expect(callsTo('registration:verifyIdentity')[0]?.request).toEqual({ registrationId: reg.registrationId, nationalId: 'A123456789', pin: '123456', ticket: ticketN(0) })
     expect(w.text()).toContain('身分驗證完成：王小明')
 
     const failing = () => w.findAll('[data-testid="password-rules"] li').filter((li) => li.attributes('data-ok') === 'false').map((li) => li.text())
@@ -238,10 +295,29 @@ describe('DelegationsView — 申報不符', () => {
     await w.get('[role="dialog"] form').trigger('submit')
     await flushPromises()
     expect(callsTo('delegations:decideBatch')).toEqual([
-      { channel: 'delegations:decideBatch', request: { items: [{ id: pending.id, decision: 'MISMATCH', reason: '非本人訂購' }], pin: '123456' } }
+      { channel: 'delegations:decideBatch', request: { items: [{ id: pending.id, houseBillNo: 'SF100', decision: 'MISMATCH', reason: '非本人訂購' }], pin: '123456', ticket: ticketN(0) } }
     ])
     expect(w.get('[data-testid="detail-status"]').text()).toBe('申報不符')
     expect(w.find('[role="dialog"]').exists()).toBe(false)
     w.unmount()
+  })
+})
+
+describe('StatusArea — PC/SC hint', () => {
+  it('says install when pcscd is not installed, and start when it is installed but not running', async () => {
+    const down = { phase: 'pcsc-unavailable' as const, readers: [], updatedAt: '2026-01-01T00:00:00.000Z' }
+    for (const [problem, hint] of [
+      ['PCSC_NOT_INSTALLED', '請安裝智慧卡服務 (pcscd)'],
+      ['PCSC_UNAVAILABLE', '請啟動智慧卡服務後稍候']
+    ] as const) {
+      handlers['card:getStatus'] = async () => ({ ...down, problem })
+      setActivePinia(createPinia())
+      const w = await mountView(views.StatusArea)
+      const { useCardStore } = await import('../../../src/renderer/stores/card')
+      await useCardStore().init()
+      await flushPromises()
+      expect(w.get('[data-testid="card-hint"]').text()).toContain(hint)
+      w.unmount()
+    }
   })
 })

@@ -18,7 +18,7 @@ import {
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { isValidIdentityNumber, withCheckDigit } from '../../src/shared/identity-number'
+import { isValidIdentityNumber, withCheckDigit } from '../src/shared/identity-number'
 
 export type CitizenVariant =
   | 'valid'
@@ -660,7 +660,7 @@ export async function loadTestPki(dir: string): Promise<TestPki> {
 export const CACHE_VERSION = 2
 
 // __dirname (not import.meta): Playwright and tsx load this file as CommonJS.
-const REPO_ROOT = join(__dirname, '..', '..')
+const REPO_ROOT = join(__dirname, '..')
 
 /** Env override for the cache root (tests of the cache itself use a scratch directory). */
 export const PKI_CACHE_ENV = 'ECCS_TEST_PKI_CACHE'

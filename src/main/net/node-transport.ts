@@ -1,0 +1,103 @@
+import { request as httpRequest, type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http'
+import { request as httpsRequest } from 'node:https'
+import type { EffectiveSettings } from '../policy/effective'
+import { createHttpsAgent } from '../policy/https-agent'
+import { networkOptions, type NetworkOptions } from '../policy/network'
+import { DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_MS, netError, type NetRequest, type NetResponse, type Transport } from './transport'
+
+// The plain-Node transport (web host, CLI, tests): the CA list and the proxy come from
+// policy/network.ts for every request's own URL (so the bypass list applies per host). https: is
+// tunnelled with CONNECT (policy/https-agent.ts), http: (OCSP, CRL) is sent to the proxy as an
+// absolute-URI request (RFC 9112 §3.2.2). Proxy credentials in the proxy URL are sent as Basic
+// (RFC 7617); NTLM/Negotiate and PAC files are the Electron transport's (Chromium's) job.
+
+export interface NodeTransportOptions {
+  settings: EffectiveSettings
+  /** Environment for proxy = "system" (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY). */
+  env?: NodeJS.ProcessEnv
+  /** Extra CA (PEM file) for the platform and the responders, e.g. server-mock's dev CA. */
+  apiCaFile?: string | null
+}
+
+/** `Proxy-Authorization: Basic …` for a proxy URL with user info (percent-decoded, RFC 7617). */
+export function proxyAuthorization(proxy: URL): Record<string, string> {
+  if (!proxy.username) return {}
+  const creds = `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`
+  return { 'proxy-authorization': `Basic ${Buffer.from(creds).toString('base64')}` }
+}
+
+function routeOf(net: NetworkOptions): string {
+  return net.proxy ? `PROXY ${net.proxy.host}` : 'DIRECT'
+}
+
+/**
+ * Creates the plain-Node transport. Throws POLICY_INVALID (AppError) from `request` while the
+ * machine policy is invalid: nothing leaves the machine until the administrator fixes it.
+ */
+export function createNodeTransport(opts: NodeTransportOptions): Transport & { options(url: string): NetworkOptions } {
+  const options = (url: string): NetworkOptions =>
+    networkOptions(opts.settings, { target: url, env: opts.env ?? process.env, apiCaFile: opts.apiCaFile ?? null })
+  return {
+    kind: 'node',
+    options,
+    route: async (url) => routeOf(options(url)),
+    request: (req) => send(req, options(req.url))
+  }
+}
+
+function send(req: NetRequest, net: NetworkOptions): Promise<NetResponse> {
+  const target = new URL(req.url)
+  if (target.protocol !== 'http:' && target.protocol !== 'https:') return Promise.reject(netError(`unsupported URL ${req.url}`, 'ERR_UNSUPPORTED_PROTOCOL'))
+  const timeoutMs = req.timeoutMs ?? DEFAULT_TIMEOUT_MS
+  const maxBytes = req.maxBytes ?? DEFAULT_MAX_BYTES
+  const headers: Record<string, string> = { ...req.headers }
+  if (req.body) headers['content-length'] = String(req.body.length)
+  const base: RequestOptions = { method: req.method, timeout: timeoutMs }
+  return new Promise((resolve, reject) => {
+    const onResponse = (res: IncomingMessage): void => {
+      const chunks: Buffer[] = []
+      let size = 0
+      res.on('data', (c: Buffer) => {
+        size += c.length
+        if (size > maxBytes) request.destroy(netError(`${req.url}: answer larger than ${maxBytes} bytes`, 'ERR_RESPONSE_TOO_LARGE'))
+        else chunks.push(c)
+      })
+      res.on('end', () => {
+        clearTimeout(timer)
+        const h: Record<string, string> = {}
+        for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) h[k] = Array.isArray(v) ? v.join(', ') : v
+        resolve({ status: res.statusCode ?? 0, headers: h, body: Buffer.concat(chunks) })
+      })
+      res.on('error', reject)
+    }
+    let request: ClientRequest
+    if (target.protocol === 'https:') {
+      request = httpsRequest(target, { ...base, headers, agent: createHttpsAgent(net, { keepAlive: false }) }, onResponse)
+    } else if (net.proxy) {
+      const proxy = net.proxy
+      const viaTls = proxy.protocol === 'https:'
+      request = (viaTls ? httpsRequest : httpRequest)(
+        {
+          ...base,
+          host: proxy.hostname,
+          port: Number(proxy.port || (viaTls ? 443 : 80)),
+          path: target.href, // absolute-URI form: the proxy connects to the responder
+          headers: { ...headers, host: target.host, ...proxyAuthorization(proxy) },
+          ...(viaTls ? { ca: net.ca, rejectUnauthorized: true } : {}),
+          agent: false
+        },
+        onResponse
+      )
+    } else {
+      request = httpRequest(target, { ...base, headers, agent: false }, onResponse)
+    }
+    // One limit for the whole exchange (connect, CONNECT, TLS, answer), not just socket idleness.
+    const timer = setTimeout(() => request.destroy(netError(`${req.url}: no answer within ${timeoutMs} ms`, 'ETIMEDOUT')), timeoutMs)
+    request.on('timeout', () => request.destroy(netError(`${req.url}: timed out`, 'ETIMEDOUT')))
+    request.on('error', (err) => {
+      clearTimeout(timer)
+      reject(err)
+    })
+    request.end(req.body)
+  })
+}
