@@ -25,16 +25,33 @@ interface ChallengeRow {
 }
 
 export function issueChallenge(ctx: Ctx, purpose: ChallengePurpose, binding: ChallengeBinding) {
-  const id = randomId('ch')
-  const nonce = randomBytes(NONCE_BYTES).toString('base64')
+  return issueChallenges(ctx, purpose, [binding])[0] as IssuedChallenge
+}
+
+export interface IssuedChallenge {
+  challengeId: string
+  nonce: string
+  purpose: ChallengePurpose
+  expiresAt: string
+}
+
+/** Issues one challenge per binding in one transaction (the batch form used by prepareDecisions). */
+export function issueChallenges(ctx: Ctx, purpose: ChallengePurpose, bindings: readonly ChallengeBinding[]): IssuedChallenge[] {
   const now = ctx.now()
   const expiresAt = new Date(now.getTime() + ctx.limits.challengeLifetimeMs).toISOString()
-  // Housekeeping: forget challenges that expired more than an hour ago.
-  ctx.db.prepare(`DELETE FROM challenges WHERE expires_at < ?`).run(new Date(now.getTime() - 3_600_000).toISOString())
-  ctx.db
-    .prepare(`INSERT INTO challenges (id, nonce, purpose, session_id, registration_id, delegation_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
-    .run(id, nonce, purpose, binding.sessionId ?? null, binding.registrationId ?? null, binding.delegationId ?? null, now.toISOString(), expiresAt)
-  return { challengeId: id, nonce, purpose, expiresAt }
+  const insert = ctx.db.prepare(
+    `INSERT INTO challenges (id, nonce, purpose, session_id, registration_id, delegation_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+  )
+  return ctx.db.transaction(() => {
+    // Housekeeping: forget challenges that expired more than an hour ago.
+    ctx.db.prepare(`DELETE FROM challenges WHERE expires_at < ?`).run(new Date(now.getTime() - 3_600_000).toISOString())
+    return bindings.map((binding) => {
+      const id = randomId('ch')
+      const nonce = randomBytes(NONCE_BYTES).toString('base64')
+      insert.run(id, nonce, purpose, binding.sessionId ?? null, binding.registrationId ?? null, binding.delegationId ?? null, now.toISOString(), expiresAt)
+      return { challengeId: id, nonce, purpose, expiresAt }
+    })
+  })()
 }
 
 /**

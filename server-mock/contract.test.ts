@@ -247,3 +247,51 @@ describe('delegations (海關實名委任確認)', () => {
     expect(res.body.error.code).toBe('DELEGATION_NOT_FOUND')
   })
 })
+
+describe('batch confirmation (prepareDecisions, decideDelegations)', () => {
+  it('prepares N rows in one request and decides them in one request, per row, in order', async () => {
+    const api = t.api.withToken(await loginPassword(t.api, 'demo', 'Demo1234'))
+    const created = (await t.api.post('/dev/delegations', { account: 'demo', count: 3 })).body.items as { id: string; houseBillNo: string }[]
+    const answered = (await t.api.post('/dev/delegations', { account: 'demo', status: 'MATCH' })).body.items[0] as { id: string }
+    const ids = [...created.map((d) => d.id), answered.id, 'dlg_doesnotexist01']
+    const prep = await api.post('/decisions/prepare', { delegationIds: ids })
+    expect(prep.status).toBe(200)
+    expect(prep.body.items.map((r: { delegationId: string; ok: boolean }) => [r.delegationId, r.ok])).toEqual([
+      [ids[0], true], [ids[1], true], [ids[2], true], [ids[3], false], [ids[4], false]
+    ])
+    expect(prep.body.items[0]).toMatchObject({ delegation: { id: ids[0], houseBillNo: created[0]?.houseBillNo, status: 'PENDING' }, challenge: { purpose: 'decision' } })
+    expect(Buffer.from(prep.body.items[0].challenge.nonce, 'base64')).toHaveLength(32)
+    expect(prep.body.items[3]).toMatchObject({ ok: false, delegation: { id: answered.id, status: 'MATCH' }, error: { code: 'DELEGATION_ALREADY_ANSWERED', status: 409, retriable: false } })
+    expect(prep.body.items[4]).toMatchObject({ ok: false, delegation: null, error: { code: 'DELEGATION_NOT_FOUND', status: 404 } })
+    // the challenges are bound to their rows: one row's challenge is refused for another
+    const citizen = t.pki.citizens.valid
+    const row = (i: number, decision: 'MATCH' | 'MISMATCH', reason?: string) => {
+      const p = prep.body.items[i]
+      const b = decisionBody(t.server.origin, p.challenge, citizen, p.delegation, decision, reason, `batch-key-${i}-${ids[i]}`)
+      return { delegationId: p.delegation.id, decision, ...(reason !== undefined ? { reason } : {}), challengeId: b.challengeId, signature: b.signature, idempotencyKey: b.idempotencyKey }
+    }
+    const items = [row(0, 'MATCH'), row(1, 'MISMATCH', '品名不符'), row(2, 'MATCH')]
+    const body = { certificate: citizen.signCertDer.toString('base64'), algorithm: 'RS256', items }
+    const res = await api.post('/decisions', body)
+    expect(res.status).toBe(200)
+    expect(res.body.items.map((r: { delegationId: string; ok: boolean; replayed: boolean }) => [r.delegationId, r.ok, r.replayed])).toEqual([
+      [ids[0], true, false], [ids[1], true, false], [ids[2], true, false]
+    ])
+    expect(res.body.items[1]).toMatchObject({ delegation: { id: ids[1], status: 'MISMATCH', reason: '品名不符', confirmedVia: 'certificate' }, confirmation: { delegationId: ids[1], decision: 'MISMATCH', cardSerial: citizen.cardSerial } })
+    const audit = t.server.db.prepare(`SELECT outcome, decision, card_serial FROM audit_log WHERE delegation_id = ?`).all(ids[2])
+    expect(audit).toEqual([{ outcome: 'OK', decision: 'MATCH', card_serial: citizen.cardSerial }])
+
+    // The answer was "lost": the same body again is a success per row (replayed), never "already answered".
+    const again = await api.post('/decisions', body)
+    expect(again.status).toBe(200)
+    expect(again.body.items.map((r: { ok: boolean; replayed: boolean }) => [r.ok, r.replayed])).toEqual([[true, true], [true, true], [true, true]])
+    expect(again.body.items[1].confirmation).toEqual(res.body.items[1].confirmation)
+    // …and through the single-row operation with a row's key, too (one idempotency store).
+    const single = await api.post(`/delegations/${ids[0]}/decision`, { decision: 'MATCH', challengeId: items[0]?.challengeId, certificate: body.certificate, signature: items[0]?.signature, idempotencyKey: items[0]?.idempotencyKey })
+    expect(single.status).toBe(200)
+    expect(single.headers['idempotent-replayed']).toBe('true')
+    expect(single.body).toEqual({ delegation: res.body.items[0].delegation, confirmation: res.body.items[0].confirmation })
+    const records = (await api.get('/confirmations?pageSize=500')).body.items.filter((r: { delegationId: string }) => ids.slice(0, 3).includes(r.delegationId))
+    expect(records).toHaveLength(3) // one record per row, none doubled by the replays
+  })
+})

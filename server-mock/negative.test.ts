@@ -456,3 +456,131 @@ describe('malformed input', () => {
     expect((await api.post(`/delegations/${d.id}/decision`, body)).status).toBe(200)
   })
 })
+
+describe('batch confirmation (prepareDecisions, decideDelegations)', () => {
+  const citizen = () => t.pki.citizens.valid
+  async function prepared(n: number, a: ApiClient = api, s: TestServer = t) {
+    const ds = (await s.api.post('/dev/delegations', { account: 'demo', count: n })).body.items as { id: string; houseBillNo: string }[]
+    const res = await a.post('/decisions/prepare', { delegationIds: ds.map((d) => d.id) })
+    expect(res.status).toBe(200)
+    return res.body.items as { delegation: { id: string; houseBillNo: string }; challenge: { challengeId: string; nonce: string; purpose: 'decision'; expiresAt: string } }[]
+  }
+  function row(p: { delegation: { id: string; houseBillNo: string }; challenge: { challengeId: string; nonce: string; purpose: 'decision'; expiresAt: string } }, k = key(), tamper?: { houseBillNo: string }) {
+    const b = decisionBody(t.server.origin, p.challenge, citizen(), p.delegation, 'MATCH', undefined, k, tamper)
+    return { delegationId: p.delegation.id, decision: 'MATCH' as const, challengeId: b.challengeId, signature: b.signature, idempotencyKey: k }
+  }
+  const cert = () => citizen().signCertDer.toString('base64')
+  const codes = (res: { body: { items: { ok: boolean; error?: { code: string } }[] } }) => res.body.items.map((r) => (r.ok ? 'OK' : r.error?.code))
+
+  it('needs a session; malformed, repeated and oversized requests fail whole', async () => {
+    expectError(await t.api.post('/decisions/prepare', { delegationIds: ['dlg_doesnotexist0'] }), 401, 'UNAUTHENTICATED')
+    const fakeRow = { delegationId: 'dlg_doesnotexist0', decision: 'MATCH', challengeId: 'ch_AAAAAAAAAAAAAAAAAAAAAA', signature: 'A'.repeat(344), idempotencyKey: key() }
+    expectError(await t.api.post('/decisions', { certificate: cert(), items: [fakeRow] }), 401, 'UNAUTHENTICATED')
+    expectError(await api.post('/decisions', { certificate: cert(), items: [] }), 400, 'VALIDATION_FAILED')
+    expectError(await api.post('/decisions/prepare', { delegationIds: [] }), 400, 'VALIDATION_FAILED')
+    const many = Array.from({ length: 101 }, (_, i) => `dlg_many${String(i).padStart(8, '0')}`)
+    expectError(await api.post('/decisions/prepare', { delegationIds: many }), 400, 'VALIDATION_FAILED')
+    const dup = await api.post('/decisions/prepare', { delegationIds: ['dlg_doesnotexist0', 'dlg_doesnotexist0'] })
+    expectError(dup, 400, 'VALIDATION_FAILED')
+    expect(dup.body.error.details).toEqual([{ path: '/body/delegationIds/1', message: 'repeats an earlier delegation id' }])
+    const [p1, p2] = await prepared(2)
+    if (!p1 || !p2) throw new Error('prepare failed')
+    const r1 = row(p1)
+    const sameKey = await api.post('/decisions', { certificate: cert(), items: [r1, { ...row(p2), idempotencyKey: r1.idempotencyKey }] })
+    expectError(sameKey, 400, 'VALIDATION_FAILED')
+    expect(sameKey.body.error.details[0].path).toBe('/body/items/1/idempotencyKey')
+    expectError(await api.post('/decisions', { certificate: cert(), items: [r1, { ...r1, idempotencyKey: key() }] }), 400, 'VALIDATION_FAILED')
+    expectError(await api.post('/decisions', { certificate: cert(), items: [{ ...r1, extra: 1 }] }), 400, 'VALIDATION_FAILED')
+    // The whole-request refusals consumed nothing: the rows still go through.
+    expect(codes(await api.post('/decisions', { certificate: cert(), items: [r1, row(p2)] }))).toEqual(['OK', 'OK'])
+    // 256 KiB, not 64 KiB, for decideDelegations; beyond it 413.
+    expectError(await api.post('/decisions', { certificate: cert(), items: [{ ...r1, reason: 'x'.repeat(300 * 1024) }] }), 413, 'PAYLOAD_TOO_LARGE')
+  })
+
+  it('a phone-only account cannot prepare (403 whole) nor decide (403 per row)', async () => {
+    const ez = t.api.withToken(await loginPassword(t.api, 'ezway', 'Ezway1234'))
+    const d = await pending('ezway')
+    expectError(await ez.post('/decisions/prepare', { delegationIds: [d.id] }), 403, 'CERTIFICATE_NOT_ENABLED')
+    const fake = { challengeId: 'ch_AAAAAAAAAAAAAAAAAAAAAA', nonce: 'A'.repeat(43) + '=', purpose: 'decision' as const, expiresAt: '' }
+    const res = await ez.post('/decisions', { certificate: cert(), items: [row({ delegation: d, challenge: fake })] })
+    expect(res.status).toBe(200)
+    expect(res.body.items[0]).toMatchObject({ ok: false, error: { code: 'CERTIFICATE_NOT_ENABLED', status: 403, retriable: false } })
+  })
+
+  it('per-row failures do not undo other rows: expired challenge, tampered statement, answered, unknown, reused key', async () => {
+    const ps = await prepared(6)
+    const [a, b, c, d, e, f] = ps
+    if (!a || !b || !c || !d || !e || !f) throw new Error('prepare failed')
+    // c is answered meanwhile through the single operation
+    const chC = await getChallenge(api, 'decision', { delegationId: c.delegation.id })
+    expect((await api.post(`/delegations/${c.delegation.id}/decision`, decisionBody(t.server.origin, chC, citizen(), c.delegation, 'MATCH', undefined, key()))).status).toBe(200)
+    // e's key was already used for another delegation
+    const usedKey = row(f).idempotencyKey
+    const fRes = await api.post('/decisions', { certificate: cert(), items: [{ ...row(f, usedKey) }] })
+    expect(codes(fRes)).toEqual(['OK'])
+    const items = [row(a), row(b, key(), { houseBillNo: 'TAMPERED1' }), row(c), { ...row(d), delegationId: 'dlg_doesnotexist0' }, row(e, usedKey)]
+    const res = await api.post('/decisions', { certificate: cert(), algorithm: 'RS256', items })
+    expect(res.status).toBe(200)
+    expect(codes(res)).toEqual(['OK', 'SIGNATURE_INVALID', 'DELEGATION_ALREADY_ANSWERED', 'DELEGATION_NOT_FOUND', 'IDEMPOTENCY_KEY_REUSED'])
+    expect(res.body.items.map((r: { error?: { status: number } }) => r.error?.status)).toEqual([undefined, 422, 409, 404, 422])
+    expect(res.body.items.map((r: { delegationId: string }) => r.delegationId)).toEqual(items.map((i) => i.delegationId))
+
+    // expired: the row answers CHALLENGE_EXPIRED (retriable) and stays PENDING; a fresh prepare + signature succeeds.
+    const [x, y] = await prepared(2)
+    if (!x || !y) throw new Error('prepare failed')
+    const early = await api.post('/decisions', { certificate: cert(), items: [row(y)] })
+    expect(codes(early)).toEqual(['OK'])
+    clock += 5 * 60_000 + 1
+    try {
+      const late = await api.post('/decisions', { certificate: cert(), items: [row(x)] })
+      expect(late.body.items[0]).toMatchObject({ ok: false, error: { code: 'CHALLENGE_EXPIRED', retriable: true, status: 400 } })
+      expect((await api.get(`/delegations/${x.delegation.id}`)).body.status).toBe('PENDING')
+      const again = await api.post('/decisions/prepare', { delegationIds: [x.delegation.id] })
+      expect(codes(await api.post('/decisions', { certificate: cert(), items: [row(again.body.items[0])] }))).toEqual(['OK'])
+    } finally {
+      clock -= 5 * 60_000 + 1
+    }
+  })
+
+  it('a bad certificate fails every row that is not a replay, and counts once towards the limit', async () => {
+    const s = await startTestServer({ limits: { signatureFailuresMax: 2 } })
+    try {
+      const a = s.api.withToken(await loginPassword(s.api, 'demo', 'Demo1234'))
+      const ps = await prepared(3, a, s)
+      const sign = (p: (typeof ps)[number], k = key()) => {
+        const b = decisionBody(s.server.origin, p.challenge, s.pki.citizens.valid, p.delegation, 'MATCH', undefined, k)
+        return { delegationId: p.delegation.id, decision: 'MATCH' as const, challengeId: b.challengeId, signature: b.signature, idempotencyKey: k }
+      }
+      const first = sign(ps[0] as (typeof ps)[number])
+      const good = s.pki.citizens.valid.signCertDer.toString('base64')
+      expect(codes(await a.post('/decisions', { certificate: good, items: [first] }))).toEqual(['OK'])
+      const rows = [first, sign(ps[1] as (typeof ps)[number]), sign(ps[2] as (typeof ps)[number])]
+      const bad = await a.post('/decisions', { certificate: Buffer.alloc(300, 7).toString('base64'), items: rows })
+      expect(bad.body.items.map((r: { ok: boolean; replayed?: boolean; error?: { code: string } }) => (r.ok ? `OK replayed=${r.replayed}` : r.error?.code))).toEqual([
+        'OK replayed=true', 'CERTIFICATE_INVALID', 'CERTIFICATE_INVALID'
+      ])
+      // one failure counted for the request (limit 2): the next request's rows still go through
+      expect(codes(await a.post('/decisions', { certificate: good, items: rows.slice(1) }))).toEqual(['OK', 'OK'])
+      const audit = s.server.db.prepare(`SELECT outcome FROM audit_log WHERE delegation_id = ? ORDER BY id`).all(ps[1]?.delegation.id)
+      expect(audit).toEqual([{ outcome: 'CERTIFICATE_INVALID' }, { outcome: 'OK' }])
+    } finally {
+      await s.close()
+    }
+  })
+
+  it('prepareDecisions counts every challenge towards the per-address limit and refuses whole beyond it', async () => {
+    const s = await startTestServer({ limits: { challengesPerIp: 5 } })
+    try {
+      const a = s.api.withToken(await loginPassword(s.api, 'demo', 'Demo1234'))
+      const ds = (await s.api.post('/dev/delegations', { account: 'demo', count: 6 })).body.items as { id: string }[]
+      expect((await a.post('/decisions/prepare', { delegationIds: ds.slice(0, 4).map((d) => d.id) })).status).toBe(200)
+      const before = (s.server.db.prepare(`SELECT COUNT(*) AS n FROM challenges`).get() as { n: number }).n
+      const refused = await a.post('/decisions/prepare', { delegationIds: ds.slice(4).map((d) => d.id) })
+      expectError(refused, 429, 'RATE_LIMITED')
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0)
+      expect((s.server.db.prepare(`SELECT COUNT(*) AS n FROM challenges`).get() as { n: number }).n).toBe(before)
+    } finally {
+      await s.close()
+    }
+  })
+})

@@ -12,6 +12,7 @@ import { loadOcspResponder } from './ocsp'
 import { LoginThrottle } from './login-throttle'
 import { RateLimiter } from './ratelimit'
 import { challengeRoutes } from './routes/challenges'
+import { decisionBatchRoutes } from './routes/decision-batches'
 import { delegationRoutes } from './routes/delegations'
 import { devRoutes } from './routes/dev'
 import { ocspRoutes } from './routes/ocsp'
@@ -88,13 +89,13 @@ export interface MockServer {
 function fastifyErrorToApi(err: FastifyError): ApiError {
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new ApiError('PAYLOAD_TOO_LARGE', `request body exceeds ${BODY_LIMIT} bytes`)
+      return new ApiError('PAYLOAD_TOO_LARGE', `request body exceeds the limit (${BODY_LIMIT} bytes; 262144 for decideDelegations)`)
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new ApiError('UNSUPPORTED_MEDIA_TYPE', 'request bodies must be application/json')
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new ApiError('VALIDATION_FAILED', 'Content-Length does not match the body')
     default:
-      if (err.statusCode === 413) return new ApiError('PAYLOAD_TOO_LARGE', `request body exceeds ${BODY_LIMIT} bytes`)
+      if (err.statusCode === 413) return new ApiError('PAYLOAD_TOO_LARGE', `request body exceeds the limit (${BODY_LIMIT} bytes; 262144 for decideDelegations)`)
       if (err.statusCode === 415) return new ApiError('UNSUPPORTED_MEDIA_TYPE', 'request bodies must be application/json')
       if (err.statusCode === 400) return new ApiError('MALFORMED_JSON', `malformed request: ${err.message}`)
       if (err.statusCode === 404) return new ApiError('NOT_FOUND', 'no such endpoint')
@@ -225,6 +226,7 @@ export async function startMockServer(opts: MockServerOptions): Promise<MockServ
   sessionRoutes(app, ctx)
   profileRoutes(app, ctx)
   delegationRoutes(app, ctx)
+  decisionBatchRoutes(app, ctx)
   ocspRoutes(app, ctx, opts.ocsp ? loadOcspResponder(opts.ocsp.issuerCertPath, opts.ocsp.issuerKeyPath) : null)
   if (ctx.dev) devRoutes(app, ctx)
 

@@ -30,7 +30,13 @@ export interface SignedAudit extends Omit<AuditEntry, 'at' | 'outcome'> {
 /** Failures that count towards the signature-attempt limit. */
 const COUNTED = /^(SIGNATURE_INVALID|CERTIFICATE_|NATIONAL_ID_MISMATCH|IDENTITY_NOT_MATCHED|NAME_MISMATCH|CHALLENGE_(EXPIRED|ALREADY_USED|BINDING_MISMATCH|NOT_FOUND))/
 
-function strictBase64(value: string, what: string): Buffer {
+/** Whether a failure with this code counts towards the signature-attempt limit. */
+export function countsAsSignatureFailure(code: string): boolean {
+  return COUNTED.test(code)
+}
+
+/** Decodes base64 that must be canonical (400 VALIDATION_FAILED naming `what` otherwise). */
+export function strictBase64(value: string, what: string): Buffer {
   const buf = Buffer.from(value, 'base64')
   if (buf.toString('base64') !== value) throw new ApiError('VALIDATION_FAILED', `${what} is not canonical base64`, [{ path: `/body/${what}`, message: 'must be canonical base64' }])
   return buf
@@ -108,4 +114,28 @@ export function certColumns(cert: VerifiedCertificate) {
     cert_not_before: cert.cert.notBefore.toISOString(),
     cert_not_after: cert.cert.notAfter.toISOString()
   }
+}
+
+/**
+ * The per-row half of verifySigned for a batch whose certificate was verified once (routes/
+ * decision-batches.ts): consumes the row's challenge and checks its RS256 signature over
+ * `build(nonce)` with `cert`. Throws the same ApiErrors as verifySigned (CHALLENGE_*,
+ * SIGNATURE_INVALID, VALIDATION_FAILED for non-canonical base64 at `where`).
+ */
+export function verifyRowSignature(
+  ctx: Ctx,
+  cert: VerifiedCertificate,
+  input: { challengeId: string; signature: string },
+  purpose: ChallengePurpose,
+  binding: ChallengeBinding,
+  build: (nonce: string) => Buffer,
+  where: string
+): SignedResult {
+  const signature = strictBase64(input.signature, where)
+  const challenge = consumeChallenge(ctx, input.challengeId, purpose, binding)
+  const signedData = build(challenge.nonce)
+  if (!verifyRs256(cert.cert, signedData, signature)) {
+    throw new ApiError('SIGNATURE_INVALID', 'signature does not verify over the decision statement (see docs/protocol.md)')
+  }
+  return { cert, challengeId: challenge.id, nonce: challenge.nonce, signedData, signature }
 }

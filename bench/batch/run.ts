@@ -1,10 +1,12 @@
 // bench/batch — prints figures, asserts nothing (run: npx tsx bench/batch/run.ts [--n 200] [--rounds 3]).
 // A batch confirmation end to end through the real core (IPC dispatcher → decision pipeline →
-// PlatformClient over HTTPS to server-mock, CardSigner → PKCS#11 worker on the SoftHSM card of
-// the rig) vs. what no client can beat on the same machine: N raw signatures on the same token
-// (one C_Login, N × C_SignInit + C_Sign of statement-sized data, on the main thread) plus one
-// API round trip (an authenticated GET through the same client). Printed as a ratio for N rows
-// and for 1 row; goal ≤ 1.5. Baseline and batch alternate per round, so load hits both alike.
+// PlatformClient over HTTPS to server-mock's batch operations prepareDecisions / decideDelegations,
+// 100 rows per request, 2 in flight; CardSigner → PKCS#11 worker on the SoftHSM card of the rig)
+// vs. what no client can beat on the same machine: N raw signatures on the same token (one
+// C_Login, N × C_SignInit + C_Sign of statement-sized data, on the main thread) plus one API round
+// trip (an authenticated GET through the same client). Printed as a ratio for N rows and for 1
+// row; goal ≤ 1.5. Baseline and batch alternate per round, so load hits both alike. The stage
+// times (from the pipeline's progress events) show where the rest goes on a loaded machine.
 import { spawn } from 'node:child_process'
 import { request } from 'node:https'
 import { cpus, loadavg } from 'node:os'
@@ -14,6 +16,7 @@ import * as pkcs11js from 'pkcs11js'
 import { configFromEnv, findResourcesDir } from '../../src/main/config'
 import { createAppCore } from '../../src/main/core/app-core'
 import type { IpcResult } from '../../src/shared/ipc-contract'
+import { pinFields } from '../../test/rig/pin-entry'
 import { startRig } from '../../test/rig/rig'
 import { MOICA_ATR } from '../../test/rig/virtual-card'
 
@@ -62,13 +65,13 @@ async function main(): Promise<void> {
     return r.value
   }
   const ca = readFileSync(server.caCertPath, 'utf8')
-  const dev = (path: string, body: unknown): Promise<{ items: { id: string }[] }> =>
+  const dev = (path: string, body: unknown): Promise<{ items: { id: string; houseBillNo: string }[] }> =>
     new Promise((resolve, reject) => {
       const data = JSON.stringify(body)
       const req = request(new URL(`/api/v1${path}`, server.url), { method: 'POST', ca, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } }, (res) => {
         let text = ''
         res.on('data', (c: Buffer) => (text += c.toString()))
-        res.on('end', () => (res.statusCode === 201 ? resolve(JSON.parse(text) as { items: { id: string }[] }) : reject(new Error(`${path}: HTTP ${res.statusCode} ${text}`))))
+        res.on('end', () => (res.statusCode === 201 ? resolve(JSON.parse(text) as { items: { id: string; houseBillNo: string }[] }) : reject(new Error(`${path}: HTTP ${res.statusCode} ${text}`))))
       })
       req.on('error', reject)
       req.end(data)
@@ -87,7 +90,9 @@ async function main(): Promise<void> {
       if (i > 900) throw new Error('card not ready')
       await new Promise((r) => setTimeout(r, 100))
     }
-    await call('session:loginCertificate', { pin: rig.token.pin })
+    // A PIN as the dialog hands it over: with the ticket card:pinPrompt issues for this card.
+    const pin = (operation: 'login' | 'decision') => pinFields((c, p) => core.dispatch(c, p), operation, rig.token.pin)
+    await call('session:loginCertificate', await pin('login'))
 
     // The raw baseline's token handle, on the main thread (the worker holds its own).
     const raw = new pkcs11js.PKCS11()
@@ -129,16 +134,17 @@ async function main(): Promise<void> {
       const rtts: number[] = []
       const stages: Record<string, number[]> = { preparing: [], signing: [], submitting: [] }
       for (let round = 0; round <= ROUNDS; round++) {
-        const ids = (await dev('/dev/delegations', { account: 'demo', count: n })).items.map((d) => d.id)
+        const rows = (await dev('/dev/delegations', { account: 'demo', count: n })).items
         const rtt = median([await roundTrip(), await roundTrip(), await roundTrip()])
         const t0 = performance.now()
         rawSignatures(n)
         const signMs = performance.now() - t0
         stageAt = {}
+        const entry = await pin('decision') // the PIN dialog's ticket, before the user's click
         const t1 = performance.now()
         const { results } = await call<{ results: { ok: boolean; error?: { code: string } }[] }>('delegations:decideBatch', {
-          items: ids.map((id) => ({ id, decision: 'MATCH' })),
-          pin: rig.token.pin
+          items: rows.map((d) => ({ id: d.id, houseBillNo: d.houseBillNo, decision: 'MATCH' })),
+          ...entry
         })
         const batchMs = performance.now() - t1
         const failed = results.filter((r) => !r.ok)

@@ -90,7 +90,7 @@ beforeAll(async () => {
   })
   const login = await client.call('session:loginPassword', { account: 'demo', password: 'Demo1234' })
   if (!login.ok) throw new Error(`login failed: ${JSON.stringify(login.error)}`)
-  const made = await s.api.post<{ items: Delegation[] }>('/dev/delegations', { account: 'demo', count: 60, status: 'PENDING' })
+  const made = await s.api.post<{ items: Delegation[] }>('/dev/delegations', { account: 'demo', count: 80, status: 'PENDING' })
   if (made.status !== 201) throw new Error(`dev/delegations: ${made.status} ${JSON.stringify(made.body)}`)
   pending = made.body.items
 }, 60_000)
@@ -258,6 +258,63 @@ describe('platform faults: every recorded decision is reported as success, none 
     if (!lone.ok) expect(lone.error).toMatchObject({ code: 'INVALID_REQUEST', detail: 'item.reason' })
     expect(client.card.signatures).toBe(before)
     expect(recordedCount(d.id)).toBe(0)
+  })
+
+  it('batch (POST /decisions): lost answer, 502 after commit, killed after commit — every row success once, signed once', async () => {
+    const BATCH = /^POST \/api\/v1\/decisions$/
+    const decideRows = (ds: Delegation[]) =>
+      client.call<{ results: { id: string; ok: boolean; error?: { code: string } }[] }>('delegations:decideBatch', {
+        items: ds.map((d) => ({ id: d.id, houseBillNo: d.houseBillNo, decision: 'MATCH' })),
+        pin: '123456',
+        ticket: SOFT_TICKET
+      })
+    const outcome = (r: Awaited<ReturnType<typeof decideRows>>): string[] => (r.ok ? r.value.results.map((x) => (x.ok ? 'ok' : String(x.error?.code))) : [r.error.code])
+    /** Books a batch run per row, as book() does for single decisions. */
+    const bookRows = (name: string, ds: Delegation[], seen: string[][], signatures: number): void => {
+      const r = row(name)
+      r.runs++
+      r.signatures += signatures
+      if (signatures > ds.length) r.doubled++
+      ds.forEach((d, k) => {
+        const n = recordedCount(d.id)
+        r.recorded += n
+        if (n > 1) r.doubled++
+        for (const codes of seen) {
+          const c = codes[k]
+          if (c === 'ok') r.success++
+          else if (c === 'DECISION_UNCONFIRMED') r.unconfirmed++
+          else r.refused++
+          if (c === 'ALREADY_ANSWERED') r.lost++
+        }
+        const last = seen[seen.length - 1]?.[k]
+        if ((n === 1 && last !== 'ok') || (n === 0 && last === 'ok')) r.lost++
+      })
+    }
+    for (const [name, fault] of [['batch: lost answer', { kind: 'lose-answer' }], ['batch: 502 after commit', { kind: 'status-after', status: 502 }]] as const) {
+      const ds = [nextPending(), nextPending(), nextPending()]
+      const before = client.card.signatures
+      proxy.inject(BATCH, fault)
+      const r = await decideRows(ds)
+      proxy.heal()
+      expect(outcome(r), name).toEqual(['ok', 'ok', 'ok']) // the resent body is answered as replayed successes
+      for (const d of ds) expect(recordedCount(d.id)).toBe(1)
+      expect(client.card.signatures - before).toBe(3)
+      bookRows(name, ds, [outcome(r)], client.card.signatures - before)
+    }
+    const ds = [nextPending(), nextPending(), nextPending()]
+    const before = client.card.signatures
+    proxy.inject(BATCH, { kind: 'down-after-commit', downMs: BUDGET_MS + 500 })
+    const first = await decideRows(ds)
+    expect(outcome(first)).toEqual(['DECISION_UNCONFIRMED', 'DECISION_UNCONFIRMED', 'DECISION_UNCONFIRMED'])
+    for (const d of ds) expect(recordedCount(d.id)).toBe(1)
+    expect(client.submitter.keptCount).toBe(3)
+    proxy.heal()
+    const retry = await decideRows(ds) // the user retries: the kept bodies go out again, nothing is signed again
+    expect(outcome(retry)).toEqual(['ok', 'ok', 'ok'])
+    for (const d of ds) expect(recordedCount(d.id)).toBe(1)
+    expect(client.card.signatures - before).toBe(3)
+    expect(client.submitter.keptCount).toBe(0)
+    bookRows('batch: killed after commit', ds, [outcome(first), outcome(retry)], client.card.signatures - before)
   })
 
   it('totals: 0 lost, 0 doubled across every fault', () => {

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
 import { ENDPOINTS } from '../../src/main/api/endpoints'
+import { errorFromRow } from '../../src/main/api/error-mapping'
 import { PlatformClient } from '../../src/main/api/platform-client'
 import { AppError, errorMessage } from '../../src/shared/errors'
 import { buildAuthSignedData, buildDecisionStatement } from '../../server-mock/protocol'
@@ -145,6 +146,30 @@ describe('PlatformClient against server-mock (responses validated on both sides)
     expect(records.items.map((r) => r.delegationId).sort()).toEqual([a.id, b.id].sort())
     const sync = await client.sync(undefined)
     expect(sync.changes.length).toBeGreaterThanOrEqual(3)
+
+    // Batch operations (prepareDecisions, decideDelegations): the client's schemas accept the real answers,
+    // row errors map like single answers, and a resent body comes back as replayed successes.
+    const c = page.items[2]
+    if (!c) throw new Error('expected a third delegation')
+    const prep = await client.prepareDecisions([c.id, a.id])
+    expect(prep.items.map((r) => [r.delegationId, r.ok])).toEqual([[c.id, true], [a.id, false]])
+    const [rc, ra] = prep.items
+    if (!rc?.ok || !ra || ra.ok) throw new Error('expected one prepared and one answered row')
+    expect(errorFromRow(ra.error)).toMatchObject({ code: 'ALREADY_ANSWERED', detail: 'DELEGATION_ALREADY_ANSWERED' })
+    expect(ra.delegation?.status).toBe('MATCH')
+    const batchStatement = buildDecisionStatement({ origin: client.origin, nonce: rc.challenge.nonce, delegationId: c.id, houseBillNo: rc.delegation.houseBillNo, decision: 'MATCH', reason: '' })
+    const batchBody = {
+      certificate: citizen().signCertDer.toString('base64'), algorithm: 'RS256' as const,
+      items: [{ delegationId: c.id, decision: 'MATCH' as const, challengeId: rc.challenge.challengeId, signature: signRs256(citizen(), batchStatement), idempotencyKey: 'key-batch-000001' }]
+    }
+    expect((await client.decideDelegations(batchBody)).items[0]).toMatchObject({ ok: true, replayed: false, delegation: { id: c.id, status: 'MATCH' }, confirmation: { delegationId: c.id } })
+    expect((await client.decideDelegations(batchBody)).items[0]).toMatchObject({ ok: true, replayed: true, delegation: { id: c.id, status: 'MATCH' } })
+    const newKey = await client.decideDelegations({ ...batchBody, items: [{ ...(batchBody.items[0] as (typeof batchBody.items)[number]), idempotencyKey: 'key-batch-000002' }] })
+    const answered = newKey.items[0]
+    if (!answered || answered.ok) throw new Error('expected a row error')
+    expect(errorFromRow(answered.error)).toMatchObject({ code: 'ALREADY_ANSWERED' })
+    expect(errorFromRow({ code: 'CHALLENGE_EXPIRED', message: 'x', retriable: true, status: 400 }).toPayload()).toEqual({ code: 'CHALLENGE_EXPIRED', retriable: true, detail: 'CHALLENGE_EXPIRED' })
+    expect(errorFromRow({ code: 'CERTIFICATE_REVOKED', message: 'x', retriable: false, status: 422 }).code).toBe('CERTIFICATE_REJECTED')
 
     // certificate login, logout
     await client.logout()

@@ -83,10 +83,53 @@ describe('platform IPC on the rig', () => {
       [c.id, true, undefined],
       [d.id, true, undefined]
     ])
-    const progress = events.filter((e) => e.event === 'card:progress').map((e) => e.payload as { stage: string })
-    expect(progress.some((p) => p.stage === 'signing')).toBe(true)
+    // The batch went through the batch operations (one prepare, one decide request for 4 rows), with counts per stage.
+    const progress = events.filter((e) => e.event === 'card:progress').map((e) => e.payload as { stage: string; done: number; total: number; attempt?: number })
+    const batchProgress = progress.slice(progress.findLastIndex((p) => p.stage === 'preparing' && p.done === 0 && p.total === 4))
+    expect(batchProgress.map((p) => `${p.stage} ${p.done}/${p.total}${p.attempt ? ` attempt ${p.attempt}` : ''}`).filter((x) => !x.startsWith('signing'))).toEqual([
+      'preparing 0/4', 'preparing 4/4', 'submitting 0/3', 'submitting 0/3 attempt 1', 'submitting 3/3', 'done 4/4'
+    ])
+    expect(batchProgress.filter((p) => p.stage === 'signing').at(-1)).toMatchObject({ done: 3, total: 3 })
+    const db = rig.server?.db
+    if (!db) throw new Error('rig without server')
+    const audit = db.prepare(`SELECT delegation_id AS id, outcome FROM audit_log WHERE delegation_id IN (?, ?, ?) ORDER BY id`).all(a.id, c.id, d.id)
+    expect(audit).toEqual(expect.arrayContaining([{ id: a.id, outcome: 'OK' }, { id: c.id, outcome: 'OK' }, { id: d.id, outcome: 'OK' }]))
+    expect(audit).toHaveLength(3)
     const records = value(await call<{ total: number }>('confirmations:query', {}))
     expect(records.total - recordsBefore).toBe(4)
+  })
+
+  it('a challenge that expires while the card signs answers CHALLENGE_EXPIRED for its row; signing again with the PIN succeeds', async () => {
+    const page = value(await call<{ items: { id: string; houseBillNo: string }[] }>('delegations:query', { status: 'PENDING', pageSize: 2 }))
+    const [x, y] = page.items
+    if (!x || !y) throw new Error('need two pending delegations')
+    const db = rig.server?.db
+    if (!db) throw new Error('rig without server')
+    // The moment signing starts, x's challenge runs out (as if the user had waited > 5 minutes at the PIN pad).
+    const expire = (event: string, payload: unknown): void => {
+      const p = payload as { stage?: string; done?: number }
+      if (event === 'card:progress' && p.stage === 'signing' && p.done === 0) {
+        db.prepare(`UPDATE challenges SET expires_at = '2000-01-01T00:00:00.000Z' WHERE delegation_id = ? AND used_at IS NULL`).run(x.id)
+      }
+    }
+    const off = core.onEvent(expire)
+    try {
+      const first = value(await call<{ results: { id: string; ok: boolean; error?: { code: string; retriable: boolean } }[] }>('delegations:decideBatch', {
+        items: [x, y].map((r) => ({ id: r.id, houseBillNo: r.houseBillNo, decision: 'MATCH' })),
+        ...(await pin('decision'))
+      }))
+      expect(first.results.map((r) => [r.id, r.ok, r.error?.code, r.error?.retriable])).toEqual([
+        [x.id, false, 'CHALLENGE_EXPIRED', true],
+        [y.id, true, undefined, undefined]
+      ])
+    } finally {
+      off()
+    }
+    expect(value(await call<{ status: string }>('delegations:get', { id: x.id })).status).toBe('PENDING')
+    // The user's "sign again" = a new batch for the failed row with the PIN typed again: a fresh challenge, a new signature.
+    const again = value(await call<{ results: { ok: boolean }[] }>('delegations:decideBatch', { items: [{ id: x.id, houseBillNo: x.houseBillNo, decision: 'MATCH' }], ...(await pin('decision')) }))
+    expect(again.results.map((r) => r.ok)).toEqual([true])
+    expect(value(await call<{ status: string }>('delegations:get', { id: x.id })).status).toBe('MATCH')
   })
 
   it('a removed card fails the decision with a card error and submits nothing', async () => {

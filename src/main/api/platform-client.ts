@@ -14,8 +14,10 @@ import type { RegistrationCompleteRequest } from '../../shared/ipc-requests'
 import {
   ChallengeResponse,
   CurrentSessionResponse,
+  DecisionBatchResult,
   DecisionResult,
   HealthResponse,
+  PrepareDecisionsResult,
   SessionResponse,
   SyncPage
 } from './api-schemas'
@@ -41,6 +43,26 @@ export interface DecisionBody {
   algorithm: 'RS256'
   idempotencyKey: string
 }
+
+/** One row of POST /decisions (operation decideDelegations). */
+export interface DecisionBatchItem {
+  delegationId: string
+  decision: Decision
+  reason?: string
+  challengeId: string
+  signature: string
+  idempotencyKey: string
+}
+
+/** The body of POST /decisions: rows signed by one card, so one certificate for all. */
+export interface DecisionBatchBody {
+  certificate: string
+  algorithm: 'RS256'
+  items: DecisionBatchItem[]
+}
+
+/** At most this many rows per batch request (openapi.yaml: PrepareDecisionsRequest, DecisionBatchRequest). */
+export const MAX_BATCH_ROWS = 100
 
 /** The body of POST /registrations/{id}/complete: the IPC request without its registration id. */
 export type RegistrationCompleteBody = Omit<RegistrationCompleteRequest, 'registrationId'>
@@ -165,6 +187,23 @@ export class PlatformClient {
    */
   decide(delegationId: string, body: DecisionBody, limits?: CallLimits) {
     return this.call('decideDelegation', DecisionResult, { auth: true, params: { delegationId }, body, ...(limits ? { limits } : {}) })
+  }
+
+  /**
+   * POST /decisions/prepare (operation prepareDecisions): for 1–100 distinct ids, per id in order
+   * the delegation and a decision challenge, or the row's error (map it with errorFromRow).
+   * Errors for the whole request: SESSION_EXPIRED, CERTIFICATE_NOT_ENABLED, RATE_LIMITED, network.
+   */
+  prepareDecisions(delegationIds: string[], limits?: CallLimits) {
+    return this.call('prepareDecisions', PrepareDecisionsResult, { auth: true, body: { delegationIds }, ...(limits ? { limits } : {}) })
+  }
+
+  /**
+   * POST /decisions (operation decideDelegations): 1–100 signed rows, answered per row in order.
+   * Sending the same body again is safe: rows already recorded come back `replayed` (success).
+   */
+  decideDelegations(body: DecisionBatchBody, limits?: CallLimits) {
+    return this.call('decideDelegations', DecisionBatchResult, { auth: true, body, ...(limits ? { limits } : {}) })
   }
 
   listConfirmations(q: ConfirmationQuery) {

@@ -5,7 +5,7 @@ import { hasUnpairedSurrogate } from '../../shared/text'
 import type { CardProgress, DecisionOutcome } from '../../shared/ipc-contract'
 import type { DecisionItem } from '../../shared/ipc-requests'
 import type { CardOperations, CardSignature, DecisionFields, PinEntry } from '../card'
-import type { DecisionBody, PlatformClient } from '../api'
+import { errorFromRow, type DecisionBatchBody, type DecisionBody, type PlatformClient } from '../api'
 import { UserAction } from './user-action'
 
 // 申報相符 / 申報不符 for one or many delegations with one PIN entry:
@@ -155,6 +155,76 @@ export class DecisionSubmitter {
     }
   }
 
+  /**
+   * The batch form of `submit` (API operation decideDelegations, POST /decisions) for kept bodies
+   * signed by one card (one certificate: the caller groups by it). Unknown outcomes of the request
+   * are retried with the same body while the action's deadline allows — the platform answers rows it
+   * already recorded as `replayed` successes, never "already answered" — then every row is
+   * DECISION_UNCONFIRMED with its body still kept. Per row, a success or a definite refusal drops the
+   * body; RATE_LIMITED and SESSION_EXPIRED keep it. Returns, per row in order, the delegation or the
+   * row's AppError (mapped as a single answer would be). `onAttempt(n)` is called before each attempt.
+   */
+  async submitBatch(
+    api: PlatformClient,
+    rows: readonly { id: string; body: DecisionBody }[],
+    action: UserAction,
+    onAttempt?: (attempt: number) => void
+  ): Promise<(Delegation | AppError)[]> {
+    const first = rows[0]
+    if (!first) return []
+    const batch: DecisionBatchBody = {
+      certificate: first.body.certificate,
+      algorithm: 'RS256',
+      items: rows.map(({ id, body }) => ({
+        delegationId: id,
+        decision: body.decision,
+        ...(body.reason !== undefined ? { reason: body.reason } : {}),
+        challengeId: body.challengeId,
+        signature: body.signature,
+        idempotencyKey: body.idempotencyKey
+      }))
+    }
+    if (rows.some((r) => r.body.certificate !== batch.certificate)) throw new AppError('INTERNAL', 'one certificate per batch request')
+    let sent = false
+    for (let attempt = 1; ; attempt++) {
+      try {
+        action.throwIfStopped()
+        onAttempt?.(attempt)
+        sent = true
+        const answer = await api.decideDelegations(batch, action.limits())
+        if (answer.items.length !== rows.length || answer.items.some((r, k) => r.delegationId !== rows[k]?.id)) {
+          throw new AppError('SERVER_RESPONSE_INVALID', 'batch answer rows differ from the request')
+        }
+        return answer.items.map((r, k) => {
+          const id = (rows[k] as { id: string }).id
+          if (r.ok) {
+            this.kept.delete(id)
+            return r.delegation
+          }
+          const e = errorFromRow(r.error)
+          if (!KEEP_BODY.has(e.code)) this.kept.delete(id)
+          return e
+        })
+      } catch (err) {
+        const e = err instanceof AppError ? err : new AppError('INTERNAL', 'decision batch submit', { cause: err })
+        if (e.code === 'OPERATION_CANCELLED' || e.code === 'ACTION_TIMEOUT') {
+          const out = sent ? new AppError('DECISION_UNCONFIRMED', e.code, { cause: e }) : e
+          return rows.map(() => out)
+        }
+        if (outcomeUnknown(e) || e.code === 'INTERNAL') {
+          if (attempt < this.maxAttempts && action.remainingMs() > 1_000) {
+            await action.pause(this.backoffMs * 2 ** (attempt - 1))
+            if (!action.stopped) continue
+          }
+          const out = new AppError('DECISION_UNCONFIRMED', e.code, { cause: e })
+          return rows.map(() => out)
+        }
+        if (!KEEP_BODY.has(e.code)) for (const r of rows) this.kept.delete(r.id)
+        return rows.map(() => e)
+      }
+    }
+  }
+
   /** The delegation if the platform holds exactly the decision of `body`, else null. */
   private async recordedAsSent(api: PlatformClient, id: string, body: DecisionBody, action: UserAction): Promise<Delegation | null> {
     try {
@@ -252,18 +322,4 @@ export async function decideMany(
   }
   progress({ operation: 'decision', stage: 'done', done: total, total })
   return items.map((item) => outcomes.get(item.id) ?? failure(item.id, new AppError('INTERNAL')))
-}
-
-/**
- * The one place a signed decision is sent (API operation decideDelegation), used by single
- * decisions and by the batch pipeline (decision-pipeline.ts). Errors: the mapped AppError.
- */
-export async function submit(api: PlatformClient, id: string, body: DecisionBody): Promise<Delegation> {
-  try {
-    return (await api.decide(id, body)).delegation
-  } catch (err) {
-    if (!(err instanceof AppError) || err.code !== 'NETWORK_UNREACHABLE') throw err
-    // Same body, same idempotency key: safe to repeat; the signature is not redone.
-    return (await api.decide(id, body)).delegation
-  }
 }

@@ -3,6 +3,7 @@ import type { CardProgress, IpcChannel, IpcRequest, IpcResponse } from '../../sh
 import type { CardOperations, PinEntry } from '../card'
 import type { PlatformClient } from '../api'
 import type { DelegationHistory } from '../cache'
+import { decideBatch } from './decision-pipeline'
 import { decideMany, DecisionSubmitter } from './decision-service'
 import { exportHistory } from './history-export'
 import { UserAction, type UserActionOptions } from './user-action'
@@ -121,7 +122,7 @@ export function createPlatformHandlers(deps: PlatformDeps): PlatformHandlers {
     'delegations:decideBatch': async ({ items, ...pin }) => {
       const ids = new Set(items.map((i) => i.id))
       if (ids.size !== items.length) throw new AppError('INVALID_REQUEST', 'items: duplicate id')
-      return { results: await asAction((action) => decideMany(api(), deps.card, items, pin, deps.progress, { submitter, action })) }
+      return { results: await asAction((action) => decideBatch(api(), deps.card, items, pin, deps.progress, { submitter, action })) }
     },
     'delegations:pendingCount': async () => {
       const page = await api().listDelegations({ status: 'PENDING', page: 1, pageSize: 1, sort: 'declarationDate:desc' })

@@ -1,8 +1,6 @@
 import { request as httpRequest, type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http'
-import { request as httpsRequest } from 'node:https'
-import type { EffectiveSettings } from '../policy'
-import { createHttpsAgent } from '../policy'
-import { networkOptions, type NetworkOptions } from '../policy'
+import { request as httpsRequest, type Agent } from 'node:https'
+import { createHttpsAgent, networkOptions, type EffectiveSettings, type NetworkOptions } from '../policy'
 import { DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_MS, netError, type NetRequest, type NetResponse, type Transport } from './transport'
 
 // The plain-Node transport (web host, CLI, tests): the CA list and the proxy come from
@@ -35,17 +33,43 @@ function routeOf(net: NetworkOptions): string {
  * machine policy is invalid: nothing leaves the machine until the administrator fixes it.
  */
 export function createNodeTransport(opts: NodeTransportOptions): Transport & { options(url: string): NetworkOptions } {
+  const agents = new AgentCache()
   const options = (url: string): NetworkOptions =>
     networkOptions(opts.settings, { target: url, env: opts.env ?? process.env, apiCaFile: opts.apiCaFile ?? null })
   return {
     kind: 'node',
     options,
     route: async (url) => routeOf(options(url)),
-    request: (req) => send(req, options(req.url))
+    request: (req) => send(req, options(req.url), agents)
   }
 }
 
-function send(req: NetRequest, net: NetworkOptions): Promise<NetResponse> {
+/**
+ * Keep-alive agents per (proxy, CA list): a new agent per request parsed every CA certificate into
+ * a new secure context and made a full TLS handshake each time (~15 ms a request here; a batch
+ * confirmation and a sync make many). A changed policy (other proxy or CAs) gets its own agent.
+ */
+class AgentCache {
+  private readonly agents = new Map<string, Agent>()
+
+  get(net: NetworkOptions): Agent {
+    const key = `${net.proxy?.href ?? 'DIRECT'}\n${net.ca.join('\n')}`
+    let agent = this.agents.get(key)
+    if (!agent) {
+      if (this.agents.size >= 8) this.clear()
+      agent = createHttpsAgent(net, { keepAlive: true })
+      this.agents.set(key, agent)
+    }
+    return agent
+  }
+
+  clear(): void {
+    for (const a of this.agents.values()) a.destroy()
+    this.agents.clear()
+  }
+}
+
+function send(req: NetRequest, net: NetworkOptions, agents: AgentCache): Promise<NetResponse> {
   const target = new URL(req.url)
   if (target.protocol !== 'http:' && target.protocol !== 'https:') return Promise.reject(netError(`unsupported URL ${req.url}`, 'ERR_UNSUPPORTED_PROTOCOL'))
   const timeoutMs = req.timeoutMs ?? DEFAULT_TIMEOUT_MS
@@ -72,7 +96,7 @@ function send(req: NetRequest, net: NetworkOptions): Promise<NetResponse> {
     }
     let request: ClientRequest
     if (target.protocol === 'https:') {
-      request = httpsRequest(target, { ...base, headers, agent: createHttpsAgent(net, { keepAlive: false }) }, onResponse)
+      request = httpsRequest(target, { ...base, headers, agent: agents.get(net) }, onResponse)
     } else if (net.proxy) {
       const proxy = net.proxy
       const viaTls = proxy.protocol === 'https:'
