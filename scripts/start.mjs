@@ -118,7 +118,11 @@ async function main() {
   process.on('SIGTERM', () => shutdown(0))
 
   if (!args.has('--no-build')) {
-    const b = spawnSync(process.execPath, [join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] })
+    const b = spawnSync(
+      process.execPath,
+      [join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'],
+      { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] }
+    )
     if (b.status !== 0) throw new Error('electron-vite build failed')
   }
 
@@ -134,14 +138,17 @@ async function main() {
     if (!electron) {
       const why = tryInstallElectron()
       electron = electronBinary()
-      if (!electron) log(`Electron binary not available (${why}); serving the same app through the loopback web host instead.`)
+      if (!electron)
+        log(`Electron binary not available (${why}); serving the same app through the loopback web host instead.`)
     }
   }
   if (electron) {
     try {
       useNative('electron')
     } catch (err) {
-      log(`Native modules could not be built for Electron (${err.message.split('\n')[0]}); using the loopback web host instead.`)
+      log(
+        `Native modules could not be built for Electron (${err.message.split('\n')[0]}); using the loopback web host instead.`
+      )
       electron = null
     }
   }

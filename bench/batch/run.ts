@@ -31,22 +31,34 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 const fmt = (ms: number): string => `${ms.toFixed(0).padStart(6)} ms`
 
 async function main(): Promise<void> {
-  console.log(`bench/batch — ${cpus().length} CPU(s), load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}; ${N} rows, ${ROUNDS} rounds`)
+  console.log(
+    `bench/batch — ${cpus().length} CPU(s), load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}; ${N} rows, ${ROUNDS} rounds`
+  )
   const rig = await startRig({})
   // server-mock as the rig starts it, in its own process (as the platform is not in ours), with a
   // challenge rate limit that admits the bench's rounds (the default, 600 a minute per address,
   // is one user's worth).
-  const mock = spawn(process.execPath, [join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(__dirname, 'server.ts'), JSON.stringify({
-    dataDir: join(rig.dir, 'mock-bench'),
-    port: 0,
-    anchors: [rig.pki.root.certPath],
-    intermediates: [rig.pki.moica.certPath],
-    crls: [rig.pki.crlPath],
-    ocsp: { issuerCertPath: rig.pki.moica.certPath, issuerKeyPath: rig.pki.moica.keyPath },
-    seed: { demoCertificatePath: rig.pki.citizens.valid.files.signCert },
-    dev: true,
-    limits: { challengesPerIp: 1_000_000 }
-  })], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const mock = spawn(
+    process.execPath,
+    [
+      join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'),
+      join(__dirname, 'server.ts'),
+      JSON.stringify({
+        dataDir: join(rig.dir, 'mock-bench'),
+        port: 0,
+        anchors: [rig.pki.root.certPath],
+        intermediates: [rig.pki.moica.certPath],
+        crls: [rig.pki.crlPath],
+        ocsp: { issuerCertPath: rig.pki.moica.certPath, issuerKeyPath: rig.pki.moica.keyPath },
+        seed: { demoCertificatePath: rig.pki.citizens.valid.files.signCert },
+        dev: true,
+        limits: { challengesPerIp: 1_000_000 }
+      })
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] }
+  )
   const server = await new Promise<{ url: string; apiBase: string; caCertPath: string }>((resolve, reject) => {
     let out = ''
     mock.stdout?.on('data', (d: Buffer) => {
@@ -56,7 +68,12 @@ async function main(): Promise<void> {
     })
     mock.once('exit', (code) => reject(new Error(`server-mock exited (${code})`)))
   })
-  const env = { ...rig.env, ECCS_API_URL: server.url, ECCS_API_CA: server.caCertPath, ECCS_OCSP_URL: `${server.apiBase}/ocsp` }
+  const env = {
+    ...rig.env,
+    ECCS_API_URL: server.url,
+    ECCS_API_CA: server.caCertPath,
+    ECCS_OCSP_URL: `${server.apiBase}/ocsp`
+  }
   Object.assign(process.env, env)
   const core = createAppCore(configFromEnv(env, { version: 'bench', resourcesDir: findResourcesDir(__dirname) }), 'web')
   const call = async <T>(channel: string, payload: unknown = {}): Promise<T> => {
@@ -68,11 +85,23 @@ async function main(): Promise<void> {
   const dev = (path: string, body: unknown): Promise<{ items: { id: string; houseBillNo: string }[] }> =>
     new Promise((resolve, reject) => {
       const data = JSON.stringify(body)
-      const req = request(new URL(`/api/v1${path}`, server.url), { method: 'POST', ca, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } }, (res) => {
-        let text = ''
-        res.on('data', (c: Buffer) => (text += c.toString()))
-        res.on('end', () => (res.statusCode === 201 ? resolve(JSON.parse(text) as { items: { id: string; houseBillNo: string }[] }) : reject(new Error(`${path}: HTTP ${res.statusCode} ${text}`))))
-      })
+      const req = request(
+        new URL(`/api/v1${path}`, server.url),
+        {
+          method: 'POST',
+          ca,
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) }
+        },
+        (res) => {
+          let text = ''
+          res.on('data', (c: Buffer) => (text += c.toString()))
+          res.on('end', () =>
+            res.statusCode === 201
+              ? resolve(JSON.parse(text) as { items: { id: string; houseBillNo: string }[] })
+              : reject(new Error(`${path}: HTTP ${res.statusCode} ${text}`))
+          )
+        }
+      )
       req.on('error', reject)
       req.end(data)
     })
@@ -81,7 +110,8 @@ async function main(): Promise<void> {
   let stageAt: Record<string, number> = {}
   core.onEvent((event, payload) => {
     const p = payload as { operation?: string; stage?: string }
-    if (event === 'card:progress' && p.operation === 'decision' && p.stage && !(p.stage in stageAt)) stageAt[p.stage] = performance.now()
+    if (event === 'card:progress' && p.operation === 'decision' && p.stage && !(p.stage in stageAt))
+      stageAt[p.stage] = performance.now()
   })
   try {
     core.start()
@@ -102,13 +132,18 @@ async function main(): Promise<void> {
     } catch {
       // already initialised in this process
     }
-    const slot = raw.C_GetSlotList(true).find((s) => raw.C_GetTokenInfo(s).serialNumber.trim() === rig.token.tokenSerial)
+    const slot = raw
+      .C_GetSlotList(true)
+      .find((s) => raw.C_GetTokenInfo(s).serialNumber.trim() === rig.token.tokenSerial)
     if (slot === undefined) throw new Error('token not found')
     const statement = Buffer.alloc(360, 0x41) // about the size of a decision statement (docs/protocol.md)
     const rawSignatures = (n: number): void => {
       const session = raw.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION)
       raw.C_Login(session, pkcs11js.CKU_USER, rig.token.pin)
-      raw.C_FindObjectsInit(session, [{ type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY }, { type: pkcs11js.CKA_SIGN, value: true }])
+      raw.C_FindObjectsInit(session, [
+        { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY },
+        { type: pkcs11js.CKA_SIGN, value: true }
+      ])
       const [key] = raw.C_FindObjects(session, 1)
       raw.C_FindObjectsFinal(session)
       if (!key) throw new Error('no key')
@@ -142,10 +177,13 @@ async function main(): Promise<void> {
         stageAt = {}
         const entry = await pin('decision') // the PIN dialog's ticket, before the user's click
         const t1 = performance.now()
-        const { results } = await call<{ results: { ok: boolean; error?: { code: string } }[] }>('delegations:decideBatch', {
-          items: rows.map((d) => ({ id: d.id, houseBillNo: d.houseBillNo, decision: 'MATCH' })),
-          ...entry
-        })
+        const { results } = await call<{ results: { ok: boolean; error?: { code: string } }[] }>(
+          'delegations:decideBatch',
+          {
+            items: rows.map((d) => ({ id: d.id, houseBillNo: d.houseBillNo, decision: 'MATCH' })),
+            ...entry
+          }
+        )
         const batchMs = performance.now() - t1
         const failed = results.filter((r) => !r.ok)
         if (failed.length > 0) throw new Error(`${failed.length} rows failed: ${JSON.stringify(failed[0])}`)
@@ -163,7 +201,11 @@ async function main(): Promise<void> {
         `${String(n).padStart(4)} row(s): batch end to end ${fmt(median(batch))}; baseline ${fmt(median(base))} ` +
           `(${n} raw signatures + one round trip of ${median(rtts).toFixed(1)} ms); ratio ${ratio.toFixed(2)} (goal ≤ 1.5)`
       )
-      console.log(`           stages (medians): ${Object.entries(stages).map(([k, v]) => `${k} ${median(v).toFixed(0)} ms`).join(', ')}`)
+      console.log(
+        `           stages (medians): ${Object.entries(stages)
+          .map(([k, v]) => `${k} ${median(v).toFixed(0)} ms`)
+          .join(', ')}`
+      )
     }
   } finally {
     await core.stop()

@@ -50,12 +50,16 @@ function rowError(err: unknown): RowError {
 function distinct(values: string[], path: (i: number) => string, what: string): void {
   const seen = new Set<string>()
   values.forEach((v, i) => {
-    if (seen.has(v)) throw new ApiError('VALIDATION_FAILED', `${what} must be distinct`, [{ path: path(i), message: `repeats an earlier ${what}` }])
+    if (seen.has(v))
+      throw new ApiError('VALIDATION_FAILED', `${what} must be distinct`, [
+        { path: path(i), message: `repeats an earlier ${what}` }
+      ])
     seen.add(v)
   })
 }
 
-const NOT_ENABLED = 'this account has not enabled citizen-certificate confirmation (use EZWay or enable it in the profile)'
+const NOT_ENABLED =
+  'this account has not enabled citizen-certificate confirmation (use EZWay or enable it in the profile)'
 
 export function decisionBatchRoutes(app: FastifyInstance, ctx: Ctx): void {
   route<{ delegationIds: string[] }>(app, ctx, 'prepareDecisions', ({ body, request }) => {
@@ -65,8 +69,18 @@ export function decisionBatchRoutes(app: FastifyInstance, ctx: Ctx): void {
     const byId = ctx.db.prepare(`SELECT * FROM delegations WHERE id = ? AND national_id = ?`)
     const rows = body.delegationIds.map((id) => {
       const d = byId.get(id, s.account.national_id) as DelegationRow | undefined
-      if (!d) return { id, d: null, error: rowError(new ApiError('DELEGATION_NOT_FOUND', 'no such delegation for this account')) }
-      if (d.status !== 'PENDING') return { id, d, error: rowError(new ApiError('DELEGATION_ALREADY_ANSWERED', `delegation was already answered (${d.status})`)) }
+      if (!d)
+        return {
+          id,
+          d: null,
+          error: rowError(new ApiError('DELEGATION_NOT_FOUND', 'no such delegation for this account'))
+        }
+      if (d.status !== 'PENDING')
+        return {
+          id,
+          d,
+          error: rowError(new ApiError('DELEGATION_ALREADY_ANSWERED', `delegation was already answered (${d.status})`))
+        }
       return { id, d, error: null }
     })
     const ready = rows.filter((r) => r.error === null)
@@ -75,14 +89,29 @@ export function decisionBatchRoutes(app: FastifyInstance, ctx: Ctx): void {
     const windowMs = ctx.limits.challengeIpWindowMs
     if (ctx.limiter.count(rateKey, windowMs) + ready.length > ctx.limits.challengesPerIp) {
       ctx.limiter.hit(rateKey, windowMs)
-      throw new ApiError('RATE_LIMITED', 'too many challenges requested', undefined, ctx.limiter.retryAfter(rateKey, windowMs))
+      throw new ApiError(
+        'RATE_LIMITED',
+        'too many challenges requested',
+        undefined,
+        ctx.limiter.retryAfter(rateKey, windowMs)
+      )
     }
     ctx.limiter.hit(rateKey, windowMs, ready.length)
-    const challenges = issueChallenges(ctx, 'decision', ready.map((r) => ({ sessionId: s.session.id, delegationId: r.id })))
+    const challenges = issueChallenges(
+      ctx,
+      'decision',
+      ready.map((r) => ({ sessionId: s.session.id, delegationId: r.id }))
+    )
     let next = 0
     const items = rows.map((r) => {
-      if (r.error !== null) return { delegationId: r.id, ok: false, delegation: r.d ? delegationView(r.d) : null, error: r.error }
-      return { delegationId: r.id, ok: true, delegation: delegationView(r.d as DelegationRow), challenge: challenges[next++] }
+      if (r.error !== null)
+        return { delegationId: r.id, ok: false, delegation: r.d ? delegationView(r.d) : null, error: r.error }
+      return {
+        delegationId: r.id,
+        ok: true,
+        delegation: delegationView(r.d as DelegationRow),
+        challenge: challenges[next++]
+      }
     })
     return { status: 200, body: { items } }
   })
@@ -93,8 +122,16 @@ export function decisionBatchRoutes(app: FastifyInstance, ctx: Ctx): void {
     'decideDelegations',
     ({ body, request }) => {
       const s = requireSession(ctx, request)
-      distinct(body.items.map((i) => i.delegationId), (i) => `/body/items/${i}/delegationId`, 'delegation id')
-      distinct(body.items.map((i) => i.idempotencyKey), (i) => `/body/items/${i}/idempotencyKey`, 'idempotency key')
+      distinct(
+        body.items.map((i) => i.delegationId),
+        (i) => `/body/items/${i}/delegationId`,
+        'delegation id'
+      )
+      distinct(
+        body.items.map((i) => i.idempotencyKey),
+        (i) => `/body/items/${i}/idempotencyKey`,
+        'idempotency key'
+      )
       const rateKey = `sig:session:${s.session.id}`
       const windowMs = ctx.limits.signatureFailureWindowMs
       let counted = false
@@ -103,10 +140,12 @@ export function decisionBatchRoutes(app: FastifyInstance, ctx: Ctx): void {
       const certificate = (): VerifiedCertificate => {
         if (cert === undefined) {
           try {
-            if (body.algorithm !== undefined && body.algorithm !== 'RS256') throw new ApiError('UNSUPPORTED_ALGORITHM', 'only RS256 is supported')
+            if (body.algorithm !== undefined && body.algorithm !== 'RS256')
+              throw new ApiError('UNSUPPORTED_ALGORITHM', 'only RS256 is supported')
             const v = verifyCitizenCertificate(strictBase64(body.certificate, 'certificate'), ctx.trust, ctx.now())
             checkNationalIdDigits(v, s.account.national_id)
-            if (v.cardSerial !== s.account.cert_card_serial) throw new ApiError('CERTIFICATE_NOT_BOUND', 'this card is not the one bound to the account')
+            if (v.cardSerial !== s.account.cert_card_serial)
+              throw new ApiError('CERTIFICATE_NOT_BOUND', 'this card is not the one bound to the account')
             cert = v
           } catch (err) {
             if (!(err instanceof ApiError)) throw err
@@ -119,15 +158,23 @@ export function decisionBatchRoutes(app: FastifyInstance, ctx: Ctx): void {
 
       const items = body.items.map((item, i) => {
         const requestHash = decisionRequestHash(item.delegationId, item.decision, item.reason)
-        const audit = { action: 'delegation.decision', accountId: s.account.id, delegationId: item.delegationId, decision: item.decision, ip: request.ip }
+        const audit = {
+          action: 'delegation.decision',
+          accountId: s.account.id,
+          delegationId: item.delegationId,
+          decision: item.decision,
+          ip: request.ip
+        }
         let v: VerifiedCertificate | null = null
         try {
           // A key that already recorded this row answers first: a retried request is a success per row.
           const stored = storedDecision(ctx, s.account.id, item.idempotencyKey, requestHash)
-          if (stored) return { delegationId: item.delegationId, ok: true, replayed: true, ...(stored.response as object) }
+          if (stored)
+            return { delegationId: item.delegationId, ok: true, replayed: true, ...(stored.response as object) }
           const d = loadDelegation(ctx, item.delegationId, s.account.national_id)
           if (s.account.cert_enabled !== 1) throw new ApiError('CERTIFICATE_NOT_ENABLED', NOT_ENABLED)
-          if (d.status !== 'PENDING') throw new ApiError('DELEGATION_ALREADY_ANSWERED', `delegation was already answered (${d.status})`)
+          if (d.status !== 'PENDING')
+            throw new ApiError('DELEGATION_ALREADY_ANSWERED', `delegation was already answered (${d.status})`)
           const reason = normalizeReason(item.decision, item.reason)
           if (ctx.limiter.count(rateKey, windowMs) >= ctx.limits.signatureFailuresMax) {
             throw new ApiError('RATE_LIMITED', 'too many failed signature attempts; try again later')
@@ -139,15 +186,46 @@ export function decisionBatchRoutes(app: FastifyInstance, ctx: Ctx): void {
             item,
             'decision',
             { sessionId: s.session.id, delegationId: d.id },
-            (nonce) => buildDecisionStatement({ origin: ctx.origin, nonce, delegationId: d.id, houseBillNo: d.house_bill_no, decision: item.decision, reason }),
+            (nonce) =>
+              buildDecisionStatement({
+                origin: ctx.origin,
+                nonce,
+                delegationId: d.id,
+                houseBillNo: d.house_bill_no,
+                decision: item.decision,
+                reason
+              }),
             `items/${i}/signature`
           )
-          const result = commitDecision(ctx, s.account, d, item.decision, reason, signed, item.idempotencyKey, requestHash)
-          writeAudit(ctx.db, { ...audit, ...certAudit(v), challengeId: item.challengeId, at: ctx.nowIso(), outcome: 'OK', detail: null })
+          const result = commitDecision(
+            ctx,
+            s.account,
+            d,
+            item.decision,
+            reason,
+            signed,
+            item.idempotencyKey,
+            requestHash
+          )
+          writeAudit(ctx.db, {
+            ...audit,
+            ...certAudit(v),
+            challengeId: item.challengeId,
+            at: ctx.nowIso(),
+            outcome: 'OK',
+            detail: null
+          })
           return { delegationId: item.delegationId, ok: true, replayed: false, ...result }
         } catch (err) {
           const e = rowError(err)
-          writeAudit(ctx.db, { ...audit, ...(v ? certAudit(v) : {}), challengeId: item.challengeId, at: ctx.nowIso(), outcome: e.code, detail: e.message })
+          writeAudit(ctx.db, {
+            ...audit,
+            ...(v ? certAudit(v) : {}),
+            challengeId: item.challengeId,
+            at: ctx.nowIso(),
+            outcome: e.code,
+            detail: e.message
+          })
           // Failed signature checks count once per request towards the limit (not once per row).
           if (!counted && countsAsSignatureFailure(e.code)) {
             ctx.limiter.hit(rateKey, windowMs)

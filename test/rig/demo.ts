@@ -9,12 +9,16 @@ async function main(): Promise<void> {
   const citizen = rig.token.citizen
   console.log(`DEMO_ENV ${JSON.stringify(rig.env)}`)
   console.log('DEMO environment (all data fictitious):')
-  console.log(`  virtual reader: ${rig.pcscd.readerNames[0]} with a test card of ${citizen.name} (${citizen.nationalId})`)
+  console.log(
+    `  virtual reader: ${rig.pcscd.readerNames[0]} with a test card of ${citizen.name} (${citizen.nationalId})`
+  )
   console.log(`  demo card PIN: ${rig.token.pin}`)
   if (rig.server) {
     console.log(`  mock platform: ${rig.server.url}`)
     for (const a of rig.server.accounts) {
-      console.log(`  demo account: ${a.account} / ${a.password}  (${a.kind === 'certificate' ? 'certificate account' : 'EZWay phone-registered'}, ${a.name})`)
+      console.log(
+        `  demo account: ${a.account} / ${a.password}  (${a.kind === 'certificate' ? 'certificate account' : 'EZWay phone-registered'}, ${a.name})`
+      )
     }
     console.log(`  SMS outbox: ${rig.server.smsOutboxPath}`)
   }

@@ -90,7 +90,9 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
       ECCS_LOG_DIR: join(dir, 'logs'),
       ECCS_POLICY_FILE: join(dir, 'no-machine-policy.json'),
       // The test certificates' AIA names a placeholder; the test PKI's responder is server-mock's.
-      ...(server ? { ECCS_API_URL: server.url, ECCS_API_CA: server.caCertPath, ECCS_OCSP_URL: `${server.apiBase}/ocsp` } : {})
+      ...(server
+        ? { ECCS_API_URL: server.url, ECCS_API_CA: server.caCertPath, ECCS_OCSP_URL: `${server.apiBase}/ocsp` }
+        : {})
     }
     if (opts.insert) await cards[0].insert(MOICA_ATR)
     return { dir, pki, pcscd, cards, token, server, trustDir, env, stop }

@@ -19,13 +19,30 @@ const tick = (): Promise<void> => new Promise((r) => setTimeout(r, 1))
 
 function delegation(id: string, status: Delegation['status'] = 'PENDING'): Delegation {
   return {
-    id, declarationDate: '2026-03-02', houseBillNo: `HB${id.slice(-4)}`, masterBillNo: '', direction: 'IMPORT', carrier: 'x',
-    goodsDescription: 'x', quantity: 1, declaredValue: 1, currency: 'TWD', status, reason: null, confirmedAt: null,
-    confirmedVia: null, updatedAt: '2026-03-02T00:00:00.000Z'
+    id,
+    declarationDate: '2026-03-02',
+    houseBillNo: `HB${id.slice(-4)}`,
+    masterBillNo: '',
+    direction: 'IMPORT',
+    carrier: 'x',
+    goodsDescription: 'x',
+    quantity: 1,
+    declaredValue: 1,
+    currency: 'TWD',
+    status,
+    reason: null,
+    confirmedAt: null,
+    confirmedVia: null,
+    updatedAt: '2026-03-02T00:00:00.000Z'
   }
 }
 const confirmation = { id: 1 } as unknown as Confirmation
-const rowError = (code: string, status: number, retriable = false): RowError => ({ code, message: code, retriable, status })
+const rowError = (code: string, status: number, retriable = false): RowError => ({
+  code,
+  message: code,
+  retriable,
+  status
+})
 
 interface FakeOpts {
   answered?: Set<string>
@@ -59,8 +76,23 @@ function fakePlatform(opts: FakeOpts = {}) {
         if (opts.prepareFatal) throw new AppError('SESSION_EXPIRED', 'UNAUTHENTICATED')
         const items = ids.map((id) =>
           opts.answered?.has(id)
-            ? { delegationId: id, ok: false as const, delegation: delegation(id, 'MATCH'), error: rowError('DELEGATION_ALREADY_ANSWERED', 409) }
-            : { delegationId: id, ok: true as const, delegation: delegation(id), challenge: { challengeId: `ch_${id.slice(-22).padStart(22, 'x')}`, nonce: 'n'.repeat(44), purpose: 'decision' as const, expiresAt: '2026-03-02T00:05:00.000Z' } }
+            ? {
+                delegationId: id,
+                ok: false as const,
+                delegation: delegation(id, 'MATCH'),
+                error: rowError('DELEGATION_ALREADY_ANSWERED', 409)
+              }
+            : {
+                delegationId: id,
+                ok: true as const,
+                delegation: delegation(id),
+                challenge: {
+                  challengeId: `ch_${id.slice(-22).padStart(22, 'x')}`,
+                  nonce: 'n'.repeat(44),
+                  purpose: 'decision' as const,
+                  expiresAt: '2026-03-02T00:05:00.000Z'
+                }
+              }
         )
         return { items: opts.shuffle ? items.reverse() : items }
       }),
@@ -73,7 +105,13 @@ function fakePlatform(opts: FakeOpts = {}) {
           if (err) return { delegationId: row.delegationId, ok: false as const, error: err }
           const replayed = recorded.get(row.delegationId) === row.idempotencyKey
           recorded.set(row.delegationId, row.idempotencyKey)
-          return { delegationId: row.delegationId, ok: true as const, replayed, delegation: { ...delegation(row.delegationId), status: row.decision }, confirmation }
+          return {
+            delegationId: row.delegationId,
+            ok: true as const,
+            replayed,
+            delegation: { ...delegation(row.delegationId), status: row.decision },
+            confirmation
+          }
         })
         const fail = opts.decideRequestFails?.get(n)
         if (fail) throw fail // recorded, but the answer is lost
@@ -96,7 +134,16 @@ function fakeCard(fail?: (f: DecisionFields) => PerItemResult | null) {
       calls.push(items)
       return items.map((f, i) => {
         onProgress?.(i + 1, items.length)
-        return fail?.(f) ?? { ok: true, value: { certificate: 'Y2VydA==', signature: Buffer.from(f.delegationId).toString('base64'), algorithm: 'RS256' } }
+        return (
+          fail?.(f) ?? {
+            ok: true,
+            value: {
+              certificate: 'Y2VydA==',
+              signature: Buffer.from(f.delegationId).toString('base64'),
+              algorithm: 'RS256'
+            }
+          }
+        )
       })
     },
     cancel: () => undefined
@@ -106,7 +153,8 @@ function fakeCard(fail?: (f: DecisionFields) => PerItemResult | null) {
 
 const ids = (n: number): string[] => Array.from({ length: n }, (_, i) => `dlg_${String(i).padStart(16, '0')}`)
 const hb = (id: string): string => `HB${id.slice(-4)}`
-const match = (rows: string[]) => rows.map((id) => ({ id, houseBillNo: hb(id), decision: 'MATCH' as const, reason: '' }))
+const match = (rows: string[]) =>
+  rows.map((id) => ({ id, houseBillNo: hb(id), decision: 'MATCH' as const, reason: '' }))
 const PIN = { pin: '123456', ticket: 'T'.repeat(43) }
 
 describe('batch decision pipeline (prepareDecisions → one card operation → decideDelegations)', () => {
@@ -115,25 +163,45 @@ describe('batch decision pipeline (prepareDecisions → one card operation → d
     const c = fakeCard()
     const progress: CardProgress[] = []
     const rows = ids(130)
-    const items = rows.map((id, i) => (i === 7 ? { id, houseBillNo: hb(id), decision: 'MISMATCH' as const, reason: '品名不符' } : { id, houseBillNo: hb(id), decision: 'MATCH' as const, reason: '' }))
+    const items = rows.map((id, i) =>
+      i === 7
+        ? { id, houseBillNo: hb(id), decision: 'MISMATCH' as const, reason: '品名不符' }
+        : { id, houseBillNo: hb(id), decision: 'MATCH' as const, reason: '' }
+    )
     const out = await decideBatch(p.api, c.card, items, PIN, (x) => progress.push(x), { chunkSize: 50 })
     expect(out.map((o) => [o.id, o.ok])).toEqual(rows.map((id) => [id, true]))
     expect(p.prepares.map((x) => x.length)).toEqual([50, 50, 30])
     expect(p.prepares.flat()).toEqual(rows)
     expect(c.calls).toHaveLength(1) // one PIN login for all rows
     expect(c.calls[0]?.map((f) => f.delegationId)).toEqual(rows) // signed in the user's order
-    expect(c.calls[0]?.[7]).toMatchObject({ origin: 'https://platform.example', houseBillNo: 'HB0007', nonce: 'n'.repeat(44), decision: 'MISMATCH', reason: '品名不符' })
+    expect(c.calls[0]?.[7]).toMatchObject({
+      origin: 'https://platform.example',
+      houseBillNo: 'HB0007',
+      nonce: 'n'.repeat(44),
+      decision: 'MISMATCH',
+      reason: '品名不符'
+    })
     expect(p.decides.map((b) => b.items.length)).toEqual([50, 50, 30])
     expect(p.decides.every((b) => b.certificate === 'Y2VydA==' && b.algorithm === 'RS256')).toBe(true)
     const sent = p.decides.flatMap((b) => b.items)
     expect(sent.map((r) => r.delegationId)).toEqual(rows)
-    expect(sent[7]).toMatchObject({ decision: 'MISMATCH', reason: '品名不符', challengeId: `ch_${rows[7]?.slice(-22).padStart(22, 'x')}` })
+    expect(sent[7]).toMatchObject({
+      decision: 'MISMATCH',
+      reason: '品名不符',
+      challengeId: `ch_${rows[7]?.slice(-22).padStart(22, 'x')}`
+    })
     expect(sent[0]).not.toHaveProperty('reason')
     expect(new Set(sent.map((r) => r.idempotencyKey)).size).toBe(130) // one key per row
     expect(p.maxInFlight()).toBe(2)
     // progress: counts per stage, ending at the totals
     const stage = (s: string) => progress.filter((x) => x.stage === s).map((x) => x.done)
-    expect(progress[0]).toMatchObject({ operation: 'decision', stage: 'preparing', done: 0, total: 130, deadlineAt: expect.any(String) })
+    expect(progress[0]).toMatchObject({
+      operation: 'decision',
+      stage: 'preparing',
+      done: 0,
+      total: 130,
+      deadlineAt: expect.any(String)
+    })
     expect(stage('preparing')).toEqual([0, 50, 100, 130])
     expect(stage('signing').at(-1)).toBe(130)
     expect(stage('submitting').filter((_, i, a) => i === 0 || a[i - 1] !== _)).toEqual([0, 50, 100, 130])
@@ -142,12 +210,21 @@ describe('batch decision pipeline (prepareDecisions → one card operation → d
 
   it('per-row failures stay per row: answered is not signed, CHALLENGE_EXPIRED and SIGNING_FAILED are that row’s', async () => {
     const rows = ids(5)
-    const p = fakePlatform({ answered: new Set([rows[1] as string]), decideRowErrors: new Map([[rows[2] as string, rowError('CHALLENGE_EXPIRED', 400, true)]]) })
-    const c = fakeCard((f) => (f.delegationId === rows[3] ? { ok: false, error: new AppError('SIGNING_FAILED').toPayload() } : null))
+    const p = fakePlatform({
+      answered: new Set([rows[1] as string]),
+      decideRowErrors: new Map([[rows[2] as string, rowError('CHALLENGE_EXPIRED', 400, true)]])
+    })
+    const c = fakeCard((f) =>
+      f.delegationId === rows[3] ? { ok: false, error: new AppError('SIGNING_FAILED').toPayload() } : null
+    )
     const out = await decideBatch(p.api, c.card, match(rows), PIN, () => undefined)
     expect(out).toEqual([
       { id: rows[0], ok: true, delegation: { ...delegation(rows[0] as string), status: 'MATCH' } },
-      { id: rows[1], ok: false, error: { code: 'ALREADY_ANSWERED', retriable: false, detail: 'DELEGATION_ALREADY_ANSWERED' } },
+      {
+        id: rows[1],
+        ok: false,
+        error: { code: 'ALREADY_ANSWERED', retriable: false, detail: 'DELEGATION_ALREADY_ANSWERED' }
+      },
       { id: rows[2], ok: false, error: { code: 'CHALLENGE_EXPIRED', retriable: true, detail: 'CHALLENGE_EXPIRED' } },
       { id: rows[3], ok: false, error: { code: 'SIGNING_FAILED', retriable: true } },
       { id: rows[4], ok: true, delegation: { ...delegation(rows[4] as string), status: 'MATCH' } }
@@ -168,18 +245,27 @@ describe('batch decision pipeline (prepareDecisions → one card operation → d
     expect(p.decides).toHaveLength(2)
     expect(p.decides[1]).toEqual(p.decides[0]) // same rows, same idempotency keys, same signatures
     expect([...p.recorded.values()]).toEqual(p.decides[0]?.items.map((r) => r.idempotencyKey))
-    expect(progress.filter((x) => x.stage === 'submitting' && x.attempt !== undefined).map((x) => x.attempt)).toEqual([1, 2])
+    expect(progress.filter((x) => x.stage === 'submitting' && x.attempt !== undefined).map((x) => x.attempt)).toEqual([
+      1, 2
+    ])
     expect(submitter.keptCount).toBe(0) // answered: nothing kept
   })
 
   it('no answer within the attempts: DECISION_UNCONFIRMED, bodies kept; the next attempt resends them without the card', async () => {
     const rows = ids(3)
     const lost = new AppError('NETWORK_UNREACHABLE', 'ECONNRESET')
-    const p = fakePlatform({ decideRequestFails: new Map([[0, lost], [1, lost]]) })
+    const p = fakePlatform({
+      decideRequestFails: new Map([
+        [0, lost],
+        [1, lost]
+      ])
+    })
     const c = fakeCard()
     const submitter = new DecisionSubmitter({ backoffMs: 1, maxAttempts: 2 })
     const first = await decideBatch(p.api, c.card, match(rows), PIN, () => undefined, { submitter })
-    expect(first.map((o) => (o.ok ? 'ok' : `${o.error.code} ${o.error.detail}`))).toEqual(Array(3).fill('DECISION_UNCONFIRMED NETWORK_UNREACHABLE'))
+    expect(first.map((o) => (o.ok ? 'ok' : `${o.error.code} ${o.error.detail}`))).toEqual(
+      Array(3).fill('DECISION_UNCONFIRMED NETWORK_UNREACHABLE')
+    )
     expect(submitter.keptCount).toBe(3)
     // The user answers again: the kept bodies go out as they are (no prepare, no PIN, no signature).
     const again = await decideBatch(p.api, c.card, match(rows), PIN, () => undefined, { submitter })
@@ -192,9 +278,15 @@ describe('batch decision pipeline (prepareDecisions → one card operation → d
 
   it('a definite refusal of a whole request fails its rows only and drops their bodies; other chunks succeed', async () => {
     const rows = ids(4)
-    const p = fakePlatform({ decideRequestFails: new Map([[0, new AppError('VALIDATION_FAILED', 'VALIDATION_FAILED')]]) })
+    const p = fakePlatform({
+      decideRequestFails: new Map([[0, new AppError('VALIDATION_FAILED', 'VALIDATION_FAILED')]])
+    })
     const submitter = new DecisionSubmitter({ backoffMs: 1 })
-    const out = await decideBatch(p.api, fakeCard().card, match(rows), PIN, () => undefined, { chunkSize: 2, concurrency: 1, submitter })
+    const out = await decideBatch(p.api, fakeCard().card, match(rows), PIN, () => undefined, {
+      chunkSize: 2,
+      concurrency: 1,
+      submitter
+    })
     expect(out.map((o) => (o.ok ? 'ok' : o.error.code))).toEqual(['VALIDATION_FAILED', 'VALIDATION_FAILED', 'ok', 'ok'])
     expect(p.decides).toHaveLength(2) // an answer: not resent
     expect(submitter.keptCount).toBe(0)
@@ -206,7 +298,10 @@ describe('batch decision pipeline (prepareDecisions → one card operation → d
     const c = fakeCard()
     const items = match(rows).map((m, i) => (i === 0 ? { ...m, houseBillNo: 'OTHER1' } : m))
     const out = await decideBatch(p.api, c.card, items, PIN, () => undefined)
-    expect(out.map((o) => (o.ok ? 'ok' : `${o.error.code} ${o.error.detail}`))).toEqual(['DELEGATION_CHANGED houseBillNo', 'ok'])
+    expect(out.map((o) => (o.ok ? 'ok' : `${o.error.code} ${o.error.detail}`))).toEqual([
+      'DELEGATION_CHANGED houseBillNo',
+      'ok'
+    ])
     expect(c.calls[0]?.map((f) => f.delegationId)).toEqual([rows[1]])
   })
 
@@ -215,10 +310,17 @@ describe('batch decision pipeline (prepareDecisions → one card operation → d
     const c = fakeCard()
     const action = new UserAction()
     const progress: CardProgress[] = []
-    const run = decideBatch(p.api, c.card, match(ids(3)), PIN, (x) => {
-      progress.push(x)
-      if (x.stage === 'preparing' && x.done === 3) action.cancel()
-    }, { action })
+    const run = decideBatch(
+      p.api,
+      c.card,
+      match(ids(3)),
+      PIN,
+      (x) => {
+        progress.push(x)
+        if (x.stage === 'preparing' && x.done === 3) action.cancel()
+      },
+      { action }
+    )
     await expect(run).rejects.toMatchObject({ code: 'OPERATION_CANCELLED' })
     action.finish()
     expect(c.calls).toHaveLength(0)
@@ -229,22 +331,33 @@ describe('batch decision pipeline (prepareDecisions → one card operation → d
     const p = fakePlatform({ shuffle: true })
     const c = fakeCard()
     const out = await decideBatch(p.api, c.card, match(ids(3)), PIN, () => undefined)
-    expect(out.map((o) => (o.ok ? 'ok' : o.error.code))).toEqual(['SERVER_RESPONSE_INVALID', 'SERVER_RESPONSE_INVALID', 'SERVER_RESPONSE_INVALID'])
+    expect(out.map((o) => (o.ok ? 'ok' : o.error.code))).toEqual([
+      'SERVER_RESPONSE_INVALID',
+      'SERVER_RESPONSE_INVALID',
+      'SERVER_RESPONSE_INVALID'
+    ])
     expect(c.calls).toHaveLength(0)
   })
 
   it('a session that ends while preparing fails the batch before the card is used', async () => {
     const p = fakePlatform({ prepareFatal: true })
     const c = fakeCard()
-    await expect(decideBatch(p.api, c.card, match(ids(10)), PIN, () => undefined)).rejects.toMatchObject({ code: 'SESSION_EXPIRED' })
+    await expect(decideBatch(p.api, c.card, match(ids(10)), PIN, () => undefined)).rejects.toMatchObject({
+      code: 'SESSION_EXPIRED'
+    })
     expect(c.calls).toHaveLength(0)
     expect(p.decides).toHaveLength(0)
   })
 
   it('a card error for the whole operation fails the batch and submits nothing', async () => {
     const p = fakePlatform()
-    const card: CardOperations = { ...fakeCard().card, signDecisions: async () => Promise.reject(new AppError('PIN_INCORRECT')) }
-    await expect(decideBatch(p.api, card, match(ids(3)), PIN, () => undefined)).rejects.toMatchObject({ code: 'PIN_INCORRECT' })
+    const card: CardOperations = {
+      ...fakeCard().card,
+      signDecisions: async () => Promise.reject(new AppError('PIN_INCORRECT'))
+    }
+    await expect(decideBatch(p.api, card, match(ids(3)), PIN, () => undefined)).rejects.toMatchObject({
+      code: 'PIN_INCORRECT'
+    })
     expect(p.decides).toHaveLength(0)
   })
 

@@ -92,7 +92,13 @@ export class PlatformClient {
   private async call<T>(
     op: OperationId,
     schema: z.ZodType<T> | null,
-    opts: { params?: Record<string, string>; body?: unknown; query?: Record<string, string | number | undefined>; auth?: boolean; limits?: CallLimits } = {}
+    opts: {
+      params?: Record<string, string>
+      body?: unknown
+      query?: Record<string, string | number | undefined>
+      auth?: boolean
+      limits?: CallLimits
+    } = {}
   ): Promise<T> {
     const [method] = ENDPOINTS[op]
     if (opts.auth && !this.token) throw new AppError('SESSION_EXPIRED', 'not logged in')
@@ -133,7 +139,11 @@ export class PlatformClient {
     limits?: CallLimits
   ) {
     const needsSession = purpose === 'enable-certificate' || purpose === 'decision'
-    return this.call('createChallenge', ChallengeResponse, { body: { purpose, ...extra }, auth: needsSession, ...(limits ? { limits } : {}) })
+    return this.call('createChallenge', ChallengeResponse, {
+      body: { purpose, ...extra },
+      auth: needsSession,
+      ...(limits ? { limits } : {})
+    })
   }
 
   async loginPassword(account: string, password: string): Promise<SessionInfo> {
@@ -141,7 +151,9 @@ export class PlatformClient {
   }
 
   async loginCertificate(token: AuthToken, limits?: CallLimits): Promise<SessionInfo> {
-    return this.adopt(await this.call('createCertificateSession', SessionResponse, { body: token, ...(limits ? { limits } : {}) }))
+    return this.adopt(
+      await this.call('createCertificateSession', SessionResponse, { body: token, ...(limits ? { limits } : {}) })
+    )
   }
 
   async currentSession(): Promise<SessionInfo | null> {
@@ -177,7 +189,11 @@ export class PlatformClient {
   }
 
   getDelegation(delegationId: string, limits?: CallLimits) {
-    return this.call('getDelegation', Delegation, { auth: true, params: { delegationId }, ...(limits ? { limits } : {}) })
+    return this.call('getDelegation', Delegation, {
+      auth: true,
+      params: { delegationId },
+      ...(limits ? { limits } : {})
+    })
   }
 
   /**
@@ -186,7 +202,12 @@ export class PlatformClient {
    * (core/decision-service.ts), which keeps the body until the platform answers.
    */
   decide(delegationId: string, body: DecisionBody, limits?: CallLimits) {
-    return this.call('decideDelegation', DecisionResult, { auth: true, params: { delegationId }, body, ...(limits ? { limits } : {}) })
+    return this.call('decideDelegation', DecisionResult, {
+      auth: true,
+      params: { delegationId },
+      body,
+      ...(limits ? { limits } : {})
+    })
   }
 
   /**
@@ -195,7 +216,11 @@ export class PlatformClient {
    * Errors for the whole request: SESSION_EXPIRED, CERTIFICATE_NOT_ENABLED, RATE_LIMITED, network.
    */
   prepareDecisions(delegationIds: string[], limits?: CallLimits) {
-    return this.call('prepareDecisions', PrepareDecisionsResult, { auth: true, body: { delegationIds }, ...(limits ? { limits } : {}) })
+    return this.call('prepareDecisions', PrepareDecisionsResult, {
+      auth: true,
+      body: { delegationIds },
+      ...(limits ? { limits } : {})
+    })
   }
 
   /**
@@ -242,7 +267,10 @@ export class PlatformClient {
   }
 
   verifyIdentity(registrationId: string, nationalId: string, token: AuthToken) {
-    return this.call('verifyRegistrationIdentity', RegistrationInfo, { params: { registrationId }, body: { nationalId, ...token } })
+    return this.call('verifyRegistrationIdentity', RegistrationInfo, {
+      params: { registrationId },
+      body: { nationalId, ...token }
+    })
   }
 
   sendSms(registrationId: string, mobile: string) {

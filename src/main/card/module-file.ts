@@ -70,5 +70,6 @@ export function checkModuleFile(file: string, arch: string = process.arch): void
     throw new AppError('MODULE_MISSING', `${file}: cannot be read (${(err as Error).message})`)
   }
   if (arches.length === 0) throw new AppError('MODULE_MISSING', `${file}: not a shared library`)
-  if (!arches.includes(arch)) throw new AppError('MODULE_MISSING', `${file}: built for ${arches.join('+')}, this process is ${arch}`)
+  if (!arches.includes(arch))
+    throw new AppError('MODULE_MISSING', `${file}: built for ${arches.join('+')}, this process is ${arch}`)
 }

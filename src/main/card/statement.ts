@@ -83,7 +83,8 @@ function checkReason(fields: DecisionFields): string {
   }
   const nfc = reason.normalize('NFC')
   const codePoints = [...nfc].length
-  if (nfc.trim() === '' || codePoints > REASON_MAX_CODE_POINTS) refuse('reason (原因) must be 1–200 characters for MISMATCH')
+  if (nfc.trim() === '' || codePoints > REASON_MAX_CODE_POINTS)
+    refuse('reason (原因) must be 1–200 characters for MISMATCH')
   if (FORBIDDEN_CONTROLS.test(nfc)) refuse('reason contains control characters')
   return escapeReason(nfc)
 }

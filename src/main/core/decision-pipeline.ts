@@ -2,7 +2,13 @@ import { AppError } from '../../shared/errors'
 import type { CardProgress, DecisionOutcome } from '../../shared/ipc-contract'
 import type { DecisionItem } from '../../shared/ipc-requests'
 import type { CardOperations, PinEntry } from '../card'
-import { errorFromRow, MAX_BATCH_ROWS, type DecisionBody, type PlatformClient, type PrepareDecisionsResult } from '../api'
+import {
+  errorFromRow,
+  MAX_BATCH_ROWS,
+  type DecisionBody,
+  type PlatformClient,
+  type PrepareDecisionsResult
+} from '../api'
 import { DecisionSubmitter, type PreparedDecision } from './decision-service'
 import { UserAction } from './user-action'
 
@@ -34,7 +40,14 @@ export interface PipelineOptions {
 }
 
 /** Errors after which no other row can succeed either: the whole batch fails with them. */
-const FATAL = new Set(['SESSION_EXPIRED', 'NETWORK_UNREACHABLE', 'TLS_UNTRUSTED', 'NOT_CONFIGURED', 'OPERATION_CANCELLED', 'ACTION_TIMEOUT'])
+const FATAL = new Set([
+  'SESSION_EXPIRED',
+  'NETWORK_UNREACHABLE',
+  'TLS_UNTRUSTED',
+  'NOT_CONFIGURED',
+  'OPERATION_CANCELLED',
+  'ACTION_TIMEOUT'
+])
 
 function failure(id: string, err: unknown): DecisionOutcome {
   const e = err instanceof AppError ? err : new AppError('INTERNAL')
@@ -65,7 +78,8 @@ export async function runBounded(n: number, limit: number, task: (i: number) => 
 /** [0, n) cut into consecutive runs of at most `size`. */
 export function chunks(n: number, size: number): number[][] {
   const out: number[][] = []
-  for (let start = 0; start < n; start += size) out.push(Array.from({ length: Math.min(size, n - start) }, (_, k) => start + k))
+  for (let start = 0; start < n; start += size)
+    out.push(Array.from({ length: Math.min(size, n - start) }, (_, k) => start + k))
   return out
 }
 
@@ -144,15 +158,24 @@ async function run(
         const { index, item } = rows[k] as { index: number; item: DecisionItem }
         if (!r.ok) outcomes[index] = failure(item.id, errorFromRow(r.error))
         // The row the user answered, as the platform has it now (same 分提單號碼), still 尚未確認.
-        else if (r.delegation.houseBillNo !== item.houseBillNo) outcomes[index] = failure(item.id, new AppError('DELEGATION_CHANGED', 'houseBillNo'))
-        else if (r.delegation.status !== 'PENDING') outcomes[index] = failure(item.id, new AppError('ALREADY_ANSWERED', r.delegation.status))
+        else if (r.delegation.houseBillNo !== item.houseBillNo)
+          outcomes[index] = failure(item.id, new AppError('DELEGATION_CHANGED', 'houseBillNo'))
+        else if (r.delegation.status !== 'PENDING')
+          outcomes[index] = failure(item.id, new AppError('ALREADY_ANSWERED', r.delegation.status))
         else {
           const d = r.delegation
           prepared.push({
             index,
             item,
             challengeId: r.challenge.challengeId,
-            fields: { origin: api.origin, nonce: r.challenge.nonce, delegationId: d.id, houseBillNo: d.houseBillNo, decision: item.decision, reason: item.reason }
+            fields: {
+              origin: api.origin,
+              nonce: r.challenge.nonce,
+              delegationId: d.id,
+              houseBillNo: d.houseBillNo,
+              decision: item.decision,
+              reason: item.reason
+            }
           })
         }
       })
@@ -173,12 +196,18 @@ async function run(
     const signatures = await card.signDecisions(
       prepared.map((p) => p.fields),
       pin,
-      (done) => progress({ operation: 'decision', stage: 'signing', done, total: prepared.length, deadlineAt: deadlineAt() })
+      (done) =>
+        progress({ operation: 'decision', stage: 'signing', done, total: prepared.length, deadlineAt: deadlineAt() })
     )
     action.extend(Date.now() - started) // the time at the card (PIN pad) is not the platform's
     prepared.forEach((p, k) => {
       const sig = signatures[k]
-      if (!sig || !sig.ok) outcomes[p.index] = { id: p.item.id, ok: false, error: sig?.error ?? new AppError('SIGNING_FAILED').toPayload() }
+      if (!sig || !sig.ok)
+        outcomes[p.index] = {
+          id: p.item.id,
+          ok: false,
+          error: sig?.error ?? new AppError('SIGNING_FAILED').toPayload()
+        }
       else toSend.push({ index: p.index, id: p.item.id, body: submitter.bodyFor(p, sig.value) })
     })
   }
@@ -187,20 +216,36 @@ async function run(
   toSend.sort((a, b) => a.index - b.index)
   const byCertificate = new Map<string, typeof toSend>()
   for (const r of toSend) byCertificate.set(r.body.certificate, [...(byCertificate.get(r.body.certificate) ?? []), r])
-  const requests = [...byCertificate.values()].flatMap((group) => chunks(group.length, size).map((idx) => idx.map((k) => group[k] as (typeof toSend)[number])))
+  const requests = [...byCertificate.values()].flatMap((group) =>
+    chunks(group.length, size).map((idx) => idx.map((k) => group[k] as (typeof toSend)[number]))
+  )
   let submitted = 0
-  if (toSend.length > 0) progress({ operation: 'decision', stage: 'submitting', done: 0, total: toSend.length, deadlineAt: deadlineAt() })
+  if (toSend.length > 0)
+    progress({ operation: 'decision', stage: 'submitting', done: 0, total: toSend.length, deadlineAt: deadlineAt() })
   await runBounded(requests.length, concurrency, async (c) => {
     const rows = requests[c] as typeof toSend
     const results = await submitter.submitBatch(api, rows, action, (attempt) =>
-      progress({ operation: 'decision', stage: 'submitting', done: submitted, total: toSend.length, attempt, deadlineAt: deadlineAt() })
+      progress({
+        operation: 'decision',
+        stage: 'submitting',
+        done: submitted,
+        total: toSend.length,
+        attempt,
+        deadlineAt: deadlineAt()
+      })
     )
     results.forEach((r, k) => {
       const { index, id } = rows[k] as (typeof toSend)[number]
       outcomes[index] = r instanceof AppError ? failure(id, r) : { id, ok: true, delegation: r }
     })
     submitted += rows.length
-    progress({ operation: 'decision', stage: 'submitting', done: submitted, total: toSend.length, deadlineAt: deadlineAt() })
+    progress({
+      operation: 'decision',
+      stage: 'submitting',
+      done: submitted,
+      total: toSend.length,
+      deadlineAt: deadlineAt()
+    })
   })
   progress({ operation: 'decision', stage: 'done', done: total, total })
   return items.map((item, i) => outcomes[i] ?? failure(item.id, new AppError('INTERNAL')))

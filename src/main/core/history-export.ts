@@ -16,7 +16,11 @@ export interface HistoryExport {
   rows: number
 }
 
-export function exportHistory(history: DelegationHistory, format: 'csv' | 'json', query: DelegationQuery): HistoryExport {
+export function exportHistory(
+  history: DelegationHistory,
+  format: 'csv' | 'json',
+  query: DelegationQuery
+): HistoryExport {
   const dir = mkdtempSync(join(tmpdir(), 'eccs-export-'))
   try {
     const file = join(dir, `export.${format}`)

@@ -35,7 +35,10 @@ export class UserAction {
   }
 
   private arm(): NodeJS.Timeout {
-    const t = setTimeout(() => this.controller.abort(new AppError('ACTION_TIMEOUT', 'no answer before the deadline')), this.remainingMs())
+    const t = setTimeout(
+      () => this.controller.abort(new AppError('ACTION_TIMEOUT', 'no answer before the deadline')),
+      this.remainingMs()
+    )
     t.unref?.()
     return t
   }

@@ -1,7 +1,14 @@
 import { request as httpRequest, type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http'
 import { request as httpsRequest, type Agent } from 'node:https'
 import { createHttpsAgent, networkOptions, type EffectiveSettings, type NetworkOptions } from '../policy'
-import { DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_MS, netError, type NetRequest, type NetResponse, type Transport } from './transport'
+import {
+  DEFAULT_MAX_BYTES,
+  DEFAULT_TIMEOUT_MS,
+  netError,
+  type NetRequest,
+  type NetResponse,
+  type Transport
+} from './transport'
 
 // The plain-Node transport (web host, CLI, tests): the CA list and the proxy come from
 // policy/network.ts for every request's own URL (so the bypass list applies per host). https: is
@@ -71,7 +78,8 @@ class AgentCache {
 
 function send(req: NetRequest, net: NetworkOptions, agents: AgentCache): Promise<NetResponse> {
   const target = new URL(req.url)
-  if (target.protocol !== 'http:' && target.protocol !== 'https:') return Promise.reject(netError(`unsupported URL ${req.url}`, 'ERR_UNSUPPORTED_PROTOCOL'))
+  if (target.protocol !== 'http:' && target.protocol !== 'https:')
+    return Promise.reject(netError(`unsupported URL ${req.url}`, 'ERR_UNSUPPORTED_PROTOCOL'))
   const timeoutMs = req.timeoutMs ?? DEFAULT_TIMEOUT_MS
   const maxBytes = req.maxBytes ?? DEFAULT_MAX_BYTES
   const headers: Record<string, string> = { ...req.headers }
@@ -83,13 +91,15 @@ function send(req: NetRequest, net: NetworkOptions, agents: AgentCache): Promise
       let size = 0
       res.on('data', (c: Buffer) => {
         size += c.length
-        if (size > maxBytes) request.destroy(netError(`${req.url}: answer larger than ${maxBytes} bytes`, 'ERR_RESPONSE_TOO_LARGE'))
+        if (size > maxBytes)
+          request.destroy(netError(`${req.url}: answer larger than ${maxBytes} bytes`, 'ERR_RESPONSE_TOO_LARGE'))
         else chunks.push(c)
       })
       res.on('end', () => {
         clearTimeout(timer)
         const h: Record<string, string> = {}
-        for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) h[k] = Array.isArray(v) ? v.join(', ') : v
+        for (const [k, v] of Object.entries(res.headers))
+          if (v !== undefined) h[k] = Array.isArray(v) ? v.join(', ') : v
         resolve({ status: res.statusCode ?? 0, headers: h, body: Buffer.concat(chunks) })
       })
       res.on('error', reject)
@@ -116,7 +126,10 @@ function send(req: NetRequest, net: NetworkOptions, agents: AgentCache): Promise
       request = httpRequest(target, { ...base, headers, agent: false }, onResponse)
     }
     // One limit for the whole exchange (connect, CONNECT, TLS, answer), not just socket idleness.
-    const timer = setTimeout(() => request.destroy(netError(`${req.url}: no answer within ${timeoutMs} ms`, 'ETIMEDOUT')), timeoutMs)
+    const timer = setTimeout(
+      () => request.destroy(netError(`${req.url}: no answer within ${timeoutMs} ms`, 'ETIMEDOUT')),
+      timeoutMs
+    )
     request.on('timeout', () => request.destroy(netError(`${req.url}: timed out`, 'ETIMEDOUT')))
     request.on('error', (err) => {
       clearTimeout(timer)
