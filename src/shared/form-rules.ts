@@ -5,12 +5,7 @@
 
 import { codePointLength } from './normalize'
 
-export {
-  checkIdentityNumber,
-  isValidIdentityNumber,
-  maskIdentityNumber,
-  IDENTITY_NUMBER_PATTERN
-} from './identity-number'
+export { checkIdentityNumber, isValidIdentityNumber, maskIdentityNumber } from './identity-number'
 
 /** Card PIN (自然人憑證 PIN碼): 6–8 digits, the MOICA/HiCOS card rule. Never logged, never stored. */
 export const PIN_PATTERN = '^[0-9]{6,8}$'

@@ -6,15 +6,6 @@ import { z } from 'zod'
 
 import { LOG_LEVELS, REVOCATION_MODES, SETTING_NAMES, UPDATE_CHANNELS, type SettingName } from './setting-names'
 
-export {
-  EDITABLE_SETTINGS,
-  LOG_LEVELS,
-  REVOCATION_MODES,
-  SETTING_NAMES,
-  UPDATE_CHANNELS,
-  type SettingName
-} from './setting-names'
-
 export const SettingsValues = z.object({
   apiBaseUrl: z.string().nullable(),
   pkcs11Modules: z.array(z.string()),

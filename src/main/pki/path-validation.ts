@@ -449,5 +449,3 @@ export function parseCrls(ders: Buffer[]): { crls: StrictCrl[]; errors: string[]
   }
   return { crls, errors }
 }
-
-export { DerError }

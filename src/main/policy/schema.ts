@@ -117,14 +117,9 @@ export const PolicySchema = z
         'An internal update mirror (https, generic electron-updater feed with latest.yml). Signatures are still verified.',
       examples: ['https://updates.corp.example/eccs/']
     }),
-    cacheRetentionDays: z
-      .int()
-      .min(0)
-      .max(3650)
-      .optional()
-      .meta({
-        description: 'Days the offline history of delegations and confirmations is kept (0 = keep nothing on disk).'
-      }),
+    cacheRetentionDays: z.int().min(0).max(3650).optional().meta({
+      description: 'Days the offline history of delegations and confirmations is kept (0 = keep nothing on disk).'
+    }),
     wipeCacheOnSignOut: z
       .boolean()
       .optional()
