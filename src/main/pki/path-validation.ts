@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto'
 import { crlStatus, type CrlProblem } from './crl-validation'
-import { DerError, children, parseDer, type Tlv } from './der'
+import { children, parseDer, type Tlv } from './der'
 import { addNameConstraints, initialNameConstraints, nameConstraintViolation } from './name-constraints'
 import { PolicyFailure, PolicyState, type PolicyInputs } from './policy-tree'
 import {
