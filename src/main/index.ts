@@ -28,20 +28,30 @@ import { defaultUserDataDir, updateSettings } from './policy'
 import { createAppCore } from './core'
 import { createElectronTransport, proxyLogin } from './net'
 import { APP_ORIGIN, isAppUrl, permissionAllowed, safeExternalUrl } from './shell-policy'
-import { BusyTracker } from './shell/busy'
-import { installProcessErrorHandlers, RendererWatchdog } from './shell/crash-handlers'
-import { buildAppMenu, buildContextMenu, type MenuItemSpec } from './shell/menus'
-import { closeAction, HIDDEN_FLAG, loginItemPlan, trayView } from './shell/presence'
-import { answerRendererRequest, loadRendererFiles, type RendererFiles } from './shell/renderer-files'
-import { shellLocale, shellStrings, type ShellStrings } from './shell/strings'
-import { onUpdateDownloaded } from './shell/update-flow'
 import {
+  answerRendererRequest,
+  buildAppMenu,
+  buildContextMenu,
+  BusyTracker,
+  closeAction,
   feedUrlFromAppUpdateYml,
+  HIDDEN_FLAG,
+  installProcessErrorHandlers,
+  loadRendererFiles,
   loadUpdateKey,
+  loginItemPlan,
   MAX_SIGNATURE_BYTES,
+  type MenuItemSpec,
+  onUpdateDownloaded,
+  type RendererFiles,
+  RendererWatchdog,
+  shellLocale,
+  type ShellStrings,
+  shellStrings,
   signatureUrl,
+  trayView,
   verifyFileSignature
-} from './shell/update-signature'
+} from './shell'
 import type { ShellView } from '../shared/ipc-contract'
 
 // The Electron shell: the only module that imports `electron`. It hardens the window the way

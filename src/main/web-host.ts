@@ -3,8 +3,8 @@ import { join } from 'node:path'
 import { findResourcesDir, loadCoreConfig } from './config'
 import { createAppCore } from './core'
 import { startAppLogging } from './logging'
-import { installProcessErrorHandlers } from './shell/crash-handlers'
-import { startWebHost } from './webhost/server'
+import { installProcessErrorHandlers } from './shell'
+import { startWebHost } from './webhost'
 
 // Entry point of `npm run start:web` (and `npm start` where no Electron binary exists): the
 // main-process core under plain Node, serving the built renderer on 127.0.0.1.

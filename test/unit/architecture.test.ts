@@ -104,7 +104,7 @@ describe('architecture', () => {
   // Each main folder has one public face: other folders (and server-mock) import its index.ts only,
   // so a folder's files can change shape without reaching into the rest. Tests and benches may
   // reach a folder's internals to test them.
-  const FACED = ['card', 'pki', 'api', 'cache', 'policy', 'core', 'logging', 'net']
+  const FACED = ['card', 'pki', 'api', 'cache', 'policy', 'core', 'logging', 'net', 'ipc', 'shell', 'webhost']
   it(`${FACED.join('/, ')}/ are imported only through their index.ts`, () => {
     for (const folder of FACED)
       expect(statSync(join(src, 'main', folder, 'index.ts')).isFile(), `src/main/${folder}/index.ts`).toBe(true)
