@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { ApiStatus, ConfirmationPage, DelegationAnswer, DelegationPage, Profile, RegistrationInfo, SessionInfo, SmsSent } from './api-types'
+import { AccountCheck, ApiStatus, ConfirmationPage, DelegationAnswer, DelegationPage, Profile, RegistrationInfo, SessionInfo, SmsSent } from './api-types'
 import { CardStatus } from './card-status'
 import { DiagnosticsResult } from './diagnostics'
 import { Delegation, DelegationId } from './delegation'
@@ -16,7 +16,8 @@ import {
   ProfileUpdateRequest,
   RegistrationCompleteRequest,
   RegistrationIdentityRequest,
-  RegistrationSmsRequest
+  RegistrationSmsRequest,
+  RegistrationAccountCheckRequest
 } from './ipc-requests'
 import { PinOperation, PinPrompt, PinPromptRequest } from './pin-ticket'
 import { SettingsChange, SettingsView } from './settings'
@@ -106,6 +107,8 @@ export const ipcContract = {
   'profile:enableCertificate': { request: PinRequest, response: Profile },
   'registration:start': { request: Empty, response: RegistrationInfo },
   'registration:verifyIdentity': { request: RegistrationIdentityRequest, response: RegistrationInfo },
+  /** [檢核是否存在]: is this account name still free (asked after the identity step)? */
+  'registration:checkAccount': { request: RegistrationAccountCheckRequest, response: AccountCheck },
   'registration:sendSms': { request: RegistrationSmsRequest, response: SmsSent },
   'registration:complete': { request: RegistrationCompleteRequest, response: Profile },
   /** Effective settings with their sources; policy-locked keys are listed in `locked`. */

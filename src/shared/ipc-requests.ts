@@ -47,6 +47,7 @@ export const PasswordChangeRequest = z.object({ oldPassword: z.string().min(1).m
 
 const RegistrationId = z.string().regex(/^reg_[A-Za-z0-9_-]{22}$/)
 export const RegistrationIdentityRequest = z.object({ registrationId: RegistrationId, nationalId: NationalId, ...PinEntryFields }).strict()
+export const RegistrationAccountCheckRequest = z.object({ registrationId: RegistrationId, account: Account }).strict()
 export const RegistrationSmsRequest = z.object({ registrationId: RegistrationId, mobile: Mobile }).strict()
 export const RegistrationCompleteRequest = z
   .object({
