@@ -27,6 +27,8 @@ const en: Messages<typeof zhTW> = {
       fillIn: 'Please fill in the following', requiredNote: 'marks a required field', nationalIdOrBan: 'National ID or business number', reset: 'Clear',
       ruleSentence: 'Passwords are case-sensitive: at least 8 characters, with at least 1 digit, 1 upper-case and 1 lower-case letter.', mobile: 'Mobile number',
       phone: 'Phone', address: 'Address', birthDate: 'Date of birth', category: 'Category', individual: 'Individual', broker: 'Customs specialist',
+      checkAccount: 'Check availability', accountChecking: 'Checking…', listSeparator: ', ',
+      accountFree: 'The account {account} is free; you can use it (it is kept for you only when you submit).', accountTaken: 'The account {account} is already taken; choose another one.',
       sendSms: 'Send SMS code', smsSent: 'Code sent to {mobile}', smsCode: 'Verification code', privacy: 'Privacy statement',
       privacyText: 'I have read and agree to the personal data statement.', submit: 'Submit', success: 'Registered', successText: 'Account {account} was created; log in with your password or certificate.', home: 'Back to home',
       rules: { title: 'Password rules', length: 'At least 8 characters', digit: 'At least 1 digit', upper: 'At least 1 upper-case letter', lower: 'At least 1 lower-case letter' },
@@ -38,7 +40,8 @@ const en: Messages<typeof zhTW> = {
         pinFormat: 'Enter your PIN: 6 to 8 digits.', mobileFormat: 'Enter a mobile number, e.g. 0911-222-333 or +886 911 222 333.',
         name: 'Enter your name exactly as on your certificate (at most {max} characters).', account: 'The account has 4 to 30 letters or digits (also _ . -) and starts with a letter or digit.',
         password: 'The password does not meet the password rules yet.', passwordMismatch: 'The passwords do not match.', email: 'Enter a valid e-mail address.',
-        smsCode: 'Enter the 6-digit SMS code.', privacy: 'Tick the privacy statement.', birthDate: 'The date of birth is not a date, e.g. 1985/03/14 or ROC 74/03/14.'
+        smsCode: 'Enter the 6-digit SMS code.', required: 'Fill in the required fields: {fields}.',
+        phoneFormat: 'The phone number is not valid, e.g. 02-2345-6789 or 0911-222-333.', accountTaken: 'This account is already taken; choose another one.', privacy: 'Tick the privacy statement.', birthDate: 'The date of birth is not a date, e.g. 1985/03/14 or ROC 74/03/14.'
       }
     },
     query: {

@@ -24,6 +24,8 @@ export default {
       fillIn: '請詳細填寫以下資料', requiredNote: '為必填欄位', nationalIdOrBan: '身分證號或統一編號', reset: '重填',
       ruleSentence: '密碼大小寫不同，包含長度至少8碼，數字至少1碼，大寫英文至少1碼，小寫英文至少1碼。', mobile: '手機號碼',
       phone: '聯絡電話', address: '聯絡地址', birthDate: '出生年月日', category: '申請類別', individual: '個人', broker: '報關專責人員',
+      checkAccount: '檢核是否存在', accountChecking: '檢核中…', listSeparator: '、',
+      accountFree: '帳號 {account} 目前沒有人使用，可以使用。（送出時才會保留）', accountTaken: '帳號 {account} 已有人使用，請換一個帳號。',
       sendSms: '傳送簡訊碼', smsSent: '驗證碼已傳送至 {mobile}', smsCode: '驗證碼', privacy: '個資閱讀宣告',
       privacyText: '本人已閱讀並同意個人資料蒐集、處理及利用告知事項。', submit: '送出', success: '註冊成功', successText: '帳號 {account} 已建立，可使用帳號密碼或自然人憑證登入。', home: '回首頁',
       rules: { title: '密碼規則', length: '長度至少8碼', digit: '數字至少1碼', upper: '大寫英文至少1碼', lower: '小寫英文至少1碼' },
@@ -36,7 +38,8 @@ export default {
         pinFormat: '請輸入 6 至 8 位數字的 PIN 碼。', mobileFormat: '請輸入手機號碼，例如 0911-222-333 或 +886 911 222 333。',
         name: '請輸入姓名（須與憑證上的姓名相同，最多 {max} 字）。', account: '帳號須為 4 至 30 碼英數字（可含 _ . -），以英數字開頭。',
         password: '密碼尚未符合密碼規則。', passwordMismatch: '兩次輸入的密碼不一致。', email: '請輸入有效的 Email。',
-        smsCode: '請輸入 6 位數字的簡訊驗證碼。', privacy: '請勾選個資閱讀宣告。', birthDate: '出生年月日格式不正確，例如 1985/03/14 或 74/03/14。'
+        smsCode: '請輸入 6 位數字的簡訊驗證碼。', required: '請填寫必填欄位：{fields}。',
+        phoneFormat: '聯絡電話格式不正確，例如 02-2345-6789 或 0911-222-333。', accountTaken: '這個帳號已有人使用，請換一個帳號。', privacy: '請勾選個資閱讀宣告。', birthDate: '出生年月日格式不正確，例如 1985/03/14 或 74/03/14。'
       }
     },
     query: {
