@@ -39,8 +39,6 @@ export interface Rig {
   token: SoftHsmCard
   /** The second card's token (RigOptions.secondCard), else null. */
   secondToken: SoftHsmCard | null
-  /** The token of the card in reader 0 (or last inserted there). */
-  current(): SoftHsmCard
   /**
    * Pulls the card from reader 0 and inserts the other one (first ⇄ second); resolves with the
    * token now inserted. Throws when the rig has no second card.
@@ -127,7 +125,7 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
       await cards[0].insert(MOICA_ATR)
       return next
     }
-    return { dir, pki, pcscd, cards, token, secondToken, current: () => inReader, swapCard, server, trustDir, env, stop }
+    return { dir, pki, pcscd, cards, token, secondToken, swapCard, server, trustDir, env, stop }
   } catch (err) {
     await stop()
     throw err
