@@ -7,7 +7,12 @@ import vue from '@vitejs/plugin-vue'
 export default defineConfig({
   plugins: [vue()],
   test: {
-    include: ['test/unit/**/*.test.ts', 'test/rig/**/*.test.ts', 'test/faults/**/*.test.ts', 'server-mock/**/*.test.ts'],
+    include: [
+      'test/unit/**/*.test.ts',
+      'test/rig/**/*.test.ts',
+      'test/faults/**/*.test.ts',
+      'server-mock/**/*.test.ts'
+    ],
     globalSetup: ['test/rig/global-setup.ts'],
     pool: 'forks',
     isolate: true,

@@ -16,12 +16,24 @@ const bin = (name) => join(root, 'node_modules', '.bin', process.platform === 'w
 
 function run(cmd, args, env = {}) {
   console.log(`> ${[cmd, ...args].join(' ')}`)
-  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env }, shell: process.platform === 'win32' })
+  const r = spawnSync(cmd, args, {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, ...env },
+    shell: process.platform === 'win32'
+  })
   return r.status ?? 1
 }
 
 let code = run(bin('electron-vite'), ['build'], { ECCS_RELEASE: '1' })
-if (code === 0) code = run(bin('electron-builder'), ['--config', 'electron-builder.yml', '--publish', 'never', ...process.argv.slice(2)])
+if (code === 0)
+  code = run(bin('electron-builder'), [
+    '--config',
+    'electron-builder.yml',
+    '--publish',
+    'never',
+    ...process.argv.slice(2)
+  ])
 const native = join(root, 'scripts', 'native.mjs')
 if (existsSync(native)) run(process.execPath, [native, 'use', 'node'])
 process.exit(code)

@@ -5,7 +5,8 @@
 const Module = require('node:module')
 
 const load = Module._load
-const offline = () => Promise.reject(Object.assign(new Error('offline: Electronegativity runs without network'), { code: 'ENETUNREACH' }))
+const offline = () =>
+  Promise.reject(Object.assign(new Error('offline: Electronegativity runs without network'), { code: 'ENETUNREACH' }))
 const stub = Object.assign(offline, { head: offline, get: offline })
 stub.default = stub
 

@@ -64,7 +64,7 @@ function currentKey(mod) {
 /** Loads the binary in a child Node; returns null on success or the load error message. */
 function loadError(file) {
   const r = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(file)})`], { encoding: 'utf8' })
-  return r.status === 0 ? null : (r.stderr || 'load failed')
+  return r.status === 0 ? null : r.stderr || 'load failed'
 }
 
 function install(t, mod) {
@@ -83,7 +83,8 @@ function save(t, mod) {
 
 function cleanEnv() {
   const env = { ...process.env }
-  for (const k of Object.keys(env)) if (/^npm_config_(nodedir|node_gyp|target|runtime|disturl|dist_url)$/i.test(k)) delete env[k]
+  for (const k of Object.keys(env))
+    if (/^npm_config_(nodedir|node_gyp|target|runtime|disturl|dist_url)$/i.test(k)) delete env[k]
   return env
 }
 
@@ -110,18 +111,36 @@ function build(t, mod) {
     if (nodedir) args.push(`--nodedir=${nodedir}`)
   }
   if (t.runtime === 'electron') {
-    args.push(`--target=${electronVersion()}`, `--arch=${process.arch}`, '--dist-url=https://electronjs.org/headers', '--runtime=electron')
-    env = { ...cleanEnv(), npm_config_runtime: 'electron', npm_config_target: electronVersion(), npm_config_disturl: 'https://electronjs.org/headers' }
+    args.push(
+      `--target=${electronVersion()}`,
+      `--arch=${process.arch}`,
+      '--dist-url=https://electronjs.org/headers',
+      '--runtime=electron'
+    )
+    env = {
+      ...cleanEnv(),
+      npm_config_runtime: 'electron',
+      npm_config_target: electronVersion(),
+      npm_config_disturl: 'https://electronjs.org/headers'
+    }
   }
   console.log(`native: building ${mod.name} for ${t.key} …`)
-  const r = spawnSync(process.execPath, [gyp, ...args], { cwd: moduleDir(mod.name), env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' })
-  if (r.status !== 0) throw new Error(`building ${mod.name} for ${t.key} failed:\n${(r.stderr || '').split('\n').slice(-15).join('\n')}`)
+  const r = spawnSync(process.execPath, [gyp, ...args], {
+    cwd: moduleDir(mod.name),
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    encoding: 'utf8'
+  })
+  if (r.status !== 0)
+    throw new Error(`building ${mod.name} for ${t.key} failed:\n${(r.stderr || '').split('\n').slice(-15).join('\n')}`)
   const err = loadError(binaryPath(mod))
   if (t.runtime === 'node' && err) throw new Error(`${mod.name} built for Node does not load: ${err}`)
   if (t.runtime === 'electron') {
     // Must be refused by Node *because of Electron's ABI*; anything else means a wrong build.
     if (!err || !err.includes(`NODE_MODULE_VERSION ${t.abi}`)) {
-      throw new Error(`${mod.name}: the "Electron" build is not for ABI ${t.abi} (is npm's nodedir forcing Node headers?)`)
+      throw new Error(
+        `${mod.name}: the "Electron" build is not for ABI ${t.abi} (is npm's nodedir forcing Node headers?)`
+      )
     }
   }
   save(t, mod)

@@ -71,12 +71,18 @@ function startDemo() {
   return new Promise((resolveEnv, reject) => {
     const tsx = join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs')
     const timer = setTimeout(() => reject(new Error('demo environment did not start within 120 s')), 120_000)
-    const child = spawnChild(process.execPath, [tsx, join(root, 'test', 'rig', 'demo.ts')], process.env, (line) => {
-      if (!line.startsWith('DEMO_ENV ')) return false
-      clearTimeout(timer)
-      resolveEnv(JSON.parse(line.slice('DEMO_ENV '.length)))
-      return true
-    }, 'inherit')
+    const child = spawnChild(
+      process.execPath,
+      [tsx, join(root, 'test', 'rig', 'demo.ts')],
+      process.env,
+      (line) => {
+        if (!line.startsWith('DEMO_ENV ')) return false
+        clearTimeout(timer)
+        resolveEnv(JSON.parse(line.slice('DEMO_ENV '.length)))
+        return true
+      },
+      'inherit'
+    )
     child.once('exit', () => reject(new Error('demo environment exited during start-up')))
   })
 }
@@ -121,7 +127,11 @@ async function main() {
   process.on('SIGTERM', () => shutdown(0))
 
   if (!args.has('--no-build')) {
-    const b = spawnSync(process.execPath, [join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] })
+    const b = spawnSync(
+      process.execPath,
+      [join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'],
+      { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] }
+    )
     if (b.status !== 0) throw new Error('electron-vite build failed')
   }
 
@@ -137,14 +147,17 @@ async function main() {
     if (!electron) {
       const why = tryInstallElectron()
       electron = electronBinary()
-      if (!electron) log(`Electron binary not available (${why}); serving the same app through the loopback web host instead.`)
+      if (!electron)
+        log(`Electron binary not available (${why}); serving the same app through the loopback web host instead.`)
     }
   }
   if (electron) {
     try {
       useNative('electron')
     } catch (err) {
-      log(`Native modules could not be built for Electron (${err.message.split('\n')[0]}); using the loopback web host instead.`)
+      log(
+        `Native modules could not be built for Electron (${err.message.split('\n')[0]}); using the loopback web host instead.`
+      )
       electron = null
     }
   }

@@ -27,7 +27,9 @@ function step(name, cmd, args, env = {}) {
   console.log(`\n=== ${name} ===`)
   const t0 = Date.now()
   const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } })
-  console.log(`=== ${name}: ${r.status === 0 ? 'ok' : `FAILED (exit ${r.status ?? r.signal})`} in ${((Date.now() - t0) / 1000).toFixed(1)} s ===`)
+  console.log(
+    `=== ${name}: ${r.status === 0 ? 'ok' : `FAILED (exit ${r.status ?? r.signal})`} in ${((Date.now() - t0) / 1000).toFixed(1)} s ===`
+  )
   if (r.status !== 0) failedSteps.push(name)
   return r.status === 0
 }
@@ -51,7 +53,9 @@ function countPlaywright(file) {
 }
 
 function leftovers() {
-  const r = spawnSync('pgrep', ['-af', 'eccs-rig-|out/main/web-host.js|test/rig/demo.ts|server-mock/cli.ts'], { encoding: 'utf8' })
+  const r = spawnSync('pgrep', ['-af', 'eccs-rig-|out/main/web-host.js|test/rig/demo.ts|server-mock/cli.ts'], {
+    encoding: 'utf8'
+  })
   return (r.stdout || '').split('\n').filter((l) => l.trim() && !l.includes('pgrep'))
 }
 
@@ -61,10 +65,17 @@ step('typecheck', 'npm', ['run', '--silent', 'typecheck'])
 step('lint (ESLint)', 'npm', ['run', '--silent', 'lint'])
 step('format (Prettier --check)', 'npm', ['run', '--silent', 'format:check'])
 step('unused files, exports, dependencies (knip)', 'npm', ['run', '--silent', 'knip'])
-step('electronegativity (no unjustified HIGH/MEDIUM)', process.execPath, [join(root, 'scripts', 'electronegativity.mjs')])
+step('electronegativity (no unjustified HIGH/MEDIUM)', process.execPath, [
+  join(root, 'scripts', 'electronegativity.mjs')
+])
 step('native modules for Node', process.execPath, [join(root, 'scripts', 'native.mjs'), 'use', 'node'])
 step('attempted npm start (smoke)', process.execPath, [join(root, 'scripts', 'start.mjs'), '--smoke'])
-step('vitest (unit + rig integration)', bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${join(out, 'vitest.json')}`])
+step('vitest (unit + rig integration)', bin('vitest'), [
+  'run',
+  '--reporter=default',
+  '--reporter=json',
+  `--outputFile.json=${join(out, 'vitest.json')}`
+])
 if (!countVitest(join(out, 'vitest.json'))) failedSteps.push('vitest produced no report')
 step('playwright (E2E in Debian Chromium)', bin('playwright'), ['test', '--reporter=list,json'], {
   PLAYWRIGHT_JSON_OUTPUT_NAME: join(out, 'playwright.json')
@@ -77,11 +88,20 @@ const electronBin = existsSync(electronPathFile)
   ? join(root, 'node_modules', 'electron', 'dist', readFileSync(electronPathFile, 'utf8').trim())
   : null
 if (electronBin && existsSync(electronBin)) {
-  const ready = step('native modules for Electron', process.execPath, [join(root, 'scripts', 'native.mjs'), 'use', 'electron'])
+  const ready = step('native modules for Electron', process.execPath, [
+    join(root, 'scripts', 'native.mjs'),
+    'use',
+    'electron'
+  ])
   if (ready) {
-    step('playwright (Electron smoke)', bin('playwright'), ['test', '-c', 'test/electron/playwright.config.ts', '--reporter=list,json'], {
-      PLAYWRIGHT_JSON_OUTPUT_NAME: join(out, 'electron.json')
-    })
+    step(
+      'playwright (Electron smoke)',
+      bin('playwright'),
+      ['test', '-c', 'test/electron/playwright.config.ts', '--reporter=list,json'],
+      {
+        PLAYWRIGHT_JSON_OUTPUT_NAME: join(out, 'electron.json')
+      }
+    )
     if (!countPlaywright(join(out, 'electron.json'))) failedSteps.push('electron smoke produced no report')
   }
   step('native modules back to Node', process.execPath, [join(root, 'scripts', 'native.mjs'), 'use', 'node'])

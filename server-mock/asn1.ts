@@ -51,7 +51,12 @@ export function readTlv(buf: Buffer, offset = 0): { node: DerNode; next: number 
   const end = offset + hdr + len
   if (end > buf.length) throw new DerError('DER length exceeds input')
   return {
-    node: { tag, constructed: (tag & 0x20) !== 0, raw: buf.subarray(offset, end), content: buf.subarray(offset + hdr, end) },
+    node: {
+      tag,
+      constructed: (tag & 0x20) !== 0,
+      raw: buf.subarray(offset, end),
+      content: buf.subarray(offset + hdr, end)
+    },
     next: end
   }
 }
@@ -110,7 +115,16 @@ export function decodeTime(node: DerNode): Date {
   let m: RegExpMatchArray | null
   if (node.tag === TAG.UTC_TIME && (m = s.match(/^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/))) {
     const yy = Number(m[1])
-    return new Date(Date.UTC(yy >= 50 ? 1900 + yy : 2000 + yy, Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])))
+    return new Date(
+      Date.UTC(
+        yy >= 50 ? 1900 + yy : 2000 + yy,
+        Number(m[2]) - 1,
+        Number(m[3]),
+        Number(m[4]),
+        Number(m[5]),
+        Number(m[6])
+      )
+    )
   }
   if (node.tag === TAG.GENERALIZED_TIME && (m = s.match(/^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/))) {
     return new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])))

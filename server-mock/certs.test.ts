@@ -53,39 +53,53 @@ describe('verifyCitizenCertificate', () => {
   })
 
   it('refuses the key-exchange certificate (no digitalSignature)', () => {
-    expect(code(() => verifyCitizenCertificate(pki.citizens.valid.encCertDer, store, new Date()))).toBe('CERTIFICATE_KEY_USAGE')
+    expect(code(() => verifyCitizenCertificate(pki.citizens.valid.encCertDer, store, new Date()))).toBe(
+      'CERTIFICATE_KEY_USAGE'
+    )
   })
 
   it('trusting the rogue hierarchy (same DNs) does not make real certificates valid, and vice versa', () => {
     const rogue = loadTrustStore({ anchors: [f.rogueRoot], intermediates: [f.rogueMoica] })
-    expect(code(() => verifyCitizenCertificate(pki.citizens.valid.signCertDer, rogue, new Date()))).toBe('CERTIFICATE_UNTRUSTED')
+    expect(code(() => verifyCitizenCertificate(pki.citizens.valid.signCertDer, rogue, new Date()))).toBe(
+      'CERTIFICATE_UNTRUSTED'
+    )
     expect(code(() => verifyCitizenCertificate(pki.citizens['wrong-issuer'].signCertDer, rogue, new Date()))).toBe('OK')
     // Both intermediates configured: chain building by AKI/SKI still picks the right one.
     const mixed = loadTrustStore({ anchors: [f.root], intermediates: [f.rogueMoica, f.moica] })
     expect(code(() => verifyCitizenCertificate(pki.citizens.valid.signCertDer, mixed, new Date()))).toBe('OK')
-    expect(code(() => verifyCitizenCertificate(pki.citizens['wrong-issuer'].signCertDer, mixed, new Date()))).toBe('CERTIFICATE_UNTRUSTED')
+    expect(code(() => verifyCitizenCertificate(pki.citizens['wrong-issuer'].signCertDer, mixed, new Date()))).toBe(
+      'CERTIFICATE_UNTRUSTED'
+    )
   })
 
   it('a missing intermediate makes the chain untrusted', () => {
     const rootOnly = loadTrustStore({ anchors: [f.root] })
-    expect(code(() => verifyCitizenCertificate(pki.citizens.valid.signCertDer, rootOnly, new Date()))).toBe('CERTIFICATE_UNTRUSTED')
+    expect(code(() => verifyCitizenCertificate(pki.citizens.valid.signCertDer, rootOnly, new Date()))).toBe(
+      'CERTIFICATE_UNTRUSTED'
+    )
   })
 
   it('a stale CRL makes revocation unknown; without CRLs revocation is not checked', () => {
     const crl = parseCrl(pki.crlDer)
     expect(crl.nextUpdate).not.toBeNull()
     const afterNextUpdate = new Date((crl.nextUpdate as Date).getTime() + 1000)
-    expect(code(() => verifyCitizenCertificate(pki.citizens.valid.signCertDer, store, afterNextUpdate))).toBe('CERTIFICATE_REVOCATION_UNKNOWN')
+    expect(code(() => verifyCitizenCertificate(pki.citizens.valid.signCertDer, store, afterNextUpdate))).toBe(
+      'CERTIFICATE_REVOCATION_UNKNOWN'
+    )
     const noCrl = loadTrustStore({ anchors: [f.root], intermediates: [f.moica] })
     expect(code(() => verifyCitizenCertificate(pki.citizens.revoked.signCertDer, noCrl, new Date()))).toBe('OK')
   })
 
   it('refuses a CRL that no configured CA signed', () => {
-    expect(() => loadTrustStore({ anchors: [f.rogueRoot], intermediates: [f.rogueMoica], crls: [f.crl] })).toThrow(/not signed/)
+    expect(() => loadTrustStore({ anchors: [f.rogueRoot], intermediates: [f.rogueMoica], crls: [f.crl] })).toThrow(
+      /not signed/
+    )
   })
 
   it('refuses garbage', () => {
-    expect(code(() => verifyCitizenCertificate(Buffer.from('3003020100', 'hex'), store, new Date()))).toBe('CERTIFICATE_INVALID')
+    expect(code(() => verifyCitizenCertificate(Buffer.from('3003020100', 'hex'), store, new Date()))).toBe(
+      'CERTIFICATE_INVALID'
+    )
     const truncated = pki.citizens.valid.signCertDer.subarray(0, 200)
     expect(code(() => verifyCitizenCertificate(truncated, store, new Date()))).toBe('CERTIFICATE_INVALID')
   })

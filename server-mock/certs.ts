@@ -5,8 +5,16 @@ import { constants, verify as cryptoVerify } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { ApiError } from './errors'
 import {
-  CertificateParseError, crlSignedBy, formatName, nameValue, OID, parseCertificate, parseCrl, pemBlocks,
-  type ParsedCertificate, type ParsedCrl
+  CertificateParseError,
+  crlSignedBy,
+  formatName,
+  nameValue,
+  OID,
+  parseCertificate,
+  parseCrl,
+  pemBlocks,
+  type ParsedCertificate,
+  type ParsedCrl
 } from './x509'
 
 export interface TrustStoreOptions {
@@ -63,8 +71,14 @@ export function loadTrustStore(opts: TrustStoreOptions): TrustStore {
 }
 
 type CertificateErrorCode =
-  | 'CERTIFICATE_INVALID' | 'CERTIFICATE_UNTRUSTED' | 'CERTIFICATE_EXPIRED' | 'CERTIFICATE_NOT_YET_VALID' | 'CERTIFICATE_REVOKED'
-  | 'CERTIFICATE_REVOCATION_UNKNOWN' | 'CERTIFICATE_KEY_USAGE' | 'CERTIFICATE_NOT_CITIZEN'
+  | 'CERTIFICATE_INVALID'
+  | 'CERTIFICATE_UNTRUSTED'
+  | 'CERTIFICATE_EXPIRED'
+  | 'CERTIFICATE_NOT_YET_VALID'
+  | 'CERTIFICATE_REVOKED'
+  | 'CERTIFICATE_REVOCATION_UNKNOWN'
+  | 'CERTIFICATE_KEY_USAGE'
+  | 'CERTIFICATE_NOT_CITIZEN'
 
 /** MOICA's name (內政部憑證管理中心) as the OU of its CAs; test PKIs prefix it (TEST, 測試). */
 const MOICA_OU_SUFFIX = '內政部憑證管理中心'
@@ -106,33 +120,51 @@ function buildChain(ee: ParsedCertificate, store: TrustStore): ParsedCertificate
     chain.push(next)
     current = next
   }
-  fail('CERTIFICATE_UNTRUSTED', `certificate issued by "${formatName(ee.issuer)}" does not chain to a trusted MOICA anchor`)
+  fail(
+    'CERTIFICATE_UNTRUSTED',
+    `certificate issued by "${formatName(ee.issuer)}" does not chain to a trusted MOICA anchor`
+  )
 }
 
 function checkValidity(cert: ParsedCertificate, now: Date, role: string): void {
-  if (now < cert.notBefore) fail('CERTIFICATE_NOT_YET_VALID', `${role} certificate is not valid before ${cert.notBefore.toISOString()}`)
+  if (now < cert.notBefore)
+    fail('CERTIFICATE_NOT_YET_VALID', `${role} certificate is not valid before ${cert.notBefore.toISOString()}`)
   if (now > cert.notAfter) fail('CERTIFICATE_EXPIRED', `${role} certificate expired at ${cert.notAfter.toISOString()}`)
 }
 
 function checkCa(ca: ParsedCertificate, caBelow: number): void {
-  if (!ca.basicConstraints?.cA) fail('CERTIFICATE_UNTRUSTED', `issuer "${formatName(ca.subject)}" is not a CA (basicConstraints)`)
-  if (ca.keyUsage && !ca.keyUsage.keyCertSign) fail('CERTIFICATE_UNTRUSTED', `issuer "${formatName(ca.subject)}" may not sign certificates (keyUsage)`)
+  if (!ca.basicConstraints?.cA)
+    fail('CERTIFICATE_UNTRUSTED', `issuer "${formatName(ca.subject)}" is not a CA (basicConstraints)`)
+  if (ca.keyUsage && !ca.keyUsage.keyCertSign)
+    fail('CERTIFICATE_UNTRUSTED', `issuer "${formatName(ca.subject)}" may not sign certificates (keyUsage)`)
   const pathLen = ca.basicConstraints.pathLen
-  if (pathLen !== null && caBelow > pathLen) fail('CERTIFICATE_UNTRUSTED', `path length constraint of "${formatName(ca.subject)}" exceeded`)
+  if (pathLen !== null && caBelow > pathLen)
+    fail('CERTIFICATE_UNTRUSTED', `path length constraint of "${formatName(ca.subject)}" exceeded`)
 }
 
-function checkRevocation(cert: ParsedCertificate, issuer: ParsedCertificate, store: TrustStore, now: Date, isEndEntity: boolean): void {
+function checkRevocation(
+  cert: ParsedCertificate,
+  issuer: ParsedCertificate,
+  store: TrustStore,
+  now: Date,
+  isEndEntity: boolean
+): void {
   const entry = issuer.skiHex ? store.crls.get(issuer.skiHex) : undefined
   if (!entry) {
-    if (isEndEntity && store.requireRevocation) fail('CERTIFICATE_REVOCATION_UNKNOWN', `no CRL available for issuer "${formatName(issuer.subject)}"`)
+    if (isEndEntity && store.requireRevocation)
+      fail('CERTIFICATE_REVOCATION_UNKNOWN', `no CRL available for issuer "${formatName(issuer.subject)}"`)
     return
   }
   const { crl } = entry
   if (crl.thisUpdate > now || (crl.nextUpdate && crl.nextUpdate < now)) {
-    fail('CERTIFICATE_REVOCATION_UNKNOWN', `CRL of "${formatName(issuer.subject)}" is not current (nextUpdate ${crl.nextUpdate?.toISOString() ?? 'none'})`)
+    fail(
+      'CERTIFICATE_REVOCATION_UNKNOWN',
+      `CRL of "${formatName(issuer.subject)}" is not current (nextUpdate ${crl.nextUpdate?.toISOString() ?? 'none'})`
+    )
   }
   const revokedAt = crl.revoked.get(cert.serialHex)
-  if (revokedAt && revokedAt <= now) fail('CERTIFICATE_REVOKED', `certificate ${cert.serialHex} was revoked at ${revokedAt.toISOString()}`)
+  if (revokedAt && revokedAt <= now)
+    fail('CERTIFICATE_REVOKED', `certificate ${cert.serialHex} was revoked at ${revokedAt.toISOString()}`)
 }
 
 /** Full validation of a citizen signing certificate (DER). Throws ApiError with a CERTIFICATE_* code. */
@@ -144,19 +176,28 @@ export function verifyCitizenCertificate(der: Buffer, store: TrustStore, now: Da
     if (err instanceof CertificateParseError) fail('CERTIFICATE_INVALID', err.message)
     throw err
   }
-  if (ee.unknownCriticalExtensions.length > 0) fail('CERTIFICATE_INVALID', `unsupported critical extension ${ee.unknownCriticalExtensions.join(', ')}`)
+  if (ee.unknownCriticalExtensions.length > 0)
+    fail('CERTIFICATE_INVALID', `unsupported critical extension ${ee.unknownCriticalExtensions.join(', ')}`)
   // Only citizen certificates: issued by a MOICA CA (its name here, its key by buildChain below).
-  if (!isMoicaName(ee.issuer)) fail('CERTIFICATE_NOT_CITIZEN', `certificate issued by "${formatName(ee.issuer)}" is not a citizen certificate (MOICA only)`)
+  if (!isMoicaName(ee.issuer))
+    fail(
+      'CERTIFICATE_NOT_CITIZEN',
+      `certificate issued by "${formatName(ee.issuer)}" is not a citizen certificate (MOICA only)`
+    )
   const chain = buildChain(ee, store)
-  if (chain[1] && !isMoicaName(chain[1].subject)) fail('CERTIFICATE_NOT_CITIZEN', `issuer "${formatName(chain[1].subject)}" is not a MOICA CA`)
+  if (chain[1] && !isMoicaName(chain[1].subject))
+    fail('CERTIFICATE_NOT_CITIZEN', `issuer "${formatName(chain[1].subject)}" is not a MOICA CA`)
   chain.slice(1).forEach((ca, i) => {
-    if (ca.unknownCriticalExtensions.length > 0) fail('CERTIFICATE_UNTRUSTED', `CA has unsupported critical extension ${ca.unknownCriticalExtensions.join(', ')}`)
+    if (ca.unknownCriticalExtensions.length > 0)
+      fail('CERTIFICATE_UNTRUSTED', `CA has unsupported critical extension ${ca.unknownCriticalExtensions.join(', ')}`)
     checkCa(ca, i)
   })
   chain.forEach((c, i) => checkValidity(c, now, i === 0 ? 'signing' : `issuer "${formatName(c.subject)}"`))
 
-  if (ee.basicConstraints?.cA) fail('CERTIFICATE_KEY_USAGE', 'a CA certificate cannot be used as a citizen signing certificate')
-  if (!ee.keyUsage?.digitalSignature) fail('CERTIFICATE_KEY_USAGE', 'certificate keyUsage does not permit digitalSignature')
+  if (ee.basicConstraints?.cA)
+    fail('CERTIFICATE_KEY_USAGE', 'a CA certificate cannot be used as a citizen signing certificate')
+  if (!ee.keyUsage?.digitalSignature)
+    fail('CERTIFICATE_KEY_USAGE', 'certificate keyUsage does not permit digitalSignature')
   const details = ee.publicKey.asymmetricKeyDetails
   if (ee.publicKey.asymmetricKeyType !== 'rsa' || (details?.modulusLength ?? 0) < 2048) {
     fail('CERTIFICATE_INVALID', 'certificate key must be RSA with at least 2048 bits')

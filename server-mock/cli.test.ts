@@ -12,7 +12,11 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url))
 describe('cli', () => {
   it('prints the URL, dev CA, demo accounts and SMS outbox, and exits 0 on SIGTERM', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'server-mock-cli-'))
-    const child = spawn(process.execPath, ['--import', 'tsx', 'server-mock/cli.ts', '--port', '0', '--seed', '5', '--data', dataDir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'server-mock/cli.ts', '--port', '0', '--seed', '5', '--data', dataDir],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] }
+    )
     try {
       let out = ''
       child.stderr.on('data', (c: Buffer) => (out += c.toString()))

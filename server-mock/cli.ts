@@ -49,7 +49,10 @@ async function main(): Promise<void> {
     crls: [pki.crlPath],
     ocsp: { issuerCertPath: pki.moica.certPath, issuerKeyPath: pki.moica.keyPath },
     dbPath: values.db ? resolve(values.db) : ':memory:',
-    seed: { delegationsPerAccount: intOption(values.seed, 'seed', 120, 100_000), demoCertificatePath: pki.citizens.valid.files.signCert },
+    seed: {
+      delegationsPerAccount: intOption(values.seed, 'seed', 120, 100_000),
+      demoCertificatePath: pki.citizens.valid.files.signCert
+    },
     identityRecords: identityRecordsOf(pki),
     dev: values.dev,
     logger: values.log
@@ -65,10 +68,16 @@ async function main(): Promise<void> {
     'Demo accounts:'
   ]
   for (const a of server.accounts) {
-    const card = a.kind === 'certificate' ? `citizen certificate card ${a.cardSerial ?? '(unbound)'}, demo card PIN ${a.cardPin ?? '123456'}` : 'EZWay phone-registered, no certificate'
+    const card =
+      a.kind === 'certificate'
+        ? `citizen certificate card ${a.cardSerial ?? '(unbound)'}, demo card PIN ${a.cardPin ?? '123456'}`
+        : 'EZWay phone-registered, no certificate'
     lines.push(`  ${a.account} / ${a.password}  ${a.name} ${a.nationalId} — ${card}`)
   }
-  if (values.dev) lines.push(`Dev endpoints: ${server.apiBase}/dev/sms-outbox, POST ${server.apiBase}/dev/delegations, POST ${server.apiBase}/dev/accounts`)
+  if (values.dev)
+    lines.push(
+      `Dev endpoints: ${server.apiBase}/dev/sms-outbox, POST ${server.apiBase}/dev/delegations, POST ${server.apiBase}/dev/accounts`
+    )
   lines.push('Press Ctrl+C to stop.')
   console.log(lines.join('\n'))
 

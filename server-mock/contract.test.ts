@@ -26,7 +26,14 @@ describe('system', () => {
   it('returns the demo accounts', () => {
     const demo = t.server.accounts.find((a) => a.account === 'demo')
     const ezway = t.server.accounts.find((a) => a.account === 'ezway')
-    expect(demo).toMatchObject({ password: 'Demo1234', name: '王小明', nationalId: 'A123456789', kind: 'certificate', certificateEnabled: true, cardSerial: t.pki.citizens.valid.cardSerial })
+    expect(demo).toMatchObject({
+      password: 'Demo1234',
+      name: '王小明',
+      nationalId: 'A123456789',
+      kind: 'certificate',
+      certificateEnabled: true,
+      cardSerial: t.pki.citizens.valid.cardSerial
+    })
     expect(ezway).toMatchObject({ password: 'Ezway1234', kind: 'app', certificateEnabled: false, cardSerial: null })
   })
 
@@ -41,7 +48,12 @@ describe('sessions', () => {
   it('password login, current session, logout', async () => {
     const login = await t.api.post('/sessions/password', { account: 'demo', password: 'Demo1234' })
     expect(login.status).toBe(201)
-    expect(login.body).toMatchObject({ tokenType: 'Bearer', via: 'password', idleTimeoutSeconds: 1800, profile: { account: 'demo', certificateEnabled: true } })
+    expect(login.body).toMatchObject({
+      tokenType: 'Bearer',
+      via: 'password',
+      idleTimeoutSeconds: 1800,
+      profile: { account: 'demo', certificateEnabled: true }
+    })
     const api = t.api.withToken(login.body.token)
     const current = await api.get('/sessions/current')
     expect(current.status).toBe(200)
@@ -60,8 +72,15 @@ describe('sessions', () => {
     const res = await t.api.post('/sessions/certificate', authToken(t.server.origin, ch, t.pki.citizens.valid))
     expect(res.status).toBe(201)
     expect(res.body).toMatchObject({ via: 'certificate', profile: { account: 'demo' } })
-    const audit = t.server.db.prepare(`SELECT * FROM audit_log WHERE challenge_id = ?`).get(ch.challengeId) as Record<string, unknown>
-    expect(audit).toMatchObject({ action: 'session.certificate', outcome: 'OK', card_serial: t.pki.citizens.valid.cardSerial })
+    const audit = t.server.db.prepare(`SELECT * FROM audit_log WHERE challenge_id = ?`).get(ch.challengeId) as Record<
+      string,
+      unknown
+    >
+    expect(audit).toMatchObject({
+      action: 'session.certificate',
+      outcome: 'OK',
+      card_serial: t.pki.citizens.valid.cardSerial
+    })
   })
 })
 
@@ -75,9 +94,15 @@ describe('registration (自然人憑證註冊)', () => {
       expect(reg.body).toMatchObject({ state: 'STARTED', identity: null, mobile: null })
       const id = reg.body.registrationId as string
       const ch = await getChallenge(s.api, 'registration', { registrationId: id })
-      const identity = await s.api.post(`/registrations/${id}/identity`, { nationalId: citizen.nationalId, ...authToken(s.server.origin, ch, citizen) })
+      const identity = await s.api.post(`/registrations/${id}/identity`, {
+        nationalId: citizen.nationalId,
+        ...authToken(s.server.origin, ch, citizen)
+      })
       expect(identity.status).toBe(200)
-      expect(identity.body).toMatchObject({ state: 'IDENTITY_VERIFIED', identity: { name: '王小明', nationalIdMasked: 'A12****789', cardSerial: citizen.cardSerial } })
+      expect(identity.body).toMatchObject({
+        state: 'IDENTITY_VERIFIED',
+        identity: { name: '王小明', nationalIdMasked: 'A12****789', cardSerial: citizen.cardSerial }
+      })
 
       const sms = await s.api.post(`/registrations/${id}/sms`, { mobile: '0911222333' })
       expect(sms.status).toBe(200)
@@ -89,11 +114,25 @@ describe('registration (自然人憑證註冊)', () => {
       expect(msg.text).toContain(msg.code)
 
       const complete = await s.api.post(`/registrations/${id}/complete`, {
-        name: '王小明', nationalId: citizen.nationalId, account: 'xiaoming', password: 'Secret123', email: 'xm@example.tw',
-        mobile: '0911222333', smsCode: msg.code, privacyConsent: true, category: '個人', birthDate: '1990-01-02', address: '臺北市'
+        name: '王小明',
+        nationalId: citizen.nationalId,
+        account: 'xiaoming',
+        password: 'Secret123',
+        email: 'xm@example.tw',
+        mobile: '0911222333',
+        smsCode: msg.code,
+        privacyConsent: true,
+        category: '個人',
+        birthDate: '1990-01-02',
+        address: '臺北市'
       })
       expect(complete.status).toBe(201)
-      expect(complete.body).toMatchObject({ account: 'xiaoming', registeredVia: 'certificate', certificateEnabled: true, certificate: { cardSerial: citizen.cardSerial } })
+      expect(complete.body).toMatchObject({
+        account: 'xiaoming',
+        registeredVia: 'certificate',
+        certificateEnabled: true,
+        certificate: { cardSerial: citizen.cardSerial }
+      })
       expect((await s.api.get(`/registrations/${id}`)).body.state).toBe('COMPLETED')
       await loginPassword(s.api, 'xiaoming', 'Secret123')
       const ch2 = await getChallenge(s.api, 'login')
@@ -116,7 +155,14 @@ describe('[檢核是否存在] account-name check (checkRegistrationAccount)', (
       expect(early.status).toBe(409)
       expect(early.body.error.code).toBe('REGISTRATION_STATE')
       const ch = await getChallenge(s.api, 'registration', { registrationId: id })
-      expect((await s.api.post(`/registrations/${id}/identity`, { nationalId: citizen.nationalId, ...authToken(s.server.origin, ch, citizen) })).status).toBe(200)
+      expect(
+        (
+          await s.api.post(`/registrations/${id}/identity`, {
+            nationalId: citizen.nationalId,
+            ...authToken(s.server.origin, ch, citizen)
+          })
+        ).status
+      ).toBe(200)
 
       const taken = await s.api.post(`/registrations/${id}/account-check`, { account: 'demo' })
       expect(taken.status).toBe(200)
@@ -129,7 +175,10 @@ describe('[檢核是否存在] account-name check (checkRegistrationAccount)', (
       const bad = await s.api.post(`/registrations/${id}/account-check`, { account: 'a b' })
       expect(bad.status).toBe(400)
       // The fifth check within the window (the 400 was not counted) is refused with a wait.
-      expect((await s.api.post(`/registrations/${id}/account-check`, { account: 'ezway' })).body).toEqual({ account: 'ezway', available: false })
+      expect((await s.api.post(`/registrations/${id}/account-check`, { account: 'ezway' })).body).toEqual({
+        account: 'ezway',
+        available: false
+      })
       const limited = await s.api.post(`/registrations/${id}/account-check`, { account: 'other1' })
       expect(limited.status).toBe(429)
       expect(limited.body.error.code).toBe('RATE_LIMITED')
@@ -146,7 +195,12 @@ describe('profile (個人帳號資料維護)', () => {
     const api = t.api.withToken(await loginPassword(t.api, 'ezway', 'Ezway1234'))
     const p = await api.get('/profile')
     expect(p.status).toBe(200)
-    expect(p.body).toMatchObject({ account: 'ezway', registeredVia: 'app', certificateEnabled: false, certificate: null })
+    expect(p.body).toMatchObject({
+      account: 'ezway',
+      registeredVia: 'app',
+      certificateEnabled: false,
+      certificate: null
+    })
     const upd = await api.patch('/profile', { phone: '02-1234-5678', email: 'new@example.tw', address: '新北市板橋區' })
     expect(upd.status).toBe(200)
     expect(upd.body).toMatchObject({ phone: '02-1234-5678', email: 'new@example.tw', address: '新北市板橋區' })
@@ -156,7 +210,9 @@ describe('profile (個人帳號資料維護)', () => {
     const s = await startTestServer()
     try {
       const api = s.api.withToken(await loginPassword(s.api, 'demo', 'Demo1234'))
-      expect((await api.post('/profile/password', { oldPassword: 'Demo1234', newPassword: 'Newpass99' })).status).toBe(204)
+      expect((await api.post('/profile/password', { oldPassword: 'Demo1234', newPassword: 'Newpass99' })).status).toBe(
+        204
+      )
       expect((await s.api.post('/sessions/password', { account: 'demo', password: 'Demo1234' })).status).toBe(401)
       await loginPassword(s.api, 'demo', 'Newpass99')
     } finally {
@@ -168,7 +224,14 @@ describe('profile (個人帳號資料維護)', () => {
     const s = await startTestServer({ seed: { demoAccounts: false } })
     try {
       const citizen = s.pki.citizens.valid
-      const created = await s.api.post('/dev/accounts', { account: 'appuser', password: 'Appuser123', name: '王小明', nationalId: citizen.nationalId, mobile: '0922333444', email: 'a@example.tw' })
+      const created = await s.api.post('/dev/accounts', {
+        account: 'appuser',
+        password: 'Appuser123',
+        name: '王小明',
+        nationalId: citizen.nationalId,
+        mobile: '0922333444',
+        email: 'a@example.tw'
+      })
       expect(created.status).toBe(201)
       const dev = await s.api.post('/dev/delegations', { account: 'appuser', count: 2 })
       expect(dev.status).toBe(201)
@@ -181,10 +244,17 @@ describe('profile (個人帳號資料維護)', () => {
       const ch = await getChallenge(api, 'enable-certificate')
       const res = await api.post('/profile/certificate', authToken(s.server.origin, ch, citizen))
       expect(res.status).toBe(200)
-      expect(res.body).toMatchObject({ registeredVia: 'app', certificateEnabled: true, certificate: { cardSerial: citizen.cardSerial } })
+      expect(res.body).toMatchObject({
+        registeredVia: 'app',
+        certificateEnabled: true,
+        certificate: { cardSerial: citizen.cardSerial }
+      })
 
       const dch = await getChallenge(api, 'decision', { delegationId: d.id })
-      const decided = await api.post(`/delegations/${d.id}/decision`, decisionBody(s.server.origin, dch, citizen, d, 'MATCH', undefined, 'enable-then-decide'))
+      const decided = await api.post(
+        `/delegations/${d.id}/decision`,
+        decisionBody(s.server.origin, dch, citizen, d, 'MATCH', undefined, 'enable-then-decide')
+      )
       expect(decided.status).toBe(200)
       expect(s.server.responseViolations).toEqual([])
     } finally {
@@ -219,9 +289,16 @@ describe('delegations (海關實名委任確認)', () => {
     const one = all.body.items[5]
     const byBill = await api.get(`/delegations?houseBillNo=${one.houseBillNo.toLowerCase()}`)
     expect(byBill.body.items.map((d: { id: string }) => d.id)).toEqual([one.id])
-    const ranged = await api.get(`/delegations?direction=${one.direction}&dateFrom=${one.declarationDate}&dateTo=${one.declarationDate}`)
+    const ranged = await api.get(
+      `/delegations?direction=${one.direction}&dateFrom=${one.declarationDate}&dateTo=${one.declarationDate}`
+    )
     expect(ranged.body.items.length).toBeGreaterThan(0)
-    expect(ranged.body.items.every((d: { declarationDate: string; direction: string }) => d.declarationDate === one.declarationDate && d.direction === one.direction)).toBe(true)
+    expect(
+      ranged.body.items.every(
+        (d: { declarationDate: string; direction: string }) =>
+          d.declarationDate === one.declarationDate && d.direction === one.direction
+      )
+    ).toBe(true)
 
     const detail = await api.get(`/delegations/${one.id}`)
     expect(detail.status).toBe(200)
@@ -232,24 +309,47 @@ describe('delegations (海關實名委任確認)', () => {
     const created = await t.api.post('/dev/delegations', { account: 'demo', count: 2, houseBillNo: 'SF900000000001' })
     const [a, b] = created.body.items
     const chA = await getChallenge(api, 'decision', { delegationId: a.id })
-    const resA = await api.post(`/delegations/${a.id}/decision`, decisionBody(t.server.origin, chA, t.pki.citizens.valid, a, 'MATCH', undefined, 'match-key-0001'))
+    const resA = await api.post(
+      `/delegations/${a.id}/decision`,
+      decisionBody(t.server.origin, chA, t.pki.citizens.valid, a, 'MATCH', undefined, 'match-key-0001')
+    )
     expect(resA.status).toBe(200)
     expect(resA.body.delegation).toMatchObject({ id: a.id, status: 'MATCH', reason: null, confirmedVia: 'certificate' })
-    expect(resA.body.confirmation).toMatchObject({ delegationId: a.id, decision: 'MATCH', confirmedVia: 'certificate', cardSerial: t.pki.citizens.valid.cardSerial })
+    expect(resA.body.confirmation).toMatchObject({
+      delegationId: a.id,
+      decision: 'MATCH',
+      confirmedVia: 'certificate',
+      cardSerial: t.pki.citizens.valid.cardSerial
+    })
 
     const reason = '品名不符：收到 Cafe\u0301 杯\r\n第二行'
     const chB = await getChallenge(api, 'decision', { delegationId: b.id })
-    const resB = await api.post(`/delegations/${b.id}/decision`, decisionBody(t.server.origin, chB, t.pki.citizens.valid, b, 'MISMATCH', reason, 'mismatch-key-0001'))
+    const resB = await api.post(
+      `/delegations/${b.id}/decision`,
+      decisionBody(t.server.origin, chB, t.pki.citizens.valid, b, 'MISMATCH', reason, 'mismatch-key-0001')
+    )
     expect(resB.status).toBe(200)
     expect(resB.body.delegation).toMatchObject({ status: 'MISMATCH', reason: reason.normalize('NFC') })
 
     const records = await api.get('/confirmations?pageSize=500')
     expect(records.status).toBe(200)
     const rec = records.body.items.find((r: { delegationId: string }) => r.delegationId === b.id)
-    expect(rec).toMatchObject({ decision: 'MISMATCH', houseBillNo: b.houseBillNo, certificateSerial: expect.stringMatching(/^[0-9A-F]+$/) })
-    expect((await api.get('/confirmations?decision=MATCH')).body.items.every((r: { decision: string }) => r.decision === 'MATCH')).toBe(true)
-    const audit = t.server.db.prepare(`SELECT outcome, decision, cert_fingerprint FROM audit_log WHERE delegation_id = ?`).all(b.id)
-    expect(audit).toEqual([{ outcome: 'OK', decision: 'MISMATCH', cert_fingerprint: expect.stringMatching(/^[0-9A-F]{64}$/) }])
+    expect(rec).toMatchObject({
+      decision: 'MISMATCH',
+      houseBillNo: b.houseBillNo,
+      certificateSerial: expect.stringMatching(/^[0-9A-F]+$/)
+    })
+    expect(
+      (await api.get('/confirmations?decision=MATCH')).body.items.every(
+        (r: { decision: string }) => r.decision === 'MATCH'
+      )
+    ).toBe(true)
+    const audit = t.server.db
+      .prepare(`SELECT outcome, decision, cert_fingerprint FROM audit_log WHERE delegation_id = ?`)
+      .all(b.id)
+    expect(audit).toEqual([
+      { outcome: 'OK', decision: 'MISMATCH', cert_fingerprint: expect.stringMatching(/^[0-9A-F]{64}$/) }
+    ])
   })
 
   it('sync returns every change once and then only new changes', async () => {
@@ -270,7 +370,10 @@ describe('delegations (海關實名委任確認)', () => {
     const created = await t.api.post('/dev/delegations', { account: 'demo' })
     const d = created.body.items[0]
     const ch = await getChallenge(api, 'decision', { delegationId: d.id })
-    await api.post(`/delegations/${d.id}/decision`, decisionBody(t.server.origin, ch, t.pki.citizens.valid, d, 'MATCH', undefined, 'sync-key-0001'))
+    await api.post(
+      `/delegations/${d.id}/decision`,
+      decisionBody(t.server.origin, ch, t.pki.citizens.valid, d, 'MATCH', undefined, 'sync-key-0001')
+    )
     const next = await api.get(`/sync?cursor=${cursor}`)
     expect(next.body.changes.map((c: { id: string; status: string }) => [c.id, c.status])).toEqual([[d.id, 'MATCH']])
   })
@@ -281,5 +384,116 @@ describe('delegations (海關實名委任確認)', () => {
     const res = await other.get(`/delegations/${mine.id}`)
     expect(res.status).toBe(404)
     expect(res.body.error.code).toBe('DELEGATION_NOT_FOUND')
+  })
+})
+
+describe('batch confirmation (prepareDecisions, decideDelegations)', () => {
+  it('prepares N rows in one request and decides them in one request, per row, in order', async () => {
+    const api = t.api.withToken(await loginPassword(t.api, 'demo', 'Demo1234'))
+    const created = (await t.api.post('/dev/delegations', { account: 'demo', count: 3 })).body.items as {
+      id: string
+      houseBillNo: string
+    }[]
+    const answered = (await t.api.post('/dev/delegations', { account: 'demo', status: 'MATCH' })).body.items[0] as {
+      id: string
+    }
+    const ids = [...created.map((d) => d.id), answered.id, 'dlg_doesnotexist01']
+    const prep = await api.post('/decisions/prepare', { delegationIds: ids })
+    expect(prep.status).toBe(200)
+    expect(prep.body.items.map((r: { delegationId: string; ok: boolean }) => [r.delegationId, r.ok])).toEqual([
+      [ids[0], true],
+      [ids[1], true],
+      [ids[2], true],
+      [ids[3], false],
+      [ids[4], false]
+    ])
+    expect(prep.body.items[0]).toMatchObject({
+      delegation: { id: ids[0], houseBillNo: created[0]?.houseBillNo, status: 'PENDING' },
+      challenge: { purpose: 'decision' }
+    })
+    expect(Buffer.from(prep.body.items[0].challenge.nonce, 'base64')).toHaveLength(32)
+    expect(prep.body.items[3]).toMatchObject({
+      ok: false,
+      delegation: { id: answered.id, status: 'MATCH' },
+      error: { code: 'DELEGATION_ALREADY_ANSWERED', status: 409, retriable: false }
+    })
+    expect(prep.body.items[4]).toMatchObject({
+      ok: false,
+      delegation: null,
+      error: { code: 'DELEGATION_NOT_FOUND', status: 404 }
+    })
+    // the challenges are bound to their rows: one row's challenge is refused for another
+    const citizen = t.pki.citizens.valid
+    const row = (i: number, decision: 'MATCH' | 'MISMATCH', reason?: string) => {
+      const p = prep.body.items[i]
+      const b = decisionBody(
+        t.server.origin,
+        p.challenge,
+        citizen,
+        p.delegation,
+        decision,
+        reason,
+        `batch-key-${i}-${ids[i]}`
+      )
+      return {
+        delegationId: p.delegation.id,
+        decision,
+        ...(reason !== undefined ? { reason } : {}),
+        challengeId: b.challengeId,
+        signature: b.signature,
+        idempotencyKey: b.idempotencyKey
+      }
+    }
+    const items = [row(0, 'MATCH'), row(1, 'MISMATCH', '品名不符'), row(2, 'MATCH')]
+    const body = { certificate: citizen.signCertDer.toString('base64'), algorithm: 'RS256', items }
+    const res = await api.post('/decisions', body)
+    expect(res.status).toBe(200)
+    expect(
+      res.body.items.map((r: { delegationId: string; ok: boolean; replayed: boolean }) => [
+        r.delegationId,
+        r.ok,
+        r.replayed
+      ])
+    ).toEqual([
+      [ids[0], true, false],
+      [ids[1], true, false],
+      [ids[2], true, false]
+    ])
+    expect(res.body.items[1]).toMatchObject({
+      delegation: { id: ids[1], status: 'MISMATCH', reason: '品名不符', confirmedVia: 'certificate' },
+      confirmation: { delegationId: ids[1], decision: 'MISMATCH', cardSerial: citizen.cardSerial }
+    })
+    const audit = t.server.db
+      .prepare(`SELECT outcome, decision, card_serial FROM audit_log WHERE delegation_id = ?`)
+      .all(ids[2])
+    expect(audit).toEqual([{ outcome: 'OK', decision: 'MATCH', card_serial: citizen.cardSerial }])
+
+    // The answer was "lost": the same body again is a success per row (replayed), never "already answered".
+    const again = await api.post('/decisions', body)
+    expect(again.status).toBe(200)
+    expect(again.body.items.map((r: { ok: boolean; replayed: boolean }) => [r.ok, r.replayed])).toEqual([
+      [true, true],
+      [true, true],
+      [true, true]
+    ])
+    expect(again.body.items[1].confirmation).toEqual(res.body.items[1].confirmation)
+    // …and through the single-row operation with a row's key, too (one idempotency store).
+    const single = await api.post(`/delegations/${ids[0]}/decision`, {
+      decision: 'MATCH',
+      challengeId: items[0]?.challengeId,
+      certificate: body.certificate,
+      signature: items[0]?.signature,
+      idempotencyKey: items[0]?.idempotencyKey
+    })
+    expect(single.status).toBe(200)
+    expect(single.headers['idempotent-replayed']).toBe('true')
+    expect(single.body).toEqual({
+      delegation: res.body.items[0].delegation,
+      confirmation: res.body.items[0].confirmation
+    })
+    const records = (await api.get('/confirmations?pageSize=500')).body.items.filter((r: { delegationId: string }) =>
+      ids.slice(0, 3).includes(r.delegationId)
+    )
+    expect(records).toHaveLength(3) // one record per row, none doubled by the replays
   })
 })

@@ -32,6 +32,9 @@ export function oid(dotted: string): Buffer {
 }
 
 export function generalizedTime(d: Date): Buffer {
-  const s = d.toISOString().replace(/[-:T]/g, '').replace(/\.\d{3}Z$/, 'Z')
+  const s = d
+    .toISOString()
+    .replace(/[-:T]/g, '')
+    .replace(/\.\d{3}Z$/, 'Z')
   return tlv(0x18, Buffer.from(s, 'latin1'))
 }

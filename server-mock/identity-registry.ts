@@ -23,8 +23,7 @@ export interface IdentityQuery {
 }
 
 export type IdentityAnswer =
-  | { answer: 'match' }
-  | { answer: 'no-match'; reason: 'number-differs' | 'unknown-certificate' }
+  { answer: 'match' } | { answer: 'no-match'; reason: 'number-differs' | 'unknown-certificate' }
 
 function serialKey(hex: string): string {
   return hex.toLowerCase().replace(/^0+(?=.)/, '')
@@ -57,7 +56,10 @@ export class IdentityRegistry {
    */
   verify(query: IdentityQuery): IdentityAnswer {
     if (!this.available) {
-      throw new ApiError('IDENTITY_SERVICE_UNAVAILABLE', "the issuing authority's identity check is unavailable; try again later")
+      throw new ApiError(
+        'IDENTITY_SERVICE_UNAVAILABLE',
+        "the issuing authority's identity check is unavailable; try again later"
+      )
     }
     const holder = this.bySerial.get(serialKey(query.certificateSerial)) ?? this.byCard.get(query.cardSerial)
     let answer: IdentityAnswer

@@ -7,7 +7,14 @@ import { X509Certificate } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { withCheckDigit } from '../src/shared/identity-number'
 import { IdentityRegistry } from './identity-registry'
-import { authToken, getChallenge, loginPassword, startTestServer, type ApiResponse, type TestServer } from './test-helpers'
+import {
+  authToken,
+  getChallenge,
+  loginPassword,
+  startTestServer,
+  type ApiResponse,
+  type TestServer
+} from './test-helpers'
 
 function expectError(res: ApiResponse, status: number, code: string): void {
   expect({ status: res.status, code: res.body?.error?.code }).toEqual({ status, code })
@@ -40,12 +47,22 @@ async function startRegistration(): Promise<string> {
 describe('IdentityRegistry (the issuing authority’s identity-verification service)', () => {
   const r = new IdentityRegistry([{ certificateSerial: '00AB12', cardSerial: 'CARD1', nationalId: 'A800000014' }])
   it('answers match only for the holder’s own number (serial compared without case or leading zeros)', () => {
-    expect(r.verify({ certificateSerial: 'ab12', cardSerial: 'x', nationalId: 'A800000014' })).toEqual({ answer: 'match' })
-    expect(r.verify({ certificateSerial: 'AB12', cardSerial: 'x', nationalId: 'B100126789' })).toEqual({ answer: 'no-match', reason: 'number-differs' })
+    expect(r.verify({ certificateSerial: 'ab12', cardSerial: 'x', nationalId: 'A800000014' })).toEqual({
+      answer: 'match'
+    })
+    expect(r.verify({ certificateSerial: 'AB12', cardSerial: 'x', nationalId: 'B100126789' })).toEqual({
+      answer: 'no-match',
+      reason: 'number-differs'
+    })
   })
   it('falls back to the card serial, and knows nothing of other certificates', () => {
-    expect(r.verify({ certificateSerial: 'ffff', cardSerial: 'CARD1', nationalId: 'A800000014' })).toEqual({ answer: 'match' })
-    expect(r.verify({ certificateSerial: 'ffff', cardSerial: 'CARD2', nationalId: 'A800000014' })).toEqual({ answer: 'no-match', reason: 'unknown-certificate' })
+    expect(r.verify({ certificateSerial: 'ffff', cardSerial: 'CARD1', nationalId: 'A800000014' })).toEqual({
+      answer: 'match'
+    })
+    expect(r.verify({ certificateSerial: 'ffff', cardSerial: 'CARD2', nationalId: 'A800000014' })).toEqual({
+      answer: 'no-match',
+      reason: 'unknown-certificate'
+    })
   })
   it('throws IDENTITY_SERVICE_UNAVAILABLE (503, retriable) when down', () => {
     const down = new IdentityRegistry()
@@ -57,7 +74,9 @@ describe('IdentityRegistry (the issuing authority’s identity-verification serv
   it('is seeded with the test cards: each signing certificate → its holder', () => {
     const resident = t.pki.citizens.resident
     const serial = new X509Certificate(resident.signCertPem).serialNumber
-    expect(t.server.identity.verify({ certificateSerial: serial, cardSerial: resident.cardSerial, nationalId: 'A800000014' })).toEqual({ answer: 'match' })
+    expect(
+      t.server.identity.verify({ certificateSerial: serial, cardSerial: resident.cardSerial, nationalId: 'A800000014' })
+    ).toEqual({ answer: 'match' })
   })
 })
 
@@ -68,9 +87,15 @@ describe('a resident (new-format 統一證號) with a 64-character certificate n
     expect([...citizen.name]).toHaveLength(64)
     const id = await startRegistration()
     const ch = await getChallenge(t.api, 'registration', { registrationId: id })
-    const identity = await t.api.post(`/registrations/${id}/identity`, { nationalId: 'ａ８００００００１４', ...authToken(t.server.origin, ch, citizen) })
+    const identity = await t.api.post(`/registrations/${id}/identity`, {
+      nationalId: 'ａ８００００００１４',
+      ...authToken(t.server.origin, ch, citizen)
+    })
     expect(identity.status).toBe(200)
-    expect(identity.body).toMatchObject({ state: 'IDENTITY_VERIFIED', identity: { name: citizen.name, nationalIdMasked: 'A80****014' } })
+    expect(identity.body).toMatchObject({
+      state: 'IDENTITY_VERIFIED',
+      identity: { name: citizen.name, nationalIdMasked: 'A80****014' }
+    })
 
     const sms = await t.api.post(`/registrations/${id}/sms`, { mobile: '+886 911 222 333' })
     expect(sms.status).toBe(200)
@@ -78,14 +103,27 @@ describe('a resident (new-format 統一證號) with a 64-character certificate n
     expect(code).toMatchObject({ mobile: '0911222333', registrationId: id })
 
     const complete = await t.api.post(`/registrations/${id}/complete`, {
-      name: ` ${citizen.name} `, nationalId: 'Ａ８００００００１４', account: 'ｍａｒｉａ64', password: 'Secret123', email: 'ｍａｒｉａ＠example.tw',
-      mobile: '0911-222-333', smsCode: [...String(code.code)].map((d) => String.fromCharCode(0xff10 + Number(d))).join(''), privacyConsent: true,
-      category: '個人', birthDate: '74/03/14'
+      name: ` ${citizen.name} `,
+      nationalId: 'Ａ８００００００１４',
+      account: 'ｍａｒｉａ64',
+      password: 'Secret123',
+      email: 'ｍａｒｉａ＠example.tw',
+      mobile: '0911-222-333',
+      smsCode: [...String(code.code)].map((d) => String.fromCharCode(0xff10 + Number(d))).join(''),
+      privacyConsent: true,
+      category: '個人',
+      birthDate: '74/03/14'
     })
     expect(complete.status).toBe(201)
     expect(complete.body).toMatchObject({
-      account: 'maria64', name: citizen.name, nationalIdMasked: 'A80****014', email: 'maria@example.tw', mobile: '0911222333', birthDate: '1985-03-14',
-      certificateEnabled: true, certificate: { cardSerial: citizen.cardSerial }
+      account: 'maria64',
+      name: citizen.name,
+      nationalIdMasked: 'A80****014',
+      email: 'maria@example.tw',
+      mobile: '0911222333',
+      birthDate: '1985-03-14',
+      certificateEnabled: true,
+      certificate: { cardSerial: citizen.cardSerial }
     })
     expect(t.server.responseViolations).toEqual([])
   })
@@ -97,12 +135,36 @@ describe('a resident (new-format 統一證號) with a 64-character certificate n
       const reg = await s.api.post('/registrations')
       const id = reg.body.registrationId as string
       const ch = await getChallenge(s.api, 'registration', { registrationId: id })
-      expect((await s.api.post(`/registrations/${id}/identity`, { nationalId: citizen.nationalId, ...authToken(s.server.origin, ch, citizen) })).status).toBe(200)
+      expect(
+        (
+          await s.api.post(`/registrations/${id}/identity`, {
+            nationalId: citizen.nationalId,
+            ...authToken(s.server.origin, ch, citizen)
+          })
+        ).status
+      ).toBe(200)
       expect((await s.api.post(`/registrations/${id}/sms`, { mobile: '0911222333' })).status).toBe(200)
       const smsCode = (await s.api.get('/dev/sms-outbox')).body.messages.at(-1).code as string
-      const body = { nationalId: citizen.nationalId, account: 'maria65', password: 'Secret123', email: 'm@example.tw', mobile: '0911222333', smsCode, privacyConsent: true, category: '個人' }
-      expectError(await s.api.post(`/registrations/${id}/complete`, { ...body, name: `${citizen.name}Y` }), 400, 'VALIDATION_FAILED')
-      expectError(await s.api.post(`/registrations/${id}/complete`, { ...body, name: citizen.name.slice(0, 60) }), 422, 'NAME_MISMATCH')
+      const body = {
+        nationalId: citizen.nationalId,
+        account: 'maria65',
+        password: 'Secret123',
+        email: 'm@example.tw',
+        mobile: '0911222333',
+        smsCode,
+        privacyConsent: true,
+        category: '個人'
+      }
+      expectError(
+        await s.api.post(`/registrations/${id}/complete`, { ...body, name: `${citizen.name}Y` }),
+        400,
+        'VALIDATION_FAILED'
+      )
+      expectError(
+        await s.api.post(`/registrations/${id}/complete`, { ...body, name: citizen.name.slice(0, 60) }),
+        422,
+        'NAME_MISMATCH'
+      )
     } finally {
       await s.close()
     }
@@ -117,23 +179,34 @@ describe('ATTACK: an account under another person’s ID that shares the card’
     expect(victimId).not.toBe(attacker.nationalId)
     const id = await startRegistration()
     const ch = await getChallenge(t.api, 'registration', { registrationId: id })
-    const res = await t.api.post(`/registrations/${id}/identity`, { nationalId: victimId, ...authToken(t.server.origin, ch, attacker) })
+    const res = await t.api.post(`/registrations/${id}/identity`, {
+      nationalId: victimId,
+      ...authToken(t.server.origin, ch, attacker)
+    })
     // Before issue 13 this answered 200 IDENTITY_VERIFIED (only the last four digits were compared).
     expectError(res, 422, 'IDENTITY_NOT_MATCHED')
     expect(res.body.error.message).toMatch(/does not belong to the certificate holder/)
     expect((await t.api.get(`/registrations/${id}`)).body).toMatchObject({ state: 'STARTED', identity: null })
-    expect(t.server.db.prepare(`SELECT COUNT(*) AS n FROM accounts WHERE national_id = ?`).get(victimId)).toEqual({ n: 0 })
+    expect(t.server.db.prepare(`SELECT COUNT(*) AS n FROM accounts WHERE national_id = ?`).get(victimId)).toEqual({
+      n: 0
+    })
     const audit = t.server.db.prepare(`SELECT outcome FROM audit_log WHERE challenge_id = ?`).get(ch.challengeId)
     expect(audit).toEqual({ outcome: 'IDENTITY_NOT_MATCHED' })
     // The authority was asked about the victim's number with the attacker's certificate, and said no.
-    expect(t.server.identity.log.at(-1)).toMatchObject({ query: { nationalId: victimId, cardSerial: attacker.cardSerial }, answer: 'no-match' })
+    expect(t.server.identity.log.at(-1)).toMatchObject({
+      query: { nationalId: victimId, cardSerial: attacker.cardSerial },
+      answer: 'no-match'
+    })
   })
 
   it('the same card with its holder’s own number is verified (the proof is not a blanket refusal)', async () => {
     const holder = t.pki.citizens.valid
     const id = await startRegistration()
     const ch = await getChallenge(t.api, 'registration', { registrationId: id })
-    const res = await t.api.post(`/registrations/${id}/identity`, { nationalId: holder.nationalId, ...authToken(t.server.origin, ch, holder) })
+    const res = await t.api.post(`/registrations/${id}/identity`, {
+      nationalId: holder.nationalId,
+      ...authToken(t.server.origin, ch, holder)
+    })
     expect(res.status).toBe(200)
     expect(res.body.state).toBe('IDENTITY_VERIFIED')
   })
@@ -142,7 +215,14 @@ describe('ATTACK: an account under another person’s ID that shares the card’
     const attacker = t.pki.citizens.valid
     const victimId = otherIdEndingIn('6789', attacker.nationalId)
     // A phone-registered (EZWay) account carries the victim's ID; the attacker owns its password.
-    const created = await t.api.post('/dev/accounts', { account: 'ezvictim', password: 'Victim1234', name: '受害人', nationalId: victimId, mobile: '0922333444', email: 'v@example.tw' })
+    const created = await t.api.post('/dev/accounts', {
+      account: 'ezvictim',
+      password: 'Victim1234',
+      name: '受害人',
+      nationalId: victimId,
+      mobile: '0922333444',
+      email: 'v@example.tw'
+    })
     expect(created.status).toBe(201)
     const api = t.api.withToken(await loginPassword(t.api, 'ezvictim', 'Victim1234'))
     const ch = await getChallenge(api, 'enable-certificate')
@@ -158,7 +238,10 @@ describe('ATTACK: an account under another person’s ID that shares the card’
     try {
       const id = await startRegistration()
       const ch = await getChallenge(t.api, 'registration', { registrationId: id })
-      const res = await t.api.post(`/registrations/${id}/identity`, { nationalId: holder.nationalId, ...authToken(t.server.origin, ch, holder) })
+      const res = await t.api.post(`/registrations/${id}/identity`, {
+        nationalId: holder.nationalId,
+        ...authToken(t.server.origin, ch, holder)
+      })
       expectError(res, 503, 'IDENTITY_SERVICE_UNAVAILABLE')
       expect(res.body.error.retriable).toBe(true)
     } finally {

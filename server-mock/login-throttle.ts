@@ -64,6 +64,7 @@ export class LoginThrottle {
   }
 
   private prune(t: number): void {
-    for (const [k, e] of this.entries) if (t - e.lastFailureAt > this.limits.maxDelayMs && e.blockedUntil < t) this.entries.delete(k)
+    for (const [k, e] of this.entries)
+      if (t - e.lastFailureAt > this.limits.maxDelayMs && e.blockedUntil < t) this.entries.delete(k)
   }
 }

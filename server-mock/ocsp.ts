@@ -20,7 +20,10 @@ export interface OcspResponder {
 }
 
 export function loadOcspResponder(issuerCertPath: string, issuerKeyPath: string): OcspResponder {
-  return { issuer: certificateFromPem(readFileSync(issuerCertPath, 'utf8')), key: createPrivateKey(readFileSync(issuerKeyPath)) }
+  return {
+    issuer: certificateFromPem(readFileSync(issuerCertPath, 'utf8')),
+    key: createPrivateKey(readFileSync(issuerKeyPath))
+  }
 }
 
 /** Raw subjectPublicKey bits of a certificate (what issuerKeyHash / responder KeyHash hash). */
@@ -88,7 +91,8 @@ export function respond(responder: OcspResponder | null, trust: TrustStore, requ
       createHash(id.hash).update(responder.issuer.subjectRaw).digest().equals(id.nameHash) &&
       createHash(id.hash).update(issuerKeyBits).digest().equals(id.keyHash)
     const revokedAt = crl?.revoked.get(id.serialHex)
-    if (!ours || !crl) status = Buffer.from([0x82, 0x00]) // unknown
+    if (!ours || !crl)
+      status = Buffer.from([0x82, 0x00]) // unknown
     else if (revokedAt && revokedAt <= now) status = tlv(0xa1, generalizedTime(revokedAt))
     else status = Buffer.from([0x80, 0x00]) // good
     return seq(id.raw, status, generalizedTime(thisUpdate), explicit(0, generalizedTime(nextUpdate)))
@@ -97,6 +101,11 @@ export function respond(responder: OcspResponder | null, trust: TrustStore, requ
   const extensions = req.nonce ? [explicit(1, seq(seq(oid(OID_OCSP_NONCE), octets(req.nonce))))] : []
   const tbs = seq(explicit(2, octets(responderKeyHash)), generalizedTime(now), seq(...singles), ...extensions)
   const signature = sign('sha256', tbs, responder.key)
-  const basic = seq(tbs, seq(oid(OID_SHA256_RSA), nullValue()), bitString(signature), explicit(0, seq(responder.issuer.der)))
+  const basic = seq(
+    tbs,
+    seq(oid(OID_SHA256_RSA), nullValue()),
+    bitString(signature),
+    explicit(0, seq(responder.issuer.der))
+  )
   return seq(enumerated(OCSP_STATUS.successful), explicit(0, seq(oid(OID_OCSP_BASIC), octets(basic))))
 }

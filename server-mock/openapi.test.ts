@@ -26,7 +26,10 @@ describe('openapi.yaml', () => {
     for (const op of spec.operations.values()) {
       expect(op.tags.length, op.operationId).toBeGreaterThan(0)
       expect(op.responses.has('default'), `${op.operationId} documents default errors`).toBe(true)
-      expect([...op.responses.keys()].some((s) => /^2\d\d$/.test(s)), `${op.operationId} has a success response`).toBe(true)
+      expect(
+        [...op.responses.keys()].some((s) => /^2\d\d$/.test(s)),
+        `${op.operationId} has a success response`
+      ).toBe(true)
       if (op.body) expect(spec.resolve('#/components/schemas/ErrorResponse')).toBeTruthy()
     }
   })
@@ -41,7 +44,10 @@ describe('openapi.yaml', () => {
     const s = await startTestServer({ dev: false })
     try {
       const registered = s.server.routes.map((r) => `${r.method} ${r.url}`).sort()
-      const nonDev = [...spec.operations.values()].filter((op) => !op.tags.includes('dev')).map((op) => `${op.method} ${op.url}`).sort()
+      const nonDev = [...spec.operations.values()]
+        .filter((op) => !op.tags.includes('dev'))
+        .map((op) => `${op.method} ${op.url}`)
+        .sort()
       expect(registered).toEqual(nonDev)
       const res = await s.api.get('/dev/sms-outbox')
       expect(res.status).toBe(404)
@@ -60,7 +66,9 @@ describe('openapi.yaml', () => {
   it('response validation catches a response that does not match the schema', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'openapi-mutant-'))
     try {
-      const doc = parse(readFileSync(DEFAULT_OPENAPI_PATH, 'utf8')) as { components: { schemas: { Health: { required: string[]; properties: Record<string, unknown> } } } }
+      const doc = parse(readFileSync(DEFAULT_OPENAPI_PATH, 'utf8')) as {
+        components: { schemas: { Health: { required: string[]; properties: Record<string, unknown> } } }
+      }
       doc.components.schemas.Health.required.push('uptime')
       doc.components.schemas.Health.properties.uptime = { type: 'integer' }
       const path = join(dir, 'openapi.yaml')
@@ -83,7 +91,9 @@ describe('openapi.yaml', () => {
   it('rejects schemas with keywords the validator does not implement', () => {
     const dir = mkdtempSync(join(tmpdir(), 'openapi-kw-'))
     try {
-      const doc = parse(readFileSync(DEFAULT_OPENAPI_PATH, 'utf8')) as { components: { schemas: Record<string, unknown> } }
+      const doc = parse(readFileSync(DEFAULT_OPENAPI_PATH, 'utf8')) as {
+        components: { schemas: Record<string, unknown> }
+      }
       doc.components.schemas.Bad = { type: 'object', allOf: [] }
       const path = join(dir, 'openapi.yaml')
       writeFileSync(path, stringify(doc))

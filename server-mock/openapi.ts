@@ -57,7 +57,8 @@ function pointer(doc: unknown, ref: string): unknown {
 
 function deref<T>(doc: unknown, value: unknown): T {
   let v = value
-  for (let i = 0; i < 10 && v && typeof v === 'object' && '$ref' in v; i++) v = pointer(doc, (v as { $ref: string }).$ref)
+  for (let i = 0; i < 10 && v && typeof v === 'object' && '$ref' in v; i++)
+    v = pointer(doc, (v as { $ref: string }).$ref)
   return v as T
 }
 
@@ -65,7 +66,8 @@ export function loadApiSpec(path = DEFAULT_OPENAPI_PATH): ApiSpec {
   const doc = parse(readFileSync(path, 'utf8')) as Record<string, unknown>
   const resolve = (ref: string): JsonSchema => pointer(doc, ref) as JsonSchema
   const components = (doc.components ?? {}) as { schemas?: Record<string, unknown> }
-  for (const [name, schema] of Object.entries(components.schemas ?? {})) assertSupported(schema, `#/components/schemas/${name}`)
+  for (const [name, schema] of Object.entries(components.schemas ?? {}))
+    assertSupported(schema, `#/components/schemas/${name}`)
 
   const operations = new Map<string, Operation>()
   const paths = (doc.paths ?? {}) as Record<string, Record<string, unknown>>
@@ -75,10 +77,13 @@ export function loadApiSpec(path = DEFAULT_OPENAPI_PATH): ApiSpec {
       const op = item[method.toLowerCase()] as Record<string, unknown> | undefined
       if (!op) continue
       const operationId = op.operationId as string
-      if (!operationId || operations.has(operationId)) throw new Error(`missing or duplicate operationId at ${method} ${path}`)
+      if (!operationId || operations.has(operationId))
+        throw new Error(`missing or duplicate operationId at ${method} ${path}`)
       const params = [...shared, ...((op.parameters ?? []) as unknown[]).map((p) => deref<ParameterObject>(doc, p))]
       params.forEach((p) => assertSupported(p.schema, `${operationId} parameter ${p.name}`))
-      const rb = op.requestBody ? deref<{ required?: boolean; content?: Record<string, { schema: JsonSchema }> }>(doc, op.requestBody) : null
+      const rb = op.requestBody
+        ? deref<{ required?: boolean; content?: Record<string, { schema: JsonSchema }> }>(doc, op.requestBody)
+        : null
       const bodySchema = rb?.content?.['application/json']?.schema
       if (bodySchema) assertSupported(bodySchema, `${operationId} requestBody`)
       const responses = new Map<string, ResponseSpec>()
@@ -110,7 +115,11 @@ function toDetails(issues: SchemaIssue[], prefix: string): ErrorDetail[] {
 
 function invalid(details: ErrorDetail[]): ApiError {
   const first = details[0]
-  return new ApiError('VALIDATION_FAILED', first ? `${first.path || 'request'} ${first.message}` : 'invalid request', details)
+  return new ApiError(
+    'VALIDATION_FAILED',
+    first ? `${first.path || 'request'} ${first.message}` : 'invalid request',
+    details
+  )
 }
 
 function coerce(value: string, schema: JsonSchema, resolve: (ref: string) => JsonSchema): unknown {
@@ -128,7 +137,11 @@ export interface ValidatedRequest {
 }
 
 /** Normalises (x-normalize) and validates path, query and body of a request; throws ApiError VALIDATION_FAILED. */
-export function validateRequest(spec: ApiSpec, op: Operation, raw: { params: unknown; query: unknown; body: unknown }): ValidatedRequest {
+export function validateRequest(
+  spec: ApiSpec,
+  op: Operation,
+  raw: { params: unknown; query: unknown; body: unknown }
+): ValidatedRequest {
   const details: ErrorDetail[] = []
   const params: Record<string, unknown> = {}
   const rawParams = (raw.params ?? {}) as Record<string, string>
@@ -171,6 +184,7 @@ export function validateRequest(spec: ApiSpec, op: Operation, raw: { params: unk
 export function validateResponse(spec: ApiSpec, op: Operation, status: number, body: unknown): SchemaIssue[] {
   const resp = op.responses.get(String(status)) ?? op.responses.get('default')
   if (!resp) return [{ path: '/', message: `status ${status} is not documented for ${op.operationId}` }]
-  if (resp.schema === null) return body === undefined || body === '' ? [] : [{ path: '/', message: `status ${status} must have no body` }]
+  if (resp.schema === null)
+    return body === undefined || body === '' ? [] : [{ path: '/', message: `status ${status} must have no body` }]
   return validate(resp.schema, body, spec.resolve)
 }

@@ -1,16 +1,32 @@
 // Pins the signature protocol bytes and the worked example of docs/protocol.md.
 import { describe, expect, it } from 'vitest'
 import {
-  buildAuthSignedData, buildDecisionStatement, buildDecisionStatementText, canonicalOrigin, digestInfoSha256, escapeReason, isValidNonce, sha256
+  buildAuthSignedData,
+  buildDecisionStatement,
+  buildDecisionStatementText,
+  canonicalOrigin,
+  digestInfoSha256,
+  escapeReason,
+  isValidNonce,
+  sha256
 } from './protocol'
-import { documentedWorkedExample, EXAMPLE_MATCH, EXAMPLE_MISMATCH, EXAMPLE_NONCE, EXAMPLE_ORIGIN, renderWorkedExample } from './worked-example'
+import {
+  documentedWorkedExample,
+  EXAMPLE_MATCH,
+  EXAMPLE_MISMATCH,
+  EXAMPLE_NONCE,
+  EXAMPLE_ORIGIN,
+  renderWorkedExample
+} from './worked-example'
 
 describe('protocol builders', () => {
   it('auth data is SHA-256(origin) ‖ SHA-256(nonce)', () => {
     const data = buildAuthSignedData(EXAMPLE_ORIGIN, EXAMPLE_NONCE)
     expect(data).toHaveLength(64)
     // Independent pins (computed with `printf %s … | sha256sum`).
-    expect(data.subarray(0, 32).toString('hex')).toBe('2ba5b4dde7e6becdf856b9bd4231be2f14d0cabf4d24b02d9f4d3b102263ac63')
+    expect(data.subarray(0, 32).toString('hex')).toBe(
+      '2ba5b4dde7e6becdf856b9bd4231be2f14d0cabf4d24b02d9f4d3b102263ac63'
+    )
     expect(data.subarray(32).toString('hex')).toBe('905f28def18eaac05ae6f12b2c3452744afaf626da1343d57b395b544e0519b6')
   })
 
@@ -26,9 +42,13 @@ describe('protocol builders', () => {
       'reason=品名不符：收到 Caf\u00e9 杯\\r\\n路徑 C:\\\\tmp'
     expect(buildDecisionStatementText(EXAMPLE_MISMATCH)).toBe(expected)
     expect(buildDecisionStatement(EXAMPLE_MISMATCH)).toEqual(Buffer.from(expected, 'utf8'))
-    expect(sha256(buildDecisionStatement(EXAMPLE_MISMATCH)).toString('hex')).toBe('bd5d3ff65836783c860ccc7d1853f31a1b99d535e1635c3d965fe52e7b3e036c')
+    expect(sha256(buildDecisionStatement(EXAMPLE_MISMATCH)).toString('hex')).toBe(
+      'bd5d3ff65836783c860ccc7d1853f31a1b99d535e1635c3d965fe52e7b3e036c'
+    )
     expect(buildDecisionStatementText(EXAMPLE_MATCH).endsWith('\ndecision=MATCH\nreason=')).toBe(true)
-    expect(sha256(buildDecisionStatement(EXAMPLE_MATCH)).toString('hex')).toBe('d0b4f6a132b381f454778bb4572567e4b765225892aa37fccf5b007d76879545')
+    expect(sha256(buildDecisionStatement(EXAMPLE_MATCH)).toString('hex')).toBe(
+      'd0b4f6a132b381f454778bb4572567e4b765225892aa37fccf5b007d76879545'
+    )
   })
 
   it('escapes backslash before CR/LF', () => {
@@ -69,6 +89,8 @@ describe('docs/protocol.md', () => {
   it('contains the worked example exactly as the builders produce it', () => {
     const documented = documentedWorkedExample()
     expect(documented, 'run: npx tsx server-mock/worked-example.ts --write').toBe(renderWorkedExample())
-    expect(documented).toContain('2ba5b4dde7e6becdf856b9bd4231be2f14d0cabf4d24b02d9f4d3b102263ac63\n905f28def18eaac05ae6f12b2c3452744afaf626da1343d57b395b544e0519b6')
+    expect(documented).toContain(
+      '2ba5b4dde7e6becdf856b9bd4231be2f14d0cabf4d24b02d9f4d3b102263ac63\n905f28def18eaac05ae6f12b2c3452744afaf626da1343d57b395b544e0519b6'
+    )
   })
 })

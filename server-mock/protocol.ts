@@ -50,7 +50,9 @@ export function canonicalOrigin(url: string): string {
 
 function assertOrigin(origin: string): void {
   if (typeof origin !== 'string' || !ORIGIN_RE.test(origin) || canonicalOrigin(origin) !== origin) {
-    throw new ProtocolError(`origin must be a canonical origin such as https://127.0.0.1:48123, got ${JSON.stringify(origin)}`)
+    throw new ProtocolError(
+      `origin must be a canonical origin such as https://127.0.0.1:48123, got ${JSON.stringify(origin)}`
+    )
   }
 }
 

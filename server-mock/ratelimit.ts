@@ -12,14 +12,15 @@ export class RateLimiter {
     return w.count
   }
 
-  hit(key: string, windowMs: number): number {
+  /** Counts `by` (default 1) events for `key`; returns the count in the current window. */
+  hit(key: string, windowMs: number, by = 1): number {
     const t = this.now().getTime()
     const w = this.windows.get(key)
     if (!w || t - w.start >= windowMs) {
-      this.windows.set(key, { start: t, count: 1 })
-      return 1
+      this.windows.set(key, { start: t, count: by })
+      return by
     }
-    w.count++
+    w.count += by
     return w.count
   }
 

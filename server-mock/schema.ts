@@ -4,7 +4,13 @@
 // `x-normalize`, names the input normaliser (src/shared/normalize.ts) a request string goes through
 // on receipt, before validation (normalizeBySchema): the client's rule, applied again server-side.
 import {
-  normalizeBillNumber, normalizeCode, normalizeDate, normalizeDigits, normalizeIdentityNumber, normalizeMobile, normalizePhone,
+  normalizeBillNumber,
+  normalizeCode,
+  normalizeDate,
+  normalizeDigits,
+  normalizeIdentityNumber,
+  normalizeMobile,
+  normalizePhone,
   normalizeText
 } from '../src/shared/normalize'
 
@@ -18,9 +24,33 @@ export interface SchemaIssue {
 }
 
 export const SUPPORTED_KEYWORDS = new Set([
-  '$ref', 'type', 'enum', 'const', 'properties', 'required', 'additionalProperties', 'minProperties',
-  'items', 'minItems', 'maxItems', 'minLength', 'maxLength', 'pattern', 'format', 'minimum', 'maximum',
-  'oneOf', 'anyOf', 'description', 'title', 'example', 'examples', 'default', 'deprecated', 'readOnly', 'x-normalize'
+  '$ref',
+  'type',
+  'enum',
+  'const',
+  'properties',
+  'required',
+  'additionalProperties',
+  'minProperties',
+  'items',
+  'minItems',
+  'maxItems',
+  'minLength',
+  'maxLength',
+  'pattern',
+  'format',
+  'minimum',
+  'maximum',
+  'oneOf',
+  'anyOf',
+  'description',
+  'title',
+  'example',
+  'examples',
+  'default',
+  'deprecated',
+  'readOnly',
+  'x-normalize'
 ])
 
 /** `x-normalize` values → the shared normaliser applied to a request string on receipt. */
@@ -50,11 +80,16 @@ export function normalizeBySchema(schema: JsonSchema, value: unknown, resolve: R
     return fn ? fn(value) : value
   }
   if (Array.isArray(value)) {
-    return s.items && typeof s.items === 'object' ? value.map((v) => normalizeBySchema(s.items as JsonSchema, v, resolve)) : value
+    return s.items && typeof s.items === 'object'
+      ? value.map((v) => normalizeBySchema(s.items as JsonSchema, v, resolve))
+      : value
   }
   if (value !== null && typeof value === 'object') {
     const props = (s.properties ?? {}) as Record<string, JsonSchema>
-    const extra = s.additionalProperties && typeof s.additionalProperties === 'object' ? (s.additionalProperties as JsonSchema) : null
+    const extra =
+      s.additionalProperties && typeof s.additionalProperties === 'object'
+        ? (s.additionalProperties as JsonSchema)
+        : null
     const out: Record<string, unknown> = {}
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
       const sub = props[k] ?? extra
@@ -66,8 +101,12 @@ export function normalizeBySchema(schema: JsonSchema, value: unknown, resolve: R
 }
 
 const FORMATS: Record<string, (s: string) => boolean> = {
-  'date-time': (s) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/.test(s) && !Number.isNaN(Date.parse(s)),
-  date: (s) => /^\d{4}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s),
+  'date-time': (s) =>
+    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/.test(s) && !Number.isNaN(Date.parse(s)),
+  date: (s) =>
+    /^\d{4}-\d{2}-\d{2}$/.test(s) &&
+    !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) &&
+    new Date(`${s}T00:00:00Z`).toISOString().startsWith(s),
   email: (s) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(s),
   uri: (s) => {
     try {
@@ -129,21 +168,28 @@ export function validate(schema: JsonSchema, value: unknown, resolve: RefResolve
   }
   if (typeof value === 'string') {
     const len = codePoints(value)
-    if (typeof schema.minLength === 'number' && len < schema.minLength) issues.push({ path: at, message: `must have at least ${schema.minLength} characters` })
-    if (typeof schema.maxLength === 'number' && len > schema.maxLength) issues.push({ path: at, message: `must have at most ${schema.maxLength} characters` })
-    if (typeof schema.pattern === 'string' && !regex(schema.pattern).test(value)) issues.push({ path: at, message: `must match ${schema.pattern}` })
+    if (typeof schema.minLength === 'number' && len < schema.minLength)
+      issues.push({ path: at, message: `must have at least ${schema.minLength} characters` })
+    if (typeof schema.maxLength === 'number' && len > schema.maxLength)
+      issues.push({ path: at, message: `must have at most ${schema.maxLength} characters` })
+    if (typeof schema.pattern === 'string' && !regex(schema.pattern).test(value))
+      issues.push({ path: at, message: `must match ${schema.pattern}` })
     if (typeof schema.format === 'string') {
       const check = FORMATS[schema.format]
       if (check && !check(value)) issues.push({ path: at, message: `must be a valid ${schema.format}` })
     }
   }
   if (typeof value === 'number') {
-    if (typeof schema.minimum === 'number' && value < schema.minimum) issues.push({ path: at, message: `must be ≥ ${schema.minimum}` })
-    if (typeof schema.maximum === 'number' && value > schema.maximum) issues.push({ path: at, message: `must be ≤ ${schema.maximum}` })
+    if (typeof schema.minimum === 'number' && value < schema.minimum)
+      issues.push({ path: at, message: `must be ≥ ${schema.minimum}` })
+    if (typeof schema.maximum === 'number' && value > schema.maximum)
+      issues.push({ path: at, message: `must be ≤ ${schema.maximum}` })
   }
   if (Array.isArray(value)) {
-    if (typeof schema.minItems === 'number' && value.length < schema.minItems) issues.push({ path: at, message: `must have at least ${schema.minItems} items` })
-    if (typeof schema.maxItems === 'number' && value.length > schema.maxItems) issues.push({ path: at, message: `must have at most ${schema.maxItems} items` })
+    if (typeof schema.minItems === 'number' && value.length < schema.minItems)
+      issues.push({ path: at, message: `must have at least ${schema.minItems} items` })
+    if (typeof schema.maxItems === 'number' && value.length > schema.maxItems)
+      issues.push({ path: at, message: `must have at most ${schema.maxItems} items` })
     if (schema.items && typeof schema.items === 'object') {
       value.forEach((item, i) => issues.push(...validate(schema.items as JsonSchema, item, resolve, `${path}/${i}`)))
     }
@@ -162,7 +208,8 @@ export function validate(schema: JsonSchema, value: unknown, resolve: RefResolve
       if (obj[key] === undefined) continue
       const sub = props[key]
       if (sub) issues.push(...validate(sub, obj[key], resolve, `${path}/${key}`))
-      else if (schema.additionalProperties === false) issues.push({ path: `${path}/${key}`, message: 'is not allowed (unknown field)' })
+      else if (schema.additionalProperties === false)
+        issues.push({ path: `${path}/${key}`, message: 'is not allowed (unknown field)' })
       else if (schema.additionalProperties && typeof schema.additionalProperties === 'object') {
         issues.push(...validate(schema.additionalProperties as JsonSchema, obj[key], resolve, `${path}/${key}`))
       }
@@ -190,11 +237,13 @@ export function assertSupported(schema: unknown, where: string): void {
   for (const [key, sub] of Object.entries(schema as Record<string, unknown>)) {
     if (!SUPPORTED_KEYWORDS.has(key)) throw new Error(`unsupported JSON Schema keyword "${key}" at ${where}`)
     if (key === 'properties') {
-      for (const [name, prop] of Object.entries(sub as Record<string, unknown>)) assertSupported(prop, `${where}.properties.${name}`)
+      for (const [name, prop] of Object.entries(sub as Record<string, unknown>))
+        assertSupported(prop, `${where}.properties.${name}`)
     } else if (key === 'x-normalize') {
       if (!(String(sub) in NORMALIZERS)) throw new Error(`unknown x-normalize "${String(sub)}" at ${where}`)
     } else if (key === 'format') {
-      if (!(String(sub) in FORMATS) && !['int32', 'int64', 'byte'].includes(String(sub))) throw new Error(`unsupported format "${String(sub)}" at ${where}`)
+      if (!(String(sub) in FORMATS) && !['int32', 'int64', 'byte'].includes(String(sub)))
+        throw new Error(`unsupported format "${String(sub)}" at ${where}`)
     } else if (['items', 'additionalProperties', 'oneOf', 'anyOf'].includes(key)) {
       assertSupported(sub, `${where}.${key}`)
     }

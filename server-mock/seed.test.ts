@@ -18,10 +18,19 @@ describe('seed', () => {
     const db = openDb(':memory:')
     const now = new Date()
     const t0 = performance.now()
-    insertDelegations(db, createRng(1), { nationalId: 'A123456789', accountId: null, count: 100_000, now, certificateShare: 0.5 })
+    insertDelegations(db, createRng(1), {
+      nationalId: 'A123456789',
+      accountId: null,
+      count: 100_000,
+      now,
+      certificateShare: 0.5
+    })
     const ms = performance.now() - t0
     expect(ms).toBeLessThan(15_000)
-    const stats = db.prepare(`SELECT status, COUNT(*) AS n FROM delegations GROUP BY status`).all() as { status: string; n: number }[]
+    const stats = db.prepare(`SELECT status, COUNT(*) AS n FROM delegations GROUP BY status`).all() as {
+      status: string
+      n: number
+    }[]
     const by = Object.fromEntries(stats.map((s) => [s.status, s.n]))
     expect((by.PENDING ?? 0) + (by.MATCH ?? 0) + (by.MISMATCH ?? 0)).toBe(100_000)
     expect(by.PENDING).toBeGreaterThan(25_000)

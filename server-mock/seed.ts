@@ -46,13 +46,43 @@ const CARRIERS: readonly Carrier[] = [
 ]
 
 const GOODS: readonly string[] = [
-  '藍牙無線耳機', '保健食品（魚油膠囊）', '女用羽絨外套', '運動鞋', '手機保護殼', '兒童積木玩具', '咖啡膠囊', '化妝水及乳液組',
-  '日文書籍', '筆記型電腦充電器', '寵物飼料', '相機鏡頭', '機械手錶', '烏龍茶葉', '不鏽鋼廚房用品', 'USB-C 充電線', '餅乾零食禮盒',
-  '動漫模型公仔', '瑜珈墊', '機車安全帽', '智慧手環', '維他命錠', '嬰兒奶瓶', '登山背包', '電動牙刷', '隱形眼鏡', '香水', '行動電源'
+  '藍牙無線耳機',
+  '保健食品（魚油膠囊）',
+  '女用羽絨外套',
+  '運動鞋',
+  '手機保護殼',
+  '兒童積木玩具',
+  '咖啡膠囊',
+  '化妝水及乳液組',
+  '日文書籍',
+  '筆記型電腦充電器',
+  '寵物飼料',
+  '相機鏡頭',
+  '機械手錶',
+  '烏龍茶葉',
+  '不鏽鋼廚房用品',
+  'USB-C 充電線',
+  '餅乾零食禮盒',
+  '動漫模型公仔',
+  '瑜珈墊',
+  '機車安全帽',
+  '智慧手環',
+  '維他命錠',
+  '嬰兒奶瓶',
+  '登山背包',
+  '電動牙刷',
+  '隱形眼鏡',
+  '香水',
+  '行動電源'
 ]
 
 const MISMATCH_REASONS: readonly string[] = [
-  '非本人訂購', '申報價值與實際購買金額不符', '品名與實際購買商品不符', '數量不符', '未曾委任此報關業者', '已退貨，貨物非本人所有'
+  '非本人訂購',
+  '申報價值與實際購買金額不符',
+  '品名與實際購買商品不符',
+  '數量不符',
+  '未曾委任此報關業者',
+  '已退貨，貨物非本人所有'
 ]
 
 // Airline prefixes: 中華航空 297, 長榮航空 695, 星宇航空 189, 國泰航空 160, 大韓航空 180, 聯邦快遞 023.
@@ -86,17 +116,29 @@ export interface DelegationOverrides {
 
 export interface GeneratedDelegation {
   row: Omit<DelegationRow, 'version'>
-  confirmation: { decision: 'MATCH' | 'MISMATCH'; reason: string | null; confirmedAt: string; via: 'certificate' | 'app' } | null
+  confirmation: {
+    decision: 'MATCH' | 'MISMATCH'
+    reason: string | null
+    confirmedAt: string
+    via: 'certificate' | 'app'
+  } | null
 }
 
 /** One realistic delegation for `nationalId` within the last 90 days of `now`. */
-export function generateDelegation(rng: Rng, nationalId: string, now: Date, opts: { certificateShare: number; overrides?: DelegationOverrides }): GeneratedDelegation {
+export function generateDelegation(
+  rng: Rng,
+  nationalId: string,
+  now: Date,
+  opts: { certificateShare: number; overrides?: DelegationOverrides }
+): GeneratedDelegation {
   const o = opts.overrides ?? {}
   const carrier = o.carrier ? { name: o.carrier, bill: (r: Rng) => `DV${digits(r, 10)}` } : pick(rng, CARRIERS)
   const ageDays = int(rng, 0, 89)
   const declaredAt = now.getTime() - ageDays * DAY_MS - int(rng, 0, 10 * 3_600_000)
   const declarationDate = o.declarationDate ?? taipeiDate(declaredAt)
-  const baseTime = o.declarationDate ? Math.min(Date.parse(`${o.declarationDate}T09:00:00+08:00`), now.getTime()) : declaredAt
+  const baseTime = o.declarationDate
+    ? Math.min(Date.parse(`${o.declarationDate}T09:00:00+08:00`), now.getTime())
+    : declaredAt
   const pendingShare = ageDays < 14 ? 0.75 : 0.3
   const status = o.status ?? (rng() < pendingShare ? 'PENDING' : rng() < 0.85 ? 'MATCH' : 'MISMATCH')
   const v = value(rng)
@@ -149,16 +191,28 @@ export function insertDelegations(db: Db, rng: Rng, opts: InsertOptions): Delega
     let version = nextVersion(db, opts.count)
     const rows: DelegationRow[] = []
     for (let i = 0; i < opts.count; i++) {
-      const g = generateDelegation(rng, opts.nationalId, opts.now, { certificateShare: opts.certificateShare, overrides: opts.overrides ?? {} })
+      const g = generateDelegation(rng, opts.nationalId, opts.now, {
+        certificateShare: opts.certificateShare,
+        overrides: opts.overrides ?? {}
+      })
       const row: DelegationRow = { ...g.row, version: version++ }
       insertD.run(row)
       if (g.confirmation) {
         const viaCert = g.confirmation.via === 'certificate'
         insertC.run({
-          delegation_id: row.id, national_id: opts.nationalId, account_id: opts.accountId, decision: g.confirmation.decision,
-          reason: g.confirmation.reason, confirmed_at: g.confirmation.confirmedAt, confirmed_via: g.confirmation.via,
-          cert_serial: viaCert ? (opts.cert?.serial ?? null) : null, card_serial: viaCert ? (opts.cert?.cardSerial ?? null) : null,
-          cert_fingerprint: null, challenge_id: null, statement: null, signature: null
+          delegation_id: row.id,
+          national_id: opts.nationalId,
+          account_id: opts.accountId,
+          decision: g.confirmation.decision,
+          reason: g.confirmation.reason,
+          confirmed_at: g.confirmation.confirmedAt,
+          confirmed_via: g.confirmation.via,
+          cert_serial: viaCert ? (opts.cert?.serial ?? null) : null,
+          card_serial: viaCert ? (opts.cert?.cardSerial ?? null) : null,
+          cert_fingerprint: null,
+          challenge_id: null,
+          statement: null,
+          signature: null
         })
       }
       rows.push(row)
@@ -207,8 +261,28 @@ export function seedDemo(db: Db, trust: TrustStore, now: Date, opts: SeedOptions
     }
   }
   const demo: DemoAccount[] = [
-    { account: 'demo', password: 'Demo1234', name: certName, nationalId: certNationalId, kind: 'certificate', certificateEnabled: true, cardSerial: certCols?.cert_card_serial ?? null, cardPin: '123456', mobile: '0912345678' },
-    { account: 'ezway', password: 'Ezway1234', name: '林美華', nationalId: withCheckDigit('B22233344'), kind: 'app', certificateEnabled: false, cardSerial: null, cardPin: null, mobile: '0987654321' }
+    {
+      account: 'demo',
+      password: 'Demo1234',
+      name: certName,
+      nationalId: certNationalId,
+      kind: 'certificate',
+      certificateEnabled: true,
+      cardSerial: certCols?.cert_card_serial ?? null,
+      cardPin: '123456',
+      mobile: '0912345678'
+    },
+    {
+      account: 'ezway',
+      password: 'Ezway1234',
+      name: '林美華',
+      nationalId: withCheckDigit('B22233344'),
+      kind: 'app',
+      certificateEnabled: false,
+      cardSerial: null,
+      cardPin: null,
+      mobile: '0987654321'
+    }
   ]
   // A persistent database seeded earlier keeps its data.
   if (db.prepare(`SELECT 1 FROM accounts WHERE account IN ('demo', 'ezway')`).get()) return demo
@@ -222,15 +296,32 @@ export function seedDemo(db: Db, trust: TrustStore, now: Date, opts: SeedOptions
   for (const a of demo) {
     const cols = a.kind === 'certificate' && certCols ? certCols : null
     const info = insert.run({
-      account: a.account, password_hash: hashPassword(a.password), name: a.name, national_id: a.nationalId, email: `${a.account}@example.tw`,
-      mobile: a.mobile, phone: '02-2345-6789', address: '臺北市中正區重慶南路一段 122 號', birth_date: '1985-03-14', registered_via: a.kind,
-      cert_enabled: a.certificateEnabled ? 1 : 0, cert_card_serial: cols?.cert_card_serial ?? null, cert_serial: cols?.cert_serial ?? null,
-      cert_subject: cols?.cert_subject ?? null, cert_issuer: cols?.cert_issuer ?? null, cert_not_before: cols?.cert_not_before ?? null,
-      cert_not_after: cols?.cert_not_after ?? null, now: iso
+      account: a.account,
+      password_hash: hashPassword(a.password),
+      name: a.name,
+      national_id: a.nationalId,
+      email: `${a.account}@example.tw`,
+      mobile: a.mobile,
+      phone: '02-2345-6789',
+      address: '臺北市中正區重慶南路一段 122 號',
+      birth_date: '1985-03-14',
+      registered_via: a.kind,
+      cert_enabled: a.certificateEnabled ? 1 : 0,
+      cert_card_serial: cols?.cert_card_serial ?? null,
+      cert_serial: cols?.cert_serial ?? null,
+      cert_subject: cols?.cert_subject ?? null,
+      cert_issuer: cols?.cert_issuer ?? null,
+      cert_not_before: cols?.cert_not_before ?? null,
+      cert_not_after: cols?.cert_not_after ?? null,
+      now: iso
     })
     insertDelegations(db, rng, {
-      nationalId: a.nationalId, accountId: Number(info.lastInsertRowid), count: perAccount, now,
-      certificateShare: a.kind === 'certificate' ? 0.7 : 0, cert: { serial: cols?.cert_serial ?? null, cardSerial: cols?.cert_card_serial ?? null }
+      nationalId: a.nationalId,
+      accountId: Number(info.lastInsertRowid),
+      count: perAccount,
+      now,
+      certificateShare: a.kind === 'certificate' ? 0.7 : 0,
+      cert: { serial: cols?.cert_serial ?? null, cardSerial: cols?.cert_card_serial ?? null }
     })
   }
   return demo

@@ -12,6 +12,7 @@ import { loadOcspResponder } from './ocsp'
 import { LoginThrottle } from './login-throttle'
 import { RateLimiter } from './ratelimit'
 import { challengeRoutes } from './routes/challenges'
+import { decisionBatchRoutes } from './routes/decision-batches'
 import { delegationRoutes } from './routes/delegations'
 import { devRoutes } from './routes/dev'
 import { ocspRoutes } from './routes/ocsp'
@@ -88,14 +89,22 @@ export interface MockServer {
 function fastifyErrorToApi(err: FastifyError): ApiError {
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new ApiError('PAYLOAD_TOO_LARGE', `request body exceeds ${BODY_LIMIT} bytes`)
+      return new ApiError(
+        'PAYLOAD_TOO_LARGE',
+        `request body exceeds the limit (${BODY_LIMIT} bytes; 262144 for decideDelegations)`
+      )
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new ApiError('UNSUPPORTED_MEDIA_TYPE', 'request bodies must be application/json')
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new ApiError('VALIDATION_FAILED', 'Content-Length does not match the body')
     default:
-      if (err.statusCode === 413) return new ApiError('PAYLOAD_TOO_LARGE', `request body exceeds ${BODY_LIMIT} bytes`)
-      if (err.statusCode === 415) return new ApiError('UNSUPPORTED_MEDIA_TYPE', 'request bodies must be application/json')
+      if (err.statusCode === 413)
+        return new ApiError(
+          'PAYLOAD_TOO_LARGE',
+          `request body exceeds the limit (${BODY_LIMIT} bytes; 262144 for decideDelegations)`
+        )
+      if (err.statusCode === 415)
+        return new ApiError('UNSUPPORTED_MEDIA_TYPE', 'request bodies must be application/json')
       if (err.statusCode === 400) return new ApiError('MALFORMED_JSON', `malformed request: ${err.message}`)
       if (err.statusCode === 404) return new ApiError('NOT_FOUND', 'no such endpoint')
       return new ApiError('INTERNAL_ERROR', 'internal error')
@@ -122,7 +131,12 @@ export function loneSurrogatePath(value: unknown, path: string): string | null {
   return null
 }
 
-function installErrorHandling(app: FastifyInstance, spec: ApiSpec, validateResponses: boolean, violations: string[]): void {
+function installErrorHandling(
+  app: FastifyInstance,
+  spec: ApiSpec,
+  validateResponses: boolean,
+  violations: string[]
+): void {
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_req, body, done) => {
     const text = String(body)
@@ -132,10 +146,19 @@ function installErrorHandling(app: FastifyInstance, spec: ApiSpec, validateRespo
       // "\ud800" is valid JSON but no text: it has no UTF-8 form, and a signed statement would carry
       // U+FFFD instead of what was sent. Refused everywhere, before any handler sees it.
       const bad = loneSurrogatePath(parsed, '/body')
-      if (bad !== null) return done(new ApiError('VALIDATION_FAILED', `${bad} contains an unpaired surrogate`, [{ path: bad, message: 'must be well-formed Unicode text' }]), undefined)
+      if (bad !== null)
+        return done(
+          new ApiError('VALIDATION_FAILED', `${bad} contains an unpaired surrogate`, [
+            { path: bad, message: 'must be well-formed Unicode text' }
+          ]),
+          undefined
+        )
       done(null, parsed)
     } catch (e) {
-      done(new ApiError('MALFORMED_JSON', `body is not valid JSON: ${e instanceof Error ? e.message : String(e)}`), undefined)
+      done(
+        new ApiError('MALFORMED_JSON', `body is not valid JSON: ${e instanceof Error ? e.message : String(e)}`),
+        undefined
+      )
     }
   })
 
@@ -146,7 +169,9 @@ function installErrorHandling(app: FastifyInstance, spec: ApiSpec, validateRespo
     return reply.code(apiErr.status).send(apiErr.toBody())
   })
   app.setNotFoundHandler((request, reply) => {
-    return reply.code(404).send(new ApiError('NOT_FOUND', `no endpoint ${request.method} ${request.url.split('?')[0]}`).toBody())
+    return reply
+      .code(404)
+      .send(new ApiError('NOT_FOUND', `no endpoint ${request.method} ${request.url.split('?')[0]}`).toBody())
   })
 
   app.addHook('onSend', async (request, reply, payload) => {
@@ -182,7 +207,11 @@ export async function startMockServer(opts: MockServerOptions): Promise<MockServ
   mkdirSync(dataDir, { recursive: true })
   const tls = ensureDevTls(dataDir)
   const spec = loadApiSpec(opts.openapiPath)
-  const trust = loadTrustStore({ anchors: opts.anchors, intermediates: opts.intermediates ?? [], crls: opts.crls ?? [] })
+  const trust = loadTrustStore({
+    anchors: opts.anchors,
+    intermediates: opts.intermediates ?? [],
+    crls: opts.crls ?? []
+  })
   const now = opts.now ?? (() => new Date())
   const db = openDb(opts.dbPath ?? ':memory:')
   const smsOutboxPath = join(dataDir, 'sms-outbox.jsonl')
@@ -195,7 +224,11 @@ export async function startMockServer(opts: MockServerOptions): Promise<MockServ
     nowIso: () => now().toISOString(),
     limits,
     limiter: new RateLimiter(now),
-    logins: new LoginThrottle(now, { freeAttempts: limits.lockoutThreshold, baseDelayMs: limits.lockoutBaseMs, maxDelayMs: limits.lockoutMs }),
+    logins: new LoginThrottle(now, {
+      freeAttempts: limits.lockoutThreshold,
+      baseDelayMs: limits.lockoutBaseMs,
+      maxDelayMs: limits.lockoutMs
+    }),
     sms: new SmsOutbox(smsOutboxPath),
     spec,
     dev: opts.dev === true,
@@ -214,7 +247,8 @@ export async function startMockServer(opts: MockServerOptions): Promise<MockServ
   })
   const routes: { method: string; url: string }[] = []
   app.addHook('onRoute', (r) => {
-    for (const m of Array.isArray(r.method) ? r.method : [r.method]) if (m !== 'HEAD') routes.push({ method: m, url: r.url })
+    for (const m of Array.isArray(r.method) ? r.method : [r.method])
+      if (m !== 'HEAD') routes.push({ method: m, url: r.url })
   })
   const violations: string[] = []
   installErrorHandling(app, spec, opts.validateResponses === true, violations)
@@ -225,6 +259,7 @@ export async function startMockServer(opts: MockServerOptions): Promise<MockServ
   sessionRoutes(app, ctx)
   profileRoutes(app, ctx)
   delegationRoutes(app, ctx)
+  decisionBatchRoutes(app, ctx)
   ocspRoutes(app, ctx, opts.ocsp ? loadOcspResponder(opts.ocsp.issuerCertPath, opts.ocsp.issuerKeyPath) : null)
   if (ctx.dev) devRoutes(app, ctx)
 

@@ -23,14 +23,19 @@ export interface AuthedSession {
 }
 
 function expiry(ctx: Ctx, s: Pick<SessionRow, 'created_at' | 'last_seen_at'>): number {
-  return Math.min(Date.parse(s.last_seen_at) + ctx.limits.sessionIdleMs, Date.parse(s.created_at) + ctx.limits.sessionAbsoluteMs)
+  return Math.min(
+    Date.parse(s.last_seen_at) + ctx.limits.sessionIdleMs,
+    Date.parse(s.created_at) + ctx.limits.sessionAbsoluteMs
+  )
 }
 
 export function createSession(ctx: Ctx, account: AccountRow, via: 'password' | 'certificate') {
   const token = randomBytes(32).toString('base64url')
   const now = ctx.nowIso()
   ctx.db
-    .prepare(`INSERT INTO sessions (id, token_hash, account_id, via, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?)`)
+    .prepare(
+      `INSERT INTO sessions (id, token_hash, account_id, via, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?)`
+    )
     .run(randomId('ses'), sha256Hex(token), account.id, via, now, now)
   return {
     token,
@@ -53,7 +58,8 @@ function bearer(request: FastifyRequest): string | null {
 export function optionalSession(ctx: Ctx, request: FastifyRequest): AuthedSession | null {
   const token = bearer(request)
   if (token === null) return null
-  const session = ctx.db.prepare(`SELECT * FROM sessions WHERE token_hash = ?`).get(sha256Hex(token)) as SessionRow | undefined
+  const session = ctx.db.prepare(`SELECT * FROM sessions WHERE token_hash = ?`).get(sha256Hex(token)) as
+    SessionRow | undefined
   if (!session || session.revoked_at) throw new ApiError('UNAUTHENTICATED', 'unknown or ended session')
   const now = ctx.now().getTime()
   if (now >= expiry(ctx, session)) throw new ApiError('SESSION_EXPIRED', 'session expired; log in again')

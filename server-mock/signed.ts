@@ -28,11 +28,21 @@ export interface SignedAudit extends Omit<AuditEntry, 'at' | 'outcome'> {
 }
 
 /** Failures that count towards the signature-attempt limit. */
-const COUNTED = /^(SIGNATURE_INVALID|CERTIFICATE_|NATIONAL_ID_MISMATCH|IDENTITY_NOT_MATCHED|NAME_MISMATCH|CHALLENGE_(EXPIRED|ALREADY_USED|BINDING_MISMATCH|NOT_FOUND))/
+const COUNTED =
+  /^(SIGNATURE_INVALID|CERTIFICATE_|NATIONAL_ID_MISMATCH|IDENTITY_NOT_MATCHED|NAME_MISMATCH|CHALLENGE_(EXPIRED|ALREADY_USED|BINDING_MISMATCH|NOT_FOUND))/
 
-function strictBase64(value: string, what: string): Buffer {
+/** Whether a failure with this code counts towards the signature-attempt limit. */
+export function countsAsSignatureFailure(code: string): boolean {
+  return COUNTED.test(code)
+}
+
+/** Decodes base64 that must be canonical (400 VALIDATION_FAILED naming `what` otherwise). */
+export function strictBase64(value: string, what: string): Buffer {
   const buf = Buffer.from(value, 'base64')
-  if (buf.toString('base64') !== value) throw new ApiError('VALIDATION_FAILED', `${what} is not canonical base64`, [{ path: `/body/${what}`, message: 'must be canonical base64' }])
+  if (buf.toString('base64') !== value)
+    throw new ApiError('VALIDATION_FAILED', `${what} is not canonical base64`, [
+      { path: `/body/${what}`, message: 'must be canonical base64' }
+    ])
   return buf
 }
 
@@ -49,7 +59,12 @@ export function audited<T>(ctx: Ctx, audit: SignedAudit, fn: (audit: SignedAudit
   }
   try {
     if (ctx.limiter.count(rateKey, windowMs) >= ctx.limits.signatureFailuresMax) {
-      throw new ApiError('RATE_LIMITED', 'too many failed signature attempts; try again later', undefined, ctx.limiter.retryAfter(rateKey, windowMs))
+      throw new ApiError(
+        'RATE_LIMITED',
+        'too many failed signature attempts; try again later',
+        undefined,
+        ctx.limiter.retryAfter(rateKey, windowMs)
+      )
     }
     const result = fn(audit)
     write('OK', null)
@@ -74,7 +89,8 @@ export function verifySigned(
   build: (nonce: string) => Buffer,
   audit: SignedAudit
 ): SignedResult {
-  if (input.algorithm !== undefined && input.algorithm !== 'RS256') throw new ApiError('UNSUPPORTED_ALGORITHM', 'only RS256 is supported')
+  if (input.algorithm !== undefined && input.algorithm !== 'RS256')
+    throw new ApiError('UNSUPPORTED_ALGORITHM', 'only RS256 is supported')
   const certDer = strictBase64(input.certificate, 'certificate')
   const signature = strictBase64(input.signature, 'signature')
   audit.challengeId = input.challengeId
@@ -85,7 +101,10 @@ export function verifySigned(
   audit.certFingerprint = cert.cert.fingerprint256
   const signedData = build(challenge.nonce)
   if (!verifyRs256(cert.cert, signedData, signature)) {
-    throw new ApiError('SIGNATURE_INVALID', `signature does not verify over the ${purpose === 'decision' ? 'decision statement' : 'authentication data'} (see docs/protocol.md)`)
+    throw new ApiError(
+      'SIGNATURE_INVALID',
+      `signature does not verify over the ${purpose === 'decision' ? 'decision statement' : 'authentication data'} (see docs/protocol.md)`
+    )
   }
   return { cert, challengeId: challenge.id, nonce: challenge.nonce, signedData, signature }
 }
@@ -95,8 +114,10 @@ export function verifySigned(
  * early refusal of a typo, NOT a proof (see proveIdentity in identity-registry.ts).
  */
 export function checkNationalIdDigits(cert: VerifiedCertificate, nationalId: string): void {
-  if (!cert.nationalIdLast4) throw new ApiError('NATIONAL_ID_MISMATCH', 'certificate carries no national ID digits (2.16.886.1.100.2.51)')
-  if (cert.nationalIdLast4 !== nationalId.slice(-4)) throw new ApiError('NATIONAL_ID_MISMATCH', 'national ID does not match the certificate holder')
+  if (!cert.nationalIdLast4)
+    throw new ApiError('NATIONAL_ID_MISMATCH', 'certificate carries no national ID digits (2.16.886.1.100.2.51)')
+  if (cert.nationalIdLast4 !== nationalId.slice(-4))
+    throw new ApiError('NATIONAL_ID_MISMATCH', 'national ID does not match the certificate holder')
 }
 
 export function certColumns(cert: VerifiedCertificate) {
@@ -108,4 +129,31 @@ export function certColumns(cert: VerifiedCertificate) {
     cert_not_before: cert.cert.notBefore.toISOString(),
     cert_not_after: cert.cert.notAfter.toISOString()
   }
+}
+
+/**
+ * The per-row half of verifySigned for a batch whose certificate was verified once (routes/
+ * decision-batches.ts): consumes the row's challenge and checks its RS256 signature over
+ * `build(nonce)` with `cert`. Throws the same ApiErrors as verifySigned (CHALLENGE_*,
+ * SIGNATURE_INVALID, VALIDATION_FAILED for non-canonical base64 at `where`).
+ */
+export function verifyRowSignature(
+  ctx: Ctx,
+  cert: VerifiedCertificate,
+  input: { challengeId: string; signature: string },
+  purpose: ChallengePurpose,
+  binding: ChallengeBinding,
+  build: (nonce: string) => Buffer,
+  where: string
+): SignedResult {
+  const signature = strictBase64(input.signature, where)
+  const challenge = consumeChallenge(ctx, input.challengeId, purpose, binding)
+  const signedData = build(challenge.nonce)
+  if (!verifyRs256(cert.cert, signedData, signature)) {
+    throw new ApiError(
+      'SIGNATURE_INVALID',
+      'signature does not verify over the decision statement (see docs/protocol.md)'
+    )
+  }
+  return { cert, challengeId: challenge.id, nonce: challenge.nonce, signedData, signature }
 }

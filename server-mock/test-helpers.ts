@@ -117,22 +117,26 @@ export class ApiClient {
       headers['content-length'] = String(Buffer.byteLength(payload))
     }
     return new Promise((resolvePromise, reject) => {
-      const req = httpsRequest(url, { method, headers, ca: this.ca, ...(opts.localAddress ? { localAddress: opts.localAddress } : {}) }, (res) => {
-        const chunks: Buffer[] = []
-        res.on('data', (c: Buffer) => chunks.push(c))
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8')
-          let parsed: unknown = undefined
-          if (text !== '') {
-            try {
-              parsed = JSON.parse(text)
-            } catch {
-              parsed = text
+      const req = httpsRequest(
+        url,
+        { method, headers, ca: this.ca, ...(opts.localAddress ? { localAddress: opts.localAddress } : {}) },
+        (res) => {
+          const chunks: Buffer[] = []
+          res.on('data', (c: Buffer) => chunks.push(c))
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8')
+            let parsed: unknown = undefined
+            if (text !== '') {
+              try {
+                parsed = JSON.parse(text)
+              } catch {
+                parsed = text
+              }
             }
-          }
-          resolvePromise({ status: res.statusCode ?? 0, headers: res.headers, body: parsed as T })
-        })
-      })
+            resolvePromise({ status: res.statusCode ?? 0, headers: res.headers, body: parsed as T })
+          })
+        }
+      )
       req.on('error', reject)
       if (payload !== undefined) req.write(payload)
       req.end()
@@ -155,7 +159,9 @@ export class ApiClient {
 
 /** RSASSA-PKCS1-v1_5 / SHA-256 with the citizen's signing key, base64. */
 export function signRs256(citizen: IssuedCitizen, data: Buffer): string {
-  return cryptoSign('sha256', data, { key: citizen.signKeyPem, padding: constants.RSA_PKCS1_PADDING }).toString('base64')
+  return cryptoSign('sha256', data, { key: citizen.signKeyPem, padding: constants.RSA_PKCS1_PADDING }).toString(
+    'base64'
+  )
 }
 
 export interface Challenge {
@@ -165,14 +171,23 @@ export interface Challenge {
   expiresAt: string
 }
 
-export async function getChallenge(api: ApiClient, purpose: ChallengePurpose, extra: { registrationId?: string; delegationId?: string } = {}): Promise<Challenge> {
+export async function getChallenge(
+  api: ApiClient,
+  purpose: ChallengePurpose,
+  extra: { registrationId?: string; delegationId?: string } = {}
+): Promise<Challenge> {
   const res = await api.post<Challenge>('/challenges', { purpose, ...extra })
   if (res.status !== 201) throw new Error(`challenge failed: ${res.status} ${JSON.stringify(res.body)}`)
   return res.body
 }
 
 /** Authentication token for `challenge`, signed by `citizen` (optionally with another citizen's certificate). */
-export function authToken(origin: string, challenge: Challenge, citizen: IssuedCitizen, certOf: IssuedCitizen = citizen) {
+export function authToken(
+  origin: string,
+  challenge: Challenge,
+  citizen: IssuedCitizen,
+  certOf: IssuedCitizen = citizen
+) {
   return {
     challengeId: challenge.challengeId,
     certificate: certOf.signCertDer.toString('base64'),
@@ -189,7 +204,13 @@ export function decisionBody(
   decision: Decision,
   reason: string | undefined,
   idempotencyKey: string,
-  signedFields?: Partial<{ decision: Decision; reason: string; houseBillNo: string; delegationId: string; origin: string }>
+  signedFields?: Partial<{
+    decision: Decision
+    reason: string
+    houseBillNo: string
+    delegationId: string
+    origin: string
+  }>
 ) {
   const statement = buildDecisionStatement({
     origin: signedFields?.origin ?? origin,

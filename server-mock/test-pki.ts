@@ -7,14 +7,7 @@
  * extension are hand-built with forge.asn1 because forge has no support for either.
  */
 import forge from 'node-forge'
-import {
-  constants,
-  createPrivateKey,
-  generateKeyPair,
-  privateEncrypt,
-  randomBytes,
-  X509Certificate
-} from 'node:crypto'
+import { constants, createPrivateKey, generateKeyPair, privateEncrypt, randomBytes, X509Certificate } from 'node:crypto'
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -272,9 +265,7 @@ function buildCertificate(spec: CertSpec): forge.pki.Certificate {
   cert.setSubject(spec.subject)
   cert.setIssuer(spec.issuer ? spec.issuer.cert.subject.attributes : spec.subject)
   // SKI first so forge derives it from this cert's key; AKI (when issued) right before it.
-  const keyIds: Extension[] = spec.issuer
-    ? [{ name: 'authorityKeyIdentifier', keyIdentifier: spec.issuer.ski }]
-    : []
+  const keyIds: Extension[] = spec.issuer ? [{ name: 'authorityKeyIdentifier', keyIdentifier: spec.issuer.ski }] : []
   cert.setExtensions([...keyIds, { name: 'subjectKeyIdentifier' }, ...spec.extensions])
   const signer = spec.issuer?.key ?? spec.selfKey
   if (!signer) throw new Error('buildCertificate: no signing key')
@@ -352,23 +343,41 @@ export const RESIDENT_NAME = 'MARIA GUADALUPE DE LOS SANTOS FERNANDEZ RODRIGUEZ 
 const CITIZEN_PROFILES: Readonly<Record<CitizenVariant, CitizenProfile>> = {
   valid: { variant: 'valid', name: '王小明', nationalId: 'A123456789', cardSerial: '1000000000000001' },
   expired: {
-    variant: 'expired', name: '陳美玲', nationalId: withTaiwanIdCheckDigit('B22345678'), cardSerial: '1000000000000002'
+    variant: 'expired',
+    name: '陳美玲',
+    nationalId: withTaiwanIdCheckDigit('B22345678'),
+    cardSerial: '1000000000000002'
   },
   'not-yet-valid': {
-    variant: 'not-yet-valid', name: '林志豪', nationalId: withTaiwanIdCheckDigit('F13579246'), cardSerial: '1000000000000003'
+    variant: 'not-yet-valid',
+    name: '林志豪',
+    nationalId: withTaiwanIdCheckDigit('F13579246'),
+    cardSerial: '1000000000000003'
   },
   'wrong-issuer': {
-    variant: 'wrong-issuer', name: '李雅婷', nationalId: withTaiwanIdCheckDigit('H28642013'), cardSerial: '1000000000000004'
+    variant: 'wrong-issuer',
+    name: '李雅婷',
+    nationalId: withTaiwanIdCheckDigit('H28642013'),
+    cardSerial: '1000000000000004'
   },
   revoked: {
-    variant: 'revoked', name: '張家豪', nationalId: withTaiwanIdCheckDigit('E11122233'), cardSerial: '1000000000000005'
+    variant: 'revoked',
+    name: '張家豪',
+    nationalId: withTaiwanIdCheckDigit('E11122233'),
+    cardSerial: '1000000000000005'
   },
   'wrong-key-usage': {
-    variant: 'wrong-key-usage', name: '黃淑芬', nationalId: withTaiwanIdCheckDigit('S24681357'), cardSerial: '1000000000000006'
+    variant: 'wrong-key-usage',
+    name: '黃淑芬',
+    nationalId: withTaiwanIdCheckDigit('S24681357'),
+    cardSerial: '1000000000000006'
   },
   // Field case "resident identity number" + "long certificate name": ub-common-name is 64.
   resident: {
-    variant: 'resident', name: RESIDENT_NAME, nationalId: 'A800000014', cardSerial: '1000000000000007'
+    variant: 'resident',
+    name: RESIDENT_NAME,
+    nationalId: 'A800000014',
+    cardSerial: '1000000000000007'
   }
 }
 
@@ -525,10 +534,6 @@ function caPaths(dir: string, name: CaName): { certPath: string; keyPath: string
 
 function crlPaths(dir: string): { pem: string; der: string } {
   return { pem: join(dir, 'moica.crl.pem'), der: join(dir, 'moica.crl') }
-}
-
-function certToDer(cert: forge.pki.Certificate): Buffer {
-  return toBuffer(der(forge.pki.certificateToAsn1(cert)))
 }
 
 async function writeCa(dir: string, name: CaName, ca: IssuedCa): Promise<void> {
@@ -751,7 +756,9 @@ export async function loadOrGenerateTestPki(): Promise<TestPki> {
  * (signing and encryption), the card serial and the holder's full ID number. The wrong-issuer card
  * comes from a rogue CA, so the authority has no record of it.
  */
-export function identityRecordsOf(pki: TestPki): { certificateSerial: string; cardSerial: string; nationalId: string }[] {
+export function identityRecordsOf(
+  pki: TestPki
+): { certificateSerial: string; cardSerial: string; nationalId: string }[] {
   return CITIZEN_VARIANTS.filter((v) => v !== 'wrong-issuer').flatMap((v) => {
     const c = pki.citizens[v]
     return [c.signCertPem, c.encCertPem].map((pem) => ({

@@ -29,9 +29,16 @@ describe('dev TLS', () => {
       expect(server.subjectAltName).toContain('IP Address:127.0.0.1')
       expect(server.subjectAltName).toContain('DNS:localhost')
       expect(await fetchStatus(`${t.server.url}/api/v1/health`, caPem)).toBe(200)
-      await expect(fetchStatus(`${t.server.url}/api/v1/health`)).rejects.toThrow(/self-signed|unable to verify|certificate/i)
+      await expect(fetchStatus(`${t.server.url}/api/v1/health`)).rejects.toThrow(
+        /self-signed|unable to verify|certificate/i
+      )
 
-      const again = await startMockServer({ dataDir: t.server.dataDir, anchors: [join(t.server.dataDir, 'pki', 'root.pem')], intermediates: [join(t.server.dataDir, 'pki', 'moica.pem')], seed: { delegationsPerAccount: 1 } })
+      const again = await startMockServer({
+        dataDir: t.server.dataDir,
+        anchors: [join(t.server.dataDir, 'pki', 'root.pem')],
+        intermediates: [join(t.server.dataDir, 'pki', 'moica.pem')],
+        seed: { delegationsPerAccount: 1 }
+      })
       try {
         expect(readFileSync(again.caCertPath, 'utf8')).toBe(caPem)
         expect(again.port).not.toBe(t.server.port)

@@ -84,7 +84,12 @@ function usable(certPem: string, caPem: string, minRemainingMs: number): boolean
     const cert = new X509Certificate(certPem)
     const ca = new X509Certificate(caPem)
     const notAfter = new Date(cert.validTo).getTime()
-    return cert.checkIssued(ca) && cert.verify(ca.publicKey) && notAfter - Date.now() > minRemainingMs && cert.checkIP('127.0.0.1') !== undefined
+    return (
+      cert.checkIssued(ca) &&
+      cert.verify(ca.publicKey) &&
+      notAfter - Date.now() > minRemainingMs &&
+      cert.checkIP('127.0.0.1') !== undefined
+    )
   } catch {
     return false
   }

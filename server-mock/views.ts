@@ -52,7 +52,8 @@ export function delegationView(d: DelegationRow) {
   }
 }
 
-export type ConfirmationJoinRow = ConfirmationRow & Pick<DelegationRow, 'house_bill_no' | 'direction' | 'declaration_date'>
+export type ConfirmationJoinRow = ConfirmationRow &
+  Pick<DelegationRow, 'house_bill_no' | 'direction' | 'declaration_date'>
 
 export function confirmationView(c: ConfirmationJoinRow) {
   return {

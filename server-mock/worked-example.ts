@@ -3,7 +3,14 @@
 // server-mock/protocol.test.ts fails when the document and the builders disagree.
 import { join } from 'node:path'
 import { readFileSync, writeFileSync } from 'node:fs'
-import { buildAuthSignedData, buildDecisionStatement, buildDecisionStatementText, digestInfoSha256, sha256, type DecisionStatementFields } from './protocol'
+import {
+  buildAuthSignedData,
+  buildDecisionStatement,
+  buildDecisionStatementText,
+  digestInfoSha256,
+  sha256,
+  type DecisionStatementFields
+} from './protocol'
 
 export const DOC_PATH = join(__dirname, '..', 'docs', 'protocol.md')
 export const BEGIN = '<!-- BEGIN GENERATED worked-example (npx tsx server-mock/worked-example.ts --write) -->'

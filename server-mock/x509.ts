@@ -2,7 +2,17 @@
 // Signatures are checked with node:crypto; structure is read with the DER reader in asn1.ts.
 import { createHash, verify as cryptoVerify, X509Certificate, type KeyObject } from 'node:crypto'
 import {
-  bitStringBytes, children, decodeOid, decodeString, decodeTime, DerError, expect, integerHex, parseDer, TAG, type DerNode
+  bitStringBytes,
+  children,
+  decodeOid,
+  decodeString,
+  decodeTime,
+  DerError,
+  expect,
+  integerHex,
+  parseDer,
+  TAG,
+  type DerNode
 } from './asn1'
 
 export const OID = {
@@ -36,8 +46,16 @@ const SHORT_NAMES: Record<string, string> = {
 
 /** Extensions this verifier understands; an unknown *critical* extension makes a cert invalid. */
 const KNOWN_EXTENSIONS = new Set<string>([
-  OID.SKI, OID.AKI, OID.KEY_USAGE, OID.BASIC_CONSTRAINTS, OID.EXT_KEY_USAGE, OID.SUBJECT_ALT_NAME,
-  OID.CERT_POLICIES, OID.SUBJECT_DIRECTORY_ATTRIBUTES, OID.CRL_DISTRIBUTION_POINTS, OID.AIA
+  OID.SKI,
+  OID.AKI,
+  OID.KEY_USAGE,
+  OID.BASIC_CONSTRAINTS,
+  OID.EXT_KEY_USAGE,
+  OID.SUBJECT_ALT_NAME,
+  OID.CERT_POLICIES,
+  OID.SUBJECT_DIRECTORY_ATTRIBUTES,
+  OID.CRL_DISTRIBUTION_POINTS,
+  OID.AIA
 ])
 
 export const SIGNATURE_HASHES: Record<string, string> = {
@@ -192,7 +210,9 @@ export function parseCertificate(der: Buffer): ParsedCertificate {
       const value = expect(parts[parts.length - 1], TAG.OCTET_STRING, 'extnValue').content
       switch (oid) {
         case OID.SKI:
-          result.skiHex = expect(parseDer(value), TAG.OCTET_STRING, 'SubjectKeyIdentifier').content.toString('hex').toUpperCase()
+          result.skiHex = expect(parseDer(value), TAG.OCTET_STRING, 'SubjectKeyIdentifier')
+            .content.toString('hex')
+            .toUpperCase()
           break
         case OID.AKI:
           result.akiHex = parseAki(value)

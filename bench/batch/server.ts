@@ -5,7 +5,9 @@ import { startMockServer, type MockServerOptions } from '../../server-mock/serve
 async function main(): Promise<void> {
   const opts = JSON.parse(process.argv[2] ?? '{}') as MockServerOptions
   const server = await startMockServer(opts)
-  process.stdout.write(`MOCK ${JSON.stringify({ url: server.url, apiBase: server.apiBase, caCertPath: server.caCertPath })}\n`)
+  process.stdout.write(
+    `MOCK ${JSON.stringify({ url: server.url, apiBase: server.apiBase, caCertPath: server.caCertPath })}\n`
+  )
   const stop = (): void => void server.close().finally(() => process.exit(0))
   process.on('SIGTERM', stop)
   process.on('SIGINT', stop)

@@ -105,7 +105,10 @@ async function main(): Promise<void> {
     const syncRate = result.applied / syncSeconds
 
     // 2. queries through the API
-    const queries = queryMix(log.map((d) => d.houseBillNo), 200)
+    const queries = queryMix(
+      log.map((d) => d.houseBillNo),
+      200
+    )
     for (const q of queries) cache.query(q) // warm-up: statements prepared, pages in memory
     // Three passes of REPEAT × the query mix: p50/p95 over every sample, the mean of the best pass
     // (the CLI below also gets its best of three, so background load hurts both alike).
@@ -139,7 +142,10 @@ async function main(): Promise<void> {
     // 3. the same SQL in the sqlite3 CLI
     const setup = `.output /dev/null\nPRAGMA cache_size = -16384;\nSELECT COUNT(*) FROM sqlite_master;\n`
     const statements = plans
-      .map((p) => `${inline(p.countSql, paramsFor(p.countSql, p.params))};\n${inline(p.pageSql, paramsFor(p.pageSql, p.params))};\n`)
+      .map(
+        (p) =>
+          `${inline(p.countSql, paramsFor(p.countSql, p.params))};\n${inline(p.pageSql, paramsFor(p.pageSql, p.params))};\n`
+      )
       .join('')
     const scriptFile = join(dir, 'queries.sql')
     const warm = setup + statements // one unmeasured pass, then best of 3 for both scripts
@@ -155,13 +161,21 @@ async function main(): Promise<void> {
         .map((l) => l.toFixed(1))
         .join(' ')}`
     )
-    console.log(`sync rate: ${Math.round(syncRate)} rows/s (${fmt(syncSeconds)} s for ${result.applied} rows; goal ≥ 20000)`)
-    console.log(`main thread blocked at most ${fmt(maxStallMs, 0)} ms during the first sync (goal ≤ 100; index build + ANALYZE in a worker)`)
-    console.log(`filtered query: p50 ${fmt(percentile(samples, 50), 3)} ms, p95 ${fmt(percentile(samples, 95), 3)} ms, max ${fmt(samples[samples.length - 1] as number, 3)} ms (goal p95 ≤ 5)`)
+    console.log(
+      `sync rate: ${Math.round(syncRate)} rows/s (${fmt(syncSeconds)} s for ${result.applied} rows; goal ≥ 20000)`
+    )
+    console.log(
+      `main thread blocked at most ${fmt(maxStallMs, 0)} ms during the first sync (goal ≤ 100; index build + ANALYZE in a worker)`
+    )
+    console.log(
+      `filtered query: p50 ${fmt(percentile(samples, 50), 3)} ms, p95 ${fmt(percentile(samples, 95), 3)} ms, max ${fmt(samples[samples.length - 1] as number, 3)} ms (goal p95 ≤ 5)`
+    )
     console.log(
       `vs sqlite3 CLI: ours mean ${fmt(oursMeanMs, 3)} ms, CLI mean ${fmt(cliMeanMs, 3)} ms (start-up ${fmt(cliStart * 1000, 1)} ms subtracted), ratio ${fmt(oursMeanMs / cliMeanMs)} (goal ≤ 1.5)`
     )
-    console.log(`reopen of the ${ROWS}-row file: ${fmt(openAutoMs, 0)} ms with the default check (quick_check above ${FULL_CHECK_MAX_PAGES} pages), ${fmt(openFullMs, 0)} ms with the full integrity_check`)
+    console.log(
+      `reopen of the ${ROWS}-row file: ${fmt(openAutoMs, 0)} ms with the default check (quick_check above ${FULL_CHECK_MAX_PAGES} pages), ${fmt(openFullMs, 0)} ms with the full integrity_check`
+    )
     if (process.argv.includes('--server')) await serverSync()
   } finally {
     rmSync(dir, { recursive: true, force: true })
@@ -175,7 +189,10 @@ async function serverSync(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-cache-server-'))
   const certPath = join(dir, 'valid-sign.pem')
   writeFileSync(certPath, (await loadOrGenerateTestPki()).citizens.valid.signCertPem)
-  const t = await startTestServer({ seed: { delegationsPerAccount: ROWS, rng: 7, demoCertificatePath: certPath }, validateResponses: false })
+  const t = await startTestServer({
+    seed: { delegationsPerAccount: ROWS, rng: 7, demoCertificatePath: certPath },
+    validateResponses: false
+  })
   try {
     const api = t.api.withToken(await loginPassword(t.api, 'demo', 'Demo1234'))
     const cache = DelegationCache.open({ userDataDir: dir, accountId: 'demo' })
@@ -187,7 +204,9 @@ async function serverSync(): Promise<void> {
     })
     const seconds = (performance.now() - t0) / 1000
     cache.close()
-    console.log(`end-to-end sync from server-mock over HTTPS: ${Math.round(result.applied / seconds)} rows/s (${seconds.toFixed(2)} s for ${result.applied} rows)`)
+    console.log(
+      `end-to-end sync from server-mock over HTTPS: ${Math.round(result.applied / seconds)} rows/s (${seconds.toFixed(2)} s for ${result.applied} rows)`
+    )
   } finally {
     await t.close()
     rmSync(dir, { recursive: true, force: true })

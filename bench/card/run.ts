@@ -107,13 +107,18 @@ async function main(): Promise<void> {
     } catch {
       // already initialised in this process by the worker
     }
-    const slot = raw.C_GetSlotList(true).find((s) => raw.C_GetTokenInfo(s).serialNumber.trim() === rig.token.tokenSerial)
+    const slot = raw
+      .C_GetSlotList(true)
+      .find((s) => raw.C_GetTokenInfo(s).serialNumber.trim() === rig.token.tokenSerial)
     if (!slot) throw new Error('token not found')
     const data = Buffer.alloc(64, 1)
     const rawOnce = (): void => {
       const session = raw.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION)
       raw.C_Login(session, pkcs11js.CKU_USER, rig.token.pin)
-      raw.C_FindObjectsInit(session, [{ type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY }, { type: pkcs11js.CKA_ID, value: Buffer.from(token.keyId, 'hex') }])
+      raw.C_FindObjectsInit(session, [
+        { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY },
+        { type: pkcs11js.CKA_ID, value: Buffer.from(token.keyId, 'hex') }
+      ])
       const [key] = raw.C_FindObjects(session, 1)
       raw.C_FindObjectsFinal(session)
       if (!key) throw new Error('no key')
@@ -145,10 +150,11 @@ async function main(): Promise<void> {
        })`,
       { eval: true }
     )
-    const rawInWorker = (): Promise<Uint8Array> => new Promise((r) => {
-      rawWorker.once('message', r)
-      rawWorker.postMessage(new Uint8Array(data))
-    })
+    const rawInWorker = (): Promise<Uint8Array> =>
+      new Promise((r) => {
+        rawWorker.once('message', r)
+        rawWorker.postMessage(new Uint8Array(data))
+      })
 
     // warm-up all three
     for (let i = 0; i < 5; i++) rawOnce()
@@ -162,7 +168,14 @@ async function main(): Promise<void> {
     const rawWorkerMs: number[] = []
     const clientMs: number[] = []
     const asyncMs: number[] = []
-    const signReq = () => ({ module: token.module, target: token.target, keyId: token.keyId, expect: { certSha256: token.identity.certSha256, allowTries: 'ok' as const }, pin: Buffer.from(rig.token.pin), items: [data] })
+    const signReq = () => ({
+      module: token.module,
+      target: token.target,
+      keyId: token.keyId,
+      expect: { certSha256: token.identity.certSha256, allowTries: 'ok' as const },
+      pin: Buffer.from(rig.token.pin),
+      items: [data]
+    })
     const kinds: (() => Promise<number>)[] = [
       async () => timed(rawMs, rawOnce),
       async () => timedAsync(rawWorkerMs, rawInWorker),
@@ -188,13 +201,25 @@ async function main(): Promise<void> {
     console.log(line('    Pkcs11Client.sign (our worker, prebuilt bytes):                ', clientMs))
     console.log(line('    CardOperations.authenticate (the full async sign path):        ', asyncMs))
     console.log(`    ratio full async path / raw main-thread loop: ${(mAsync / mRaw).toFixed(3)}  (goal ≤ 1.10)`)
-    console.log(`      of which the thread boundary alone (raw in worker / raw main): ${(mRawWorker / mRaw).toFixed(3)}`)
-    console.log(`      and our code on top of it (full async path / raw in worker):   ${(mAsync / mRawWorker).toFixed(3)}`)
+    console.log(
+      `      of which the thread boundary alone (raw in worker / raw main): ${(mRawWorker / mRaw).toFixed(3)}`
+    )
+    console.log(
+      `      and our code on top of it (full async path / raw in worker):   ${(mAsync / mRawWorker).toFixed(3)}`
+    )
     console.log(`      Pkcs11Client.sign / raw in worker: ${(mClient / mRawWorker).toFixed(3)}`)
-    console.log(`    load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')} on ${cpus().length} CPUs`)
+    console.log(
+      `    load average at the end: ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')} on ${cpus().length} CPUs`
+    )
     console.log(`(b) card inserted → ready, ${INSERTS} insertions:`)
-    console.log(`    from the PC/SC status event: median ${fmt(median(fromEvent))}, max ${fmt(Math.max(...fromEvent))}  (goal ≤ 150 ms)  [first insertion: ${fmt(fromEvent[0] ?? NaN)}; the worker is started with the card layer]`)
-    console.log(`    end-to-end from insert():    median ${fmt(median(endToEnd))}, max ${fmt(Math.max(...endToEnd))}  (includes vpcd's ~400 ms presence poll)`)
+    console.log(
+      `    from the PC/SC status event: median ${fmt(median(fromEvent))}, max ${fmt(Math.max(...fromEvent))}  (goal ≤ 150 ms)  [first insertion: ${fmt(fromEvent[0] ?? NaN)}; the worker is started with the card layer]`
+    )
+    console.log(
+      `    end-to-end from insert():    median ${fmt(median(endToEnd))}, max ${fmt(Math.max(...endToEnd))}  (includes vpcd's ~400 ms presence poll)`
+    )
   } finally {
     await layer.stop()
     await rig.stop()

@@ -92,7 +92,9 @@ function jsSize(): void {
     }
   }
   const kb = (b: number): string => `${(b / 1024).toFixed(1)} KB`
-  console.log(`(a) renderer JS: ${files.length} files, ${kb(sum.raw)} raw, ${kb(sum.gz)} gzip -9 in all (goal ≤ 250 KB gzip); loaded at start: ${eager.size} files, ${kb(sum.eagerRaw)} raw, ${kb(sum.eagerGz)} gzip`)
+  console.log(
+    `(a) renderer JS: ${files.length} files, ${kb(sum.raw)} raw, ${kb(sum.gz)} gzip -9 in all (goal ≤ 250 KB gzip); loaded at start: ${eager.size} files, ${kb(sum.eagerRaw)} raw, ${kb(sum.eagerGz)} gzip`
+  )
 }
 
 interface LoadTiming {
@@ -120,7 +122,10 @@ async function coldLoad(browser: Browser, appUrl: () => string, kind: 'window' |
       if (r?.status() !== 401) throw new Error(`expected the host's 401 page, got ${r?.status()}`)
     }
     await page.addInitScript(PAINT_COLLECTOR)
-    const painted = page.waitForEvent('console', { predicate: (m) => m.text() === 'eccs-bench-painted', timeout: 30_000 })
+    const painted = page.waitForEvent('console', {
+      predicate: (m) => m.text() === 'eccs-bench-painted',
+      timeout: 30_000
+    })
     const used = appUrl() // single use: the host prints the next one once this page spent it
     await page.goto(used)
     await painted
@@ -147,7 +152,11 @@ async function firstPaint(browser: Browser, appUrl: () => string): Promise<void>
     const context = await browser.newContext()
     const page = await context.newPage()
     await page.goto(`data:text/html;charset=utf-8,${encodeURIComponent('<!doctype html><p>讀卡機準備完成</p>')}`)
-    blank.push((await page.evaluate(`new Promise((r) => new PerformanceObserver((l, o) => { o.disconnect(); r(l.getEntries()[0].startTime) }).observe({ type: 'paint', buffered: true }))`)) as number)
+    blank.push(
+      (await page.evaluate(
+        `new Promise((r) => new PerformanceObserver((l, o) => { o.disconnect(); r(l.getEntries()[0].startTime) }).observe({ type: 'paint', buffered: true }))`
+      )) as number
+    )
     await context.close()
   }
   const stat = (xs: number[]): string => `median ${ms(pct(xs, 50))}, p95 ${ms(pct(xs, 95))}`
@@ -155,14 +164,31 @@ async function firstPaint(browser: Browser, appUrl: () => string): Promise<void>
   console.log(`    baseline: static one-line page in a fresh tab, first paint ${stat(blank)}`)
   for (const kind of ['window', 'tab'] as const) {
     const xs = runs[kind]
-    const title = kind === 'window' ? 'app window (renderer already running, as in Electron):' : 'browser tab from about:blank (+ COOP process swap, web host only):'
+    const title =
+      kind === 'window'
+        ? 'app window (renderer already running, as in Electron):'
+        : 'browser tab from about:blank (+ COOP process swap, web host only):'
     console.log(`    ${title}`)
     console.log(`      HTML received (incl. the token → cookie redirect) ${stat(xs.map((x) => x.doc))}`)
-    console.log(`      first-paint (the static shell)                    ${stat(xs.map((x) => x.fp))}${kind === 'window' ? '   (goal ≤ 300 ms)' : ''}`)
+    console.log(
+      `      first-paint (the static shell)                    ${stat(xs.map((x) => x.fp))}${kind === 'window' ? '   (goal ≤ 300 ms)' : ''}`
+    )
     console.log(`      first-contentful-paint                            ${stat(xs.map((x) => x.fcp))}`)
     console.log(`      status area rendered by Vue                       ${stat(xs.map((x) => x.app))}`)
   }
-  console.log(`    ratio of first paint to the baseline (medians): app window ${(pct(runs.window.map((x) => x.fp), 50) / pct(blank, 50)).toFixed(2)}×, browser tab ${(pct(runs.tab.map((x) => x.fp), 50) / pct(blank, 50)).toFixed(2)}×`)
+  console.log(
+    `    ratio of first paint to the baseline (medians): app window ${(
+      pct(
+        runs.window.map((x) => x.fp),
+        50
+      ) / pct(blank, 50)
+    ).toFixed(2)}×, browser tab ${(
+      pct(
+        runs.tab.map((x) => x.fp),
+        50
+      ) / pct(blank, 50)
+    ).toFixed(2)}×`
+  )
 }
 
 async function openResults(page: Page, appUrl: () => string): Promise<void> {
@@ -173,7 +199,10 @@ async function openResults(page: Page, appUrl: () => string): Promise<void> {
   await page.getByLabel('密碼').fill('Bench1234')
   await page.getByLabel('密碼').press('Enter')
   await page.getByRole('button', { name: '查詢' }).press('Enter')
-  await page.getByTestId('result-count').filter({ hasText: `共 ${ROWS} 筆` }).waitFor({ timeout: 120_000 })
+  await page
+    .getByTestId('result-count')
+    .filter({ hasText: `共 ${ROWS} 筆` })
+    .waitFor({ timeout: 120_000 })
   await page.getByTestId('results-scroller').waitFor()
 }
 
@@ -184,7 +213,11 @@ async function scrollFrames(page: Page): Promise<{ deltas: number[]; rowsInDom: 
 async function scrolling(appUrl: () => string): Promise<void> {
   for (const mode of ['vsync-capped', 'uncapped'] as const) {
     const extra = mode === 'uncapped' ? ['--disable-frame-rate-limit', '--disable-gpu-vsync'] : []
-    const browser = await chromium.launch({ executablePath: EXECUTABLE, args: [...CHROMIUM_ARGS, ...extra], headless: true })
+    const browser = await chromium.launch({
+      executablePath: EXECUTABLE,
+      args: [...CHROMIUM_ARGS, ...extra],
+      headless: true
+    })
     try {
       const page = await (await browser.newContext({ viewport: { width: 1200, height: 900 } })).newPage()
       await openResults(page, appUrl)
@@ -202,7 +235,11 @@ async function scrolling(appUrl: () => string): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  console.log(`bench/renderer — ${cpus().length} CPU(s), load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}; Chromium ${EXECUTABLE}`)
+  console.log(
+    `bench/renderer — ${cpus().length} CPU(s), load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}; Chromium ${EXECUTABLE}`
+  )
   jsSize()
   await loadOrGenerateTestPki()
   const platform = await startPlatform()
@@ -214,7 +251,14 @@ async function main(): Promise<void> {
       await browser.close()
     }
     if (process.argv.includes('--no-scroll')) return
-    await platform.dev('/dev/accounts', { account: 'bench', password: 'Bench1234', name: '測試員', nationalId: 'B222333440', mobile: '0922333444', email: 'bench@example.tw' })
+    await platform.dev('/dev/accounts', {
+      account: 'bench',
+      password: 'Bench1234',
+      name: '測試員',
+      nationalId: 'B222333440',
+      mobile: '0922333444',
+      email: 'bench@example.tw'
+    })
     for (let left = ROWS; left > 0; left -= 1000) {
       const r = await platform.dev('/dev/delegations', { account: 'bench', count: Math.min(1000, left) })
       if (r.status !== 201 && r.status !== 200) throw new Error(`dev/delegations: HTTP ${r.status}`)

@@ -34,7 +34,12 @@ const roundRect = (x, y, cx, cy, hw, hh, r) => {
   return Math.hypot(Math.max(qx, 0), Math.max(qy, 0)) + Math.min(Math.max(qx, qy), 0) - r
 }
 const cover = (d) => Math.min(1, Math.max(0, 0.5 - d))
-const over = (dst, [r, g, b], a) => [dst[0] * (1 - a) + r * a, dst[1] * (1 - a) + g * a, dst[2] * (1 - a) + b * a, dst[3] + (1 - dst[3]) * a]
+const over = (dst, [r, g, b], a) => [
+  dst[0] * (1 - a) + r * a,
+  dst[1] * (1 - a) + g * a,
+  dst[2] * (1 - a) + b * a,
+  dst[3] + (1 - dst[3]) * a
+]
 
 const rows = []
 for (let y = 0; y < SIZE; y++) {

@@ -6,7 +6,11 @@ import { errorResponse, OCSP_STATUS, respond, type OcspResponder } from '../ocsp
 export function ocspRoutes(app: FastifyInstance, ctx: Ctx, responder: OcspResponder | null): void {
   const op = ctx.spec.operations.get('ocsp')
   if (!op) throw new Error('operation ocsp is not in openapi.yaml')
-  app.addContentTypeParser('application/ocsp-request', { parseAs: 'buffer', bodyLimit: 16 * 1024 }, (_req, body, done) => done(null, body))
+  app.addContentTypeParser(
+    'application/ocsp-request',
+    { parseAs: 'buffer', bodyLimit: 16 * 1024 },
+    (_req, body, done) => done(null, body)
+  )
   app.route({
     method: op.method,
     url: op.url,

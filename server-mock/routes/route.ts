@@ -29,13 +29,15 @@ export function route<B = unknown, Q = Record<string, unknown>, P = Record<strin
   app: FastifyInstance,
   ctx: Ctx,
   operationId: string,
-  handler: Handler<B, Q, P>
+  handler: Handler<B, Q, P>,
+  opts: { bodyLimit?: number } = {}
 ): void {
   const op = ctx.spec.operations.get(operationId)
   if (!op) throw new Error(`operation ${operationId} is not in openapi.yaml`)
   app.route({
     method: op.method,
     url: op.url,
+    ...(opts.bodyLimit !== undefined ? { bodyLimit: opts.bodyLimit } : {}),
     onRequest: async (request) => {
       request.operation = op
     },

@@ -34,21 +34,41 @@ export function checkAccountPassword(
   }
   const next = ctx.logins.fail(throttleKey)
   if (next > 0) throw locked(next)
-  throw new ApiError(wrongCode, wrongCode === 'INVALID_CREDENTIALS' ? 'wrong account or password' : 'wrong current password')
+  throw new ApiError(
+    wrongCode,
+    wrongCode === 'INVALID_CREDENTIALS' ? 'wrong account or password' : 'wrong current password'
+  )
 }
 
 function locked(seconds: number): ApiError {
-  return new ApiError('ACCOUNT_LOCKED', `too many wrong passwords from this client; try again in ${seconds} s`, undefined, seconds)
+  return new ApiError(
+    'ACCOUNT_LOCKED',
+    `too many wrong passwords from this client; try again in ${seconds} s`,
+    undefined,
+    seconds
+  )
 }
 
 export function sessionRoutes(app: FastifyInstance, ctx: Ctx): void {
   route<{ account: string; password: string }>(app, ctx, 'createPasswordSession', ({ body, request }) => {
     const ipKey = `pw:ip:${request.ip}`
     if (ctx.limiter.hit(ipKey, ctx.limits.passwordIpWindowMs) > ctx.limits.passwordAttemptsPerIp) {
-      throw new ApiError('RATE_LIMITED', 'too many login attempts from this address', undefined, ctx.limiter.retryAfter(ipKey, ctx.limits.passwordIpWindowMs))
+      throw new ApiError(
+        'RATE_LIMITED',
+        'too many login attempts from this address',
+        undefined,
+        ctx.limiter.retryAfter(ipKey, ctx.limits.passwordIpWindowMs)
+      )
     }
-    const account = (ctx.db.prepare(`SELECT * FROM accounts WHERE account = ?`).get(body.account) as AccountRow | undefined) ?? null
-    checkAccountPassword(ctx, account, body.password, 'INVALID_CREDENTIALS', LoginThrottle.key(body.account, request.ip))
+    const account =
+      (ctx.db.prepare(`SELECT * FROM accounts WHERE account = ?`).get(body.account) as AccountRow | undefined) ?? null
+    checkAccountPassword(
+      ctx,
+      account,
+      body.password,
+      'INVALID_CREDENTIALS',
+      LoginThrottle.key(body.account, request.ip)
+    )
     return { status: 201, body: { ...createSession(ctx, account, 'password'), profile: profileView(account) } }
   })
 
@@ -56,8 +76,11 @@ export function sessionRoutes(app: FastifyInstance, ctx: Ctx): void {
     const audit = { action: 'session.certificate', ip: request.ip, rateKey: `sig:ip:${request.ip}` }
     const account = audited(ctx, audit, (a) => {
       const { cert } = verifySigned(ctx, body, 'login', {}, (nonce) => buildAuthSignedData(ctx.origin, nonce), a)
-      const acc = ctx.db.prepare(`SELECT * FROM accounts WHERE cert_card_serial = ? AND cert_enabled = 1`).get(cert.cardSerial) as AccountRow | undefined
-      if (!acc) throw new ApiError('CERTIFICATE_NOT_BOUND', 'this card is not registered; register it first (自然人憑證註冊)')
+      const acc = ctx.db
+        .prepare(`SELECT * FROM accounts WHERE cert_card_serial = ? AND cert_enabled = 1`)
+        .get(cert.cardSerial) as AccountRow | undefined
+      if (!acc)
+        throw new ApiError('CERTIFICATE_NOT_BOUND', 'this card is not registered; register it first (自然人憑證註冊)')
       a.accountId = acc.id
       checkNationalIdDigits(cert, acc.national_id)
       return acc
@@ -67,7 +90,15 @@ export function sessionRoutes(app: FastifyInstance, ctx: Ctx): void {
 
   route(app, ctx, 'getCurrentSession', ({ request }) => {
     const s = requireSession(ctx, request)
-    return { status: 200, body: { createdAt: s.session.created_at, expiresAt: s.expiresAt, via: s.session.via, profile: profileView(s.account) } }
+    return {
+      status: 200,
+      body: {
+        createdAt: s.session.created_at,
+        expiresAt: s.expiresAt,
+        via: s.session.via,
+        profile: profileView(s.account)
+      }
+    }
   })
 
   route(app, ctx, 'deleteCurrentSession', ({ request }) => {

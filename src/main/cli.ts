@@ -5,7 +5,7 @@ import { formatDoctor, runDoctor } from './cli/doctor'
 import { runPolicyCommand } from './cli/policy-command'
 import { EXIT, type CliIo } from './cli/report'
 import { runSupportBundleCommand } from './cli/support-command'
-import { runVerifyCert, VERIFY_CERT_USAGE } from './pki/verify-cert-command'
+import { runVerifyCert, VERIFY_CERT_USAGE } from './pki'
 
 // `eccs-client` — the IT command line, sharing the main-process code with the app (no Electron).
 // Exit codes: 0 ok, 1 warnings, 2 failures, 64 usage error.

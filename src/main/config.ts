@@ -1,10 +1,15 @@
 import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { devTrustAllowed } from './policy/build-flags'
-import { resolveSettings, type EffectiveSettings } from './policy/effective'
-import { loadPolicyFile } from './policy/load-policy'
-import { defaultLogDir, defaultUserDataDir, policyFilePath, userSettingsPath } from './policy/locations'
-import { loadUserSettings } from './policy/user-settings'
+import {
+  devTrustAllowed,
+  loadPolicyFile,
+  defaultLogDir,
+  defaultUserDataDir,
+  policyFilePath,
+  userSettingsPath,
+  loadUserSettings
+} from './policy'
+import { resolveSettings, type EffectiveSettings } from './policy'
 
 export { devTrustAllowed }
 
@@ -48,7 +53,8 @@ export function findResourcesDir(start: string): string {
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv, opts: { version: string; resourcesDir: string }): CoreConfig {
-  const list = (v: string | undefined): string[] => (v ? v.split(process.platform === 'win32' ? ';' : ':').filter(Boolean) : [])
+  const list = (v: string | undefined): string[] =>
+    v ? v.split(process.platform === 'win32' ? ';' : ':').filter(Boolean) : []
   return {
     version: opts.version,
     demo: env.ECCS_DEMO === '1',

@@ -23,10 +23,9 @@ import { AppError } from '../shared/errors'
 import { RENDERER_CSP } from '../shared/csp'
 import { findResourcesDir, loadCoreConfig } from './config'
 import { cliArgsFromElectronArgv, runCli } from './cli'
-import { startAppLogging } from './logging/setup'
-import { defaultUserDataDir } from './policy/locations'
-import { updateSettings } from './policy/update-settings'
-import { createAppCore } from './core/app-core'
+import { startAppLogging } from './logging'
+import { defaultUserDataDir, updateSettings } from './policy'
+import { createAppCore } from './core'
 import { createElectronTransport, proxyLogin } from './net'
 import { APP_ORIGIN, isAppUrl, permissionAllowed, safeExternalUrl } from './shell-policy'
 import { BusyTracker } from './shell/busy'
@@ -36,7 +35,13 @@ import { closeAction, HIDDEN_FLAG, loginItemPlan, trayView } from './shell/prese
 import { answerRendererRequest, loadRendererFiles, type RendererFiles } from './shell/renderer-files'
 import { shellLocale, shellStrings, type ShellStrings } from './shell/strings'
 import { onUpdateDownloaded } from './shell/update-flow'
-import { feedUrlFromAppUpdateYml, loadUpdateKey, MAX_SIGNATURE_BYTES, signatureUrl, verifyFileSignature } from './shell/update-signature'
+import {
+  feedUrlFromAppUpdateYml,
+  loadUpdateKey,
+  MAX_SIGNATURE_BYTES,
+  signatureUrl,
+  verifyFileSignature
+} from './shell/update-signature'
 import type { ShellView } from '../shared/ipc-contract'
 
 // The Electron shell: the only module that imports `electron`. It hardens the window the way
@@ -60,8 +65,15 @@ const cliArgs = cliArgsFromElectronArgv(process.argv, app.isPackaged)
 app.setPath('userData', defaultUserDataDir())
 
 if (cliArgs) {
-  const io = { out: (t: string) => process.stdout.write(t), err: (t: string) => process.stderr.write(t), env: process.env }
-  void runCli(cliArgs, io).then((code) => app.exit(code), () => app.exit(2))
+  const io = {
+    out: (t: string) => process.stdout.write(t),
+    err: (t: string) => process.stderr.write(t),
+    env: process.env
+  }
+  void runCli(cliArgs, io).then(
+    (code) => app.exit(code),
+    () => app.exit(2)
+  )
 } else if (!app.requestSingleInstanceLock()) {
   app.quit()
 } else {
@@ -84,7 +96,12 @@ function serveRenderer(files: RendererFiles): void {
   })
 }
 
-interface WindowState { width: number; height: number; x?: number; y?: number }
+interface WindowState {
+  width: number
+  height: number
+  x?: number
+  y?: number
+}
 
 function loadWindowState(file: string): WindowState {
   try {
@@ -98,7 +115,11 @@ function loadWindowState(file: string): WindowState {
 
 function start(): void {
   const resourcesDir = findResourcesDir(__dirname)
-  const config = loadCoreConfig(process.env, { version: app.getVersion(), resourcesDir, userDataDir: app.getPath('userData') })
+  const config = loadCoreConfig(process.env, {
+    version: app.getVersion(),
+    resourcesDir,
+    userDataDir: app.getPath('userData')
+  })
   const log = startAppLogging(config)
   // --- desktop shell (issue 16): strings, busy tracking, notifications, tray ---
   const strings = shellStrings(shellLocale(app.getLocale()))
@@ -127,7 +148,10 @@ function start(): void {
   })
   const answerProxyLogin = proxyLogin(config.settings.values)
   // electron-updater types the callback with required strings; Electron cancels on a call without them.
-  autoUpdater.on('login', (authInfo, callback) => void answerProxyLogin(authInfo, callback as (u?: string, p?: string) => void))
+  autoUpdater.on(
+    'login',
+    (authInfo, callback) => void answerProxyLogin(authInfo, callback as (u?: string, p?: string) => void)
+  )
   // --- end network stack block ---
   const core = createAppCore(config, 'electron', {
     transport,
@@ -154,7 +178,8 @@ function start(): void {
     ipcMain.handle(channel, async (event: IpcMainInvokeEvent, payload: unknown) => {
       if (!isAppUrl(event.senderFrame?.url)) return { ok: false, error: new AppError('FORBIDDEN_SENDER').toPayload() }
       const result = await busy.track(channel, () => core.dispatch(channel, payload))
-      if (channel === 'delegations:pendingCount') presence.pending(result.ok ? (result.value as { count: number }).count : null)
+      if (channel === 'delegations:pendingCount')
+        presence.pending(result.ok ? (result.value as { count: number }).count : null)
       if (channel === 'session:logout') presence.pending(null)
       return result
     })
@@ -194,7 +219,13 @@ function start(): void {
     } catch {
       // losing the window size is not worth failing shutdown for
     }
-    if (closeAction({ closeToTray: config.settings.values.closeToTray, trayAvailable: presence.trayAvailable, quitting: presence.quitting }) === 'hide') {
+    if (
+      closeAction({
+        closeToTray: config.settings.values.closeToTray,
+        trayAvailable: presence.trayAvailable,
+        quitting: presence.quitting
+      }) === 'hide'
+    ) {
       event.preventDefault()
       win.hide()
     }
@@ -375,9 +406,18 @@ function startUpdates(
         idle: () => ctx.busy.idle(),
         ask: async (version) => {
           const s = ctx.strings.update
-          const options = { type: 'info' as const, title: s.title, message: s.message(version), detail: s.detail, buttons: [s.now, s.later], defaultId: 0, cancelId: 1 }
+          const options = {
+            type: 'info' as const,
+            title: s.title,
+            message: s.message(version),
+            detail: s.detail,
+            buttons: [s.now, s.later],
+            defaultId: 0,
+            cancelId: 1
+          }
           const win = ctx.window()
-          const r = win && !win.isDestroyed() ? await dialog.showMessageBox(win, options) : await dialog.showMessageBox(options)
+          const r =
+            win && !win.isDestroyed() ? await dialog.showMessageBox(win, options) : await dialog.showMessageBox(options)
           return r.response === 0 ? 'now' : 'later'
         },
         verify: async (file) => {
@@ -400,7 +440,9 @@ function startUpdates(
     )
   })
   const check = (): void =>
-    void autoUpdater.checkForUpdates().catch((err: unknown) => console.warn(`update check failed: ${err instanceof Error ? err.message : String(err)}`))
+    void autoUpdater
+      .checkForUpdates()
+      .catch((err: unknown) => console.warn(`update check failed: ${err instanceof Error ? err.message : String(err)}`))
   check()
   setInterval(check, UPDATE_CHECK_INTERVAL_MS).unref() // desks that stay on for days still get updates
 }

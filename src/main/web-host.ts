@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { findResourcesDir, loadCoreConfig } from './config'
-import { createAppCore } from './core/app-core'
-import { startAppLogging } from './logging/setup'
+import { createAppCore } from './core'
+import { startAppLogging } from './logging'
 import { installProcessErrorHandlers } from './shell/crash-handlers'
 import { startWebHost } from './webhost/server'
 
@@ -11,7 +11,10 @@ import { startWebHost } from './webhost/server'
 
 function appVersion(resourcesDir: string): string {
   try {
-    return (JSON.parse(readFileSync(join(resourcesDir, '..', 'package.json'), 'utf8')) as { version?: string }).version ?? '0.0.0'
+    return (
+      (JSON.parse(readFileSync(join(resourcesDir, '..', 'package.json'), 'utf8')) as { version?: string }).version ??
+      '0.0.0'
+    )
   } catch {
     return '0.0.0'
   }
@@ -22,7 +25,10 @@ async function main(): Promise<void> {
   const config = loadCoreConfig(process.env, { version: appVersion(resourcesDir), resourcesDir })
   const log = startAppLogging(config, { tee: true })
   // As in the Electron shell: errors of this process go to the log (and support bundle), not to an exit.
-  installProcessErrorHandlers(process, { error: (m, e) => log.logger.error({ err: e }, m), warn: (m) => log.logger.warn(m) })
+  installProcessErrorHandlers(process, {
+    error: (m, e) => log.logger.error({ err: e }, m),
+    warn: (m) => log.logger.warn(m)
+  })
   const core = createAppCore(config, 'web')
   core.start()
   const port = process.env.ECCS_WEB_PORT ? Number(process.env.ECCS_WEB_PORT) : 0

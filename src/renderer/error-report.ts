@@ -13,7 +13,11 @@ let sent = 0
 let reporting = false
 
 function text(value: unknown): { message: string; stack?: string } {
-  if (value instanceof Error) return { message: `${value.name}: ${value.message}`.slice(0, 2000), ...(value.stack ? { stack: value.stack.slice(0, 8000) } : {}) }
+  if (value instanceof Error)
+    return {
+      message: `${value.name}: ${value.message}`.slice(0, 2000),
+      ...(value.stack ? { stack: value.stack.slice(0, 8000) } : {})
+    }
   if (typeof value === 'string') return { message: value.slice(0, 2000) }
   try {
     return { message: JSON.stringify(value).slice(0, 2000) }
@@ -54,6 +58,13 @@ export function installErrorReporting(app: App): void {
   const original = console.error.bind(console)
   console.error = (...args: unknown[]) => {
     original(...args)
-    reportError('console', args.length === 1 ? args[0] : args.map((a) => (a instanceof Error ? `${a.name}: ${a.message}` : typeof a === 'string' ? a : text(a).message)).join(' '))
+    reportError(
+      'console',
+      args.length === 1
+        ? args[0]
+        : args
+            .map((a) => (a instanceof Error ? `${a.name}: ${a.message}` : typeof a === 'string' ? a : text(a).message))
+            .join(' ')
+    )
   }
 }

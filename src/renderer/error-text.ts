@@ -44,7 +44,12 @@ export function errorField(e: AppErrorPayload | null): string | null {
  * The sentence to show: the platform code's own message when the locale has one
  * (`t('errorDetail.WEAK_PASSWORD')`), else the app code's message from src/shared/errors.ts.
  */
-export function errorSentence(e: AppErrorPayload, locale: string, t: (key: string) => string, te: (key: string) => boolean): string {
+export function errorSentence(
+  e: AppErrorPayload,
+  locale: string,
+  t: (key: string) => string,
+  te: (key: string) => boolean
+): string {
   const p = platformCode(e)
   if (p && te(`errorDetail.${p}`)) return t(`errorDetail.${p}`)
   return errorMessage(e.code, locale === 'en' ? 'en' : 'zh-TW')

@@ -20,9 +20,24 @@ export const router = createRouter({
     { path: '/', name: 'home', component: HomeView },
     { path: '/login', name: 'login', component: () => import('./views/LoginView.vue') },
     { path: '/register', name: 'register', component: () => import('./views/RegisterView.vue') },
-    { path: '/delegations', name: 'delegations', component: () => import('./views/DelegationsView.vue'), meta: { auth: true, category: 'delegation' } },
-    { path: '/records', name: 'records', component: () => import('./views/ConfirmationsView.vue'), meta: { auth: true, category: 'delegation' } },
-    { path: '/profile', name: 'profile', component: () => import('./views/ProfileView.vue'), meta: { auth: true, category: 'maintenance' } },
+    {
+      path: '/delegations',
+      name: 'delegations',
+      component: () => import('./views/DelegationsView.vue'),
+      meta: { auth: true, category: 'delegation' }
+    },
+    {
+      path: '/records',
+      name: 'records',
+      component: () => import('./views/ConfirmationsView.vue'),
+      meta: { auth: true, category: 'delegation' }
+    },
+    {
+      path: '/profile',
+      name: 'profile',
+      component: () => import('./views/ProfileView.vue'),
+      meta: { auth: true, category: 'maintenance' }
+    },
     { path: '/diagnostics', name: 'diagnostics', component: () => import('./views/DiagnosticsView.vue') },
     { path: '/settings', name: 'settings', component: () => import('./views/SettingsView.vue') }
   ]

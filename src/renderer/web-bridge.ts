@@ -22,7 +22,11 @@ export interface WebBridgeEnv {
   /** history.replaceState with a same-origin relative URL. */
   replaceUrl: (url: string) => void
   /** sessionStorage (or a stand-in): this tab only, same origin only. */
-  storage: { getItem(key: string): string | null; setItem(key: string, value: string): void; removeItem(key: string): void }
+  storage: {
+    getItem(key: string): string | null
+    setItem(key: string, value: string): void
+    removeItem(key: string): void
+  }
   /** Delay before an event stream reconnects (ms). */
   reconnectMs?: number
 }
@@ -99,7 +103,10 @@ export function createWebBridge(env: WebBridgeEnv): WebBridge {
   const session: Promise<string | null> = (async () => {
     if (token) {
       try {
-        const res = await env.fetch('/session', { method: 'POST', headers: { [HEADERS.bridge]: '1', [HEADERS.token]: token } })
+        const res = await env.fetch('/session', {
+          method: 'POST',
+          headers: { [HEADERS.bridge]: '1', [HEADERS.token]: token }
+        })
         if (res.ok) {
           const body = (await res.json()) as { session?: unknown }
           if (typeof body.session === 'string') {
@@ -120,7 +127,10 @@ export function createWebBridge(env: WebBridgeEnv): WebBridge {
     const secret = await session
     if (!secret) {
       if (state !== 'stopped') setState('session-required')
-      return { ok: false, error: new AppError(state === 'stopped' ? 'WEBHOST_STOPPED' : 'WEBHOST_SESSION_REQUIRED').toPayload() }
+      return {
+        ok: false,
+        error: new AppError(state === 'stopped' ? 'WEBHOST_STOPPED' : 'WEBHOST_SESSION_REQUIRED').toPayload()
+      }
     }
     let res: Response
     try {
@@ -158,7 +168,10 @@ export function createWebBridge(env: WebBridgeEnv): WebBridge {
     while (!closed) {
       abort = new AbortController()
       try {
-        const res = await env.fetch('/events', { headers: { [HEADERS.bridge]: '1', [HEADERS.session]: secret }, signal: abort.signal })
+        const res = await env.fetch('/events', {
+          headers: { [HEADERS.bridge]: '1', [HEADERS.session]: secret },
+          signal: abort.signal
+        })
         if (res.status === 401) {
           setState('session-required')
           return

@@ -30,7 +30,10 @@ export type ChainVerdict = z.infer<typeof ChainVerdict>
 export const ReaderInfo = z.object({
   name: z.string(),
   cardPresent: z.boolean(),
-  atr: z.string().regex(/^[0-9A-F]*$/).optional()
+  atr: z
+    .string()
+    .regex(/^[0-9A-F]*$/)
+    .optional()
 })
 export type ReaderInfo = z.infer<typeof ReaderInfo>
 

@@ -11,7 +11,13 @@ const Code = z.enum(Object.keys(ErrorCodes) as [keyof typeof ErrorCodes, ...(key
 export const DiagnosticsReport = z.object({
   generatedAt: z.string(),
   app: z.object({ version: z.string(), host: z.enum(['electron', 'web']), demo: z.boolean() }),
-  runtime: z.object({ node: z.string(), electron: z.string().nullable(), chrome: z.string().nullable(), platform: z.string(), osRelease: z.string() }),
+  runtime: z.object({
+    node: z.string(),
+    electron: z.string().nullable(),
+    chrome: z.string().nullable(),
+    platform: z.string(),
+    osRelease: z.string()
+  }),
   card: z.object({
     phase: CardPhase,
     problem: Code.optional(),
@@ -19,7 +25,9 @@ export const DiagnosticsReport = z.object({
     cardName: z.string().optional(),
     module: z.string().optional(),
     chain: ChainVerdict.optional(),
-    certificate: z.object({ issuer: z.string(), notAfter: z.string(), cardSerialEnd: z.string(), idMasked: z.string().optional() }).optional()
+    certificate: z
+      .object({ issuer: z.string(), notAfter: z.string(), cardSerialEnd: z.string(), idMasked: z.string().optional() })
+      .optional()
   }),
   api: z.object({
     configured: z.boolean(),

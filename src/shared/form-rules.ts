@@ -5,9 +5,7 @@
 
 import { codePointLength } from './normalize'
 
-export {
-  checkIdentityNumber, isValidIdentityNumber, maskIdentityNumber, IDENTITY_NUMBER_PATTERN
-} from './identity-number'
+export { checkIdentityNumber, isValidIdentityNumber, maskIdentityNumber } from './identity-number'
 
 /** Card PIN (自然人憑證 PIN碼): 6–8 digits, the MOICA/HiCOS card rule. Never logged, never stored. */
 export const PIN_PATTERN = '^[0-9]{6,8}$'
@@ -41,40 +39,57 @@ export interface FieldLimit {
  */
 export const FIELD_LIMITS = {
   name: {
-    min: 1, max: 64, unit: 'characters',
+    min: 1,
+    max: 64,
+    unit: 'characters',
     source: 'RFC 5280 Appendix A ub-common-name = 64: the name must equal the certificate subject CN'
   },
   identityNumber: {
-    min: 10, max: 10, unit: 'characters',
+    min: 10,
+    max: 10,
+    unit: 'characters',
     source: '內政部 國民身分證統一編號 / 移民署 外來人口統一證號: 10 characters'
   },
   email: {
-    min: 3, max: 254, unit: 'characters',
+    min: 3,
+    max: 254,
+    unit: 'characters',
     source: 'RFC 5321 §4.5.3.1.3: a path is at most 256 octets including < and > (RFC 3696 erratum 1690)'
   },
   address: {
-    min: 1, max: 200, unit: 'characters',
+    min: 1,
+    max: 200,
+    unit: 'characters',
     source:
       'own bound: a 門牌 address (縣市 鄉鎮市區 村里 鄰 路街 段 巷 弄 號 樓 之) is under 60 characters; room for building names'
   },
   phone: {
-    min: 6, max: 25, unit: 'characters',
+    min: 6,
+    max: 25,
+    unit: 'characters',
     source: 'ITU-T E.164: at most 15 digits, plus a + prefix, separators and a # extension'
   },
   mobile: { min: 10, max: 10, unit: 'characters', source: 'NCC numbering plan: mobile numbers are 09 + 8 digits' },
   account: { min: 4, max: 30, unit: 'characters', source: 'platform account rule (openapi.yaml Account)' },
   password: {
-    min: 8, max: 128, unit: 'characters',
+    min: 8,
+    max: 128,
+    unit: 'characters',
     source: 'seed 003 (密碼 at least 8 with a digit, upper and lower case); 128 is our bound against abuse'
   },
   pin: { min: 6, max: 8, unit: 'characters', source: 'MOICA citizen certificate card: PIN of 6 to 8 digits' },
   smsCode: { min: 6, max: 6, unit: 'characters', source: 'platform SMS verification code: 6 digits (seed 000)' },
   houseBillNo: {
-    min: 1, max: 35, unit: 'characters',
+    min: 1,
+    max: 35,
+    unit: 'characters',
     source: 'WCO Data Model / UN/EDIFACT transport document number an..35 (UPS 18, SF 15, EMS 13, DHL 10 chars)'
   },
   reason: {
-    min: 1, max: 200, unit: 'characters', source: 'platform rule for 申報不符 原因 (openapi.yaml Reason)'
+    min: 1,
+    max: 200,
+    unit: 'characters',
+    source: 'platform rule for 申報不符 原因 (openapi.yaml Reason)'
   }
 } as const satisfies Record<string, FieldLimit>
 

@@ -1,5 +1,14 @@
 import { z } from 'zod'
-import { AccountCheck, ApiStatus, ConfirmationPage, DelegationAnswer, DelegationPage, Profile, RegistrationInfo, SessionInfo, SmsSent } from './api-types'
+import {
+  AccountCheck,
+  ApiStatus,
+  ConfirmationPage,
+  DelegationAnswer,
+  Profile,
+  RegistrationInfo,
+  SessionInfo,
+  SmsSent
+} from './api-types'
 import { CardStatus } from './card-status'
 import { DiagnosticsResult } from './diagnostics'
 import { Delegation, DelegationId } from './delegation'
@@ -64,14 +73,13 @@ export const AppInfo = z.object({
 export type AppInfo = z.infer<typeof AppInfo>
 
 /** A renderer error for the main log (Vue errorHandler, window error, unhandled rejection, console.error). */
-export const ClientErrorReport = z
-  .strictObject({
-    kind: z.enum(['vue', 'error', 'unhandledrejection', 'console']),
-    message: z.string().max(2000),
-    stack: z.string().max(8000).optional(),
-    /** Vue's lifecycle info or the route, e.g. "setup function" / "#/delegations". */
-    info: z.string().max(200).optional()
-  })
+export const ClientErrorReport = z.strictObject({
+  kind: z.enum(['vue', 'error', 'unhandledrejection', 'console']),
+  message: z.string().max(2000),
+  stack: z.string().max(8000).optional(),
+  /** Vue's lifecycle info or the route, e.g. "setup function" / "#/delegations". */
+  info: z.string().max(200).optional()
+})
 export type ClientErrorReport = z.infer<typeof ClientErrorReport>
 
 /** The views main may bring forward (menu entries, a clicked notification). */
@@ -98,7 +106,12 @@ export const ipcContract = {
   /** Offline history (synced in the background after login): export the current query (CSV for Excel or JSON), clear the local copy. */
   'history:export': {
     request: z.object({ format: z.enum(['csv', 'json']), query: DelegationQuery }).strict(),
-    response: z.object({ fileName: z.string(), mimeType: z.string(), content: z.string(), rows: z.number().int().min(0) })
+    response: z.object({
+      fileName: z.string(),
+      mimeType: z.string(),
+      content: z.string(),
+      rows: z.number().int().min(0)
+    })
   },
   'history:clear': { request: Empty, response: Empty },
   'profile:get': { request: Empty, response: Profile },
@@ -124,7 +137,11 @@ export const ipcContract = {
    * `view`. `shown: false` where the host has none (web host): the page uses the Web Notification API.
    */
   'app:notify': {
-    request: z.strictObject({ title: z.string().min(1).max(200), body: z.string().max(500), view: ShellView.optional() }),
+    request: z.strictObject({
+      title: z.string().min(1).max(200),
+      body: z.string().max(500),
+      view: ShellView.optional()
+    }),
     response: z.object({ shown: z.boolean() })
   }
 } as const

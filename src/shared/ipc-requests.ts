@@ -10,7 +10,9 @@ import { hasUnpairedSurrogate } from './text'
 
 export const Empty = z.object({}).strict()
 
-export const PasswordLoginRequest = z.object({ account: z.string().trim().min(1).max(64), password: z.string().min(1).max(128) }).strict()
+export const PasswordLoginRequest = z
+  .object({ account: z.string().trim().min(1).max(64), password: z.string().min(1).max(128) })
+  .strict()
 /** A PIN with its ticket from `card:pinPrompt` (src/shared/pin-ticket.ts). */
 export const PinRequest = PinEntry
 
@@ -43,10 +45,14 @@ export const ProfileUpdateRequest = z
   .strict()
   .refine((u) => Object.values(u).some((v) => v !== undefined), { message: 'nothing to update' })
 
-export const PasswordChangeRequest = z.object({ oldPassword: z.string().min(1).max(128), newPassword: z.string().min(1).max(128) }).strict()
+export const PasswordChangeRequest = z
+  .object({ oldPassword: z.string().min(1).max(128), newPassword: z.string().min(1).max(128) })
+  .strict()
 
 const RegistrationId = z.string().regex(/^reg_[A-Za-z0-9_-]{22}$/)
-export const RegistrationIdentityRequest = z.object({ registrationId: RegistrationId, nationalId: NationalId, ...PinEntryFields }).strict()
+export const RegistrationIdentityRequest = z
+  .object({ registrationId: RegistrationId, nationalId: NationalId, ...PinEntryFields })
+  .strict()
 export const RegistrationAccountCheckRequest = z.object({ registrationId: RegistrationId, account: Account }).strict()
 export const RegistrationSmsRequest = z.object({ registrationId: RegistrationId, mobile: Mobile }).strict()
 export const RegistrationCompleteRequest = z

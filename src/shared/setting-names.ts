@@ -30,4 +30,14 @@ export const SETTING_NAMES = [
 export type SettingName = (typeof SETTING_NAMES)[number]
 
 /** What the settings screen lets a user change (scalars; lists and URLs are IT's, via policy). */
-export const EDITABLE_SETTINGS = ['proxy', 'revocationCheck', 'autoUpdate', 'updateChannel', 'cacheRetentionDays', 'wipeCacheOnSignOut', 'logLevel', 'startAtLogin', 'closeToTray'] as const satisfies readonly SettingName[]
+export const EDITABLE_SETTINGS = [
+  'proxy',
+  'revocationCheck',
+  'autoUpdate',
+  'updateChannel',
+  'cacheRetentionDays',
+  'wipeCacheOnSignOut',
+  'logLevel',
+  'startAtLogin',
+  'closeToTray'
+] as const satisfies readonly SettingName[]

@@ -6,8 +6,6 @@ import { z } from 'zod'
 
 import { LOG_LEVELS, REVOCATION_MODES, SETTING_NAMES, UPDATE_CHANNELS, type SettingName } from './setting-names'
 
-export { EDITABLE_SETTINGS, LOG_LEVELS, REVOCATION_MODES, SETTING_NAMES, UPDATE_CHANNELS, type SettingName } from './setting-names'
-
 export const SettingsValues = z.object({
   apiBaseUrl: z.string().nullable(),
   pkcs11Modules: z.array(z.string()),
@@ -26,7 +24,9 @@ export const SettingsValues = z.object({
   startAtLogin: z.boolean(),
   closeToTray: z.boolean(),
   updatePublicKey: z.string().nullable(),
-  cardAtrs: z.array(z.object({ atr: z.string(), mask: z.string().optional(), name: z.string(), modules: z.array(z.string()) })),
+  cardAtrs: z.array(
+    z.object({ atr: z.string(), mask: z.string().optional(), name: z.string(), modules: z.array(z.string()) })
+  ),
   requiredCertificatePolicies: z.array(z.string())
 })
 export type SettingsValues = z.infer<typeof SettingsValues>

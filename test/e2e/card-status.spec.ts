@@ -4,7 +4,10 @@ import { appTest } from './fixtures'
 
 const test = appTest({ insert: false })
 
-test('status area follows the virtual card: 讀卡機準備完成 on insert, changes within 1 s on removal', async ({ page, app }) => {
+test('status area follows the virtual card: 讀卡機準備完成 on insert, changes within 1 s on removal', async ({
+  page,
+  app
+}) => {
   await page.goto(app.appUrl)
   const status = page.getByTestId('card-status')
   await expect(status).toHaveText('請插入自然人憑證')

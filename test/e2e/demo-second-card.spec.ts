@@ -10,7 +10,10 @@ import { axeClean } from './flows'
 // [檢核是否存在] and filling seed 003's required fields, then logs in with the new account.
 const test = appTest({ insert: true, server: true, secondCard: DEMO_SECOND_CARD }, { ECCS_DEMO: '1' })
 
-test('the demo’s second card registers end to end, with [檢核是否存在] answering beside 帳號', async ({ page, app }) => {
+test('the demo’s second card registers end to end, with [檢核是否存在] answering beside 帳號', async ({
+  page,
+  app
+}) => {
   test.setTimeout(180_000)
   const server = app.rig.server
   if (!server) throw new Error('the demo rig has no server')
@@ -68,10 +71,18 @@ test('the demo’s second card registers end to end, with [檢核是否存在] a
   await page.getByRole('button', { name: '送出' }).click()
   await expect(page.getByTestId('reg-success')).toHaveText('註冊成功')
 
-  const row = server.db.prepare(`SELECT name, national_id, birth_date, phone, address, cert_card_serial FROM accounts WHERE account = 'maria64'`).get()
+  const row = server.db
+    .prepare(
+      `SELECT name, national_id, birth_date, phone, address, cert_card_serial FROM accounts WHERE account = 'maria64'`
+    )
+    .get()
   expect(row).toEqual({
-    name: RESIDENT_NAME, national_id: 'A800000014', birth_date: '1990-03-14', phone: '02-2345-6789',
-    address: '臺北市中正區忠孝西路一段 1 號', cert_card_serial: app.rig.pki.citizens.resident.cardSerial
+    name: RESIDENT_NAME,
+    national_id: 'A800000014',
+    birth_date: '1990-03-14',
+    phone: '02-2345-6789',
+    address: '臺北市中正區忠孝西路一段 1 號',
+    cert_card_serial: app.rig.pki.citizens.resident.cardSerial
   })
   await page.getByRole('link', { name: '回首頁' }).click()
   await page.getByLabel('帳號').fill('maria64')

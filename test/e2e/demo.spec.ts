@@ -21,6 +21,8 @@ test('the static shell paints first, and says so when the app bundle cannot load
   await page.route(/\/assets\/start-app-[^/]+\.js$/, (route) => route.fulfill({ status: 404, body: 'gone' }))
   await page.goto(app.appUrl)
   await expect(page.getByRole('heading', { name: '實名認證桌面用戶端' })).toBeVisible()
-  await expect(page.getByRole('status')).toHaveText('無法載入應用程式，請重新啟動。 The app could not be loaded; please restart it.')
+  await expect(page.getByRole('status')).toHaveText(
+    '無法載入應用程式，請重新啟動。 The app could not be loaded; please restart it.'
+  )
   await expect(page.getByTestId('card-status')).toHaveCount(0)
 })

@@ -14,7 +14,13 @@ export async function axeClean(page: Page, screen: string): Promise<void> {
   expect(bad.map((v) => `${screen}: ${v.id} ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([])
 }
 
-export async function registerCitizen(page: Page, platform: PlatformApp, account: string, password: string, shot: Shot = noShot): Promise<void> {
+export async function registerCitizen(
+  page: Page,
+  platform: PlatformApp,
+  account: string,
+  password: string,
+  shot: Shot = noShot
+): Promise<void> {
   await page.getByRole('link', { name: '註冊', exact: true }).click()
   await expect(page.getByTestId('env-result')).toContainText('檢查通過')
   await shot('register-1-environment')

@@ -6,7 +6,14 @@ import { isolatedPlatformTest as test } from './platform-fixture'
 // The offline history from the user's side: export the current query (Excel-safe CSV with BOM,
 // formula-injection neutralised) and clear the local copy in 設定.
 
-const USER = { account: 'export01', password: 'Export1234', name: '陳小華', nationalId: 'B223456782', mobile: '0922000111', email: 'ex@example.tw' }
+const USER = {
+  account: 'export01',
+  password: 'Export1234',
+  name: '陳小華',
+  nationalId: 'B223456782',
+  mobile: '0922000111',
+  email: 'ex@example.tw'
+}
 
 test('export the current query as CSV and clear the local history', async ({ page, platform }) => {
   await platform.dev('/dev/accounts', USER)

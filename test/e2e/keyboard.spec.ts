@@ -17,11 +17,25 @@ async function tabTo(page: Page, kind: Kind, name: string | RegExp, maxPresses =
       const el = document.activeElement as HTMLElement | null
       if (!el) return null
       const input = el as HTMLInputElement
-      const label = el.getAttribute('aria-label') ?? (input.labels?.[0]?.textContent ?? el.textContent ?? '')
-      const kind = el.tagName === 'A' ? 'link' : el.tagName === 'BUTTON' ? 'button' : input.type === 'checkbox' ? 'checkbox' : ['INPUT', 'TEXTAREA', 'SELECT'].includes(el.tagName) ? 'field' : 'other'
+      const label = el.getAttribute('aria-label') ?? input.labels?.[0]?.textContent ?? el.textContent ?? ''
+      const kind =
+        el.tagName === 'A'
+          ? 'link'
+          : el.tagName === 'BUTTON'
+            ? 'button'
+            : input.type === 'checkbox'
+              ? 'checkbox'
+              : ['INPUT', 'TEXTAREA', 'SELECT'].includes(el.tagName)
+                ? 'field'
+                : 'other'
       return { kind, name: label.trim() }
     })
-    if (focused && focused.kind === kind && (typeof name === 'string' ? focused.name === name : name.test(focused.name))) return
+    if (
+      focused &&
+      focused.kind === kind &&
+      (typeof name === 'string' ? focused.name === name : name.test(focused.name))
+    )
+      return
   }
   throw new Error(`Tab never reached ${kind} "${String(name)}"`)
 }

@@ -6,9 +6,19 @@ import { isolatedPlatformTest as test } from './platform-fixture'
 // retriable NETWORK_UNREACHABLE. New pending delegations: the badge counts up on refresh, and a
 // notification is shown — with permission asked only from the user's click, never on its own.
 
-const EZWAY = { account: 'ezway', password: 'Ezway1234', name: '林美華', nationalId: 'B222333440', mobile: '0922333444', email: 'ez@example.tw' }
+const EZWAY = {
+  account: 'ezway',
+  password: 'Ezway1234',
+  name: '林美華',
+  nationalId: 'B222333440',
+  mobile: '0922333444',
+  email: 'ez@example.tw'
+}
 
-test('the platform stops mid-session: offline banner, typed retriable NETWORK_UNREACHABLE', async ({ page, platform }) => {
+test('the platform stops mid-session: offline banner, typed retriable NETWORK_UNREACHABLE', async ({
+  page,
+  platform
+}) => {
   await platform.dev('/dev/accounts', EZWAY)
   await platform.dev('/dev/delegations', { account: 'ezway', count: 2, status: 'PENDING' })
   await page.goto(platform.appUrl)
@@ -32,7 +42,11 @@ test('the platform stops mid-session: offline banner, typed retriable NETWORK_UN
   await expect(error).toContainText('無法連線到平台')
   // The same answer at the IPC boundary the renderer uses.
   const raw = await page.evaluate(async () => {
-    const res = await fetch('/ipc/delegations:pendingCount', { method: 'POST', headers: { 'content-type': 'application/json', 'x-eccs-bridge': '1' }, body: '{}' })
+    const res = await fetch('/ipc/delegations:pendingCount', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-eccs-bridge': '1' },
+      body: '{}'
+    })
     return (await res.json()) as unknown
   })
   expect(raw).toMatchObject({ ok: false, error: { code: 'NETWORK_UNREACHABLE', retriable: true } })
@@ -41,7 +55,10 @@ test('the platform stops mid-session: offline banner, typed retriable NETWORK_UN
   await expect(page.getByRole('button', { name: '查詢' })).toBeEnabled()
 })
 
-test('new pending delegations: badge counts up on refresh; notification permission only from a click', async ({ page, platform }) => {
+test('new pending delegations: badge counts up on refresh; notification permission only from a click', async ({
+  page,
+  platform
+}) => {
   // Record what the page asks of the Notification API (Chromium headless has no notification UI).
   await page.addInitScript(() => {
     const w = window as unknown as { __perm: string; __asked: number; __shown: { title: string; body: string }[] }

@@ -23,7 +23,10 @@ async function enterPin(page: Page, pin: string): Promise<void> {
   await dialog.getByRole('button', { name: '確定' }).click()
 }
 
-test('register → log in → query → confirm → reject → wrong PIN → batch → card removed → profile', async ({ page, platform }) => {
+test('register → log in → query → confirm → reject → wrong PIN → batch → card removed → profile', async ({
+  page,
+  platform
+}) => {
   test.setTimeout(180_000)
   await page.goto(platform.appUrl)
   await platform.rig.cards[0].insert(MOICA_ATR)
@@ -80,7 +83,10 @@ test('register → log in → query → confirm → reject → wrong PIN → bat
 
   // 申報相符 on the first row, answered on the row as the manual (圖8–9) has it
   const bill1 = ((await rows.nth(1).getByTestId('open-row').textContent()) ?? '').trim()
-  await rows.nth(1).getByRole('button', { name: `申報相符 ${bill1}` }).click()
+  await rows
+    .nth(1)
+    .getByRole('button', { name: `申報相符 ${bill1}` })
+    .click()
   await expect(page.getByRole('dialog').getByTestId('pin-signing-item')).toContainText(bill1)
   await axeClean(page, 'PIN')
   await enterPin(page, '123456')
@@ -104,7 +110,10 @@ test('register → log in → query → confirm → reject → wrong PIN → bat
   await rows.nth(3).getByTestId('open-row').click()
   await detail.getByRole('button', { name: '申報相符' }).click()
   await enterPin(page, '000000')
-  await expect(page.getByTestId('pin-dialog').getByTestId('error')).toHaveAttribute('data-code', /PIN_INCORRECT|PIN_FINAL_TRY/)
+  await expect(page.getByTestId('pin-dialog').getByTestId('error')).toHaveAttribute(
+    'data-code',
+    /PIN_INCORRECT|PIN_FINAL_TRY/
+  )
   await expect(page.getByTestId('pin-dialog').getByTestId('error')).toContainText('PIN碼錯誤')
   await page.getByTestId('pin-dialog').getByRole('button', { name: '取消' }).click()
   await expect(page.getByTestId('detail-status')).toHaveText('尚未確認')
@@ -126,7 +135,10 @@ test('register → log in → query → confirm → reject → wrong PIN → bat
   await platform.rig.cards[0].remove()
   await expect(page.getByTestId('card-status')).toHaveText('請插入自然人憑證')
   await enterPin(page, '123456')
-  await expect(page.getByTestId('pin-dialog').getByTestId('error')).toHaveAttribute('data-code', /NOT_READY|CARD_REMOVED/)
+  await expect(page.getByTestId('pin-dialog').getByTestId('error')).toHaveAttribute(
+    'data-code',
+    /NOT_READY|CARD_REMOVED/
+  )
   await page.getByTestId('pin-dialog').getByRole('button', { name: '取消' }).click()
   await expect(page.getByTestId('detail-status')).toHaveText('尚未確認')
   await detail.getByRole('button', { name: '關閉' }).click()
@@ -151,8 +163,18 @@ test('register → log in → query → confirm → reject → wrong PIN → bat
   await expect(page.getByRole('link', { name: '登入', exact: true })).toBeVisible()
 })
 
-test('an EZWay account may query but its confirm buttons are disabled with the reason and a path to enable', async ({ page, platform }) => {
-  await platform.dev('/dev/accounts', { account: 'ezway', password: 'Ezway1234', name: '林美華', nationalId: 'B222333440', mobile: '0922333444', email: 'ez@example.tw' })
+test('an EZWay account may query but its confirm buttons are disabled with the reason and a path to enable', async ({
+  page,
+  platform
+}) => {
+  await platform.dev('/dev/accounts', {
+    account: 'ezway',
+    password: 'Ezway1234',
+    name: '林美華',
+    nationalId: 'B222333440',
+    mobile: '0922333444',
+    email: 'ez@example.tw'
+  })
   await platform.dev('/dev/delegations', { account: 'ezway', count: 2, status: 'PENDING' })
   await page.goto(platform.appUrl)
   await page.getByRole('link', { name: '登入', exact: true }).click()

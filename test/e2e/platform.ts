@@ -42,11 +42,21 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
   const dev = (path: string, body: unknown) =>
     new Promise<{ status: number; body: unknown }>((resolve, reject) => {
       const data = JSON.stringify(body)
-      const req = request(new URL(`/api/v1${path}`, server.url), { method: 'POST', ca, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } }, (res) => {
-        let text = ''
-        res.on('data', (c: Buffer) => (text += c.toString()))
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? (JSON.parse(text) as unknown) : undefined }))
-      })
+      const req = request(
+        new URL(`/api/v1${path}`, server.url),
+        {
+          method: 'POST',
+          ca,
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) }
+        },
+        (res) => {
+          let text = ''
+          res.on('data', (c: Buffer) => (text += c.toString()))
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, body: text ? (JSON.parse(text) as unknown) : undefined })
+          )
+        }
+      )
       req.on('error', reject)
       req.end(data)
     })
@@ -70,7 +80,13 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
     await rig.stop()
   }
   try {
-    const started = await startWebHostOnRig(rig, { ECCS_API_URL: server.url, ECCS_API_CA: server.caCertPath, ECCS_USER_DATA_DIR: userDataDir, ...policyEnv, ...(opts.hostEnv ?? {}) })
+    const started = await startWebHostOnRig(rig, {
+      ECCS_API_URL: server.url,
+      ECCS_API_CA: server.caCertPath,
+      ECCS_USER_DATA_DIR: userDataDir,
+      ...policyEnv,
+      ...(opts.hostEnv ?? {})
+    })
     child = started.child
     return {
       rig,
@@ -88,4 +104,3 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
     throw err
   }
 }
-

@@ -37,7 +37,11 @@ function taipei(iso: string): string {
 async function freshLogin(page: Page, appUrl: string): Promise<void> {
   await page.goto(appUrl)
   // Wait until the app knows whether main holds a session (the header shows one or the other).
-  await page.waitForFunction(() => document.querySelector('[data-testid="logged-in-as"]') !== null || [...document.querySelectorAll('a')].some((a) => a.textContent?.trim() === '登入'))
+  await page.waitForFunction(
+    () =>
+      document.querySelector('[data-testid="logged-in-as"]') !== null ||
+      [...document.querySelectorAll('a')].some((a) => a.textContent?.trim() === '登入')
+  )
   if (await page.getByTestId('logged-in-as').isVisible()) return
   await loginPassword(page, ACCOUNT, PASSWORD)
   await expect(page.getByTestId('logged-in-as')).toContainText('王小明')
@@ -89,8 +93,16 @@ test('a reload on each logged-in page keeps the session and the page (no half st
   await expect(page.getByTestId('logged-in-as')).toHaveCount(0)
 })
 
-test('answer on the result row: the PIN dialog names the parcel, the answer and the platform', async ({ page, platform }) => {
-  const created = await platform.dev('/dev/delegations', { account: ACCOUNT, count: 1, status: 'PENDING', houseBillNo: 'SF770011223344556677' })
+test('answer on the result row: the PIN dialog names the parcel, the answer and the platform', async ({
+  page,
+  platform
+}) => {
+  const created = await platform.dev('/dev/delegations', {
+    account: ACCOUNT,
+    count: 1,
+    status: 'PENDING',
+    houseBillNo: 'SF770011223344556677'
+  })
   const bill = (created.body as { items: { houseBillNo: string }[] }).items[0]?.houseBillNo ?? 'missing'
   await freshLogin(page, platform.appUrl)
   await page.getByRole('link', { name: '海關實名委任', exact: true }).click()
@@ -124,7 +136,10 @@ test('answer on the result row: the PIN dialog names the parcel, the answer and 
   await expect(row.getByTestId('row-outcome')).toHaveAttribute('data-ok', 'true')
 })
 
-test('an end date before the start date is stopped before sending, with the message beside the field', async ({ page, platform }) => {
+test('an end date before the start date is stopped before sending, with the message beside the field', async ({
+  page,
+  platform
+}) => {
   await freshLogin(page, platform.appUrl)
   await page.getByRole('link', { name: '海關實名委任', exact: true }).click()
   await page.getByLabel('分提單號碼').fill('')
@@ -138,7 +153,9 @@ test('an end date before the start date is stopped before sending, with the mess
   await page.getByLabel('報關日期（迄）').fill('115/11/01') // ROC year: 2026/11/01
   await page.getByRole('button', { name: '查詢' }).click()
   const to = page.getByLabel('報關日期（迄）')
-  await expect(page.getByTestId('date-to-error')).toHaveText('報關日期（迄）早於報關日期（起）。請把迄日改成起日當天或之後，再按查詢。')
+  await expect(page.getByTestId('date-to-error')).toHaveText(
+    '報關日期（迄）早於報關日期（起）。請把迄日改成起日當天或之後，再按查詢。'
+  )
   await expect(to).toHaveAttribute('aria-invalid', 'true')
   await expect(to).toBeFocused()
   await expect(page.getByTestId('result-count')).toHaveCount(0) // the previous results are cleared
@@ -151,7 +168,10 @@ test('an end date before the start date is stopped before sending, with the mess
   expect(queries).toBe(1)
 })
 
-test('confirmation times are shown in Taipei time (YYYY/MM/DD HH:mm), also with ROC years', async ({ page, platform }) => {
+test('confirmation times are shown in Taipei time (YYYY/MM/DD HH:mm), also with ROC years', async ({
+  page,
+  platform
+}) => {
   const created = await platform.dev('/dev/delegations', { account: ACCOUNT, count: 1, status: 'MATCH' })
   const item = (created.body as { items: { houseBillNo: string; confirmedAt: string }[] }).items[0]
   if (!item) throw new Error('no delegation created')

@@ -9,7 +9,10 @@ import { platformTestWith } from './platform-fixture'
 // ID in full width as a Chinese IME gives it, and the mobile number as people write it.
 const test = platformTestWith({ variant: 'resident' })
 
-test('a resident with a new-format 統一證號 and a 64-character certificate name registers, typing the ID in full width', async ({ page, platform }) => {
+test('a resident with a new-format 統一證號 and a 64-character certificate name registers, typing the ID in full width', async ({
+  page,
+  platform
+}) => {
   test.setTimeout(120_000)
   expect([...RESIDENT_NAME]).toHaveLength(64)
   await page.goto(platform.appUrl)
@@ -25,7 +28,7 @@ test('a resident with a new-format 統一證號 and a 64-character certificate n
   await id.pressSequentially('Ａ８００００００１４')
   await expect(id).toHaveValue('A800000014')
   await expect(page.getByTestId('id-kind')).toHaveText('外來人口統一證號（新式）')
-  await expect(page.getByTestId('verify-reason')).toHaveText('請輸入 6 至 8 位數字的 PIN 碼。')
+  await expect(page.getByTestId('verify-reason')).toHaveText('請輸入 6 至 8 位數字的 PIN碼。')
   await page.getByLabel('PIN碼').pressSequentially('１２３４５６')
   await expect(page.getByLabel('PIN碼')).toHaveValue('123456')
   await expect(page.getByTestId('verify-reason')).toHaveCount(0)
@@ -57,8 +60,14 @@ test('a resident with a new-format 統一證號 and a 64-character certificate n
   await expect(page.getByTestId('reg-success')).toHaveText('註冊成功')
 
   // The account exists under the full number, bound to this card, and logs in.
-  const account = platform.server.db.prepare(`SELECT name, national_id, cert_card_serial FROM accounts WHERE account = 'maria64'`).get()
-  expect(account).toEqual({ name: RESIDENT_NAME, national_id: 'A800000014', cert_card_serial: platform.rig.pki.citizens.resident.cardSerial })
+  const account = platform.server.db
+    .prepare(`SELECT name, national_id, cert_card_serial FROM accounts WHERE account = 'maria64'`)
+    .get()
+  expect(account).toEqual({
+    name: RESIDENT_NAME,
+    national_id: 'A800000014',
+    cert_card_serial: platform.rig.pki.citizens.resident.cardSerial
+  })
   await page.getByRole('link', { name: '回首頁' }).click()
   await page.getByLabel('帳號').fill('maria64')
   await page.getByLabel('密碼').fill('Secret123')

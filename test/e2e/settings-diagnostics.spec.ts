@@ -7,7 +7,10 @@ import { platformTestWith } from './platform-fixture'
 const test = platformTestWith({ policy: { autoUpdate: false, updateChannel: 'latest' } })
 test.describe.configure({ mode: 'serial' })
 
-test('settings: policy-locked fields are locked, others save; the language choice persists', async ({ page, platform }) => {
+test('settings: policy-locked fields are locked, others save; the language choice persists', async ({
+  page,
+  platform
+}) => {
   await page.goto(platform.appUrl)
   await page.getByRole('link', { name: '設定', exact: true }).click()
   const table = page.getByTestId('settings-table')
@@ -37,7 +40,11 @@ test('settings: policy-locked fields are locked, others save; the language choic
   await expect(page.getByRole('heading', { name: '設定', level: 2 })).toBeVisible()
 })
 
-test('diagnostics: every check in detail, and the support info copied is redacted', async ({ page, platform, context }) => {
+test('diagnostics: every check in detail, and the support info copied is redacted', async ({
+  page,
+  platform,
+  context
+}) => {
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(platform.appUrl).origin })
   await page.goto(platform.appUrl)
   await platform.rig.cards[0].insert(MOICA_ATR)

@@ -7,10 +7,15 @@ import { platformTest as test } from './platform-fixture'
 // interface (another port) is opened in the same browser profile as the running app. It gets
 // no cookie and no token, nothing it sends is executed by the web host, and it cannot crash it.
 
-interface Seen { url: string; headers: IncomingHttpHeaders }
+interface Seen {
+  url: string
+  headers: IncomingHttpHeaders
+}
 
 /** The attacker: records every request it receives; serves the attack page and takes its report. */
-async function startForeignServer(appOrigin: string): Promise<{ origin: string; seen: Seen[]; report: Promise<Record<string, string>>; close(): Promise<void> }> {
+async function startForeignServer(
+  appOrigin: string
+): Promise<{ origin: string; seen: Seen[]; report: Promise<Record<string, string>>; close(): Promise<void> }> {
   const seen: Seen[] = []
   let gotReport!: (r: Record<string, string>) => void
   const report = new Promise<Record<string, string>>((r) => (gotReport = r))
@@ -40,7 +45,15 @@ async function startForeignServer(appOrigin: string): Promise<{ origin: string; 
 
 /** Everything a foreign page can try without knowing the page session. */
 function attackPage(app: string): string {
-  const malformed = ['/%E0%A4%A', '/%', '/%ff%fe', '/ipc/%E0%A4%A', '/events%', '/%2e%2e%2f%2e%2e%2fetc%2fpasswd', '/' + 'a'.repeat(9000)]
+  const malformed = [
+    '/%E0%A4%A',
+    '/%',
+    '/%ff%fe',
+    '/ipc/%E0%A4%A',
+    '/events%',
+    '/%2e%2e%2f%2e%2e%2fetc%2fpasswd',
+    '/' + 'a'.repeat(9000)
+  ]
   const script = `
     const app = ${JSON.stringify(app)}
     const out = {}
@@ -84,7 +97,11 @@ function attackPage(app: string): string {
   return `<!doctype html><meta charset="utf-8"><title>foreign</title><body><script>${script}</script></body>`
 }
 
-test('a page on another loopback port gets no cookie or token, runs nothing in the app, and cannot crash it', async ({ page, context, platform }) => {
+test('a page on another loopback port gets no cookie or token, runs nothing in the app, and cannot crash it', async ({
+  page,
+  context,
+  platform
+}) => {
   // The user's app tab, as opened from the printed App URL.
   const appUrl = platform.appUrl
   const token = new URL(appUrl).searchParams.get('token') ?? ''
@@ -141,7 +158,11 @@ test('a page on another loopback port gets no cookie or token, runs nothing in t
   expect(platform.process.exitCode).toBeNull()
   expect(platform.process.signalCode).toBeNull()
   const settings = await page.evaluate(async (s) => {
-    const r = await fetch('/ipc/settings:get', { method: 'POST', headers: { 'content-type': 'application/json', 'x-eccs-bridge': '1', 'x-eccs-session': s ?? '' }, body: '{}' })
+    const r = await fetch('/ipc/settings:get', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-eccs-bridge': '1', 'x-eccs-session': s ?? '' },
+      body: '{}'
+    })
     return (await r.json()) as { ok: boolean; value: { values: { logLevel: string }; sources: Record<string, string> } }
   }, session)
   expect(settings.ok).toBe(true)

@@ -330,7 +330,14 @@ class StandinClientRequest extends EventEmitter {
     const send = (createConnection) => {
       // Over https the TLS socket is already verified above: HTTP runs on it as is.
       const req = http.request(
-        { method: this.options.method ?? 'GET', hostname: url.hostname, port: url.port || undefined, path: `${url.pathname}${url.search}`, headers: this.headers, ...(createConnection ? { createConnection } : { agent: false }) },
+        {
+          method: this.options.method ?? 'GET',
+          hostname: url.hostname,
+          port: url.port || undefined,
+          path: `${url.pathname}${url.search}`,
+          headers: this.headers,
+          ...(createConnection ? { createConnection } : { agent: false })
+        },
         (res) => this.emit('response', res)
       )
       this.inner = req
@@ -339,8 +346,17 @@ class StandinClientRequest extends EventEmitter {
     }
     if (url.protocol !== 'https:') return void send(null)
     const host = url.hostname.replace(/^\[|\]$/g, '')
-    const ca = [...tls.rootCertificates, ...(process.env.ECCS_API_CA ? [readFileSync(process.env.ECCS_API_CA, 'utf8')] : [])]
-    const socket = tls.connect({ host, port: Number(url.port || 443), servername: isIP(host) ? undefined : host, ca, rejectUnauthorized: false })
+    const ca = [
+      ...tls.rootCertificates,
+      ...(process.env.ECCS_API_CA ? [readFileSync(process.env.ECCS_API_CA, 'utf8')] : [])
+    ]
+    const socket = tls.connect({
+      host,
+      port: Number(url.port || 443),
+      servername: isIP(host) ? undefined : host,
+      ca,
+      rejectUnauthorized: false
+    })
     this.inner = socket
     socket.on('error', (e) => fail(`net::ERR_CONNECTION_REFUSED (${e.message})`))
     socket.once('secureConnect', () => {
@@ -355,7 +371,17 @@ class StandinClientRequest extends EventEmitter {
         }
         send(() => socket)
       }
-      if (state && state.verifyProc) state.verifyProc({ hostname: host, certificate: chainOf(peer), validatedCertificate: chainOf(peer), verificationResult: errorCode === 0 ? 'net::OK' : 'net::ERR_CERT_AUTHORITY_INVALID', errorCode }, decide)
+      if (state && state.verifyProc)
+        state.verifyProc(
+          {
+            hostname: host,
+            certificate: chainOf(peer),
+            validatedCertificate: chainOf(peer),
+            verificationResult: errorCode === 0 ? 'net::OK' : 'net::ERR_CERT_AUTHORITY_INVALID',
+            errorCode
+          },
+          decide
+        )
       else decide(-3)
     })
   }

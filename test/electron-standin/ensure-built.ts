@@ -21,7 +21,12 @@ function newest(dir: string): number {
 /** A development build: devTrustAllowed() compiled to `return true` (a release build has ECCS_POLICY_FILE etc. compiled out). */
 function isDevelopmentBuild(): boolean {
   const chunks = join(root, 'out/main/chunks')
-  return existsSync(chunks) && readdirSync(chunks).some((f) => /function devTrustAllowed\(\) \{\s*return true;/.test(readFileSync(join(chunks, f), 'utf8')))
+  return (
+    existsSync(chunks) &&
+    readdirSync(chunks).some((f) =>
+      /function devTrustAllowed\(\) \{\s*return true;/.test(readFileSync(join(chunks, f), 'utf8'))
+    )
+  )
 }
 
 /**

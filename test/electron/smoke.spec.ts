@@ -24,7 +24,12 @@ test('Electron: window opens hardened, status area follows the card, one IPC rou
     const probe = await page.evaluate(async () => {
       const w = globalThis as unknown as { eccs: Record<string, unknown>; require?: unknown; process?: unknown }
       const info = (await (w.eccs.getAppInfo as () => Promise<{ ok: boolean; value?: { host: string } }>)()).value
-      return { keys: Object.keys(w.eccs).sort(), host: info?.host, require: typeof w.require, process: typeof w.process }
+      return {
+        keys: Object.keys(w.eccs).sort(),
+        host: info?.host,
+        require: typeof w.require,
+        process: typeof w.process
+      }
     })
     const names = [...Object.keys(bridgeMethods), ...Object.keys(bridgeEvents)].sort()
     expect(probe).toEqual({ keys: names, host: 'electron', require: 'undefined', process: 'undefined' })

@@ -25,11 +25,18 @@ let base: string
 const table: string[] = []
 
 function canMount(): boolean {
-  const r = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', 'd=$(mktemp -d) && mount -t tmpfs -o size=64k tmpfs "$d"'], { stdio: 'ignore' })
+  const r = spawnSync(
+    'unshare',
+    ['-m', '--propagation', 'private', 'sh', '-c', 'd=$(mktemp -d) && mount -t tmpfs -o size=64k tmpfs "$d"'],
+    { stdio: 'ignore' }
+  )
   return r.status === 0
 }
 const mountable = process.platform === 'linux' && canMount()
-if (!mountable) console.log('skipped: read-only and disk-full cache scenarios need a private mount namespace (unshare -m as root); in-process scenarios still run')
+if (!mountable)
+  console.log(
+    'skipped: read-only and disk-full cache scenarios need a private mount namespace (unshare -m as root); in-process scenarios still run'
+  )
 
 function fresh(name: string): string {
   const dir = join(base, name)
@@ -39,7 +46,9 @@ function fresh(name: string): string {
 
 function book(name: string, r: ScenarioResult, expected: string): void {
   const notice = r.query.historyOff ?? r.events.find((e) => e.code)?.code ?? '-'
-  table.push(`${name.padEnd(26)}${String(r.login.ok).padStart(8)}${String(r.query.source ?? r.query.code).padStart(10)}${String(r.query.items ?? 0).padStart(7)}${notice.padStart(20)}${expected.padStart(20)}`)
+  table.push(
+    `${name.padEnd(26)}${String(r.login.ok).padStart(8)}${String(r.query.source ?? r.query.code).padStart(10)}${String(r.query.items ?? 0).padStart(7)}${notice.padStart(20)}${expected.padStart(20)}`
+  )
 }
 
 /** Checks what every damaged-cache case must show: logged in, the query answered online. */
@@ -58,7 +67,10 @@ function inNamespace(dir: string, setup: string, settleMs: number): Promise<Scen
   const node = `"${process.execPath}" --import tsx "${CHILD}" "${s.server.url}" "${s.server.caCertPath}" "${dir}" ${settleMs}`
   const script = `set -e\nmount -t tmpfs -o size=16m,mode=0700 tmpfs "${dir}"\n${setup}\n${node}`
   return new Promise((resolve, reject) => {
-    const child = spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script], { cwd: join(__dirname, '../..'), stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script], {
+      cwd: join(__dirname, '../..'),
+      stdio: ['ignore', 'pipe', 'pipe']
+    })
     let out = ''
     let err = ''
     const timer = setTimeout(() => child.kill('SIGKILL'), 90_000)
@@ -88,7 +100,12 @@ afterAll(async () => {
   await s?.close()
   rmSync(base, { recursive: true, force: true })
   if (table.length > 0) {
-    console.log([`${'cache damage'.padEnd(26)}${'login'.padStart(8)}${'query'.padStart(10)}${'rows'.padStart(7)}${'notice'.padStart(20)}${'expected'.padStart(20)}`, ...table].join('\n'))
+    console.log(
+      [
+        `${'cache damage'.padEnd(26)}${'login'.padStart(8)}${'query'.padStart(10)}${'rows'.padStart(7)}${'notice'.padStart(20)}${'expected'.padStart(20)}`,
+        ...table
+      ].join('\n')
+    )
   }
 })
 
@@ -112,51 +129,78 @@ describe('a cache that cannot be opened never blocks login', () => {
 
   it('truncated and random bytes: moved aside (CACHE_CORRUPT), rebuilt by the sync; login and query unaffected', async () => {
     const dir = fresh('damaged')
-    const first = await signInAndQuery({ baseUrl: s.server.url, caFile: s.server.caCertPath, userDataDir: dir, settleMs: 30_000 })
+    const first = await signInAndQuery({
+      baseUrl: s.server.url,
+      caFile: s.server.caCertPath,
+      userDataDir: dir,
+      settleMs: 30_000
+    })
     expect(first.events).toContainEqual(expect.objectContaining({ type: 'sync-done' }))
     const file = cacheFilePath(dir, ACCOUNT)
     truncateSync(file, Math.floor(statSync(file).size / 3))
-    const truncated = await signInAndQuery({ baseUrl: s.server.url, caFile: s.server.caCertPath, userDataDir: dir, settleMs: 30_000 })
+    const truncated = await signInAndQuery({
+      baseUrl: s.server.url,
+      caFile: s.server.caCertPath,
+      userDataDir: dir,
+      settleMs: 30_000
+    })
     book('truncated', truncated, 'CACHE_CORRUPT')
     expectUsable(truncated)
     expect(truncated.events).toContainEqual({ type: 'cache-recovered', code: 'CACHE_CORRUPT' })
     expect(truncated.events).toContainEqual(expect.objectContaining({ type: 'sync-done' }))
 
     writeFileSync(file, randomBytes(96 * 1024))
-    const random = await signInAndQuery({ baseUrl: s.server.url, caFile: s.server.caCertPath, userDataDir: dir, settleMs: 30_000 })
+    const random = await signInAndQuery({
+      baseUrl: s.server.url,
+      caFile: s.server.caCertPath,
+      userDataDir: dir,
+      settleMs: 30_000
+    })
     book('random bytes', random, 'CACHE_CORRUPT')
     expectUsable(random)
     expect(random.events).toContainEqual({ type: 'cache-recovered', code: 'CACHE_CORRUPT' })
   }, 120_000)
 
-  it.runIf(mountable)('read-only file system: login succeeds, the query answers online, history off with CACHE_READ_ONLY', async () => {
-    const dir = fresh('read-only')
-    // First a normal session fills the cache, then the file system turns read-only.
-    const prepare = `"${process.execPath}" --import tsx "${CHILD}" "${s.server.url}" "${s.server.caCertPath}" "${dir}" 30000 >/dev/null\nmount -o remount,ro "${dir}"`
-    const ro = await inNamespace(dir, prepare, 0)
-    book('read-only fs', ro, 'CACHE_READ_ONLY')
-    expectUsable(ro)
-    expect(ro.query.historyOff).toBe('CACHE_READ_ONLY')
-    expect(ro.events).toContainEqual({ type: 'cache-off', code: 'CACHE_READ_ONLY' })
-  }, 120_000)
+  it.runIf(mountable)(
+    'read-only file system: login succeeds, the query answers online, history off with CACHE_READ_ONLY',
+    async () => {
+      const dir = fresh('read-only')
+      // First a normal session fills the cache, then the file system turns read-only.
+      const prepare = `"${process.execPath}" --import tsx "${CHILD}" "${s.server.url}" "${s.server.caCertPath}" "${dir}" 30000 >/dev/null\nmount -o remount,ro "${dir}"`
+      const ro = await inNamespace(dir, prepare, 0)
+      book('read-only fs', ro, 'CACHE_READ_ONLY')
+      expectUsable(ro)
+      expect(ro.query.historyOff).toBe('CACHE_READ_ONLY')
+      expect(ro.events).toContainEqual({ type: 'cache-off', code: 'CACHE_READ_ONLY' })
+    },
+    120_000
+  )
 
-  it.runIf(mountable)('disk full before the cache is created: login succeeds, history off with DISK_FULL', async () => {
-    const dir = fresh('full-at-open')
-    const fill = `dd if=/dev/zero of="${dir}/filler" bs=64k 2>/dev/null || true`
-    const r = await inNamespace(dir, fill, 0)
-    book('disk full at open', r, 'DISK_FULL')
-    expectUsable(r)
-    expect(r.query.historyOff).toBe('DISK_FULL')
-    expect(r.events).toContainEqual({ type: 'cache-off', code: 'DISK_FULL' })
-  }, 60_000)
+  it.runIf(mountable)(
+    'disk full before the cache is created: login succeeds, history off with DISK_FULL',
+    async () => {
+      const dir = fresh('full-at-open')
+      const fill = `dd if=/dev/zero of="${dir}/filler" bs=64k 2>/dev/null || true`
+      const r = await inNamespace(dir, fill, 0)
+      book('disk full at open', r, 'DISK_FULL')
+      expectUsable(r)
+      expect(r.query.historyOff).toBe('DISK_FULL')
+      expect(r.events).toContainEqual({ type: 'cache-off', code: 'DISK_FULL' })
+    },
+    60_000
+  )
 
-  it.runIf(mountable)('disk full during the first sync: typed DISK_FULL (not INTERNAL), login and the online query unaffected', async () => {
-    const dir = fresh('full-in-sync')
-    // 16 MiB minus all but ~400 KiB: room for the schema, not for 3000 delegations.
-    const fill = `dd if=/dev/zero of="${dir}/filler" bs=1k count=$((16*1024-400)) 2>/dev/null`
-    const r = await inNamespace(dir, fill, 30_000)
-    book('disk full during sync', r, 'DISK_FULL')
-    expectUsable(r)
-    expect(r.events).toContainEqual({ type: 'sync-failed', code: 'DISK_FULL' })
-  }, 60_000)
+  it.runIf(mountable)(
+    'disk full during the first sync: typed DISK_FULL (not INTERNAL), login and the online query unaffected',
+    async () => {
+      const dir = fresh('full-in-sync')
+      // 16 MiB minus all but ~400 KiB: room for the schema, not for 3000 delegations.
+      const fill = `dd if=/dev/zero of="${dir}/filler" bs=1k count=$((16*1024-400)) 2>/dev/null`
+      const r = await inNamespace(dir, fill, 30_000)
+      book('disk full during sync', r, 'DISK_FULL')
+      expectUsable(r)
+      expect(r.events).toContainEqual({ type: 'sync-failed', code: 'DISK_FULL' })
+    },
+    60_000
+  )
 })

@@ -27,20 +27,40 @@ export async function signInAndQuery(opts: ScenarioOptions): Promise<ScenarioRes
     settings: () => ({ cacheRetentionDays: null, wipeCacheOnSignOut: false }),
     onEvent: (e: HistoryEvent) => {
       if (e.type === 'sync-progress') return
-      events.push(e.type === 'sync-done' ? { type: e.type, applied: e.result.applied } : { type: e.type, code: e.error.code })
+      events.push(
+        e.type === 'sync-done' ? { type: e.type, applied: e.result.applied } : { type: e.type, code: e.error.code }
+      )
     }
   })
   const client = createClient({ baseUrl: opts.baseUrl, caFile: opts.caFile, citizen: null, history })
   try {
     const login = await client.call('session:loginPassword', { account: 'demo', password: 'Demo1234' })
-    const q = login.ok ? await client.call<{ source: string; historyOff?: string; items: unknown[] }>('delegations:query', { pageSize: 20 }) : null
+    const q = login.ok
+      ? await client.call<{ source: string; historyOff?: string; items: unknown[] }>('delegations:query', {
+          pageSize: 20
+        })
+      : null
     const end = Date.now() + (opts.settleMs ?? 0)
-    while (Date.now() < end && !events.some((e) => e.type === 'sync-done' || e.type === 'sync-failed' || e.type === 'cache-off')) {
+    while (
+      Date.now() < end &&
+      !events.some((e) => e.type === 'sync-done' || e.type === 'sync-failed' || e.type === 'cache-off')
+    ) {
       await new Promise((r) => setTimeout(r, 50))
     }
     return {
-      login: login.ok ? { ok: true } : { ok: false, code: `${login.error.code}${login.error.detail ? ` ${login.error.detail}` : ''}` },
-      query: !q ? { ok: false } : q.ok ? { ok: true, source: q.value.source, ...(q.value.historyOff ? { historyOff: q.value.historyOff } : {}), items: q.value.items.length } : { ok: false, code: q.error.code },
+      login: login.ok
+        ? { ok: true }
+        : { ok: false, code: `${login.error.code}${login.error.detail ? ` ${login.error.detail}` : ''}` },
+      query: !q
+        ? { ok: false }
+        : q.ok
+          ? {
+              ok: true,
+              source: q.value.source,
+              ...(q.value.historyOff ? { historyOff: q.value.historyOff } : {}),
+              items: q.value.items.length
+            }
+          : { ok: false, code: q.error.code },
       events
     }
   } finally {

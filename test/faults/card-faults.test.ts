@@ -71,7 +71,14 @@ const tallies: Record<Kind, Tally> = {
 const pcscd = { kills: 0, recoveredMs: [] as number[], notRecovered: 0, crashes: 0 }
 
 function decision(i: number): DecisionFields {
-  return { origin: ORIGIN, nonce: NONCE, delegationId: `dlg_FLT${String(i).padStart(7, '0')}`, houseBillNo: `FL${1000 + i}`, decision: 'MATCH', reason: '' }
+  return {
+    origin: ORIGIN,
+    nonce: NONCE,
+    delegationId: `dlg_FLT${String(i).padStart(7, '0')}`,
+    houseBillNo: `FL${1000 + i}`,
+    decision: 'MATCH',
+    reason: ''
+  }
 }
 
 async function entry(operation: 'login' | 'decision'): Promise<PinEntry> {
@@ -136,7 +143,9 @@ afterAll(async () => {
   await rig?.stop()
   const rows = (Object.keys(tallies) as Kind[]).map((k) => {
     const t = tallies[k]
-    const outcomes = Object.entries(t.outcomes).map(([c, n]) => `${c}=${n}`).join(' ')
+    const outcomes = Object.entries(t.outcomes)
+      .map(([c, n]) => `${c}=${n}`)
+      .join(' ')
     return `| ${k.padEnd(6)} | ${String(t.runs).padStart(4)} | ${String(t.hangs).padStart(5)} | ${String(t.logins).padStart(7)} | ${String(t.extraLogins).padStart(13)} | ${String(t.notReadyAgain).padStart(15)} | ${String(Math.round(t.maxReadyMs)).padStart(12)} | ${outcomes}`
   })
   const rec = pcscd.recoveredMs
@@ -245,6 +254,8 @@ describe('pcscd killed and restarted', () => {
     expect(pcscd.crashes).toBe(0)
     expect(pcscd.notRecovered).toBe(0)
     expect(Math.max(...pcscd.recoveredMs)).toBeLessThanOrEqual(RECOVERY_GOAL_MS)
-    expect(await outcome(layer.operations.authenticate({ origin: ORIGIN, nonce: NONCE }, await entry('login'), 'login'))).toBe('ok')
+    expect(
+      await outcome(layer.operations.authenticate({ origin: ORIGIN, nonce: NONCE }, await entry('login'), 'login'))
+    ).toBe('ok')
   }, 120_000)
 })

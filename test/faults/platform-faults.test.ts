@@ -28,16 +28,34 @@ let proxy: FaultProxy
 let client: Client
 let trusted: Pem
 let pending: Delegation[] = []
-const table = new Map<string, { runs: number; success: number; unconfirmed: number; refused: number; recorded: number; doubled: number; lost: number; signatures: number }>()
+const table = new Map<
+  string,
+  {
+    runs: number
+    success: number
+    unconfirmed: number
+    refused: number
+    recorded: number
+    doubled: number
+    lost: number
+    signatures: number
+  }
+>()
 
 function row(name: string) {
   let r = table.get(name)
-  if (!r) table.set(name, (r = { runs: 0, success: 0, unconfirmed: 0, refused: 0, recorded: 0, doubled: 0, lost: 0, signatures: 0 }))
+  if (!r)
+    table.set(
+      name,
+      (r = { runs: 0, success: 0, unconfirmed: 0, refused: 0, recorded: 0, doubled: 0, lost: 0, signatures: 0 })
+    )
   return r
 }
 
 function recordedCount(id: string): number {
-  return (s.server.db.prepare(`SELECT COUNT(*) AS n FROM confirmations WHERE delegation_id = ?`).get(id) as { n: number }).n
+  return (
+    s.server.db.prepare(`SELECT COUNT(*) AS n FROM confirmations WHERE delegation_id = ?`).get(id) as { n: number }
+  ).n
 }
 
 function nextPending(): Delegation {
@@ -47,7 +65,12 @@ function nextPending(): Delegation {
 }
 
 async function decide(d: Delegation, decision: 'MATCH' | 'MISMATCH' = 'MATCH'): Promise<IpcResult<Delegation>> {
-  const item = { id: d.id, houseBillNo: d.houseBillNo, decision, ...(decision === 'MISMATCH' ? { reason: '非本人訂購' } : {}) }
+  const item = {
+    id: d.id,
+    houseBillNo: d.houseBillNo,
+    decision,
+    ...(decision === 'MISMATCH' ? { reason: '非本人訂購' } : {})
+  }
   return client.call<Delegation>('delegations:decide', { item, pin: '123456', ticket: SOFT_TICKET })
 }
 
@@ -76,8 +99,14 @@ beforeAll(async () => {
   proxy = await FaultProxy.start(untrustedServerCert())
   s = await startTestServer({ publicOrigin: proxy.url })
   const tlsDir = join(s.server.dataDir, 'tls')
-  const ca: Pem = { cert: readFileSync(join(tlsDir, 'dev-ca.pem'), 'utf8'), key: readFileSync(join(tlsDir, 'dev-ca-key.pem'), 'utf8') }
-  trusted = { cert: readFileSync(join(tlsDir, 'server.pem'), 'utf8'), key: readFileSync(join(tlsDir, 'server-key.pem'), 'utf8') }
+  const ca: Pem = {
+    cert: readFileSync(join(tlsDir, 'dev-ca.pem'), 'utf8'),
+    key: readFileSync(join(tlsDir, 'dev-ca-key.pem'), 'utf8')
+  }
+  trusted = {
+    cert: readFileSync(join(tlsDir, 'server.pem'), 'utf8'),
+    key: readFileSync(join(tlsDir, 'server-key.pem'), 'utf8')
+  }
   proxy.setUpstream(s.server.url, ca.cert)
   proxy.setCertificate(trusted)
   ;(globalThis as { faultCa?: Pem }).faultCa = ca
@@ -90,7 +119,11 @@ beforeAll(async () => {
   })
   const login = await client.call('session:loginPassword', { account: 'demo', password: 'Demo1234' })
   if (!login.ok) throw new Error(`login failed: ${JSON.stringify(login.error)}`)
-  const made = await s.api.post<{ items: Delegation[] }>('/dev/delegations', { account: 'demo', count: 60, status: 'PENDING' })
+  const made = await s.api.post<{ items: Delegation[] }>('/dev/delegations', {
+    account: 'demo',
+    count: 80,
+    status: 'PENDING'
+  })
   if (made.status !== 201) throw new Error(`dev/delegations: ${made.status} ${JSON.stringify(made.body)}`)
   pending = made.body.items
 }, 60_000)
@@ -101,8 +134,11 @@ afterAll(async () => {
   if (table.size > 0) {
     const cols = ['runs', 'success', 'unconfirmed', 'refused', 'recorded', 'doubled', 'lost', 'signatures'] as const
     const lines = [`${'platform fault'.padEnd(28)}${cols.map((c) => c.padStart(12)).join('')}`]
-    for (const [name, r] of table) lines.push(`${name.padEnd(28)}${cols.map((c) => String(r[c]).padStart(12)).join('')}`)
-    lines.push(`proxy: ${proxy?.counts.forwarded ?? 0} requests forwarded; faults used: ${JSON.stringify(proxy?.counts.injected ?? {})}`)
+    for (const [name, r] of table)
+      lines.push(`${name.padEnd(28)}${cols.map((c) => String(r[c]).padStart(12)).join('')}`)
+    lines.push(
+      `proxy: ${proxy?.counts.forwarded ?? 0} requests forwarded; faults used: ${JSON.stringify(proxy?.counts.injected ?? {})}`
+    )
     console.log(lines.join('\n'))
   }
 })
@@ -148,7 +184,9 @@ describe('platform faults: every recorded decision is reported as success, none 
       expect(first.ok).toBe(false)
       if (!first.ok) expect(first.error).toMatchObject({ code: 'DECISION_UNCONFIRMED', retriable: true })
       expect(recordedCount(d.id)).toBe(1) // it was recorded; the user was told "unknown, retry", not "failed"
-      expect(client.submitter.keptFor({ id: d.id, houseBillNo: d.houseBillNo, decision: 'MATCH', reason: '' })).toBeDefined()
+      expect(
+        client.submitter.keptFor({ id: d.id, houseBillNo: d.houseBillNo, decision: 'MATCH', reason: '' })
+      ).toBeDefined()
       proxy.heal()
       const retry = await decide(d) // the user presses retry (types the PIN again; it is not used)
       book(name, d, [first, retry], before)
@@ -174,7 +212,9 @@ describe('platform faults: every recorded decision is reported as success, none 
       expect(first.ok).toBe(false)
       if (!first.ok) expect(first.error.code).toBe('DECISION_UNCONFIRMED')
       expect(recordedCount(d.id)).toBe(0) // nothing reached the platform: "unconfirmed", not "done"
-      const deadlines = client.progress.filter((p) => p.operation === 'decision' && p.deadlineAt).map((p) => Date.parse(p.deadlineAt ?? ''))
+      const deadlines = client.progress
+        .filter((p) => p.operation === 'decision' && p.deadlineAt)
+        .map((p) => Date.parse(p.deadlineAt ?? ''))
       expect(Math.max(...deadlines) - t0).toBeLessThanOrEqual(BUDGET_MS + 1_000)
       proxy.heal()
       const retry = await decide(d)
@@ -248,16 +288,85 @@ describe('platform faults: every recorded decision is reported as success, none 
     const d = nextPending()
     const other = nextPending()
     const before = client.card.signatures
-    const r = await client.call<Delegation>('delegations:decide', { item: { id: d.id, houseBillNo: other.houseBillNo, decision: 'MATCH' }, pin: '123456', ticket: SOFT_TICKET })
+    const r = await client.call<Delegation>('delegations:decide', {
+      item: { id: d.id, houseBillNo: other.houseBillNo, decision: 'MATCH' },
+      pin: '123456',
+      ticket: SOFT_TICKET
+    })
     book(name, d, [r], before)
     expect(r.ok).toBe(false)
     if (!r.ok) expect(r.error).toMatchObject({ code: 'DELEGATION_CHANGED', detail: 'houseBillNo' })
     expect(client.card.signatures).toBe(before)
-    const lone = await client.call('delegations:decide', { item: { id: d.id, houseBillNo: d.houseBillNo, decision: 'MISMATCH', reason: '壞\ud800字' }, pin: '123456', ticket: SOFT_TICKET })
+    const lone = await client.call('delegations:decide', {
+      item: { id: d.id, houseBillNo: d.houseBillNo, decision: 'MISMATCH', reason: '壞\ud800字' },
+      pin: '123456',
+      ticket: SOFT_TICKET
+    })
     expect(lone.ok).toBe(false)
     if (!lone.ok) expect(lone.error).toMatchObject({ code: 'INVALID_REQUEST', detail: 'item.reason' })
     expect(client.card.signatures).toBe(before)
     expect(recordedCount(d.id)).toBe(0)
+  })
+
+  it('batch (POST /decisions): lost answer, 502 after commit, killed after commit — every row success once, signed once', async () => {
+    const BATCH = /^POST \/api\/v1\/decisions$/
+    const decideRows = (ds: Delegation[]) =>
+      client.call<{ results: { id: string; ok: boolean; error?: { code: string } }[] }>('delegations:decideBatch', {
+        items: ds.map((d) => ({ id: d.id, houseBillNo: d.houseBillNo, decision: 'MATCH' })),
+        pin: '123456',
+        ticket: SOFT_TICKET
+      })
+    const outcome = (r: Awaited<ReturnType<typeof decideRows>>): string[] =>
+      r.ok ? r.value.results.map((x) => (x.ok ? 'ok' : String(x.error?.code))) : [r.error.code]
+    /** Books a batch run per row, as book() does for single decisions. */
+    const bookRows = (name: string, ds: Delegation[], seen: string[][], signatures: number): void => {
+      const r = row(name)
+      r.runs++
+      r.signatures += signatures
+      if (signatures > ds.length) r.doubled++
+      ds.forEach((d, k) => {
+        const n = recordedCount(d.id)
+        r.recorded += n
+        if (n > 1) r.doubled++
+        for (const codes of seen) {
+          const c = codes[k]
+          if (c === 'ok') r.success++
+          else if (c === 'DECISION_UNCONFIRMED') r.unconfirmed++
+          else r.refused++
+          if (c === 'ALREADY_ANSWERED') r.lost++
+        }
+        const last = seen[seen.length - 1]?.[k]
+        if ((n === 1 && last !== 'ok') || (n === 0 && last === 'ok')) r.lost++
+      })
+    }
+    for (const [name, fault] of [
+      ['batch: lost answer', { kind: 'lose-answer' }],
+      ['batch: 502 after commit', { kind: 'status-after', status: 502 }]
+    ] as const) {
+      const ds = [nextPending(), nextPending(), nextPending()]
+      const before = client.card.signatures
+      proxy.inject(BATCH, fault)
+      const r = await decideRows(ds)
+      proxy.heal()
+      expect(outcome(r), name).toEqual(['ok', 'ok', 'ok']) // the resent body is answered as replayed successes
+      for (const d of ds) expect(recordedCount(d.id)).toBe(1)
+      expect(client.card.signatures - before).toBe(3)
+      bookRows(name, ds, [outcome(r)], client.card.signatures - before)
+    }
+    const ds = [nextPending(), nextPending(), nextPending()]
+    const before = client.card.signatures
+    proxy.inject(BATCH, { kind: 'down-after-commit', downMs: BUDGET_MS + 500 })
+    const first = await decideRows(ds)
+    expect(outcome(first)).toEqual(['DECISION_UNCONFIRMED', 'DECISION_UNCONFIRMED', 'DECISION_UNCONFIRMED'])
+    for (const d of ds) expect(recordedCount(d.id)).toBe(1)
+    expect(client.submitter.keptCount).toBe(3)
+    proxy.heal()
+    const retry = await decideRows(ds) // the user retries: the kept bodies go out again, nothing is signed again
+    expect(outcome(retry)).toEqual(['ok', 'ok', 'ok'])
+    for (const d of ds) expect(recordedCount(d.id)).toBe(1)
+    expect(client.card.signatures - before).toBe(3)
+    expect(client.submitter.keptCount).toBe(0)
+    bookRows('batch: killed after commit', ds, [outcome(first), outcome(retry)], client.card.signatures - before)
   })
 
   it('totals: 0 lost, 0 doubled across every fault', () => {

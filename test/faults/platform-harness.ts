@@ -1,7 +1,14 @@
 import { constants, sign as cryptoSign } from 'node:crypto'
 import { PlatformClient } from '../../src/main/api/platform-client'
 import type { DelegationHistory } from '../../src/main/cache/delegation-history'
-import type { AuthChallenge, CardOperations, CardSignature, DecisionFields, PerItemResult, PinEntry } from '../../src/main/card/card-operations'
+import type {
+  AuthChallenge,
+  CardOperations,
+  CardSignature,
+  DecisionFields,
+  PerItemResult,
+  PinEntry
+} from '../../src/main/card/card-operations'
 import { buildAuthSignedData, buildDecisionStatement } from '../../src/main/card/statement'
 import { DecisionSubmitter } from '../../src/main/core/decision-service'
 import { createPlatformHandlers } from '../../src/main/core/platform-handlers'
@@ -28,14 +35,25 @@ export class SoftCard implements CardOperations {
   private sig(data: Buffer): CardSignature {
     if (!this.citizen) throw new AppError('NO_CARD')
     this.signatures++
-    const signature = cryptoSign('sha256', data, { key: this.citizen.signKeyPem, padding: constants.RSA_PKCS1_PADDING }).toString('base64')
+    const signature = cryptoSign('sha256', data, {
+      key: this.citizen.signKeyPem,
+      padding: constants.RSA_PKCS1_PADDING
+    }).toString('base64')
     return { certificate: this.citizen.signCertDer.toString('base64'), signature, algorithm: 'RS256' }
   }
 
   /** The PIN-to-card binding is the card layer's (test/rig/card-binding.test.ts); here any ticket passes. */
   async promptPin(operation: PinOperation): Promise<PinPrompt> {
     const card = { reader: 'soft card', subjectName: 'soft card', cardSerial: '0' }
-    return { ticket: SOFT_TICKET, operation, card, tries: 'ok', triesLeft: null, confirmRequired: false, expiresAt: new Date(Date.now() + 300_000).toISOString() }
+    return {
+      ticket: SOFT_TICKET,
+      operation,
+      card,
+      tries: 'ok',
+      triesLeft: null,
+      confirmRequired: false,
+      expiresAt: new Date(Date.now() + 300_000).toISOString()
+    }
   }
 
   async authenticate(challenge: AuthChallenge, entry: PinEntry): Promise<CardSignature> {
@@ -60,7 +78,14 @@ export interface Client {
   progress: CardProgress[]
 }
 
-export function createClient(opts: { baseUrl: string; caFile: string; citizen: IssuedCitizen | null; history?: DelegationHistory; action?: UserActionOptions; timeoutMs?: number }): Client {
+export function createClient(opts: {
+  baseUrl: string
+  caFile: string
+  citizen: IssuedCitizen | null
+  history?: DelegationHistory
+  action?: UserActionOptions
+  timeoutMs?: number
+}): Client {
   const api = new PlatformClient({ baseUrl: opts.baseUrl, caFile: opts.caFile, timeoutMs: opts.timeoutMs ?? 5_000 })
   const card = new SoftCard(opts.citizen)
   const submitter = new DecisionSubmitter({ backoffMs: 200 })

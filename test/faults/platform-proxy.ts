@@ -1,7 +1,6 @@
 import { createServer, request as httpsRequest, type Server } from 'node:https'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { Socket } from 'node:net'
-import type { AddressInfo } from 'node:net'
+import type { Socket, AddressInfo } from 'node:net'
 
 // A fault-injecting TLS proxy between the client and server-mock: it terminates TLS with a
 // certificate chosen per test (trusted, untrusted, expired, wrong host) and forwards requests to
@@ -36,7 +35,15 @@ interface Rule {
   left: number
 }
 
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'te', 'trailer'])
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'upgrade',
+  'proxy-connection',
+  'te',
+  'trailer'
+])
 
 export class FaultProxy {
   /** Requests forwarded to server-mock, and faults used, by kind. */
@@ -125,7 +132,13 @@ export class FaultProxy {
       res.on('close', () => this.held.delete(res))
       return
     }
-    if (fault?.kind === 'status-before') return this.answer(res, fault.status, { 'content-type': 'text/html' }, Buffer.from('<h1>Service Unavailable</h1>'))
+    if (fault?.kind === 'status-before')
+      return this.answer(
+        res,
+        fault.status,
+        { 'content-type': 'text/html' },
+        Buffer.from('<h1>Service Unavailable</h1>')
+      )
     let upstream: { status: number; headers: Record<string, string>; body: Buffer }
     try {
       upstream = await this.forward(req, body)
@@ -156,22 +169,35 @@ export class FaultProxy {
     res.end(body)
   }
 
-  private forward(req: IncomingMessage, body: Buffer): Promise<{ status: number; headers: Record<string, string>; body: Buffer }> {
+  private forward(
+    req: IncomingMessage,
+    body: Buffer
+  ): Promise<{ status: number; headers: Record<string, string>; body: Buffer }> {
     const up = this.upstream
     if (!up) throw new Error('FaultProxy: no upstream')
     const headers: Record<string, string> = {}
-    for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && !HOP_BY_HOP.has(k) && k !== 'host') headers[k] = v
+    for (const [k, v] of Object.entries(req.headers))
+      if (typeof v === 'string' && !HOP_BY_HOP.has(k) && k !== 'host') headers[k] = v
     headers['content-length'] = String(body.length)
     this.counts.forwarded++
     return new Promise((resolve, reject) => {
       const r = httpsRequest(
-        { host: up.url.hostname, port: up.url.port, method: req.method, path: req.url, headers, ca: up.ca, agent: false },
+        {
+          host: up.url.hostname,
+          port: up.url.port,
+          method: req.method,
+          path: req.url,
+          headers,
+          ca: up.ca,
+          agent: false
+        },
         (res) => {
           const parts: Buffer[] = []
           res.on('data', (c: Buffer) => parts.push(c))
           res.on('end', () => {
             const out: Record<string, string> = {}
-            for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string' && !HOP_BY_HOP.has(k) && k !== 'content-length') out[k] = v
+            for (const [k, v] of Object.entries(res.headers))
+              if (typeof v === 'string' && !HOP_BY_HOP.has(k) && k !== 'content-length') out[k] = v
             resolve({ status: res.statusCode ?? 502, headers: out, body: Buffer.concat(parts) })
           })
           res.on('error', reject)

@@ -9,7 +9,10 @@ const DAY_MS = 86_400_000
 
 function keys(): { priv: string; pub: string } {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
-  return { priv: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), pub: publicKey.export({ type: 'spki', format: 'pem' }).toString() }
+  return {
+    priv: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    pub: publicKey.export({ type: 'spki', format: 'pem' }).toString()
+  }
 }
 
 function serial(): string {
@@ -69,13 +72,25 @@ export function untrustedServerCert(): Pem {
   ])
   ca.sign(forge.pki.privateKeyFromPem(k.priv), forge.md.sha256.create())
   const caPem = { cert: forge.pki.certificateToPem(ca), key: k.priv }
-  return issueServerCert(caPem, { notBefore: new Date(Date.now() - DAY_MS), notAfter: new Date(Date.now() + 30 * DAY_MS), ip: '127.0.0.1' })
+  return issueServerCert(caPem, {
+    notBefore: new Date(Date.now() - DAY_MS),
+    notAfter: new Date(Date.now() + 30 * DAY_MS),
+    ip: '127.0.0.1'
+  })
 }
 
 export function expiredServerCert(ca: Pem): Pem {
-  return issueServerCert(ca, { notBefore: new Date(Date.now() - 40 * DAY_MS), notAfter: new Date(Date.now() - DAY_MS), ip: '127.0.0.1' })
+  return issueServerCert(ca, {
+    notBefore: new Date(Date.now() - 40 * DAY_MS),
+    notAfter: new Date(Date.now() - DAY_MS),
+    ip: '127.0.0.1'
+  })
 }
 
 export function wrongHostServerCert(ca: Pem): Pem {
-  return issueServerCert(ca, { notBefore: new Date(Date.now() - DAY_MS), notAfter: new Date(Date.now() + 30 * DAY_MS), dns: 'platform.example.org' })
+  return issueServerCert(ca, {
+    notBefore: new Date(Date.now() - DAY_MS),
+    notAfter: new Date(Date.now() + 30 * DAY_MS),
+    dns: 'platform.example.org'
+  })
 }

@@ -4,7 +4,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SECONDARY_INDEXES } from '../../src/main/cache/schema'
-import { DelegationHistory, type HistoryApi, type HistoryEvent, type HistorySettings, type SyncPage } from '../../src/main/cache'
+import {
+  DelegationHistory,
+  type HistoryApi,
+  type HistoryEvent,
+  type HistorySettings,
+  type SyncPage
+} from '../../src/main/cache'
 import type { Delegation, DelegationQuery } from '../../src/shared/delegation'
 import { AppError } from '../../src/shared/errors'
 import { loginPassword, startTestServer, type ApiClient, type TestServer } from '../../server-mock/test-helpers'
@@ -34,8 +40,11 @@ function platform(api: ApiClient): HistoryApi {
   }
   return {
     listDelegations: (q: DelegationQuery) =>
-      get(`/delegations?${new URLSearchParams(Object.entries(q).map(([k, v]): [string, string] => [k, String(v)])).toString()}`),
-    sync: (cursor: string | undefined, limit = 500) => get<SyncPage>(`/sync?limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`)
+      get(
+        `/delegations?${new URLSearchParams(Object.entries(q).map(([k, v]): [string, string] => [k, String(v)])).toString()}`
+      ),
+    sync: (cursor: string | undefined, limit = 500) =>
+      get<SyncPage>(`/sync?limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`)
   }
 }
 
@@ -78,14 +87,25 @@ describe('DelegationHistory with server-mock', () => {
   let history: DelegationHistory
 
   it('syncs in the background after sign-in, reporting progress, and answers online while refreshing the cache', async () => {
-    history = new DelegationHistory({ userDataDir: userDataDir(), settings: () => settings, onEvent: (e) => events.push(e), syncPageSize: 100 })
+    history = new DelegationHistory({
+      userDataDir: userDataDir(),
+      settings: () => settings,
+      onEvent: (e) => events.push(e),
+      syncPageSize: 100
+    })
     await history.signIn('demo', platform(t.api.withToken(token)))
     await waitFor(events, 'sync-done')
-    expect(events.filter((e) => e.type === 'sync-progress').map((e) => (e as { applied: number }).applied)).toEqual([100, 200, 300, 400])
+    expect(events.filter((e) => e.type === 'sync-progress').map((e) => (e as { applied: number }).applied)).toEqual([
+      100, 200, 300, 400
+    ])
     expect(history.current?.info().rows).toBe(400)
 
     // A delegation created after the sync: the online answer brings it into the cache at once.
-    const created = await t.api.post<{ items: Delegation[] }>('/dev/delegations', { account: 'demo', count: 1, houseBillNo: 'SF900000000123' })
+    const created = await t.api.post<{ items: Delegation[] }>('/dev/delegations', {
+      account: 'demo',
+      count: 1,
+      houseBillNo: 'SF900000000123'
+    })
     const online = await history.query({ houseBillNo: 'SF900000000123' })
     expect(online.source).toBe('online')
     expect(online.items).toEqual(created.body.items)
@@ -105,9 +125,16 @@ describe('DelegationHistory with server-mock', () => {
     await first.close()
     writeFileSync(file, Buffer.alloc(4096, 0x42)) // not a database any more
     const seen: HistoryEvent[] = []
-    const second = new DelegationHistory({ userDataDir: otherDir, settings: () => settings, onEvent: (e) => seen.push(e) })
+    const second = new DelegationHistory({
+      userDataDir: otherDir,
+      settings: () => settings,
+      onEvent: (e) => seen.push(e)
+    })
     await second.signIn('demo', platform(t.api.withToken(token)))
-    expect(seen[0]).toEqual({ type: 'cache-recovered', error: { code: 'CACHE_CORRUPT', retriable: true, detail: 'moved aside on open' } })
+    expect(seen[0]).toEqual({
+      type: 'cache-recovered',
+      error: { code: 'CACHE_CORRUPT', retriable: true, detail: 'moved aside on open' }
+    })
     await waitFor(seen, 'sync-done')
     expect(second.current?.info().rows).toBe(401)
     expect(readdirSync(join(file, '..')).filter((n) => n.includes('.corrupt-'))).toHaveLength(1)
@@ -123,7 +150,12 @@ describe('DelegationHistory with server-mock', () => {
     }
     const otherDir = join(dir, 'third-user-data')
     const seen: HistoryEvent[] = []
-    const h = new DelegationHistory({ userDataDir: otherDir, settings: () => settings, onEvent: (e) => seen.push(e), integrityCheck: 'quick' })
+    const h = new DelegationHistory({
+      userDataDir: otherDir,
+      settings: () => settings,
+      onEvent: (e) => seen.push(e),
+      integrityCheck: 'quick'
+    })
     await h.signIn('demo', platform(t.api.withToken(token)))
     await waitFor(seen, 'sync-done')
     const file = h.current?.file as string
@@ -188,10 +220,15 @@ describe('DelegationHistory with server-mock', () => {
     expect(offline.total).toBe(before.total)
     // A sync now fails and says so, without touching the cached rows.
     await expect(history.syncNow()).rejects.toMatchObject({ code: 'NETWORK_UNREACHABLE' })
-    expect(events.at(-1)).toMatchObject({ type: 'sync-failed', error: { code: 'NETWORK_UNREACHABLE', retriable: true } })
+    expect(events.at(-1)).toMatchObject({
+      type: 'sync-failed',
+      error: { code: 'NETWORK_UNREACHABLE', retriable: true }
+    })
     expect(history.current?.info().rows).toBe(401)
     // Invalid queries are refused before anything else.
-    await expect(history.query({ dateFrom: '2025-02-01', dateTo: '2025-01-01' })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' })
+    await expect(history.query({ dateFrom: '2025-02-01', dateTo: '2025-01-01' })).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED'
+    })
 
     const holder = join(history.current?.file as string, '..')
     settings.wipeCacheOnSignOut = true

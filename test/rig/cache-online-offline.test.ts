@@ -5,7 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DelegationCache, type SyncPage } from '../../src/main/cache'
 import type { Delegation, DelegationQuery } from '../../src/shared/delegation'
 import { loadOrGenerateTestPki } from '../../server-mock/test-pki'
-import { decisionBody, getChallenge, loginPassword, startTestServer, type ApiClient, type TestServer } from '../../server-mock/test-helpers'
+import {
+  decisionBody,
+  getChallenge,
+  loginPassword,
+  startTestServer,
+  type ApiClient,
+  type TestServer
+} from '../../server-mock/test-helpers'
 
 // The offline cache against the real server-mock over HTTPS: sync everything through GET /sync,
 // then the same filters, sorts and pages answered offline must equal GET /delegations online;
@@ -89,7 +96,9 @@ describe('offline cache vs server-mock', () => {
       { houseBillNo: 'NOSUCHBILL1' },
       { direction: 'IMPORT', houseBillNo: bill }
     ]
-    const sorts = ['declarationDate', 'houseBillNo', 'status', 'declaredValue', 'updatedAt', 'confirmedAt'].flatMap((f) => [`${f}:asc`, `${f}:desc`])
+    const sorts = ['declarationDate', 'houseBillNo', 'status', 'declaredValue', 'updatedAt', 'confirmedAt'].flatMap(
+      (f) => [`${f}:asc`, `${f}:desc`]
+    )
     const pages: [number, number][] = [
       [1, 50],
       [2, 7],
@@ -112,11 +121,18 @@ describe('offline cache vs server-mock', () => {
   }, 120_000)
 
   it('brings an online decision and new delegations into the cache with the next incremental sync', async () => {
-    const created = await t.api.post<{ items: Delegation[] }>('/dev/delegations', { account: 'demo', count: 3, houseBillNo: 'SF900000000077' })
+    const created = await t.api.post<{ items: Delegation[] }>('/dev/delegations', {
+      account: 'demo',
+      count: 3,
+      houseBillNo: 'SF900000000077'
+    })
     expect(created.status).toBe(201)
     const [a] = created.body.items as [Delegation]
     const challenge = await getChallenge(api, 'decision', { delegationId: a.id })
-    const decided = await api.post<{ delegation: Delegation }>(`/delegations/${a.id}/decision`, decisionBody(t.server.origin, challenge, t.pki.citizens.valid, a, 'MATCH', undefined, 'cache-sync-key-01'))
+    const decided = await api.post<{ delegation: Delegation }>(
+      `/delegations/${a.id}/decision`,
+      decisionBody(t.server.origin, challenge, t.pki.citizens.valid, a, 'MATCH', undefined, 'cache-sync-key-01')
+    )
     expect(decided.status, JSON.stringify(decided.body)).toBe(200)
     // Online answer refreshes the cache at once …
     cache.upsert([decided.body.delegation])
@@ -128,7 +144,11 @@ describe('offline cache vs server-mock', () => {
     expect(pageSizes).toEqual([3])
     const q = { houseBillNo: 'SF900000000077', sort: 'updatedAt:desc' }
     expect(cache.query(q).items).toEqual((await online(q)).items)
-    expect(cache.query({ ...q, sort: 'status:asc' }).items.map((d) => d.status)).toEqual(['MATCH', 'PENDING', 'PENDING'])
+    expect(cache.query({ ...q, sort: 'status:asc' }).items.map((d) => d.status)).toEqual([
+      'MATCH',
+      'PENDING',
+      'PENDING'
+    ])
     expect(cache.query({ pageSize: 1 }).total).toBe(703)
     expect((await cache.sync(fetchChanges(api))).applied).toBe(0)
   }, 60_000)

@@ -19,7 +19,12 @@ let rig: Rig
 const services: CardService[] = []
 
 function service(table: CardTable, preferredModules: string[]): CardService {
-  const s = new CardService({ monitor: new ReaderMonitor({ backoffMs: [100, 200, 400] }), table, trust: loadTrustStore(resources, rig.trustDir), preferredModules })
+  const s = new CardService({
+    monitor: new ReaderMonitor({ backoffMs: [100, 200, 400] }),
+    table,
+    trust: loadTrustStore(resources, rig.trustDir),
+    preferredModules
+  })
   services.push(s)
   s.start()
   return s
@@ -44,7 +49,12 @@ describe('an ATR that is not in the card table', () => {
   it('with the token module configured: tried without a PIN and ready', async () => {
     const s = service(loadCardTable(resources), [rig.token.module])
     const ready = await waitForPhase(s, 'ready', 15_000)
-    expect(ready).toMatchObject({ atr: UNLISTED_ATR, module: rig.token.module, chain: 'valid', reader: 'Virtual PCD 00 00' })
+    expect(ready).toMatchObject({
+      atr: UNLISTED_ATR,
+      module: rig.token.module,
+      chain: 'valid',
+      reader: 'Virtual PCD 00 00'
+    })
     expect(ready.cardName).toContain(UNLISTED_ATR)
     expect(ready.certificate?.subjectName).toBe('王小明')
     expect(s.signingToken()?.module).toBe(rig.token.module)
@@ -52,7 +62,9 @@ describe('an ATR that is not in the card table', () => {
   })
 
   it('with a policy cardAtrs entry: matched by name, its modules used', async () => {
-    const table = withPolicyCards(loadCardTable(resources), [{ atr: UNLISTED_ATR, name: 'MOICA (TA1 96)', modules: [rig.token.module] }])
+    const table = withPolicyCards(loadCardTable(resources), [
+      { atr: UNLISTED_ATR, name: 'MOICA (TA1 96)', modules: [rig.token.module] }
+    ])
     const s = service(table, [])
     const ready = await waitForPhase(s, 'ready', 15_000)
     expect(ready).toMatchObject({ cardName: 'MOICA (TA1 96)', module: rig.token.module, chain: 'valid' })

@@ -3,8 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { CardPhase, CardStatus } from '../../src/shared/card-status'
 import { AppError } from '../../src/shared/errors'
 import { createCardLayer, type CardLayer } from '../../src/main/card/card-layer'
-import type { PinEntry } from '../../src/main/card/card-operations'
-import type { DecisionFields } from '../../src/main/card/card-operations'
+import type { PinEntry, DecisionFields } from '../../src/main/card/card-operations'
 import { loginSpy, type LoginSpy } from './login-spy'
 import { startRig, type Rig } from './rig'
 import { provisionCard, type SoftHsmCard } from './softhsm'
@@ -28,7 +27,8 @@ let origin: string
 /** C_Login calls counted while card B was in the reader. */
 let loginsOnB = 0
 
-const waitFor = (phase: CardPhase, timeoutMs = 15_000): Promise<CardStatus> => waitForPhase(layer.service, phase, timeoutMs)
+const waitFor = (phase: CardPhase, timeoutMs = 15_000): Promise<CardStatus> =>
+  waitForPhase(layer.service, phase, timeoutMs)
 
 async function rejection(p: Promise<unknown>): Promise<AppError> {
   try {
@@ -67,7 +67,14 @@ async function onB<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 function decision(i: number): DecisionFields {
-  return { origin, nonce: NONCE, delegationId: `dlg_SWAP${String(i).padStart(6, '0')}`, houseBillNo: `SW${1000 + i}`, decision: 'MATCH', reason: '' }
+  return {
+    origin,
+    nonce: NONCE,
+    delegationId: `dlg_SWAP${String(i).padStart(6, '0')}`,
+    houseBillNo: `SW${1000 + i}`,
+    decision: 'MATCH',
+    reason: ''
+  }
 }
 
 beforeAll(async () => {
@@ -106,22 +113,28 @@ describe('the PIN goes only to the card shown when it was asked', () => {
 
   it('card A swapped for card B between the PIN dialog and signing (the preparation window): CARD_CHANGED, 0 C_Login', async () => {
     const single = await entry(cardA.pin, 'decision') // the dialog named card A
-    const batch = await entry(cardA.pin, 'decision')  // (a second dialog: the first ticket is now void)
+    const batch = await entry(cardA.pin, 'decision') // (a second dialog: the first ticket is now void)
     await insert(cardB)
     await onB(async () => {
       expect((await rejection(layer.operations.signDecisions([decision(1)], single))).code).toBe('PIN_TICKET_INVALID')
-      expect((await rejection(layer.operations.signDecisions([decision(2), decision(3)], batch))).code).toBe('CARD_CHANGED')
+      expect((await rejection(layer.operations.signDecisions([decision(2), decision(3)], batch))).code).toBe(
+        'CARD_CHANGED'
+      )
       // A stale ticket for card A cannot be replayed either.
-      expect((await rejection(layer.operations.authenticate({ origin, nonce: NONCE }, batch, 'login'))).code).toBe('PIN_TICKET_INVALID')
+      expect((await rejection(layer.operations.authenticate({ origin, nonce: NONCE }, batch, 'login'))).code).toBe(
+        'PIN_TICKET_INVALID'
+      )
     })
     // Card B still has all its tries: no PIN reached it.
     expect((await layer.client.readToken(spy.module)).pinCountLow).toBe(false)
   })
 
-  it('control: the counting sees a PIN that does reach card B (a ticket taken for B, A\'s PIN typed)', async () => {
+  it("control: the counting sees a PIN that does reach card B (a ticket taken for B, A's PIN typed)", async () => {
     const before = spy.logins()
     const forB = await entry(cardA.pin) // the dialog now names card B
-    expect((await rejection(layer.operations.authenticate({ origin, nonce: NONCE }, forB, 'login'))).code).toBe('PIN_INCORRECT')
+    expect((await rejection(layer.operations.authenticate({ origin, nonce: NONCE }, forB, 'login'))).code).toBe(
+      'PIN_INCORRECT'
+    )
     expect(spy.logins() - before).toBe(1)
     expect((await layer.client.readToken(spy.module)).pinCountLow).toBe(true) // it cost B a try
     await new Promise((r) => setTimeout(r, 1_600)) // the pause after a wrong PIN
@@ -134,7 +147,9 @@ describe('the PIN goes only to the card shown when it was asked', () => {
     const target = { serial: cardA.tokenSerial, label: cardA.tokenLabel }
     const certSha256 = layer.service.signingToken()?.identity.certSha256 ?? ''
     await onB(async () => {
-      const err = await rejection(layer.client.sign({ ...a, target, expect: { certSha256, allowTries: 'ok' }, pin: Buffer.from(cardA.pin) }))
+      const err = await rejection(
+        layer.client.sign({ ...a, target, expect: { certSha256, allowTries: 'ok' }, pin: Buffer.from(cardA.pin) })
+      )
       expect(['TOKEN_NOT_FOUND', 'CARD_CHANGED']).toContain(err.code)
     })
   })
@@ -163,7 +178,9 @@ describe('PIN safety whatever the caller does: wrong PINs and repeated submissio
   it('after a wrong PIN: old tickets void, no new ticket during the pause, then only with the tries acknowledged', async () => {
     const start = spy.logins()
     const wrong = await entry('000000')
-    expect((await rejection(layer.operations.authenticate({ origin, nonce: NONCE }, wrong, 'login'))).code).toBe('PIN_INCORRECT')
+    expect((await rejection(layer.operations.authenticate({ origin, nonce: NONCE }, wrong, 'login'))).code).toBe(
+      'PIN_INCORRECT'
+    )
     expect(spy.logins() - start).toBe(1)
 
     // A caller hammering the core: 30 submissions right away — tickets replayed, made up, or fresh.
@@ -174,7 +191,11 @@ describe('PIN safety whatever the caller does: wrong PINs and repeated submissio
         kind === 0
           ? layer.operations.authenticate({ origin, nonce: NONCE }, wrong, 'login')
           : kind === 1
-            ? layer.operations.authenticate({ origin, nonce: NONCE }, { pin: cardA.pin, ticket: 'A'.repeat(43) }, 'login')
+            ? layer.operations.authenticate(
+                { origin, nonce: NONCE },
+                { pin: cardA.pin, ticket: 'A'.repeat(43) },
+                'login'
+              )
             : layer.operations.promptPin('login')
       const c = (await rejection(attempt)).code
       outcomes[c] = (outcomes[c] ?? 0) + 1
@@ -186,10 +207,20 @@ describe('PIN safety whatever the caller does: wrong PINs and repeated submissio
     await new Promise((r) => setTimeout(r, 1_600))
     const low = await layer.operations.promptPin('login')
     expect(low).toMatchObject({ tries: 'count-low', confirmRequired: true })
-    expect((await rejection(layer.operations.authenticate({ origin, nonce: NONCE }, { pin: cardA.pin, ticket: low.ticket }, 'login'))).code).toBe('PIN_CONFIRM_REQUIRED')
+    expect(
+      (
+        await rejection(
+          layer.operations.authenticate({ origin, nonce: NONCE }, { pin: cardA.pin, ticket: low.ticket }, 'login')
+        )
+      ).code
+    ).toBe('PIN_CONFIRM_REQUIRED')
     expect(spy.logins() - start).toBe(1)
     const ack = await layer.operations.promptPin('login')
-    await layer.operations.authenticate({ origin, nonce: NONCE }, { pin: cardA.pin, ticket: ack.ticket, acknowledgedTries: 'count-low' }, 'login')
+    await layer.operations.authenticate(
+      { origin, nonce: NONCE },
+      { pin: cardA.pin, ticket: ack.ticket, acknowledgedTries: 'count-low' },
+      'login'
+    )
     expect(spy.logins() - start).toBe(2)
     expect((await layer.operations.promptPin('login')).tries).toBe('ok') // the good PIN cleared COUNT_LOW
   })

@@ -23,7 +23,12 @@ const waitFor = (phase: CardPhase, timeoutMs = 8000): Promise<CardStatus> => wai
 beforeAll(async () => {
   rig = await startRig()
   Object.assign(process.env, rig.env) // libpcsclite and SoftHSM read these at first use
-  layer = createCardLayer({ resourcesDir: resources, devTrustDir: rig.trustDir, preferredModules: [rig.token.module], monitor: { backoffMs: [100, 200, 400] } })
+  layer = createCardLayer({
+    resourcesDir: resources,
+    devTrustDir: rig.trustDir,
+    preferredModules: [rig.token.module],
+    monitor: { backoffMs: [100, 200, 400] }
+  })
   service = layer.service
   service.on('status', (s: CardStatus) => seen.push(s))
   layer.start()
@@ -37,7 +42,14 @@ afterAll(async () => {
 describe('card detection on the rig', () => {
   it('sees both virtual readers and no card', async () => {
     await waitFor('no-card')
-    await expect.poll(() => service.current().readers.map((r) => r.name).sort()).toEqual(rig.pcscd.readerNames)
+    await expect
+      .poll(() =>
+        service
+          .current()
+          .readers.map((r) => r.name)
+          .sort()
+      )
+      .toEqual(rig.pcscd.readerNames)
     expect(service.current().problem).toBe('NO_CARD')
   })
 
@@ -91,8 +103,16 @@ describe('card detection on the rig', () => {
   it('marks a card whose module is not installed as module-missing, naming the files tried', async () => {
     // A card table whose only candidate is absent, and no preferred module: like a desk without HiCOS.
     const table = loadCardTable(resources)
-    const noModules = { ...table, moduleSets: { hicos: { [process.platform]: { [process.arch]: ['/nonexistent/libHicos_p11.so'] } } } }
-    const other = new CardService({ monitor: new ReaderMonitor(), table: noModules, trust: loadTrustStore(resources, rig.trustDir), preferredModules: [] })
+    const noModules = {
+      ...table,
+      moduleSets: { hicos: { [process.platform]: { [process.arch]: ['/nonexistent/libHicos_p11.so'] } } }
+    }
+    const other = new CardService({
+      monitor: new ReaderMonitor(),
+      table: noModules,
+      trust: loadTrustStore(resources, rig.trustDir),
+      preferredModules: []
+    })
     other.start()
     try {
       await expect.poll(() => other.current().phase, { timeout: 8000 }).toBe('module-missing')

@@ -4,13 +4,14 @@ import { join } from 'node:path'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ApiClient, getChallenge, loginPassword } from '../../server-mock/test-helpers'
-import { buildAuthSignedData as mockAuthData, buildDecisionStatement as mockStatement } from '../../server-mock/protocol'
+import {
+  buildAuthSignedData as mockAuthData,
+  buildDecisionStatement as mockStatement
+} from '../../server-mock/protocol'
 import type { CardPhase, CardStatus } from '../../src/shared/card-status'
 import { AppError } from '../../src/shared/errors'
 import type { PinOperation } from '../../src/shared/pin-ticket'
-import type { PinEntry } from '../../src/main/card/card-operations'
-import { loadCardTable } from '../../src/main/card/atr'
-import type { DecisionFields } from '../../src/main/card/card-operations'
+import type { PinEntry, DecisionFields } from '../../src/main/card/card-operations'
 import { createCardLayer, type CardLayer } from '../../src/main/card/card-layer'
 import { CardSigner } from '../../src/main/card/card-signer'
 import { Pkcs11Client } from '../../src/main/card/pkcs11-client'
@@ -29,7 +30,8 @@ let rig: Rig
 let layer: CardLayer
 let origin: string
 
-const waitFor = (phase: CardPhase, timeoutMs = 10_000): Promise<CardStatus> => waitForPhase(layer.service, phase, timeoutMs)
+const waitFor = (phase: CardPhase, timeoutMs = 10_000): Promise<CardStatus> =>
+  waitForPhase(layer.service, phase, timeoutMs)
 
 async function rejection(p: Promise<unknown>): Promise<AppError> {
   try {
@@ -50,7 +52,11 @@ function opensslVerifies(data: Buffer, signatureB64: string, certDerB64: string)
   writeFileSync(join(dir, 'data.bin'), data)
   writeFileSync(join(dir, 'sig.bin'), Buffer.from(signatureB64, 'base64'))
   try {
-    const out = execFileSync('openssl', ['dgst', '-sha256', '-verify', join(dir, 'pub.pem'), '-signature', join(dir, 'sig.bin'), join(dir, 'data.bin')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+    const out = execFileSync(
+      'openssl',
+      ['dgst', '-sha256', '-verify', join(dir, 'pub.pem'), '-signature', join(dir, 'sig.bin'), join(dir, 'data.bin')],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }
+    )
     return out.includes('Verified OK')
   } catch {
     return false
@@ -61,7 +67,11 @@ function opensslVerifies(data: Buffer, signatureB64: string, certDerB64: string)
  * What the PIN dialog does when shown: a ticket for the ready card (waiting out the pause after a
  * wrong PIN, acknowledging COUNT_LOW as the dialog's confirmation would), plus the typed PIN.
  */
-async function entry(pin: string = rig.token.pin, operation: PinOperation = 'login', signer: Pick<CardSigner, 'promptPin'> = layer.operations): Promise<PinEntry> {
+async function entry(
+  pin: string = rig.token.pin,
+  operation: PinOperation = 'login',
+  signer: Pick<CardSigner, 'promptPin'> = layer.operations
+): Promise<PinEntry> {
   for (;;) {
     try {
       const p = await signer.promptPin(operation)
@@ -74,7 +84,15 @@ async function entry(pin: string = rig.token.pin, operation: PinOperation = 'log
 }
 
 function decision(i: number, overrides: Partial<DecisionFields> = {}): DecisionFields {
-  return { origin, nonce: NONCE, delegationId: `dlg_TEST${String(i).padStart(6, '0')}`, houseBillNo: `SF${1000 + i}`, decision: 'MATCH', reason: '', ...overrides }
+  return {
+    origin,
+    nonce: NONCE,
+    delegationId: `dlg_TEST${String(i).padStart(6, '0')}`,
+    houseBillNo: `SF${1000 + i}`,
+    decision: 'MATCH',
+    reason: '',
+    ...overrides
+  }
 }
 
 beforeAll(async () => {
@@ -130,14 +148,37 @@ describe('signing bound to origin and purpose', () => {
   it('refuses a bad nonce or origin and a malformed PIN without touching the card', async () => {
     let calls = 0
     const counting = new CardSigner({
-      client: { sign: async () => ((calls++, [])), cancel: () => undefined, tokenState: (m, t) => layer.client.tokenState(m, t) },
+      client: {
+        sign: async () => (calls++, []),
+        cancel: () => undefined,
+        tokenState: (m, t) => layer.client.tokenState(m, t)
+      },
       token: () => layer.service.signingToken(),
       status: () => layer.service.current()
     })
-    expect((await rejection(counting.authenticate({ origin, nonce: 'c2hvcnQ=' }, await entry(rig.token.pin, 'login', counting), 'login'))).code).toBe('INVALID_REQUEST')
-    expect((await rejection(counting.authenticate({ origin: `${origin}/path`, nonce: NONCE }, await entry(rig.token.pin, 'login', counting), 'login'))).code).toBe('INVALID_REQUEST')
+    expect(
+      (
+        await rejection(
+          counting.authenticate({ origin, nonce: 'c2hvcnQ=' }, await entry(rig.token.pin, 'login', counting), 'login')
+        )
+      ).code
+    ).toBe('INVALID_REQUEST')
+    expect(
+      (
+        await rejection(
+          counting.authenticate(
+            { origin: `${origin}/path`, nonce: NONCE },
+            await entry(rig.token.pin, 'login', counting),
+            'login'
+          )
+        )
+      ).code
+    ).toBe('INVALID_REQUEST')
     for (const pin of ['12345', '123456789', '12345a', ' 123456', '']) {
-      expect((await rejection(counting.authenticate({ origin, nonce: NONCE }, await entry(pin, 'login', counting), 'login'))).code).toBe('PIN_FORMAT')
+      expect(
+        (await rejection(counting.authenticate({ origin, nonce: NONCE }, await entry(pin, 'login', counting), 'login')))
+          .code
+      ).toBe('PIN_FORMAT')
     }
     expect(calls).toBe(0)
   })
@@ -160,10 +201,16 @@ describe('signing bound to origin and purpose', () => {
       decision(4)
     ]
     const progress: [number, number][] = []
-    const results = await layer.operations.signDecisions(items, await entry(rig.token.pin, 'decision'), (d, t) => progress.push([d, t]))
+    const results = await layer.operations.signDecisions(items, await entry(rig.token.pin, 'decision'), (d, t) =>
+      progress.push([d, t])
+    )
     expect(results.map((r) => r.ok)).toEqual([true, true, false, true])
     expect(results[2]).toMatchObject({ ok: false, error: { code: 'INVALID_REQUEST' } })
-    expect(progress).toEqual([[1, 3], [2, 3], [3, 3]])
+    expect(progress).toEqual([
+      [1, 3],
+      [2, 3],
+      [3, 3]
+    ])
     for (const i of [0, 1, 3]) {
       const r = results[i]
       const fields = items[i]
@@ -183,7 +230,16 @@ describe('signing bound to origin and purpose', () => {
     const ch = await getChallenge(api, 'decision', { delegationId: d.id })
     const reason = '非本人訂購\n請退回'
     const [r] = await layer.operations.signDecisions(
-      [{ origin: rig.server.origin, nonce: ch.nonce, delegationId: d.id, houseBillNo: d.houseBillNo, decision: 'MISMATCH', reason }],
+      [
+        {
+          origin: rig.server.origin,
+          nonce: ch.nonce,
+          delegationId: d.id,
+          houseBillNo: d.houseBillNo,
+          decision: 'MISMATCH',
+          reason
+        }
+      ],
       await entry(rig.token.pin, 'decision')
     )
     if (!r?.ok) throw new Error(`signing failed: ${JSON.stringify(r)}`)
@@ -197,11 +253,19 @@ describe('signing bound to origin and purpose', () => {
       idempotencyKey: 'card-rig-0001'
     })
     expect(res.status, JSON.stringify(res.body)).toBe(200)
-    expect(res.body.confirmation).toMatchObject({ delegationId: d.id, decision: 'MISMATCH', confirmedVia: 'certificate' })
+    expect(res.body.confirmation).toMatchObject({
+      delegationId: d.id,
+      decision: 'MISMATCH',
+      confirmedVia: 'certificate'
+    })
 
     const anon = new ApiClient(rig.server)
     const login = await getChallenge(anon, 'login')
-    const auth = await layer.operations.authenticate({ origin: rig.server.origin, nonce: login.nonce }, await entry(), 'login')
+    const auth = await layer.operations.authenticate(
+      { origin: rig.server.origin, nonce: login.nonce },
+      await entry(),
+      'login'
+    )
     const session = await anon.post('/sessions/certificate', { challengeId: login.challengeId, ...auth })
     expect(session.status, JSON.stringify(session.body)).toBe(201)
   })
@@ -239,19 +303,29 @@ describe('one operation at a time, cancel, timeout, card removal', () => {
     const sig = await layer.operations.authenticate({ origin, nonce: NONCE }, await entry(), 'login')
     expect(opensslVerifies(buildAuthSignedData({ origin, nonce: NONCE }), sig.signature, sig.certificate)).toBe(true)
     // The terminated worker's login was ended: a wrong PIN is still checked, not waved through.
-    expect((await rejection(layer.operations.authenticate({ origin, nonce: NONCE }, await entry('000000'), 'login'))).code).toBe('PIN_INCORRECT')
+    expect(
+      (await rejection(layer.operations.authenticate({ origin, nonce: NONCE }, await entry('000000'), 'login'))).code
+    ).toBe('PIN_INCORRECT')
     await layer.operations.authenticate({ origin, nonce: NONCE }, await entry(), 'login') // clears COUNT_LOW again
   })
 
   it('a timed-out operation fails with OPERATION_TIMEOUT and the worker is replaced', async () => {
     const client = new Pkcs11Client({ operationTimeoutMs: 3_000 })
-    const signer = new CardSigner({ client, token: () => layer.service.signingToken(), status: () => layer.service.current() })
+    const signer = new CardSigner({
+      client,
+      token: () => layer.service.signingToken(),
+      status: () => layer.service.current()
+    })
     try {
       const started = Date.now()
       const err = await rejection(signer.signDecisions(many(40_000), await entry(rig.token.pin, 'decision', signer)))
       expect(err.code).toBe('OPERATION_TIMEOUT')
       expect(Date.now() - started).toBeLessThan(15_000)
-      const sig = await signer.authenticate({ origin, nonce: NONCE }, await entry(rig.token.pin, 'login', signer), 'login')
+      const sig = await signer.authenticate(
+        { origin, nonce: NONCE },
+        await entry(rig.token.pin, 'login', signer),
+        'login'
+      )
       expect(sig.algorithm).toBe('RS256')
     } finally {
       await client.close()

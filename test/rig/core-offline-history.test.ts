@@ -19,7 +19,13 @@ function value<T>(r: IpcResult<T>): T {
   return r.value
 }
 
-interface Answer { items: { id: string }[]; total: number; source: 'online' | 'cache'; lastSyncedAt: string | null; offlineReason?: string }
+interface Answer {
+  items: { id: string }[]
+  total: number
+  source: 'online' | 'cache'
+  lastSyncedAt: string | null
+  offlineReason?: string
+}
 
 beforeAll(async () => {
   rig = await startRig({ server: true })
@@ -37,7 +43,9 @@ describe('offline delegation history through the core', () => {
     value(await call('session:loginPassword', { account: 'demo', password: 'Demo1234' }))
     const query = { status: 'PENDING', page: 1, pageSize: 50, sort: 'declarationDate:desc' }
     // The background sync after login is done when an answer carries its time.
-    await expect.poll(async () => value(await call<Answer>('delegations:query', query)).lastSyncedAt, { timeout: 20_000 }).not.toBeNull()
+    await expect
+      .poll(async () => value(await call<Answer>('delegations:query', query)).lastSyncedAt, { timeout: 20_000 })
+      .not.toBeNull()
     const online = value(await call<Answer>('delegations:query', query))
     expect(online.source).toBe('online')
     expect(online.total).toBeGreaterThan(0)
@@ -53,7 +61,9 @@ describe('offline delegation history through the core', () => {
 
   it('exports the current query from the cache (CSV with BOM, JSON) and clears it on request', async () => {
     const query = { status: 'PENDING', page: 1, pageSize: 50, sort: 'declarationDate:desc' }
-    const csv = value(await call<{ fileName: string; content: string; rows: number }>('history:export', { format: 'csv', query }))
+    const csv = value(
+      await call<{ fileName: string; content: string; rows: number }>('history:export', { format: 'csv', query })
+    )
     expect(csv.fileName).toMatch(/\.csv$/)
     expect(csv.content.startsWith('\uFEFF')).toBe(true)
     expect(csv.content.trim().split('\r\n')).toHaveLength(csv.rows + 1) // header + rows

@@ -22,7 +22,9 @@ async function main(): Promise<void> {
   if (rig.server) {
     console.log(`  mock platform: ${rig.server.url}`)
     for (const a of rig.server.accounts) {
-      console.log(`  demo account: ${a.account} / ${a.password}  (${a.kind === 'certificate' ? 'certificate account' : 'EZWay phone-registered'}, ${a.name})`)
+      console.log(
+        `  demo account: ${a.account} / ${a.password}  (${a.kind === 'certificate' ? 'certificate account' : 'EZWay phone-registered'}, ${a.name})`
+      )
     }
     console.log(`  SMS outbox (the SMS codes the mock platform "sends"): ${rig.server.smsOutboxPath}`)
   }
@@ -35,8 +37,12 @@ async function main(): Promise<void> {
       swapping = true
       rig
         .swapCard()
-        .then((t) => console.log(`DEMO CONTROL: now in the reader: ${t === second ? 'card 2' : 'card 1'}, ${describe(t)}`))
-        .catch((err: unknown) => console.log(`DEMO CONTROL: swap failed: ${err instanceof Error ? err.message : String(err)}`))
+        .then((t) =>
+          console.log(`DEMO CONTROL: now in the reader: ${t === second ? 'card 2' : 'card 1'}, ${describe(t)}`)
+        )
+        .catch((err: unknown) =>
+          console.log(`DEMO CONTROL: swap failed: ${err instanceof Error ? err.message : String(err)}`)
+        )
         .finally(() => (swapping = false))
     })
   }

@@ -26,7 +26,11 @@ afterAll(async () => {
   if (home) rmSync(home, { recursive: true, force: true })
 })
 
-function run(args: string[], extraEnv: Record<string, string> = {}, viaNpx = false): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(
+  args: string[],
+  extraEnv: Record<string, string> = {},
+  viaNpx = false
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const env = {
     ...process.env,
     ...rig.env,
@@ -37,7 +41,9 @@ function run(args: string[], extraEnv: Record<string, string> = {}, viaNpx = fal
     ECCS_OCSP_URL: `${rig.server?.url ?? ''}/api/v1/ocsp`,
     ...extraEnv
   }
-  const [cmd, argv] = viaNpx ? ['npx', ['--offline', 'eccs-client', ...args]] : [process.execPath, [join(root, 'bin/eccs-client.mjs'), ...args]]
+  const [cmd, argv] = viaNpx
+    ? ['npx', ['--offline', 'eccs-client', ...args]]
+    : [process.execPath, [join(root, 'bin/eccs-client.mjs'), ...args]]
   return new Promise((resolve, reject) => {
     // Asynchronous on purpose: the virtual cards answer vpcd from this process's event loop.
     const child = spawn(cmd as string, argv as string[], { cwd: root, env })
@@ -50,14 +56,18 @@ function run(args: string[], extraEnv: Record<string, string> = {}, viaNpx = fal
   })
 }
 
-async function doctor(extraEnv: Record<string, string> = {}, viaNpx = false): Promise<{ code: number; report: DoctorReport }> {
+async function doctor(
+  extraEnv: Record<string, string> = {},
+  viaNpx = false
+): Promise<{ code: number; report: DoctorReport }> {
   const r = await run(['doctor', '--json'], extraEnv, viaNpx)
   const start = r.stdout.indexOf('{')
   if (start < 0) throw new Error(`no JSON from doctor (exit ${r.code}): ${r.stdout}\n${r.stderr}`)
   return { code: r.code, report: JSON.parse(r.stdout.slice(start)) as DoctorReport }
 }
 
-const statusOf = (report: DoctorReport, id: string): string | undefined => report.checks.find((c) => c.id === id)?.status
+const statusOf = (report: DoctorReport, id: string): string | undefined =>
+  report.checks.find((c) => c.id === id)?.status
 
 describe('eccs-client doctor on the rig', () => {
   it('no card: readers ok, card warns, exit 1', async () => {

@@ -23,8 +23,16 @@ const MOEACA_DN = (): forge.pki.CertificateField[] => [
 ]
 
 function rsa(): { publicKey: forge.pki.rsa.PublicKey; privateKey: forge.pki.rsa.PrivateKey; privatePem: string } {
-  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } })
-  return { publicKey: forge.pki.publicKeyFromPem(publicKey), privateKey: forge.pki.privateKeyFromPem(privateKey), privatePem: privateKey }
+  const { publicKey, privateKey } = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' }
+  })
+  return {
+    publicKey: forge.pki.publicKeyFromPem(publicKey),
+    privateKey: forge.pki.privateKeyFromPem(privateKey),
+    privatePem: privateKey
+  }
 }
 
 function serial(): string {
@@ -91,7 +99,12 @@ export function issueMoeacaCard(pki: TestPki, dir: string): MoeacaMaterial {
   }
   const sign = issue('sign')
   const enc = issue('enc')
-  const files = { signCert: join(dir, 'moeaca-sign.pem'), signKey: join(dir, 'moeaca-sign.key.pem'), encCert: join(dir, 'moeaca-enc.pem'), encKey: join(dir, 'moeaca-enc.key.pem') }
+  const files = {
+    signCert: join(dir, 'moeaca-sign.pem'),
+    signKey: join(dir, 'moeaca-sign.key.pem'),
+    encCert: join(dir, 'moeaca-enc.pem'),
+    encKey: join(dir, 'moeaca-enc.key.pem')
+  }
   writeFileSync(files.signCert, forge.pki.certificateToPem(sign.cert))
   writeFileSync(files.signKey, sign.keyPem, { mode: 0o600 })
   writeFileSync(files.encCert, forge.pki.certificateToPem(enc.cert))

@@ -36,7 +36,9 @@ class PcscWatch {
     this.readers.set(name, reader)
     this.statuses.set(name, [])
     reader.on('status', (s) => {
-      this.statuses.get(name)?.push({ at: performance.now(), state: s.state, atr: s.atr?.toString('hex').toUpperCase() ?? '' })
+      this.statuses
+        .get(name)
+        ?.push({ at: performance.now(), state: s.state, atr: s.atr?.toString('hex').toUpperCase() ?? '' })
     })
     reader.on('error', (err) => this.readerErrors.push(`${name}: ${err.message}`))
     reader.on('end', () => this.ended.push(name))
@@ -98,7 +100,9 @@ function transmit(reader: CardReader, apdu: Buffer, protocol: number): Promise<B
 }
 
 function disconnect(reader: CardReader): Promise<void> {
-  return new Promise((resolve, reject) => reader.disconnect(reader.SCARD_LEAVE_CARD, (err) => (err ? reject(err) : resolve())))
+  return new Promise((resolve, reject) =>
+    reader.disconnect(reader.SCARD_LEAVE_CARD, (err) => (err ? reject(err) : resolve()))
+  )
 }
 
 /** PIDs whose command line mentions `needle` (like `pgrep -f`, without spawning). */
@@ -170,7 +174,9 @@ describe('PC/SC rig: private pcscd + vpcd + pcsclite', () => {
     const s = await watch.present(readerA, t0, MOICA_ATR)
     expect(cardA.inserted).toBe(true)
     expect(Buffer.from(s.atr, 'hex')).toEqual(Buffer.from(MOICA_ATR, 'hex'))
-    console.log(`[rig] first insert: insert() resolved ${resolvedAfter.toFixed(0)} ms, status event ${(s.at - t0).toFixed(0)} ms after connect`)
+    console.log(
+      `[rig] first insert: insert() resolved ${resolvedAfter.toFixed(0)} ms, status event ${(s.at - t0).toFixed(0)} ms after connect`
+    )
   })
 
   it('remove() -> EMPTY', async () => {
@@ -294,7 +300,8 @@ describe('VirtualCard framing (fake vpcd, no pcscd)', () => {
   function reader(sock: net.Socket) {
     let buf = Buffer.alloc(0)
     sock.on('data', (d: Buffer) => (buf = Buffer.concat([buf, d])))
-    return (bytes: number) => waitFor(`${bytes} bytes from card`, 2_000, () => buf.length >= bytes && buf.subarray(0, bytes))
+    return (bytes: number) =>
+      waitFor(`${bytes} bytes from card`, 2_000, () => buf.length >= bytes && buf.subarray(0, bytes))
   }
 
   it('handles split frames, several frames per chunk, and reconnects', async () => {

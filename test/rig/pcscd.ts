@@ -189,7 +189,7 @@ function listenInodes(port: number): Set<string> {
   const hexPort = port.toString(16).toUpperCase().padStart(4, '0')
   const inodes = new Set<string>()
   for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    let text = ''
+    let text: string
     try {
       text = fs.readFileSync(table, 'utf8')
     } catch {
@@ -206,7 +206,7 @@ function listenInodes(port: number): Set<string> {
 
 function socketInodesOf(pid: number): Set<string> {
   const out = new Set<string>()
-  let fds: string[] = []
+  let fds: string[]
   try {
     fds = fs.readdirSync(`/proc/${pid}/fd`)
   } catch {

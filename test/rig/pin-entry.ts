@@ -7,10 +7,15 @@ import type { PinEntry, PinOperation, PinPrompt } from '../../src/shared/pin-tic
  * the tries confirmation (as the user would); returns the fields to send with `pin`.
  * Throws the prompt's error otherwise (NOT_READY, PIN_LOCKED, …) as `Error(code)`.
  */
-export async function pinFields(dispatch: (channel: string, payload: unknown) => Promise<unknown>, operation: PinOperation, pin: string): Promise<PinEntry> {
+export async function pinFields(
+  dispatch: (channel: string, payload: unknown) => Promise<unknown>,
+  operation: PinOperation,
+  pin: string
+): Promise<PinEntry> {
   for (let attempt = 0; attempt < 10; attempt++) {
     const r = (await dispatch('card:pinPrompt', { operation })) as IpcResult<PinPrompt>
-    if (r.ok) return { pin, ticket: r.value.ticket, ...(r.value.confirmRequired ? { acknowledgedTries: r.value.tries } : {}) }
+    if (r.ok)
+      return { pin, ticket: r.value.ticket, ...(r.value.confirmRequired ? { acknowledgedTries: r.value.tries } : {}) }
     if (r.error.code !== 'PIN_THROTTLED') throw new Error(r.error.code)
     await new Promise((done) => setTimeout(done, Number(/retry-after-ms=(\d+)/.exec(r.error.detail ?? '')?.[1] ?? 200)))
   }

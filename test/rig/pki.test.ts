@@ -37,9 +37,10 @@ function verify(pki: TestPki, certPath: string, extra: string[] = []): OpensslRe
 }
 
 function extensionHex(pem: string, name: 'subjectKeyIdentifier' | 'authorityKeyIdentifier'): string {
-  const ext = forge.pki.certificateFromPem(pem).getExtension(name) as
-    | { subjectKeyIdentifier?: string; value?: string }
-    | null
+  const ext = forge.pki.certificateFromPem(pem).getExtension(name) as {
+    subjectKeyIdentifier?: string
+    value?: string
+  } | null
   if (!ext) throw new Error(`missing ${name}`)
   if (ext.subjectKeyIdentifier) return ext.subjectKeyIdentifier
   // AKI: forge leaves the raw SEQUENCE { [0] keyIdentifier }; take the [0] bytes.
@@ -105,7 +106,15 @@ describe('generated test PKI', () => {
 
   it('builds the end-entity subject like MOICA: C, CN (UTF8String), serialNumber', () => {
     const c = pki.citizens.valid
-    const subject = openssl(['x509', '-in', c.files.signCert, '-noout', '-subject', '-nameopt', 'utf8,sep_comma_plus_space'])
+    const subject = openssl([
+      'x509',
+      '-in',
+      c.files.signCert,
+      '-noout',
+      '-subject',
+      '-nameopt',
+      'utf8,sep_comma_plus_space'
+    ])
     expect(subject.out.trim()).toBe(`subject=C=TW, CN=王小明, serialNumber=${c.cardSerial}`)
     const parsed = openssl(['asn1parse', '-in', c.files.signCert])
     expect(parsed.out).toMatch(/UTF8STRING\s+:王小明/)
@@ -117,11 +126,23 @@ describe('generated test PKI', () => {
     expect(c.nationalId).toBe('A800000014')
     expect(c.name).toBe(RESIDENT_NAME)
     expect([...c.name]).toHaveLength(64)
-    const subject = openssl(['x509', '-in', c.files.signCert, '-noout', '-subject', '-nameopt', 'utf8,sep_comma_plus_space'])
+    const subject = openssl([
+      'x509',
+      '-in',
+      c.files.signCert,
+      '-noout',
+      '-subject',
+      '-nameopt',
+      'utf8,sep_comma_plus_space'
+    ])
     expect(subject.out.trim()).toBe(`subject=C=TW, CN=${RESIDENT_NAME}, serialNumber=${c.cardSerial}`)
     expect(new X509Certificate(c.signCertPem).verify(new X509Certificate(pki.moica.certPem).publicKey)).toBe(true)
     const records = identityRecordsOf(pki)
-    expect(records).toContainEqual({ certificateSerial: new X509Certificate(c.signCertPem).serialNumber, cardSerial: c.cardSerial, nationalId: 'A800000014' })
+    expect(records).toContainEqual({
+      certificateSerial: new X509Certificate(c.signCertPem).serialNumber,
+      cardSerial: c.cardSerial,
+      nationalId: 'A800000014'
+    })
     expect(records.some((r) => r.cardSerial === pki.citizens['wrong-issuer'].cardSerial)).toBe(false) // a rogue CA's card is unknown
   })
 
@@ -148,7 +169,11 @@ describe('generated test PKI', () => {
 
   it('wrong-issuer verifies against the rogue pair, so only the keys differ', () => {
     const r = openssl([
-      'verify', '-CAfile', pki.rogueRoot.certPath, '-untrusted', pki.rogueMoica.certPath,
+      'verify',
+      '-CAfile',
+      pki.rogueRoot.certPath,
+      '-untrusted',
+      pki.rogueMoica.certPath,
       pki.citizens['wrong-issuer'].files.signCert
     ])
     expect(r.status).toBe(0)
@@ -206,12 +231,27 @@ describe('generated test PKI', () => {
 
     const enc = openssl(['x509', '-in', c.files.encCert, '-noout', '-ext', 'keyUsage']).out
     expect(enc).toMatch(/critical\s+Key Encipherment, Data Encipherment/)
-    const wrong = openssl(['x509', '-in', pki.citizens['wrong-key-usage'].files.signCert, '-noout', '-ext', 'keyUsage']).out
+    const wrong = openssl([
+      'x509',
+      '-in',
+      pki.citizens['wrong-key-usage'].files.signCert,
+      '-noout',
+      '-ext',
+      'keyUsage'
+    ]).out
     expect(wrong).toMatch(/critical\s+Key Encipherment\s*$/)
   })
 
   it('shapes the CAs like GRCA G3 / MOICA G3', () => {
-    const moica = openssl(['x509', '-in', pki.moica.certPath, '-noout', '-text', '-nameopt', 'utf8,sep_comma_plus_space']).out
+    const moica = openssl([
+      'x509',
+      '-in',
+      pki.moica.certPath,
+      '-noout',
+      '-text',
+      '-nameopt',
+      'utf8,sep_comma_plus_space'
+    ]).out
     expect(moica).toContain('Subject: C=TW, O=行政院, OU=TEST 內政部憑證管理中心')
     expect(moica).toContain('Issuer: C=TW, O=行政院, CN=TEST Government Root Certification Authority')
     expect(moica).toMatch(/Basic Constraints: critical\s+CA:TRUE, pathlen:0/)
@@ -263,7 +303,9 @@ describe('generated test PKI', () => {
     const fromFile = execFileSync('openssl', ['x509', '-in', c.files.signCert, '-outform', 'DER'])
     expect(fromFile.equals(c.signCertDer)).toBe(true)
     const keyMod = execFileSync('openssl', ['rsa', '-in', c.files.signKey, '-noout', '-modulus'], { encoding: 'utf8' })
-    const certMod = execFileSync('openssl', ['x509', '-in', c.files.signCert, '-noout', '-modulus'], { encoding: 'utf8' })
+    const certMod = execFileSync('openssl', ['x509', '-in', c.files.signCert, '-noout', '-modulus'], {
+      encoding: 'utf8'
+    })
     expect(keyMod).toBe(certMod)
     expect(c.signKeyPem).toContain('-----BEGIN PRIVATE KEY-----')
   })
@@ -367,8 +409,12 @@ describe('SoftHSM virtual card', () => {
   }
 
   it('rejects PINs that a HiCOS card would not take', async () => {
-    await expect(provisionCard(pki.citizens.valid, { dir: tempDir('eccs-card-'), pin: '12345' })).rejects.toThrow(/6–8 digits/)
-    await expect(provisionCard(pki.citizens.valid, { dir: tempDir('eccs-card-'), pin: '12a456' })).rejects.toThrow(/6–8 digits/)
+    await expect(provisionCard(pki.citizens.valid, { dir: tempDir('eccs-card-'), pin: '12345' })).rejects.toThrow(
+      /6–8 digits/
+    )
+    await expect(provisionCard(pki.citizens.valid, { dir: tempDir('eccs-card-'), pin: '12a456' })).rejects.toThrow(
+      /6–8 digits/
+    )
   })
 
   it('exposes a blank-padded HiCOS label and a 6-digit PIN token', () => {
@@ -414,7 +460,15 @@ describe('SoftHSM virtual card', () => {
       writeFileSync(join(dir, 'pub.pem'), pub)
       writeFileSync(join(dir, 'data.bin'), data)
       writeFileSync(join(dir, 'sig.bin'), signature)
-      const r = openssl(['dgst', '-sha256', '-verify', join(dir, 'pub.pem'), '-signature', join(dir, 'sig.bin'), join(dir, 'data.bin')])
+      const r = openssl([
+        'dgst',
+        '-sha256',
+        '-verify',
+        join(dir, 'pub.pem'),
+        '-signature',
+        join(dir, 'sig.bin'),
+        join(dir, 'data.bin')
+      ])
       expect(r.out).toContain('Verified OK')
       expect(r.status).toBe(0)
     } finally {

@@ -48,7 +48,11 @@ function envWith(policy: object, name: string): NodeJS.ProcessEnv {
 
 async function coreWith(policy: object, name: string): Promise<{ core: AppCore; statuses: CardStatus[] }> {
   const env = envWith(policy, name)
-  const config = loadCoreConfig(env, { version: 'test', resourcesDir: findResourcesDir(__dirname), userDataDir: join(home, name) })
+  const config = loadCoreConfig(env, {
+    version: 'test',
+    resourcesDir: findResourcesDir(__dirname),
+    userDataDir: join(home, name)
+  })
   expect(config.settings.networkBlocked).toBeNull()
   const core = createAppCore(config, 'web', { env })
   const statuses: CardStatus[] = []
@@ -76,7 +80,11 @@ describe('field case: revocation ignores proxy', () => {
       expect(proxy.log.slice(n)).toContainEqual({ method: 'POST', target: AIA_OCSP, auth: 'none', status: 200 })
       // The API goes the same way (the core's health check): a CONNECT to server-mock.
       const api = new URL(rig.server?.url ?? '').host
-      await expect.poll(() => proxy.log.slice(n).some((e) => e.method === 'CONNECT' && e.target === api && e.status === 200), { timeout: 15_000 }).toBe(true)
+      await expect
+        .poll(() => proxy.log.slice(n).some((e) => e.method === 'CONNECT' && e.target === api && e.status === 200), {
+          timeout: 15_000
+        })
+        .toBe(true)
     } finally {
       await rig.cards[0].remove()
       await core.stop()
@@ -102,13 +110,19 @@ describe('field case: revocation ignores proxy', () => {
     const n = proxy.log.length
     await rig.cards[0].insert(MOICA_ATR)
     try {
-      const report = await runDoctor({ env: envWith({ proxy: proxy.url, revocationCheck: 'hard-fail' }, 'doctor'), version: 'test', resourcesDir: findResourcesDir(__dirname) })
+      const report = await runDoctor({
+        env: envWith({ proxy: proxy.url, revocationCheck: 'hard-fail' }, 'doctor'),
+        version: 'test',
+        resourcesDir: findResourcesDir(__dirname)
+      })
       const revocation = report.checks.find((c) => c.id === 'revocation')
       expect(revocation?.status).toBe('ok')
       expect(revocation?.detail).toContain(`${AIA_OCSP} answered`)
       expect(revocation?.detail).toContain(`via proxy 127.0.0.1:${proxy.port}`)
       expect(report.checks.find((c) => c.id === 'api')?.detail).toContain(`via proxy 127.0.0.1:${proxy.port}`)
-      expect(proxy.log.slice(n).map((e) => `${e.method} ${e.target}`)).toEqual(expect.arrayContaining([`GET ${AIA_OCSP}`, `CONNECT ${new URL(rig.server?.url ?? '').host}`]))
+      expect(proxy.log.slice(n).map((e) => `${e.method} ${e.target}`)).toEqual(
+        expect.arrayContaining([`GET ${AIA_OCSP}`, `CONNECT ${new URL(rig.server?.url ?? '').host}`])
+      )
     } finally {
       await rig.cards[0].remove()
     }

@@ -63,7 +63,10 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
     const citizen = pki.citizens[opts.variant ?? 'valid']
     const token = await provisionCard(citizen, { dir: join(dir, 'softhsm'), ...(opts.pin ? { pin: opts.pin } : {}) })
     const secondToken = opts.secondCard
-      ? await provisionCard(pki.citizens[opts.secondCard.variant], { dir: join(dir, 'softhsm-2'), pin: opts.secondCard.pin })
+      ? await provisionCard(pki.citizens[opts.secondCard.variant], {
+          dir: join(dir, 'softhsm-2'),
+          pin: opts.secondCard.pin
+        })
       : null
     // With two cards the app's SOFTHSM2_CONF is a copy that swapCard() points at the inserted card.
     const activeConf = secondToken ? join(dir, 'softhsm-active.conf') : token.conf
@@ -113,7 +116,9 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
       ECCS_LOG_DIR: join(dir, 'logs'),
       ECCS_POLICY_FILE: join(dir, 'no-machine-policy.json'),
       // The test certificates' AIA names a placeholder; the test PKI's responder is server-mock's.
-      ...(server ? { ECCS_API_URL: server.url, ECCS_API_CA: server.caCertPath, ECCS_OCSP_URL: `${server.apiBase}/ocsp` } : {})
+      ...(server
+        ? { ECCS_API_URL: server.url, ECCS_API_CA: server.caCertPath, ECCS_OCSP_URL: `${server.apiBase}/ocsp` }
+        : {})
     }
     if (opts.insert) await cards[0].insert(MOICA_ATR)
     const swapCard = async (): Promise<SoftHsmCard> => {

@@ -57,7 +57,7 @@ function tlvEnd(buf: Buffer, offset: number): { contentStart: number; end: numbe
 function derChildren(tlv: Buffer): Buffer[] {
   const { contentStart, end } = tlvEnd(tlv, 0)
   const out: Buffer[] = []
-  for (let at = contentStart; at < end; ) {
+  for (let at = contentStart; at < end;) {
     const child = tlvEnd(tlv, at)
     out.push(tlv.subarray(at, child.end))
     at = child.end
@@ -112,8 +112,14 @@ function rsaComponents(privatePem: string): RsaComponents {
     return Buffer.from(v, 'base64url')
   }
   return {
-    n: part(jwk.n), e: part(jwk.e), d: part(jwk.d), p: part(jwk.p),
-    q: part(jwk.q), dp: part(jwk.dp), dq: part(jwk.dq), qi: part(jwk.qi)
+    n: part(jwk.n),
+    e: part(jwk.e),
+    d: part(jwk.d),
+    p: part(jwk.p),
+    q: part(jwk.q),
+    dp: part(jwk.dp),
+    dq: part(jwk.dq),
+    qi: part(jwk.qi)
   }
 }
 
@@ -328,5 +334,15 @@ export async function provisionCard(
   }
   const out = await runChild(JSON.stringify(job), { ...process.env, SOFTHSM2_CONF: conf })
   const { tokenSerial } = JSON.parse(out) as { tokenSerial: string }
-  return { dir, conf, env: { SOFTHSM2_CONF: conf }, module: SOFTHSM_MODULE, tokenLabel, tokenSerial, pin, soPin, citizen }
+  return {
+    dir,
+    conf,
+    env: { SOFTHSM2_CONF: conf },
+    module: SOFTHSM_MODULE,
+    tokenLabel,
+    tokenSerial,
+    pin,
+    soPin,
+    citizen
+  }
 }

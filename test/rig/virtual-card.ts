@@ -114,7 +114,8 @@ export class VirtualCard extends EventEmitter {
     return new Promise((resolve, reject) => {
       const socket = net.connect({ port: this.port, host: this.host })
       socket.setNoDelay(true)
-      const onConnectError = (err: Error) => reject(new Error(`virtual card: vpcd ${this.host}:${this.port}: ${err.message}`))
+      const onConnectError = (err: Error) =>
+        reject(new Error(`virtual card: vpcd ${this.host}:${this.port}: ${err.message}`))
       socket.once('error', onConnectError)
       socket.once('connect', () => {
         socket.off('error', onConnectError)

@@ -64,9 +64,13 @@ test('every screen', async ({ page, platform }) => {
   await page.emulateMedia({ colorScheme: 'dark' })
   await shot('delegations-results-dark')
   await page.emulateMedia({ colorScheme: 'light' })
-  const bill = async (i: number): Promise<string> => ((await rows.nth(i).getByTestId('open-row').textContent()) ?? '').trim()
+  const bill = async (i: number): Promise<string> =>
+    ((await rows.nth(i).getByTestId('open-row').textContent()) ?? '').trim()
   const b1 = await bill(1)
-  await rows.nth(1).getByRole('button', { name: `申報相符 ${b1}` }).click()
+  await rows
+    .nth(1)
+    .getByRole('button', { name: `申報相符 ${b1}` })
+    .click()
   await page.getByTestId('pin-dialog').getByLabel('PIN碼').fill('123456')
   await shot('pin-dialog')
   await page.emulateMedia({ colorScheme: 'dark' })
@@ -76,7 +80,10 @@ test('every screen', async ({ page, platform }) => {
   await expect(page.getByTestId('pin-dialog')).toHaveCount(0)
 
   const b2 = await bill(2)
-  await rows.nth(2).getByRole('button', { name: `申報不符 ${b2}` }).click()
+  await rows
+    .nth(2)
+    .getByRole('button', { name: `申報不符 ${b2}` })
+    .click()
   await rows.nth(2).getByRole('button', { name: '送出申報不符' }).click()
   await expect(rows.nth(2).getByText('申報不符須輸入原因')).toBeVisible()
   await shot('reject-reason-required')
@@ -150,7 +157,14 @@ test('every screen', async ({ page, platform }) => {
 
   // EZWay (phone-registered) account: may query, cannot confirm; each row says why.
   await page.getByRole('button', { name: '登出' }).click()
-  await platform.dev('/dev/accounts', { account: 'ezway', password: 'Ezway1234', name: '林美華', nationalId: 'B222333440', mobile: '0922333444', email: 'ez@example.tw' })
+  await platform.dev('/dev/accounts', {
+    account: 'ezway',
+    password: 'Ezway1234',
+    name: '林美華',
+    nationalId: 'B222333440',
+    mobile: '0922333444',
+    email: 'ez@example.tw'
+  })
   await platform.dev('/dev/delegations', { account: 'ezway', count: 2, status: 'PENDING' })
   await loginPassword(page, 'ezway', 'Ezway1234')
   await page.getByRole('button', { name: '查詢' }).click()

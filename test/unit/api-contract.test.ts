@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
 import { ENDPOINTS } from '../../src/main/api/endpoints'
+import { errorFromRow } from '../../src/main/api/error-mapping'
 import { PlatformClient } from '../../src/main/api/platform-client'
 import { AppError, errorMessage } from '../../src/shared/errors'
 import { buildAuthSignedData, buildDecisionStatement } from '../../server-mock/protocol'
@@ -58,12 +59,22 @@ describe('PlatformClient against server-mock (responses validated on both sides)
     // Another person's valid number with the same last four digits as 王小明's card (A123456789).
     const reg = await client.startRegistration()
     const ch = await client.challenge('registration', { registrationId: reg.registrationId })
-    await expectCode(client.verifyIdentity(reg.registrationId, 'B100126789', auth(ch)), 'IDENTITY_NOT_PROVEN', 'IDENTITY_NOT_MATCHED')
-    expect(errorMessage('IDENTITY_NOT_PROVEN', 'zh-TW')).toBe('身分查驗未通過：此身分證號或統一證號不屬於插入的自然人憑證持有人。請輸入您本人的號碼，並使用本人的憑證。')
+    await expectCode(
+      client.verifyIdentity(reg.registrationId, 'B100126789', auth(ch)),
+      'IDENTITY_NOT_PROVEN',
+      'IDENTITY_NOT_MATCHED'
+    )
+    expect(errorMessage('IDENTITY_NOT_PROVEN', 'zh-TW')).toBe(
+      '身分查驗未通過：此身分證號或統一證號不屬於插入的自然人憑證持有人。請輸入您本人的號碼，並使用本人的憑證。'
+    )
     t.server.identity.available = false
     try {
       const ch2 = await client.challenge('registration', { registrationId: reg.registrationId })
-      await expectCode(client.verifyIdentity(reg.registrationId, citizen().nationalId, auth(ch2)), 'IDENTITY_SERVICE_UNAVAILABLE', 'IDENTITY_SERVICE_UNAVAILABLE')
+      await expectCode(
+        client.verifyIdentity(reg.registrationId, citizen().nationalId, auth(ch2)),
+        'IDENTITY_SERVICE_UNAVAILABLE',
+        'IDENTITY_SERVICE_UNAVAILABLE'
+      )
     } finally {
       t.server.identity.available = true
     }
@@ -87,18 +98,34 @@ describe('PlatformClient against server-mock (responses validated on both sides)
     expect(await client.checkAccount(reg.registrationId, 'xiaoming')).toEqual({ account: 'xiaoming', available: true })
     const sms = await client.sendSms(reg.registrationId, '0911222333')
     expect(sms.mobileMasked).toBe('0911***333')
-    const code = JSON.parse(readFileSync(t.server.smsOutboxPath, 'utf8').trim().split('\n').at(-1) ?? '{}').code as string
+    const code = JSON.parse(readFileSync(t.server.smsOutboxPath, 'utf8').trim().split('\n').at(-1) ?? '{}')
+      .code as string
     await expectCode(
       client.completeRegistration(reg.registrationId, {
-        name: '王小明', nationalId: citizen().nationalId, account: 'xiaoming', password: 'weakpass', email: 'xm@example.tw',
-        mobile: '0911222333', smsCode: code, privacyConsent: true, category: '個人'
+        name: '王小明',
+        nationalId: citizen().nationalId,
+        account: 'xiaoming',
+        password: 'weakpass',
+        email: 'xm@example.tw',
+        mobile: '0911222333',
+        smsCode: code,
+        privacyConsent: true,
+        category: '個人'
       }),
       'VALIDATION_FAILED',
       'WEAK_PASSWORD'
     )
     const created = await client.completeRegistration(reg.registrationId, {
-      name: '王小明', nationalId: citizen().nationalId, account: 'xiaoming', password: 'Secret123', email: 'xm@example.tw',
-      mobile: '0911222333', smsCode: code, privacyConsent: true, category: '個人', address: '臺北市'
+      name: '王小明',
+      nationalId: citizen().nationalId,
+      account: 'xiaoming',
+      password: 'Secret123',
+      email: 'xm@example.tw',
+      mobile: '0911222333',
+      smsCode: code,
+      privacyConsent: true,
+      category: '個人',
+      address: '臺北市'
     })
     expect(created).toMatchObject({ account: 'xiaoming', certificateEnabled: true })
     expect((await client.getRegistration(reg.registrationId)).state).toBe('COMPLETED')
@@ -112,14 +139,22 @@ describe('PlatformClient against server-mock (responses validated on both sides)
 
     // 個人帳號資料維護
     expect((await client.getProfile()).address).toBe('臺北市')
-    expect(await client.updateProfile({ phone: '02-1234-5678', email: 'new@example.tw' })).toMatchObject({ phone: '02-1234-5678', email: 'new@example.tw' })
+    expect(await client.updateProfile({ phone: '02-1234-5678', email: 'new@example.tw' })).toMatchObject({
+      phone: '02-1234-5678',
+      email: 'new@example.tw'
+    })
     await expectCode(client.changePassword('Wrong1234', 'Better123'), 'VALIDATION_FAILED', 'INVALID_OLD_PASSWORD')
     await client.changePassword('Secret123', 'Better123')
 
     // 海關實名委任確認
     const devCreate = await t.api.post('/dev/delegations', { account: 'xiaoming', count: 3, status: 'PENDING' })
     expect(devCreate.status).toBe(201)
-    const page = await client.listDelegations({ status: 'PENDING', page: 1, pageSize: 50, sort: 'declarationDate:desc' })
+    const page = await client.listDelegations({
+      status: 'PENDING',
+      page: 1,
+      pageSize: 50,
+      sort: 'declarationDate:desc'
+    })
     expect(page.total).toBe(3)
     const [a, b] = page.items
     if (!a || !b) throw new Error('expected two delegations')
@@ -127,10 +162,21 @@ describe('PlatformClient against server-mock (responses validated on both sides)
 
     const decide = async (d: typeof a, decision: 'MATCH' | 'MISMATCH', reason: string, key: string) => {
       const ch = await client.challenge('decision', { delegationId: d.id })
-      const statement = buildDecisionStatement({ origin: client.origin, nonce: ch.nonce, delegationId: d.id, houseBillNo: d.houseBillNo, decision, reason })
+      const statement = buildDecisionStatement({
+        origin: client.origin,
+        nonce: ch.nonce,
+        delegationId: d.id,
+        houseBillNo: d.houseBillNo,
+        decision,
+        reason
+      })
       const body = {
-        decision, challengeId: ch.challengeId, certificate: citizen().signCertDer.toString('base64'),
-        signature: signRs256(citizen(), statement), algorithm: 'RS256' as const, idempotencyKey: key,
+        decision,
+        challengeId: ch.challengeId,
+        certificate: citizen().signCertDer.toString('base64'),
+        signature: signRs256(citizen(), statement),
+        algorithm: 'RS256' as const,
+        idempotencyKey: key,
         ...(decision === 'MISMATCH' ? { reason } : {})
       }
       return { result: await client.decide(d.id, body), body }
@@ -149,6 +195,65 @@ describe('PlatformClient against server-mock (responses validated on both sides)
     const sync = await client.sync(undefined)
     expect(sync.changes.length).toBeGreaterThanOrEqual(3)
 
+    // Batch operations (prepareDecisions, decideDelegations): the client's schemas accept the real answers,
+    // row errors map like single answers, and a resent body comes back as replayed successes.
+    const c = page.items[2]
+    if (!c) throw new Error('expected a third delegation')
+    const prep = await client.prepareDecisions([c.id, a.id])
+    expect(prep.items.map((r) => [r.delegationId, r.ok])).toEqual([
+      [c.id, true],
+      [a.id, false]
+    ])
+    const [rc, ra] = prep.items
+    if (!rc?.ok || !ra || ra.ok) throw new Error('expected one prepared and one answered row')
+    expect(errorFromRow(ra.error)).toMatchObject({ code: 'ALREADY_ANSWERED', detail: 'DELEGATION_ALREADY_ANSWERED' })
+    expect(ra.delegation?.status).toBe('MATCH')
+    const batchStatement = buildDecisionStatement({
+      origin: client.origin,
+      nonce: rc.challenge.nonce,
+      delegationId: c.id,
+      houseBillNo: rc.delegation.houseBillNo,
+      decision: 'MATCH',
+      reason: ''
+    })
+    const batchBody = {
+      certificate: citizen().signCertDer.toString('base64'),
+      algorithm: 'RS256' as const,
+      items: [
+        {
+          delegationId: c.id,
+          decision: 'MATCH' as const,
+          challengeId: rc.challenge.challengeId,
+          signature: signRs256(citizen(), batchStatement),
+          idempotencyKey: 'key-batch-000001'
+        }
+      ]
+    }
+    expect((await client.decideDelegations(batchBody)).items[0]).toMatchObject({
+      ok: true,
+      replayed: false,
+      delegation: { id: c.id, status: 'MATCH' },
+      confirmation: { delegationId: c.id }
+    })
+    expect((await client.decideDelegations(batchBody)).items[0]).toMatchObject({
+      ok: true,
+      replayed: true,
+      delegation: { id: c.id, status: 'MATCH' }
+    })
+    const newKey = await client.decideDelegations({
+      ...batchBody,
+      items: [{ ...(batchBody.items[0] as (typeof batchBody.items)[number]), idempotencyKey: 'key-batch-000002' }]
+    })
+    const answered = newKey.items[0]
+    if (!answered || answered.ok) throw new Error('expected a row error')
+    expect(errorFromRow(answered.error)).toMatchObject({ code: 'ALREADY_ANSWERED' })
+    expect(errorFromRow({ code: 'CHALLENGE_EXPIRED', message: 'x', retriable: true, status: 400 }).toPayload()).toEqual(
+      { code: 'CHALLENGE_EXPIRED', retriable: true, detail: 'CHALLENGE_EXPIRED' }
+    )
+    expect(errorFromRow({ code: 'CERTIFICATE_REVOKED', message: 'x', retriable: false, status: 422 }).code).toBe(
+      'CERTIFICATE_REJECTED'
+    )
+
     // certificate login, logout
     await client.logout()
     expect(client.loggedIn).toBe(false)
@@ -157,7 +262,14 @@ describe('PlatformClient against server-mock (responses validated on both sides)
     expect((await client.loginCertificate(auth(loginCh))).via).toBe('certificate')
 
     // An EZWay account may query but not confirm; the card of another person is refused.
-    const ez = await t.api.post('/dev/accounts', { account: 'ezway2', password: 'Ezway1234', name: '林美華', nationalId: 'B222333440', mobile: '0922333444', email: 'ez@example.tw' })
+    const ez = await t.api.post('/dev/accounts', {
+      account: 'ezway2',
+      password: 'Ezway1234',
+      name: '林美華',
+      nationalId: 'B222333440',
+      mobile: '0922333444',
+      email: 'ez@example.tw'
+    })
     expect(ez.status).toBe(201)
     await client.logout()
     const ezSession = await client.loginPassword('ezway2', 'Ezway1234')
@@ -205,7 +317,11 @@ describe('transport and TLS', () => {
 
   it('reports NETWORK_UNREACHABLE when nothing listens and tells the reachability listener', async () => {
     const seen: boolean[] = []
-    const client = new PlatformClient({ baseUrl: 'https://127.0.0.1:1', caFile: t.server.caCertPath, onReachability: (ok) => seen.push(ok) })
+    const client = new PlatformClient({
+      baseUrl: 'https://127.0.0.1:1',
+      caFile: t.server.caCertPath,
+      onReachability: (ok) => seen.push(ok)
+    })
     await expectCode(client.health(), 'NETWORK_UNREACHABLE')
     expect(seen).toEqual([false])
   })
@@ -216,10 +332,13 @@ describe('transport and TLS', () => {
     let reply: { status: number; body: string } = { status: 200, body: '' }
     beforeAll(async () => {
       const tlsDir = join(t.server.caCertPath, '..')
-      bad = createServer({ key: readFileSync(join(tlsDir, 'server-key.pem')), cert: readFileSync(join(tlsDir, 'server.pem')) }, (_req, res) => {
-        res.writeHead(reply.status, { 'content-type': 'application/json' })
-        res.end(reply.body)
-      })
+      bad = createServer(
+        { key: readFileSync(join(tlsDir, 'server-key.pem')), cert: readFileSync(join(tlsDir, 'server.pem')) },
+        (_req, res) => {
+          res.writeHead(reply.status, { 'content-type': 'application/json' })
+          res.end(reply.body)
+        }
+      )
       await new Promise<void>((r) => bad.listen(0, '127.0.0.1', () => r()))
       const addr = bad.address()
       url = `https://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`

@@ -34,8 +34,15 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'policy.json'), JSON.stringify(POLICY))
   rig = await startRig({ server: true })
   Object.assign(process.env, rig.env)
-  const env = { ...process.env, ...rig.env, ECCS_POLICY_FILE: join(dir, 'policy.json'), ECCS_USER_DATA_DIR: join(dir, 'user') }
-  core = createAppCore(configFromEnv(rig.env, { version: 'test', resourcesDir: findResourcesDir(__dirname) }), 'web', { env })
+  const env = {
+    ...process.env,
+    ...rig.env,
+    ECCS_POLICY_FILE: join(dir, 'policy.json'),
+    ECCS_USER_DATA_DIR: join(dir, 'user')
+  }
+  core = createAppCore(configFromEnv(rig.env, { version: 'test', resourcesDir: findResourcesDir(__dirname) }), 'web', {
+    env
+  })
   core.start()
   await rig.cards[0].insert(MOICA_ATR)
   const end = Date.now() + 45_000
@@ -71,12 +78,15 @@ describe('settings:get / settings:update', () => {
     expect(() => readFileSync(join(dir, 'user', 'settings.json'))).toThrow()
   })
 
-  it('saves unlocked keys to settings.json, reports them as the user\'s, and asks for a restart', async () => {
+  it("saves unlocked keys to settings.json, reports them as the user's, and asks for a restart", async () => {
     const v = value(await call<SettingsView>('settings:update', { logLevel: 'debug', cacheRetentionDays: 30 }))
     expect(v.values.logLevel).toBe('debug')
     expect(v.sources.cacheRetentionDays).toBe('user')
     expect(v.restartRequired).toBe(true)
-    expect(JSON.parse(readFileSync(join(dir, 'user', 'settings.json'), 'utf8'))).toEqual({ logLevel: 'debug', cacheRetentionDays: 30 })
+    expect(JSON.parse(readFileSync(join(dir, 'user', 'settings.json'), 'utf8'))).toEqual({
+      logLevel: 'debug',
+      cacheRetentionDays: 30
+    })
     // null returns a key to its default
     const back = value(await call<SettingsView>('settings:update', { logLevel: null }))
     expect(back.sources.logLevel).toBe('default')
@@ -105,7 +115,10 @@ describe('diagnostics:get', () => {
     expect(report.card.certificate?.idMasked).toBe('A12****789') // as the platform masks it
     expect(report.api.origin).toBe(new URL(rig.env.ECCS_API_URL ?? '').origin)
     expect(report.api.probe).toMatchObject({ reachable: true })
-    expect(report.policy).toEqual({ status: 'valid', locked: expect.arrayContaining(['autoUpdate', 'revocationCheck']) })
+    expect(report.policy).toEqual({
+      status: 'valid',
+      locked: expect.arrayContaining(['autoUpdate', 'revocationCheck'])
+    })
     expect(report.session.loggedIn).toBe(true)
 
     expect(supportText).toContain('card: ready')
@@ -141,7 +154,11 @@ describe('support text', () => {
       generatedAt: '2025-01-01T00:00:00.000Z',
       app: { version: '1', host: 'electron', demo: false },
       runtime: { node: '20', electron: '45', chrome: '140', platform: 'win32-x64', osRelease: '10' },
-      card: { phase: 'ready', readers: [{ name: 'Reader of A123456789', cardPresent: true, atr: '3BDF' }], certificate: { issuer: 'MOICA', notAfter: '2030-01-01', cardSerialEnd: '1234', idMasked: 'A12****789' } },
+      card: {
+        phase: 'ready',
+        readers: [{ name: 'Reader of A123456789', cardPresent: true, atr: '3BDF' }],
+        certificate: { issuer: 'MOICA', notAfter: '2030-01-01', cardSerialEnd: '1234', idMasked: 'A12****789' }
+      },
       api: { configured: true, origin: 'https://eccs.example', state: 'online', probe: { reachable: true, ms: 12 } },
       policy: { status: 'absent', locked: [] },
       session: { loggedIn: false }

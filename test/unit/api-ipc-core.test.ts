@@ -23,11 +23,13 @@ function value<T>(r: IpcResult<T>): T {
 async function until(pred: () => Promise<boolean>, ms = 45_000): Promise<void> {
   const end = Date.now() + ms
   while (!(await pred())) {
-    if (Date.now() > end) throw new Error(`timed out; card status: ${JSON.stringify(value(await call('card:getStatus')))}`)
+    if (Date.now() > end)
+      throw new Error(`timed out; card status: ${JSON.stringify(value(await call('card:getStatus')))}`)
     await new Promise((r) => setTimeout(r, 100))
   }
 }
-const pin = (operation: 'login' | 'decision', value = '123456') => pinFields((c, p) => core.dispatch(c, p), operation, value)
+const pin = (operation: 'login' | 'decision', value = '123456') =>
+  pinFields((c, p) => core.dispatch(c, p), operation, value)
 const phase = async () => value(await call<{ phase: string }>('card:getStatus')).phase
 
 beforeAll(async () => {
@@ -59,44 +61,150 @@ describe('platform IPC on the rig', () => {
   })
 
   it('certificate login, query, single and batch decisions with one PIN each', async () => {
-    const session = value(await call<{ via: string; profile: { account: string } }>('session:loginCertificate', await pin('login')))
+    const session = value(
+      await call<{ via: string; profile: { account: string } }>('session:loginCertificate', await pin('login'))
+    )
     expect(session).toMatchObject({ via: 'certificate', profile: { account: 'demo' } })
     expect(Object.keys(session).sort()).toEqual(['expiresAt', 'profile', 'via'])
-    const page = value(await call<{ items: { id: string; houseBillNo: string; status: string }[]; total: number }>('delegations:query', { status: 'PENDING', pageSize: 10 }))
+    const page = value(
+      await call<{ items: { id: string; houseBillNo: string; status: string }[]; total: number }>('delegations:query', {
+        status: 'PENDING',
+        pageSize: 10
+      })
+    )
     expect(page.items.length).toBeGreaterThanOrEqual(4)
     const [a, b, c, d] = page.items
     if (!a || !b || !c || !d) throw new Error('need four pending delegations')
 
     const recordsBefore = value(await call<{ total: number }>('confirmations:query', {})).total
-    const single = value(await call<{ status: string; reason: string | null }>('delegations:decide', { item: { id: b.id, houseBillNo: b.houseBillNo, decision: 'MISMATCH', reason: '非本人訂購' }, ...(await pin('decision')) }))
+    const single = value(
+      await call<{ status: string; reason: string | null }>('delegations:decide', {
+        item: { id: b.id, houseBillNo: b.houseBillNo, decision: 'MISMATCH', reason: '非本人訂購' },
+        ...(await pin('decision'))
+      })
+    )
     expect(single).toMatchObject({ status: 'MISMATCH', reason: '非本人訂購' })
-    const noReason = await call('delegations:decide', { item: { id: a.id, houseBillNo: a.houseBillNo, decision: 'MISMATCH', reason: '  ' }, ...(await pin('decision')) })
+    const noReason = await call('delegations:decide', {
+      item: { id: a.id, houseBillNo: a.houseBillNo, decision: 'MISMATCH', reason: '  ' },
+      ...(await pin('decision'))
+    })
     expect(noReason.ok).toBe(false)
 
-    const batch = value(await call<{ results: { id: string; ok: boolean; error?: { code: string } }[] }>('delegations:decideBatch', {
-      items: [a, b, c, d].map((x) => ({ id: x.id, houseBillNo: x.houseBillNo, decision: 'MATCH' })),
-      ...(await pin('decision'))
-    }))
+    const batch = value(
+      await call<{ results: { id: string; ok: boolean; error?: { code: string } }[] }>('delegations:decideBatch', {
+        items: [a, b, c, d].map((x) => ({ id: x.id, houseBillNo: x.houseBillNo, decision: 'MATCH' })),
+        ...(await pin('decision'))
+      })
+    )
     expect(batch.results.map((r) => [r.id, r.ok, r.error?.code])).toEqual([
       [a.id, true, undefined],
       [b.id, false, 'ALREADY_ANSWERED'],
       [c.id, true, undefined],
       [d.id, true, undefined]
     ])
-    const progress = events.filter((e) => e.event === 'card:progress').map((e) => e.payload as { stage: string })
-    expect(progress.some((p) => p.stage === 'signing')).toBe(true)
+    // The batch went through the batch operations (one prepare, one decide request for 4 rows), with counts per stage.
+    const progress = events
+      .filter((e) => e.event === 'card:progress')
+      .map((e) => e.payload as { stage: string; done: number; total: number; attempt?: number })
+    const batchProgress = progress.slice(
+      progress.findLastIndex((p) => p.stage === 'preparing' && p.done === 0 && p.total === 4)
+    )
+    expect(
+      batchProgress
+        .map((p) => `${p.stage} ${p.done}/${p.total}${p.attempt ? ` attempt ${p.attempt}` : ''}`)
+        .filter((x) => !x.startsWith('signing'))
+    ).toEqual([
+      'preparing 0/4',
+      'preparing 4/4',
+      'submitting 0/3',
+      'submitting 0/3 attempt 1',
+      'submitting 3/3',
+      'done 4/4'
+    ])
+    expect(batchProgress.filter((p) => p.stage === 'signing').at(-1)).toMatchObject({ done: 3, total: 3 })
+    const db = rig.server?.db
+    if (!db) throw new Error('rig without server')
+    const audit = db
+      .prepare(`SELECT delegation_id AS id, outcome FROM audit_log WHERE delegation_id IN (?, ?, ?) ORDER BY id`)
+      .all(a.id, c.id, d.id)
+    expect(audit).toEqual(
+      expect.arrayContaining([
+        { id: a.id, outcome: 'OK' },
+        { id: c.id, outcome: 'OK' },
+        { id: d.id, outcome: 'OK' }
+      ])
+    )
+    expect(audit).toHaveLength(3)
     const records = value(await call<{ total: number }>('confirmations:query', {}))
     expect(records.total - recordsBefore).toBe(4)
   })
 
+  it('a challenge that expires while the card signs answers CHALLENGE_EXPIRED for its row; signing again with the PIN succeeds', async () => {
+    const page = value(
+      await call<{ items: { id: string; houseBillNo: string }[] }>('delegations:query', {
+        status: 'PENDING',
+        pageSize: 2
+      })
+    )
+    const [x, y] = page.items
+    if (!x || !y) throw new Error('need two pending delegations')
+    const db = rig.server?.db
+    if (!db) throw new Error('rig without server')
+    // The moment signing starts, x's challenge runs out (as if the user had waited > 5 minutes at the PIN pad).
+    const expire = (event: string, payload: unknown): void => {
+      const p = payload as { stage?: string; done?: number }
+      if (event === 'card:progress' && p.stage === 'signing' && p.done === 0) {
+        db.prepare(
+          `UPDATE challenges SET expires_at = '2000-01-01T00:00:00.000Z' WHERE delegation_id = ? AND used_at IS NULL`
+        ).run(x.id)
+      }
+    }
+    const off = core.onEvent(expire)
+    try {
+      const first = value(
+        await call<{ results: { id: string; ok: boolean; error?: { code: string; retriable: boolean } }[] }>(
+          'delegations:decideBatch',
+          {
+            items: [x, y].map((r) => ({ id: r.id, houseBillNo: r.houseBillNo, decision: 'MATCH' })),
+            ...(await pin('decision'))
+          }
+        )
+      )
+      expect(first.results.map((r) => [r.id, r.ok, r.error?.code, r.error?.retriable])).toEqual([
+        [x.id, false, 'CHALLENGE_EXPIRED', true],
+        [y.id, true, undefined, undefined]
+      ])
+    } finally {
+      off()
+    }
+    expect(value(await call<{ status: string }>('delegations:get', { id: x.id })).status).toBe('PENDING')
+    // The user's "sign again" = a new batch for the failed row with the PIN typed again: a fresh challenge, a new signature.
+    const again = value(
+      await call<{ results: { ok: boolean }[] }>('delegations:decideBatch', {
+        items: [{ id: x.id, houseBillNo: x.houseBillNo, decision: 'MATCH' }],
+        ...(await pin('decision'))
+      })
+    )
+    expect(again.results.map((r) => r.ok)).toEqual([true])
+    expect(value(await call<{ status: string }>('delegations:get', { id: x.id })).status).toBe('MATCH')
+  })
+
   it('a removed card fails the decision with a card error and submits nothing', async () => {
-    const page = value(await call<{ items: { id: string; houseBillNo: string }[] }>('delegations:query', { status: 'PENDING', pageSize: 1 }))
+    const page = value(
+      await call<{ items: { id: string; houseBillNo: string }[] }>('delegations:query', {
+        status: 'PENDING',
+        pageSize: 1
+      })
+    )
     const item = page.items[0]
     if (!item) throw new Error('need a pending delegation')
     const fields = await pin('decision') // the dialog was shown with the card in
     await rig.cards[0].remove()
     await until(async () => (await phase()) === 'no-card')
-    const r = await call('delegations:decide', { item: { id: item.id, houseBillNo: item.houseBillNo, decision: 'MATCH' }, ...fields })
+    const r = await call('delegations:decide', {
+      item: { id: item.id, houseBillNo: item.houseBillNo, decision: 'MATCH' },
+      ...fields
+    })
     expect(r.ok).toBe(false)
     if (!r.ok) expect(r.error.code).toBe('CARD_REMOVED')
     expect(value(await call<{ status: string }>('delegations:get', { id: item.id })).status).toBe('PENDING')

@@ -19,9 +19,9 @@ function files(dir: string): string[] {
 
 function imports(file: string): string[] {
   const text = readFileSync(file, 'utf8')
-  return [...text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)].map(
-    (m) => (m[1] ?? m[2]) as string
-  )
+  return [
+    ...text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)
+  ].map((m) => (m[1] ?? m[2]) as string)
 }
 
 function resolveLocal(from: string, spec: string): string | null {
@@ -42,7 +42,10 @@ const rel = (f: string): string => relative(root, f)
 
 describe('architecture', () => {
   it('only the Electron shell and the preload import electron', () => {
-    const importers = all.filter((f) => imports(f).includes('electron')).map(rel).sort()
+    const importers = all
+      .filter((f) => imports(f).includes('electron'))
+      .map(rel)
+      .sort()
     expect(importers).toEqual(['src/main/index.ts', 'src/preload/index.ts'])
   })
 
@@ -51,7 +54,10 @@ describe('architecture', () => {
       for (const spec of imports(f)) {
         const target = resolveLocal(f, spec)
         if (target) expect(rel(target), `${rel(f)} → ${spec}`).toMatch(/^src\/(renderer|shared)\//)
-        else expect(spec, `${rel(f)} → ${spec}`).not.toMatch(/^(node:|fs$|path$|child_process$|electron$|pkcs11js|pcsclite|better-sqlite3)/)
+        else
+          expect(spec, `${rel(f)} → ${spec}`).not.toMatch(
+            /^(node:|fs$|path$|child_process$|electron$|pkcs11js|pcsclite|better-sqlite3)/
+          )
       }
     }
   })
@@ -85,7 +91,8 @@ describe('architecture', () => {
   // The card layer is put together in one place (card/card-layer.ts createCardLayer) for the app, the
   // CLI and the tests: nothing in src/ outside card/ reaches the worker, the monitor or the signer.
   it('only card/ wires the card layer', () => {
-    const wiring = /^src\/main\/card\/(pkcs11-client|pkcs11-ops|pkcs11-worker|worker-protocol|reader-monitor|card-signer)\.ts$/
+    const wiring =
+      /^src\/main\/card\/(pkcs11-client|pkcs11-ops|pkcs11-worker|worker-protocol|reader-monitor|card-signer)\.ts$/
     for (const f of all.filter((f) => !rel(f).startsWith('src/main/card/'))) {
       for (const spec of imports(f)) {
         const target = resolveLocal(f, spec)
@@ -94,15 +101,46 @@ describe('architecture', () => {
     }
   })
 
+  // Each main folder has one public face: other folders (and server-mock) import its index.ts only,
+  // so a folder's files can change shape without reaching into the rest. Tests and benches may
+  // reach a folder's internals to test them.
+  const FACED = ['card', 'pki', 'api', 'cache', 'policy', 'core', 'logging', 'net']
+  it(`${FACED.join('/, ')}/ are imported only through their index.ts`, () => {
+    for (const folder of FACED)
+      expect(statSync(join(src, 'main', folder, 'index.ts')).isFile(), `src/main/${folder}/index.ts`).toBe(true)
+    const importers = [...all, ...files(join(root, 'server-mock'))]
+    const deep: string[] = []
+    for (const f of importers) {
+      for (const spec of imports(f)) {
+        const target = resolveLocal(f, spec)
+        const m = target ? /^src\/main\/([a-z-]+)\/(.+)$/.exec(rel(target)) : null
+        if (!m || !FACED.includes(m[1] as string) || m[2] === 'index.ts') continue
+        if (rel(f).startsWith(`src/main/${m[1]}/`)) continue // inside the folder
+        deep.push(`${rel(f)} → ${spec}`)
+      }
+    }
+    expect(deep).toEqual([])
+  })
+
   it('the Electron shell takes nothing from the web host', () => {
     const shell = join(src, 'main/index.ts')
-    const targets = imports(shell).map((s) => resolveLocal(shell, s)).filter((t): t is string => t !== null).map(rel)
+    const targets = imports(shell)
+      .map((s) => resolveLocal(shell, s))
+      .filter((t): t is string => t !== null)
+      .map(rel)
     expect(targets).toContain('src/shared/csp.ts')
     expect(targets.filter((t) => t.startsWith('src/main/webhost/'))).toEqual([])
   })
 
   it('has no import cycles', () => {
-    const graph = new Map(all.map((f) => [f, imports(f).map((s) => resolveLocal(f, s)).filter((t): t is string => t !== null)]))
+    const graph = new Map(
+      all.map((f) => [
+        f,
+        imports(f)
+          .map((s) => resolveLocal(f, s))
+          .filter((t): t is string => t !== null)
+      ])
+    )
     const state = new Map<string, 'visiting' | 'done'>()
     const cycles: string[] = []
     const visit = (f: string, stack: string[]): void => {

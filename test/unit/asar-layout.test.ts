@@ -50,13 +50,15 @@ function resolveFrom(dir: string, id: string): string {
     const pkgDir = join(d, 'node_modules', id)
     if (exists(join(pkgDir, 'package.json'))) {
       const main = (JSON.parse(readInArchive(join(pkgDir, 'package.json'))) as { main?: string }).main ?? 'index.js'
-      for (const c of [join(pkgDir, main), `${join(pkgDir, main)}.js`, join(pkgDir, main, 'index.js')]) if (exists(c) && !exists(join(c, 'package.json')) && /\.(js|cjs|json)$/.test(c)) return c
+      for (const c of [join(pkgDir, main), `${join(pkgDir, main)}.js`, join(pkgDir, main, 'index.js')])
+        if (exists(c) && !exists(join(c, 'package.json')) && /\.(js|cjs|json)$/.test(c)) return c
     }
     if (dirname(d) === d) throw new Error(`Cannot find module '${id}' from ${dir}`)
   }
 }
 
-const requires = (code: string): string[] => [...code.matchAll(/require\(["']([^"']+)["']\)/g)].map((m) => m[1] as string)
+const requires = (code: string): string[] =>
+  [...code.matchAll(/require\(["']([^"']+)["']\)/g)].map((m) => m[1] as string)
 const isBuiltin = (id: string): boolean => id.startsWith('node:') || builtinModules.includes(id)
 
 /** Every module a file requires, transitively (JS only), resolved inside the archive. */
@@ -66,7 +68,11 @@ function closure(entry: string, seen = new Set<string>()): Set<string> {
   for (const id of requires(readInArchive(entry))) {
     if (isBuiltin(id) || id === 'electron') continue
     if (id.endsWith('.node')) continue // bindings loaded by path: checked separately
-    const target = id.startsWith('.') ? [join(dirname(entry), id), `${join(dirname(entry), id)}.js`, join(dirname(entry), id, 'index.js')].find((c) => exists(c) && /\.(js|json)$/.test(c)) : resolveFrom(dirname(entry), id)
+    const target = id.startsWith('.')
+      ? [join(dirname(entry), id), `${join(dirname(entry), id)}.js`, join(dirname(entry), id, 'index.js')].find(
+          (c) => exists(c) && /\.(js|json)$/.test(c)
+        )
+      : resolveFrom(dirname(entry), id)
     if (!target) throw new Error(`${entry}: cannot resolve ${id} inside app.asar`)
     if (target.endsWith('.js')) closure(target, seen)
   }
@@ -83,10 +89,15 @@ beforeAll(async () => {
   for (const pkg of ['pkcs11js', 'better-sqlite3', 'bindings', 'file-uri-to-path']) {
     cpSync(join(root, 'node_modules', pkg), join(app, 'node_modules', pkg), {
       recursive: true,
-      filter: (src) => !/[\\/](obj|obj\.target|deps|src|test)([\\/]|$)/.test(relative(join(root, 'node_modules', pkg), src)) && !src.endsWith('.a')
+      filter: (src) =>
+        !/[\\/](obj|obj\.target|deps|src|test)([\\/]|$)/.test(relative(join(root, 'node_modules', pkg), src)) &&
+        !src.endsWith('.a')
     })
   }
-  const builder = parse(readFileSync(join(root, 'electron-builder.yml'), 'utf8')) as { asar: boolean; asarUnpack: string[] }
+  const builder = parse(readFileSync(join(root, 'electron-builder.yml'), 'utf8')) as {
+    asar: boolean
+    asarUnpack: string[]
+  }
   expect(builder.asar).toBe(true)
   expect(builder.asarUnpack).toEqual(['**/*.node'])
   mkdirSync(resources, { recursive: true })
@@ -111,12 +122,26 @@ describe('workers inside the asar layout', () => {
     const module = integrityWorkerModule(chunks, (id) => resolveFrom(chunks, id))
     expect(inArchive(module)).toBe('node_modules/better-sqlite3/lib/index.js')
     const loaded = [...closure(module)].map((f) => inArchive(f))
-    expect(loaded).toEqual(expect.arrayContaining(['node_modules/better-sqlite3/lib/database.js', 'node_modules/bindings/bindings.js']))
+    expect(loaded).toEqual(
+      expect.arrayContaining(['node_modules/better-sqlite3/lib/database.js', 'node_modules/bindings/bindings.js'])
+    )
   })
 
   it('every native binding is unpacked next to the archive, and none is left packed only', () => {
-    const natives = listPackage(archive, { isPack: false }).filter((f) => f.endsWith('.node')).map((f) => f.replace(/^[\\/]/, '').split(sep).join('/'))
-    expect(natives).toEqual(expect.arrayContaining(['node_modules/better-sqlite3/build/Release/better_sqlite3.node', 'node_modules/pkcs11js/build/Release/pkcs11.node']))
+    const natives = listPackage(archive, { isPack: false })
+      .filter((f) => f.endsWith('.node'))
+      .map((f) =>
+        f
+          .replace(/^[\\/]/, '')
+          .split(sep)
+          .join('/')
+      )
+    expect(natives).toEqual(
+      expect.arrayContaining([
+        'node_modules/better-sqlite3/build/Release/better_sqlite3.node',
+        'node_modules/pkcs11js/build/Release/pkcs11.node'
+      ])
+    )
     for (const f of natives) {
       expect((statFile(archive, f) as { unpacked?: boolean }).unpacked, f).toBe(true)
       expect(existsSync(join(unpacked, f)), f).toBe(true)

@@ -24,10 +24,14 @@ export interface AuthProxy {
   close(): Promise<void>
 }
 
-export async function startAuthProxy(opts: { credentials?: { user: string; password: string }; routes?: Record<string, string>; trustCa?: string } = {}): Promise<AuthProxy> {
+export async function startAuthProxy(
+  opts: { credentials?: { user: string; password: string }; routes?: Record<string, string>; trustCa?: string } = {}
+): Promise<AuthProxy> {
   const log: ProxyLogEntry[] = []
   const sockets = new Set<Socket>()
-  const expected = opts.credentials ? `Basic ${Buffer.from(`${opts.credentials.user}:${opts.credentials.password}`).toString('base64')}` : null
+  const expected = opts.credentials
+    ? `Basic ${Buffer.from(`${opts.credentials.user}:${opts.credentials.password}`).toString('base64')}`
+    : null
   const authOf = (req: IncomingMessage): ProxyLogEntry['auth'] => {
     const h = req.headers['proxy-authorization']
     return !h ? 'none' : h === expected ? 'ok' : 'bad'
@@ -70,7 +74,9 @@ export async function startAuthProxy(opts: { credentials?: { user: string; passw
     const target = req.url ?? ''
     if (!allowed(auth)) {
       log.push({ method: 'CONNECT', target, auth, status: 407 })
-      client.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="test proxy"\r\nContent-Length: 0\r\n\r\n')
+      client.end(
+        'HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="test proxy"\r\nContent-Length: 0\r\n\r\n'
+      )
       return
     }
     const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(target)

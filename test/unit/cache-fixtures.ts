@@ -9,7 +9,18 @@ import { createRng } from '../../server-mock/seed'
 export const rng = createRng
 
 const CARRIERS = ['順豐速運', 'DHL Express', '聯邦快遞 FedEx', 'UPS 優比速', '嘉里大榮', '黑貓宅急便']
-const GOODS = ['藍牙耳機', '兒童服飾', '保健食品', '手機殼', '運動鞋', '咖啡豆', '書籍', '化妝品', '筆記型電腦配件', '玩具']
+const GOODS = [
+  '藍牙耳機',
+  '兒童服飾',
+  '保健食品',
+  '手機殼',
+  '運動鞋',
+  '咖啡豆',
+  '書籍',
+  '化妝品',
+  '筆記型電腦配件',
+  '玩具'
+]
 const ALNUM = 'ABCDEFGHJKLMNPQRSTUVWXYZ0123456789'
 
 function pick<T>(r: () => number, xs: readonly T[]): T {
@@ -85,7 +96,11 @@ export class FakeFeed {
   page(cursor: string | null): SyncPage {
     const after = decodeCursor(cursor)
     const changes = this.log.slice(after, after + this.limit)
-    return { changes, nextCursor: encodeCursor(after + changes.length), hasMore: after + changes.length < this.log.length }
+    return {
+      changes,
+      nextCursor: encodeCursor(after + changes.length),
+      hasMore: after + changes.length < this.log.length
+    }
   }
 
   /** What the cache must hold once it has applied every change up to `version`. */
@@ -104,7 +119,14 @@ export function changeLog(count: number, updates: number, seed = 11): Delegation
   for (let i = 0; i < updates; i++) {
     const d = base[Math.floor(r() * base.length)] as Delegation
     const at = new Date(Date.parse('2026-01-01T00:00:00Z') + i * 1000).toISOString()
-    later.push({ ...d, status: 'MISMATCH', reason: `更新 ${i}`, confirmedAt: at, confirmedVia: 'certificate', updatedAt: at })
+    later.push({
+      ...d,
+      status: 'MISMATCH',
+      reason: `更新 ${i}`,
+      confirmedAt: at,
+      confirmedVia: 'certificate',
+      updatedAt: at
+    })
   }
   return [...base, ...later]
 }

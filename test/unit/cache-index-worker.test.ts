@@ -38,7 +38,11 @@ describe('first sync: index build off the main thread', () => {
       expect(ticksDuringBuild).toBeGreaterThan(0)
       expect(cache.indexing).toBe(false)
       const db = new Database(cache.file, { readonly: true })
-      const names = (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL`).all() as { name: string }[]).map((r) => r.name)
+      const names = (
+        db.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL`).all() as {
+          name: string
+        }[]
+      ).map((r) => r.name)
       expect(names.sort()).toEqual(Object.keys(SECONDARY_INDEXES).sort())
       const stats = (db.prepare(`SELECT COUNT(*) AS n FROM sqlite_stat1`).get() as { n: number }).n
       expect(stats).toBeGreaterThan(0)

@@ -24,9 +24,16 @@ interface Run {
 }
 
 /** Runs the child; kills it with SIGKILL `delayMs` after it reports `killAfter` ('ready' or the first 'applied'). */
-function runChild(prefix: number, pageSize: number, killAfter: 'ready' | 'applied' | 'never', delayMs: number): Promise<Run> {
+function runChild(
+  prefix: number,
+  pageSize: number,
+  killAfter: 'ready' | 'applied' | 'never',
+  delayMs: number
+): Promise<Run> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, dir, String(prefix), String(pageSize)], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, dir, String(prefix), String(pageSize)], {
+      stdio: ['ignore', 'pipe', 'pipe']
+    })
     let out = ''
     let err = ''
     let armed = false
@@ -57,11 +64,14 @@ function checkConsistent(prefix: number): number {
     const want = new FakeFeed(LOG, 1).stateAt(version)
     expect(rows).toBe(want.size)
     const got = new Map<string, Delegation>()
-    for (let page = 1; (page - 1) * 500 < rows; page++) for (const d of cache.query({ page, pageSize: 500, sort: 'updatedAt:asc' }).items) got.set(d.id, d)
+    for (let page = 1; (page - 1) * 500 < rows; page++)
+      for (const d of cache.query({ page, pageSize: 500, sort: 'updatedAt:asc' }).items) got.set(d.id, d)
     expect(got).toEqual(want)
     const db = new Database(cache.file, { readonly: true })
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok')
-    const indexes = (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL`).all() as { name: string }[]).map((r) => r.name)
+    const indexes = (
+      db.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL`).all() as { name: string }[]
+    ).map((r) => r.name)
     expect(indexes.sort()).toEqual(Object.keys(SECONDARY_INDEXES).sort())
     db.close()
     return version

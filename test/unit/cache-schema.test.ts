@@ -24,7 +24,9 @@ const sha = (f: string): string => createHash('sha256').update(readFileSync(f)).
 const mode = (f: string): number => statSync(f).mode & 0o777
 
 function indexesOf(db: Database.Database): Record<string, string> {
-  const rows = db.prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name`).all() as { name: string; sql: string }[]
+  const rows = db
+    .prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name`)
+    .all() as { name: string; sql: string }[]
   return Object.fromEntries(rows.map((r) => [r.name, r.sql.replace(/^CREATE INDEX (IF NOT EXISTS )?\w+ ON /, '')]))
 }
 
@@ -58,7 +60,16 @@ describe('cache schema and files', () => {
     db.close()
     expect(built).toEqual(Object.fromEntries(Object.entries(SECONDARY_INDEXES).map(([n, on]) => [n, on])))
     const leading = new Set(Object.values(built).map((on) => /\((\w+)/.exec(on)?.[1]))
-    for (const column of ['declaration_date', 'direction', 'status', 'house_bill_no', 'carrier', 'declared_value', 'confirmed_at', 'updated_at']) {
+    for (const column of [
+      'declaration_date',
+      'direction',
+      'status',
+      'house_bill_no',
+      'carrier',
+      'declared_value',
+      'confirmed_at',
+      'updated_at'
+    ]) {
       expect(leading, column).toContain(column)
     }
   })
@@ -75,7 +86,8 @@ describe('cache schema and files', () => {
       expect(old.pragma('user_version', { simple: true })).toBe(from)
       const state = feed.stateAt(log.length)
       if (from >= 1) {
-        const insert = old.prepare(`INSERT INTO delegations VALUES (@id, @declaration_date, @house_bill_no, @master_bill_no, @direction, @carrier,
+        const insert =
+          old.prepare(`INSERT INTO delegations VALUES (@id, @declaration_date, @house_bill_no, @master_bill_no, @direction, @carrier,
           @goods_description, @quantity, @declared_value, @currency, @status, @reason, @confirmed_at, @confirmed_via, @updated_at)`)
         old.transaction(() => {
           for (const d of state.values()) insert.run(toRow(d))
@@ -95,7 +107,12 @@ describe('cache schema and files', () => {
         const fresh = DelegationCache.open({ userDataDir: dir, accountId: 'fresh' })
         await fresh.sync(async (c) => feed.page(c))
         if (from === 0) await cache.sync(async (c) => feed.page(c))
-        for (const q of [{}, { direction: 'EXPORT' }, { status: 'MISMATCH', sort: 'updatedAt:asc' }, { dateFrom: '2025-01-01', pageSize: 500 }]) {
+        for (const q of [
+          {},
+          { direction: 'EXPORT' },
+          { status: 'MISMATCH', sort: 'updatedAt:asc' },
+          { dateFrom: '2025-01-01', pageSize: 500 }
+        ]) {
           expect(cache.query(q).items, JSON.stringify(q)).toEqual(fresh.query(q).items)
           expect(cache.query(q).total).toBe(fresh.query(q).total)
         }
@@ -141,7 +158,11 @@ describe('cache schema and files', () => {
     mkdirSync(join(file, '..'), { recursive: true })
     const garbage = Buffer.from('SQLite format 3\0'.padEnd(8192, 'x'))
     writeFileSync(file, garbage)
-    const cache = DelegationCache.open({ userDataDir: dir, accountId: 'demo', now: () => new Date('2025-07-01T00:00:00Z') })
+    const cache = DelegationCache.open({
+      userDataDir: dir,
+      accountId: 'demo',
+      now: () => new Date('2025-07-01T00:00:00Z')
+    })
     try {
       expect(cache.recovered).toBe('corrupt')
       const aside = readdirSync(join(file, '..')).filter((n) => n.includes('.corrupt-'))
@@ -172,7 +193,8 @@ describe('cache schema and files', () => {
     const pages = bytes.length / pageSize
     expect(pages).toBeGreaterThan(20)
     // Scribble over the middle pages (table and index b-tree pages), keeping the header intact.
-    for (let p = Math.floor(pages / 3); p < Math.floor(pages / 3) + 5; p++) bytes.fill(0x5a, p * pageSize + 8, (p + 1) * pageSize - 8)
+    for (let p = Math.floor(pages / 3); p < Math.floor(pages / 3) + 5; p++)
+      bytes.fill(0x5a, p * pageSize + 8, (p + 1) * pageSize - 8)
     writeFileSync(first.file, bytes)
 
     const cache = DelegationCache.open({ userDataDir: dir, accountId: 'demo' })
@@ -284,6 +306,7 @@ describe('cache schema and files', () => {
     const files = readdirSync(holder).map((n) => join(holder, n))
     for (const f of files) expect(readFileSync(f).includes(Buffer.from(nationalId)), f).toBe(false)
     cache.close()
-    for (const f of readdirSync(holder).map((n) => join(holder, n))) expect(readFileSync(f).includes(Buffer.from(nationalId)), f).toBe(false)
+    for (const f of readdirSync(holder).map((n) => join(holder, n)))
+      expect(readFileSync(f).includes(Buffer.from(nationalId)), f).toBe(false)
   })
 })

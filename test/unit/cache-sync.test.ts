@@ -28,7 +28,8 @@ afterEach(() => {
 function stored(c: DelegationCache): Map<string, Delegation> {
   const all = c.query({ pageSize: 500, sort: 'updatedAt:asc' })
   const out = new Map<string, Delegation>()
-  for (let page = 1; (page - 1) * 500 < all.total; page++) for (const d of c.query({ pageSize: 500, page, sort: 'updatedAt:asc' }).items) out.set(d.id, d)
+  for (let page = 1; (page - 1) * 500 < all.total; page++)
+    for (const d of c.query({ pageSize: 500, page, sort: 'updatedAt:asc' }).items) out.set(d.id, d)
   return out
 }
 
@@ -45,7 +46,9 @@ async function expectError(p: Promise<unknown> | (() => unknown), code: string):
 
 function indexNames(file: string): string[] {
   const db = new Database(file, { readonly: true })
-  const names = (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL`).all() as { name: string }[]).map((r) => r.name)
+  const names = (
+    db.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL`).all() as { name: string }[]
+  ).map((r) => r.name)
   db.close()
   return names.sort()
 }
@@ -55,12 +58,15 @@ describe('DelegationCache sync', () => {
     const feed = new FakeFeed(changeLog(1200, 150), 250)
     const progress: number[] = []
     const seenCursors: (string | null)[] = []
-    const result = await cache.sync(async (cursor) => {
-      seenCursors.push(cursor)
-      // Before the last page the sync is not complete: no "last synced" label yet.
-      expect(cache.query({}).lastSyncedAt).toBeNull()
-      return feed.page(cursor)
-    }, (n) => progress.push(n))
+    const result = await cache.sync(
+      async (cursor) => {
+        seenCursors.push(cursor)
+        // Before the last page the sync is not complete: no "last synced" label yet.
+        expect(cache.query({}).lastSyncedAt).toBeNull()
+        return feed.page(cursor)
+      },
+      (n) => progress.push(n)
+    )
     expect(result.applied).toBe(1350)
     expect(progress).toEqual([250, 500, 750, 1000, 1250, 1350])
     expect(seenCursors[0]).toBeNull()
@@ -76,7 +82,13 @@ describe('DelegationCache sync', () => {
     const feed = new FakeFeed(log, 100)
     await cache.sync(async (c) => feed.page(c))
     const target = log[10] as Delegation
-    const answered: Delegation = { ...target, status: 'MATCH', confirmedAt: '2026-02-01T00:00:00.000Z', confirmedVia: 'certificate', updatedAt: '2026-02-01T00:00:00.000Z' }
+    const answered: Delegation = {
+      ...target,
+      status: 'MATCH',
+      confirmedAt: '2026-02-01T00:00:00.000Z',
+      confirmedVia: 'certificate',
+      updatedAt: '2026-02-01T00:00:00.000Z'
+    }
     const added = generateDelegations({ count: 3, seed: 99 })
     log.push(answered, ...added)
     const asked: (string | null)[] = []
@@ -91,7 +103,14 @@ describe('DelegationCache sync', () => {
   it('online answers refresh the cache, but never with a copy older than the stored one', async () => {
     const [d] = generateDelegations({ count: 1 }) as [Delegation]
     cache.upsert([d])
-    const decided = { ...d, status: 'MISMATCH' as const, reason: '非本人訂購', confirmedAt: '2026-03-01T00:00:00.000Z', confirmedVia: 'certificate' as const, updatedAt: '2026-03-01T00:00:00.000Z' }
+    const decided = {
+      ...d,
+      status: 'MISMATCH' as const,
+      reason: '非本人訂購',
+      confirmedAt: '2026-03-01T00:00:00.000Z',
+      confirmedVia: 'certificate' as const,
+      updatedAt: '2026-03-01T00:00:00.000Z'
+    }
     cache.upsert([decided])
     expect(cache.query({}).items).toEqual([decided])
     cache.upsert([d]) // a list fetched before the decision arrives late
@@ -119,7 +138,8 @@ describe('DelegationCache sync', () => {
     await expectError(
       cache.sync(async (c) => {
         const page = feed.page(c)
-        if (++calls === 3) return { ...page, changes: [{ ...page.changes[0], status: 'HACKED' }] } as unknown as SyncPage
+        if (++calls === 3)
+          return { ...page, changes: [{ ...page.changes[0], status: 'HACKED' }] } as unknown as SyncPage
         return page
       }),
       'SERVER_RESPONSE_INVALID'
@@ -134,15 +154,22 @@ describe('DelegationCache sync', () => {
   })
 
   it('stops a feed that makes no progress, and honours an abort signal', async () => {
-    await expectError(cache.sync(async (c) => ({ changes: [], nextCursor: c ?? 'djA', hasMore: true })), 'SERVER_RESPONSE_INVALID')
+    await expectError(
+      cache.sync(async (c) => ({ changes: [], nextCursor: c ?? 'djA', hasMore: true })),
+      'SERVER_RESPONSE_INVALID'
+    )
     const feed = new FakeFeed(changeLog(300, 0), 100)
     const controller = new AbortController()
     await expectError(
-      cache.sync(async (c) => {
-        const page = feed.page(c)
-        controller.abort()
-        return page
-      }, undefined, controller.signal),
+      cache.sync(
+        async (c) => {
+          const page = feed.page(c)
+          controller.abort()
+          return page
+        },
+        undefined,
+        controller.signal
+      ),
       'OPERATION_CANCELLED'
     )
     expect(cache.info().rows).toBe(100)
@@ -168,7 +195,8 @@ describe('DelegationCache query', () => {
         (!q.houseBillNo || d.houseBillNo === q.houseBillNo.trim().toUpperCase())
     )
     // SQLite order: NULL before any value, then numbers numerically and text by code point.
-    const order = (x: unknown, y: unknown): number => (x === y ? 0 : x === null ? -1 : y === null ? 1 : (x as string) < (y as string) ? -1 : 1)
+    const order = (x: unknown, y: unknown): number =>
+      x === y ? 0 : x === null ? -1 : y === null ? 1 : (x as string) < (y as string) ? -1 : 1
     const cmp = (a: Delegation, b: Delegation): number => {
       const c = order(a[field], b[field]) || order(a.id, b.id)
       return dir === 'asc' ? c : -c
@@ -179,14 +207,25 @@ describe('DelegationCache query', () => {
 
   it('filters, sorts and pages like the platform (checked against an in-memory reference)', () => {
     const r = rng(5)
-    const sorts = ['declarationDate', 'houseBillNo', 'direction', 'carrier', 'declaredValue', 'status', 'confirmedAt', 'updatedAt']
+    const sorts = [
+      'declarationDate',
+      'houseBillNo',
+      'direction',
+      'carrier',
+      'declaredValue',
+      'status',
+      'confirmedAt',
+      'updatedAt'
+    ]
     for (let i = 0; i < 150; i++) {
       const q: Partial<DelegationQuery> = {
         ...(r() < 0.5 ? { direction: r() < 0.5 ? 'IMPORT' : 'EXPORT' } : {}),
         ...(r() < 0.4 ? { status: (['PENDING', 'MATCH', 'MISMATCH'] as const)[Math.floor(r() * 3)] } : {}),
         ...(r() < 0.5 ? { dateFrom: '2024-12-01' } : {}),
         ...(r() < 0.3 ? { dateTo: '2025-03-31' } : {}),
-        ...(r() < 0.1 ? { houseBillNo: ` ${(log[Math.floor(r() * log.length)] as Delegation).houseBillNo.toLowerCase()} ` } : {}),
+        ...(r() < 0.1
+          ? { houseBillNo: ` ${(log[Math.floor(r() * log.length)] as Delegation).houseBillNo.toLowerCase()} ` }
+          : {}),
         sort: `${sorts[Math.floor(r() * sorts.length)]}:${r() < 0.5 ? 'asc' : 'desc'}`,
         page: 1 + Math.floor(r() * 4),
         pageSize: [10, 50, 200][Math.floor(r() * 3)] as number
@@ -194,7 +233,10 @@ describe('DelegationCache query', () => {
       const got = cache.query(q)
       const want = reference(q)
       expect(got.total, JSON.stringify(q)).toBe(want.total)
-      expect(got.items.map((d) => d.id), JSON.stringify(q)).toEqual(want.items.map((d) => d.id))
+      expect(
+        got.items.map((d) => d.id),
+        JSON.stringify(q)
+      ).toEqual(want.items.map((d) => d.id))
       expect(got.items).toEqual(want.items)
     }
   })
@@ -245,7 +287,12 @@ describe('DelegationCache retention and wipe', () => {
     expect(cache.setRetentionDays(10)).toBe(kept.length - log.filter((d) => d.declarationDate >= '2025-06-21').length)
     cache.close()
     // A day later the oldest day falls out on open.
-    cache = DelegationCache.open({ userDataDir: dir, accountId: 'demo', now: () => new Date('2025-07-02T04:00:00Z'), retentionDays: 10 })
+    cache = DelegationCache.open({
+      userDataDir: dir,
+      accountId: 'demo',
+      now: () => new Date('2025-07-02T04:00:00Z'),
+      retentionDays: 10
+    })
     expect(cache.info().rows).toBe(log.filter((d) => d.declarationDate >= '2025-06-22').length)
     expect(cache.setRetentionDays(null)).toBe(0)
     expect(() => cache.setRetentionDays(-1)).toThrow(RangeError)

@@ -35,9 +35,22 @@ function identity(over: Partial<CardIdentity> = {}): CardIdentity {
   return { reader: 'Reader 0', atr: '3BB8', tokenSerial: 'serial-A', certSha256: sha(CERT_A), generation: 1, ...over }
 }
 function token(over: Partial<CardIdentity> = {}, locked = false): SigningToken {
-  return { module: 'm', target: { serial: over.tokenSerial ?? 'serial-A', label: 'L' }, keyId: '01', certificateDer: CERT_A, pinPad: false, pinLocked: locked, identity: identity(over) }
+  return {
+    module: 'm',
+    target: { serial: over.tokenSerial ?? 'serial-A', label: 'L' },
+    keyId: '01',
+    certificateDer: CERT_A,
+    pinPad: false,
+    pinLocked: locked,
+    identity: identity(over)
+  }
 }
-const STATUS = { phase: 'ready', readers: [], certificate: { subjectName: '王小明', cardSerial: 'TP1', issuer: 'MOICA', notBefore: '', notAfter: '' }, updatedAt: '' } as unknown as CardStatus
+const STATUS = {
+  phase: 'ready',
+  readers: [],
+  certificate: { subjectName: '王小明', cardSerial: 'TP1', issuer: 'MOICA', notBefore: '', notAfter: '' },
+  updatedAt: ''
+} as unknown as CardStatus
 
 function gateWith(opts: { tries?: PinTries; delays?: number[] } = {}) {
   let now = 1_000_000
@@ -46,7 +59,13 @@ function gateWith(opts: { tries?: PinTries; delays?: number[] } = {}) {
   const gate = new PinGate({
     token: () => current,
     status: () => STATUS,
-    tokenState: async (t): Promise<TokenState> => ({ ...t.target, pinPad: false, pinCountLow: tries !== 'ok', pinFinalTry: tries === 'final-try', pinLocked: false }),
+    tokenState: async (t): Promise<TokenState> => ({
+      ...t.target,
+      pinPad: false,
+      pinCountLow: tries !== 'ok',
+      pinFinalTry: tries === 'final-try',
+      pinLocked: false
+    }),
     now: () => now,
     wrongPinDelaysMs: opts.delays ?? [3_000, 10_000, 30_000]
   })
@@ -62,7 +81,13 @@ describe('PIN gate: tickets', () => {
   it('describes the card; a ticket is single-use and only for its own operation', async () => {
     const { gate } = gateWith()
     const p = await gate.prompt('decision')
-    expect(p).toMatchObject({ operation: 'decision', tries: 'ok', triesLeft: null, confirmRequired: false, card: { reader: 'Reader 0', subjectName: '王小明', cardSerial: 'TP1' } })
+    expect(p).toMatchObject({
+      operation: 'decision',
+      tries: 'ok',
+      triesLeft: null,
+      confirmRequired: false,
+      card: { reader: 'Reader 0', subjectName: '王小明', cardSerial: 'TP1' }
+    })
     expect(p.ticket).toMatch(/^[A-Za-z0-9_-]{43}$/)
     expect(gate.redeem({ ticket: p.ticket }, 'decision').identity).toEqual(identity())
     expect(await code(() => gate.redeem({ ticket: p.ticket }, 'decision'))).toBe('PIN_TICKET_INVALID') // used
@@ -159,7 +184,9 @@ describe('PIN gate: wrong PINs', () => {
     setTries('final-try')
     p = await gate.prompt('login')
     expect(p).toMatchObject({ tries: 'final-try', triesLeft: 1 })
-    expect(await code(() => gate.redeem({ ticket: p.ticket, acknowledgedTries: 'count-low' }, 'login'))).toBe('PIN_CONFIRM_REQUIRED')
+    expect(await code(() => gate.redeem({ ticket: p.ticket, acknowledgedTries: 'count-low' }, 'login'))).toBe(
+      'PIN_CONFIRM_REQUIRED'
+    )
     p = await gate.prompt('login')
     expect(gate.redeem({ ticket: p.ticket, acknowledgedTries: 'final-try' }, 'login').allowTries).toBe('final-try')
     setTries('ok')
@@ -193,7 +220,8 @@ function fakeP11(card: FakeCard): P11 & { logins: number } {
           (card.locked ? pkcs11js.CKF_USER_PIN_LOCKED : 0)
       }) as unknown as pkcs11js.TokenInfo,
     C_FindObjectsInit: () => undefined,
-    C_FindObjects: (_s: Buffer, max: number) => (max > 0 && !fake.found ? ((fake.found = true), [Buffer.from([9])]) : []),
+    C_FindObjects: (_s: Buffer, max: number) =>
+      max > 0 && !fake.found ? ((fake.found = true), [Buffer.from([9])]) : [],
     C_FindObjectsFinal: () => {
       fake.found = false
     },
@@ -248,7 +276,10 @@ class StandInReader extends EventEmitter {
 /** Like pcsclite(): the context lists its readers on the next tick, whether or not it was closed. */
 function standInPcsclite(made: StandInReader[]): () => PCSCLite {
   return () => {
-    const p = Object.assign(new EventEmitter(), { readers: {} as Record<string, StandInReader>, close: () => undefined })
+    const p = Object.assign(new EventEmitter(), {
+      readers: {} as Record<string, StandInReader>,
+      close: () => undefined
+    })
     process.nextTick(() => {
       const r = new StandInReader('Stand-in Reader 00')
       p.readers[r.name] = r
@@ -270,7 +301,9 @@ describe('reader monitor: stop() in the same tick as start()', () => {
     const reader = made[0] as StandInReader
     expect(reader.listenerCount('error')).toBeGreaterThan(0)
     expect(reader.closed).toBe(true)
-    expect(() => reader.emit('error', new Error('SCardGetStatusChange error: RPC transport error.(0x8010002F)'))).not.toThrow()
+    expect(() =>
+      reader.emit('error', new Error('SCardGetStatusChange error: RPC transport error.(0x8010002F)'))
+    ).not.toThrow()
   })
 
   it('a running monitor still watches its readers', async () => {
@@ -329,7 +362,10 @@ describe('IPC contract: every PIN travels with a ticket', () => {
         expect(r.error.detail).not.toContain('123456')
       }
     }
-    expect(await dispatch('card:pinPrompt', { operation: 'sign-anything' })).toMatchObject({ ok: false, error: { code: 'INVALID_REQUEST' } })
+    expect(await dispatch('card:pinPrompt', { operation: 'sign-anything' })).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_REQUEST' }
+    })
     expect(reached).toBe(0)
   })
 })

@@ -44,7 +44,14 @@ describe('Pkcs11Client (stand-in worker)', () => {
       const contents = await client.readToken('m')
       expect(Buffer.isBuffer(contents.certificates[0]?.der)).toBe(true)
       const pin = Buffer.from('123456')
-      const [r] = await client.sign({ module: 'm', target, keyId: '01', expect: EXPECT_CARD, pin, items: [Buffer.from('x')] })
+      const [r] = await client.sign({
+        module: 'm',
+        target,
+        keyId: '01',
+        expect: EXPECT_CARD,
+        pin,
+        items: [Buffer.from('x')]
+      })
       expect(r).toMatchObject({ ok: true })
       expect(r?.ok && Array.from(r.signature)).toEqual([6]) // the worker saw a 6-byte PIN
       expect(pin.equals(Buffer.alloc(6))).toBe(true) // and the caller's copy is zeroed
@@ -57,7 +64,11 @@ describe('Pkcs11Client (stand-in worker)', () => {
     const client = new Pkcs11Client({ workerEntry: standIn, pinPadTimeoutMs: 300 })
     try {
       const started = Date.now()
-      expect(await code(client.sign({ module: 'm', target, keyId: '01', expect: EXPECT_CARD, pin: null, items: [Buffer.from('x')] }))).toBe('PIN_TIMEOUT')
+      expect(
+        await code(
+          client.sign({ module: 'm', target, keyId: '01', expect: EXPECT_CARD, pin: null, items: [Buffer.from('x')] })
+        )
+      ).toBe('PIN_TIMEOUT')
       expect(Date.now() - started).toBeGreaterThanOrEqual(280)
       expect(await code(client.readToken('m'))).toBe('ok')
     } finally {
@@ -68,14 +79,36 @@ describe('Pkcs11Client (stand-in worker)', () => {
   it('busy while a PIN-pad login waits; cancel ends it', async () => {
     const client = new Pkcs11Client({ workerEntry: standIn })
     try {
-      const waiting = client.sign({ module: 'm', target, keyId: '01', expect: EXPECT_CARD, pin: null, items: [Buffer.from('x')] })
+      const waiting = client.sign({
+        module: 'm',
+        target,
+        keyId: '01',
+        expect: EXPECT_CARD,
+        pin: null,
+        items: [Buffer.from('x')]
+      })
       const pin = Buffer.from('123456')
-      expect(await code(client.sign({ module: 'm', target, keyId: '01', expect: EXPECT_CARD, pin, items: [Buffer.from('y')] }))).toBe('CARD_BUSY')
+      expect(
+        await code(
+          client.sign({ module: 'm', target, keyId: '01', expect: EXPECT_CARD, pin, items: [Buffer.from('y')] })
+        )
+      ).toBe('CARD_BUSY')
       expect(pin.equals(Buffer.alloc(6))).toBe(true)
       client.cancel()
       expect(await code(waiting)).toBe('OPERATION_CANCELLED')
       client.cardRemoved() // nothing running: no effect
-      expect(await code(client.sign({ module: 'm', target, keyId: '01', expect: EXPECT_CARD, pin: Buffer.from('654321'), items: [Buffer.from('z')] }))).toBe('ok')
+      expect(
+        await code(
+          client.sign({
+            module: 'm',
+            target,
+            keyId: '01',
+            expect: EXPECT_CARD,
+            pin: Buffer.from('654321'),
+            items: [Buffer.from('z')]
+          })
+        )
+      ).toBe('ok')
     } finally {
       await client.close()
     }

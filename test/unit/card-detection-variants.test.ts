@@ -26,20 +26,34 @@ let trustDir: string
 function service(variant: CitizenVariant, revocation: 'hard-fail' | 'soft-fail', ocspUrl: string): CardService {
   const citizen = t.pki.citizens[variant]
   const contents: TokenContents = {
-    module: process.execPath, serial: 'abc', label: 'HiCOS PKI Smart Card', pinPad: false, pinCountLow: false, pinFinalTry: false, pinLocked: false,
+    module: process.execPath,
+    serial: 'abc',
+    label: 'HiCOS PKI Smart Card',
+    pinPad: false,
+    pinCountLow: false,
+    pinFinalTry: false,
+    pinLocked: false,
     certificates: [
       { id: '02', label: 'Encryption', der: citizen.encCertDer },
       { id: '01', label: 'Signature', der: citizen.signCertDer }
     ]
   }
-  const monitor = Object.assign(new EventEmitter(), { start: () => undefined, stop: () => undefined }) as unknown as ReaderMonitor
+  const monitor = Object.assign(new EventEmitter(), {
+    start: () => undefined,
+    stop: () => undefined
+  }) as unknown as ReaderMonitor
   const s = new CardService({
     monitor,
     table: loadCardTable(resources),
     trust: loadTrustStore(resources, trustDir),
     preferredModules: [process.execPath], // exists; never loaded: the read is fed in
     readToken: async () => contents,
-    revocation: new OcspCrlChecker({ mode: revocation, ocspUrl, tlsCa: readFileSync(t.server.caCertPath, 'utf8'), timeoutMs: 3000 })
+    revocation: new OcspCrlChecker({
+      mode: revocation,
+      ocspUrl,
+      tlsCa: readFileSync(t.server.caCertPath, 'utf8'),
+      timeoutMs: 3000
+    })
   })
   s.start()
   monitor.emit('change', { service: 'up', readers: [{ name: 'Virtual PCD 00 00', cardPresent: true, atr: MOICA_ATR }] })

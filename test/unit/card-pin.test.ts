@@ -21,7 +21,11 @@ class FakeToken {
   loggedIn = false
   triesLeft = MAX_TRIES
   pinPad = false
-  constructor(readonly pin = '123456', readonly serial = 'abc123', initialised = true) {
+  constructor(
+    readonly pin = '123456',
+    readonly serial = 'abc123',
+    initialised = true
+  ) {
     this.initialised = initialised
   }
   initialised: boolean
@@ -51,7 +55,11 @@ function fakeP11(tokens: FakeToken[]): P11 {
     C_GetSlotList: () => tokens.map((_, i) => Buffer.from([i])),
     C_GetTokenInfo: (h: Buffer) => {
       const t = slot(h)
-      return { label: t.initialised ? 'HiCOS PKI Smart Card\0\0\0\0' : ''.padEnd(32, ' '), serialNumber: `${t.serial}    `, flags: t.flags() } as unknown as pkcs11js.TokenInfo
+      return {
+        label: t.initialised ? 'HiCOS PKI Smart Card\0\0\0\0' : ''.padEnd(32, ' '),
+        serialNumber: `${t.serial}    `,
+        flags: t.flags()
+      } as unknown as pkcs11js.TokenInfo
     },
     C_OpenSession: (h: Buffer) => h,
     C_CloseSession: () => undefined,
@@ -189,11 +197,27 @@ describe('PIN format (before the card is touched)', () => {
 
 describe('detection reports a locked card before asking for a PIN', () => {
   it('publishes PIN_LOCKED instead of ready', async () => {
-    const monitor = Object.assign(new EventEmitter(), { start: () => undefined, stop: () => undefined }) as unknown as ReaderMonitor
-    const contents: TokenContents = { module: process.execPath, serial: 's', label: 'HiCOS PKI Smart Card', pinPad: false, pinCountLow: true, pinFinalTry: false, pinLocked: true, certificates: [] }
+    const monitor = Object.assign(new EventEmitter(), {
+      start: () => undefined,
+      stop: () => undefined
+    }) as unknown as ReaderMonitor
+    const contents: TokenContents = {
+      module: process.execPath,
+      serial: 's',
+      label: 'HiCOS PKI Smart Card',
+      pinPad: false,
+      pinCountLow: true,
+      pinFinalTry: false,
+      pinLocked: true,
+      certificates: []
+    }
     const service = new CardService({
       monitor,
-      table: { version: 1, cards: [{ id: 'moica', name: 'MOICA', atr: '3B', mask: 'FF', modules: 'm' }], moduleSets: {} },
+      table: {
+        version: 1,
+        cards: [{ id: 'moica', name: 'MOICA', atr: '3B', mask: 'FF', modules: 'm' }],
+        moduleSets: {}
+      },
       trust: { anchors: [], intermediates: [] },
       preferredModules: [process.execPath], // any existing file: the fake read never loads it
       readToken: async () => contents

@@ -30,7 +30,12 @@ function setup(fail: boolean) {
     signDecisions: async () => [],
     cancel: () => undefined
   }
-  const handlers = createPlatformHandlers({ api, card, progress: (p) => events.push(p), apiStatus: () => ({ state: 'online', checkedAt: '' }) as never })
+  const handlers = createPlatformHandlers({
+    api,
+    card,
+    progress: (p) => events.push(p),
+    apiStatus: () => ({ state: 'online', checkedAt: '' }) as never
+  })
   return { handlers, events }
 }
 
@@ -39,7 +44,12 @@ describe('card progress names the running operation', () => {
     it(`enable-certificate and registration report their own operation in every event, 'done' included (${fail ? 'card error' : 'success'})`, async () => {
       const { handlers, events } = setup(fail)
       await handlers['profile:enableCertificate']({ pin: '123456', ticket: TICKET }).catch(() => undefined)
-      await handlers['registration:verifyIdentity']({ registrationId: `reg_${'a'.repeat(22)}`, nationalId: 'A123456789', pin: '123456', ticket: TICKET }).catch(() => undefined)
+      await handlers['registration:verifyIdentity']({
+        registrationId: `reg_${'a'.repeat(22)}`,
+        nationalId: 'A123456789',
+        pin: '123456',
+        ticket: TICKET
+      }).catch(() => undefined)
       const ops = events.map((e) => `${e.operation}:${e.stage}`)
       expect(ops.filter((o) => o.endsWith(':done'))).toEqual(['enable-certificate:done', 'registration:done'])
       expect(events.some((e) => e.operation === 'login')).toBe(false)

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest'
 import * as mock from '../../server-mock/protocol'
 import { AppError } from '../../src/shared/errors'
 import type { DecisionFields } from '../../src/main/card/card-operations'
-import { buildAuthSignedData, buildDecisionStatement, buildDecisionStatementText, canonicalOrigin, isValidNonce } from '../../src/main/card/statement'
+import {
+  buildAuthSignedData,
+  buildDecisionStatement,
+  buildDecisionStatementText,
+  canonicalOrigin,
+  isValidNonce
+} from '../../src/main/card/statement'
 
 // The client's own statement builders, pinned to the worked example bytes of docs/protocol.md §6
 // (hex copied from the document, not computed), and cross-checked against server-mock's builders.
@@ -13,7 +19,8 @@ const reason = '品名不符：收到 Cafe\u0301 杯\r\n路徑 C:\\tmp'
 const base = { origin, nonce, delegationId: 'dlg_Q1w2E3r4T5y6U7i8', houseBillNo: 'SF1234567890123' }
 
 const AUTH_HEX =
-  '2ba5b4dde7e6becdf856b9bd4231be2f14d0cabf4d24b02d9f4d3b102263ac63' + '905f28def18eaac05ae6f12b2c3452744afaf626da1343d57b395b544e0519b6'
+  '2ba5b4dde7e6becdf856b9bd4231be2f14d0cabf4d24b02d9f4d3b102263ac63' +
+  '905f28def18eaac05ae6f12b2c3452744afaf626da1343d57b395b544e0519b6'
 const MISMATCH_HEX = `
 454343532d44454c45474154494f4e2d4445434953494f4e2d56310a70757270
 6f73653d64656c65676174696f6e2d6465636973696f6e0a6f726967696e3d68
@@ -89,10 +96,20 @@ describe('statement builders (docs/protocol.md worked example)', () => {
     expect(canonicalOrigin('HTTPS://Example.com:443/api/v1')).toBe('https://example.com')
     expect(code(() => buildDecisionStatement({ ...base, decision: 'MATCH', reason: 'x' }))).toBe('INVALID_REQUEST')
     expect(code(() => buildDecisionStatement({ ...base, decision: 'MISMATCH', reason: '  ' }))).toBe('INVALID_REQUEST')
-    expect(code(() => buildDecisionStatement({ ...base, decision: 'MISMATCH', reason: 'x'.repeat(201) }))).toBe('INVALID_REQUEST')
-    expect(code(() => buildDecisionStatement({ ...base, decision: 'MISMATCH', reason: '字'.repeat(200) }))).toBe('no error')
-    expect(code(() => buildDecisionStatement({ ...base, decision: 'MISMATCH', reason: 'bell\u0007' }))).toBe('INVALID_REQUEST')
-    expect(code(() => buildDecisionStatement({ ...base, houseBillNo: 'SF1\nreason=x', decision: 'MATCH', reason: '' }))).toBe('INVALID_REQUEST')
-    expect(code(() => buildDecisionStatement({ ...base, decision: 'MAYBE' as 'MATCH', reason: '' }))).toBe('INVALID_REQUEST')
+    expect(code(() => buildDecisionStatement({ ...base, decision: 'MISMATCH', reason: 'x'.repeat(201) }))).toBe(
+      'INVALID_REQUEST'
+    )
+    expect(code(() => buildDecisionStatement({ ...base, decision: 'MISMATCH', reason: '字'.repeat(200) }))).toBe(
+      'no error'
+    )
+    expect(code(() => buildDecisionStatement({ ...base, decision: 'MISMATCH', reason: 'bell\u0007' }))).toBe(
+      'INVALID_REQUEST'
+    )
+    expect(
+      code(() => buildDecisionStatement({ ...base, houseBillNo: 'SF1\nreason=x', decision: 'MATCH', reason: '' }))
+    ).toBe('INVALID_REQUEST')
+    expect(code(() => buildDecisionStatement({ ...base, decision: 'MAYBE' as 'MATCH', reason: '' }))).toBe(
+      'INVALID_REQUEST'
+    )
   })
 })

@@ -10,8 +10,20 @@ import { loadTrustStore } from '../../src/main/pki/trust-store'
 // (certificate-unreadable, with the parse error and the object's CKA_ID), not as "not found".
 
 async function settle(certificates: TokenContents['certificates']): Promise<ReturnType<CardService['current']>> {
-  const monitor = Object.assign(new EventEmitter(), { start: () => undefined, stop: () => undefined }) as unknown as ReaderMonitor
-  const contents = { module: process.execPath, serial: 's', label: 'HiCOS PKI Smart Card', pinPad: false, pinCountLow: false, pinFinalTry: false, pinLocked: false, certificates } as TokenContents
+  const monitor = Object.assign(new EventEmitter(), {
+    start: () => undefined,
+    stop: () => undefined
+  }) as unknown as ReaderMonitor
+  const contents = {
+    module: process.execPath,
+    serial: 's',
+    label: 'HiCOS PKI Smart Card',
+    pinPad: false,
+    pinCountLow: false,
+    pinFinalTry: false,
+    pinLocked: false,
+    certificates
+  } as TokenContents
   const service = new CardService({
     monitor,
     table: { version: 1, cards: [{ id: 'moica', name: 'MOICA', atr: '3B', mask: 'FF', modules: 'm' }], moduleSets: {} },
@@ -29,7 +41,12 @@ async function settle(certificates: TokenContents['certificates']): Promise<Retu
 describe('certificates on the card that cannot be parsed', () => {
   it('garbage in the certificate object → certificate-unreadable naming the object, not certificate-missing', async () => {
     const s = await settle([{ id: '0a01', label: 'sign', der: Buffer.from('3082010a0201', 'hex') }])
-    expect(s).toMatchObject({ phase: 'certificate-unreadable', problem: 'CERTIFICATE_UNREADABLE', reader: 'Reader A', atr: '3B' })
+    expect(s).toMatchObject({
+      phase: 'certificate-unreadable',
+      problem: 'CERTIFICATE_UNREADABLE',
+      reader: 'Reader A',
+      atr: '3B'
+    })
     expect(s.detail).toContain('certificate 0a01')
   })
 

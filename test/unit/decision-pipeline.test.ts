@@ -1,56 +1,124 @@
 import { describe, expect, it } from 'vitest'
-import type { DecisionBody, PlatformClient } from '../../src/main/api/platform-client'
+import type { DecisionBatchResult, PrepareDecisionsResult, RowError } from '../../src/main/api/api-schemas'
+import type { DecisionBatchBody, PlatformClient } from '../../src/main/api/platform-client'
 import type { CardOperations, DecisionFields, PerItemResult } from '../../src/main/card/card-operations'
-import { decideBatch, runBounded } from '../../src/main/core/decision-pipeline'
+import { chunks, decideBatch, runBounded } from '../../src/main/core/decision-pipeline'
+import { DecisionSubmitter } from '../../src/main/core/decision-service'
+import { UserAction } from '../../src/main/core/user-action'
 import { AppError } from '../../src/shared/errors'
+import type { Confirmation } from '../../src/shared/api-types'
 import type { Delegation } from '../../src/shared/delegation'
 import type { CardProgress } from '../../src/shared/ipc-contract'
 
-// The batch pipeline with a stand-in platform (counts concurrent requests, can fail per row) and
-// a stand-in card (records what it was asked to sign). The real path on the rig is covered by
-// test/unit/api-ipc-core.test.ts (delegations:decideBatch) and measured by bench/batch.
+// The batch pipeline with a stand-in platform speaking the batch operations (prepareDecisions,
+// decideDelegations; counts requests in flight, can fail per row or per request) and a stand-in
+// card (records what it was asked to sign). The real path against server-mock on the rig is
+// test/unit/api-ipc-core.test.ts (delegations:decideBatch) and bench/batch.
 
 const tick = (): Promise<void> => new Promise((r) => setTimeout(r, 1))
 
 function delegation(id: string, status: Delegation['status'] = 'PENDING'): Delegation {
   return {
-    id, declarationDate: '2026-03-02', houseBillNo: `HB${id.slice(-4)}`, masterBillNo: '', direction: 'IMPORT', carrier: 'x',
-    goodsDescription: 'x', quantity: 1, declaredValue: 1, currency: 'TWD', status, reason: null, confirmedAt: null,
-    confirmedVia: null, updatedAt: '2026-03-02T00:00:00.000Z'
+    id,
+    declarationDate: '2026-03-02',
+    houseBillNo: `HB${id.slice(-4)}`,
+    masterBillNo: '',
+    direction: 'IMPORT',
+    carrier: 'x',
+    goodsDescription: 'x',
+    quantity: 1,
+    declaredValue: 1,
+    currency: 'TWD',
+    status,
+    reason: null,
+    confirmedAt: null,
+    confirmedVia: null,
+    updatedAt: '2026-03-02T00:00:00.000Z'
   }
 }
+const confirmation = { id: 1 } as unknown as Confirmation
+const rowError = (code: string, status: number, retriable = false): RowError => ({
+  code,
+  message: code,
+  retriable,
+  status
+})
 
-function fakePlatform(opts: { answered?: Set<string>; decideFails?: Map<string, AppError[]>; prepareFatal?: string } = {}) {
+interface FakeOpts {
+  answered?: Set<string>
+  prepareFatal?: boolean
+  /** Per delegation id: row errors its decision gets. */
+  decideRowErrors?: Map<string, RowError>
+  /** Whole-request failures of the n-th decideDelegations call (0-based), e.g. a lost answer. */
+  decideRequestFails?: Map<number, AppError>
+  /** Answers prepare with the rows reversed. */
+  shuffle?: boolean
+}
+
+function fakePlatform(opts: FakeOpts = {}) {
   let inFlight = 0
   let maxInFlight = 0
-  const decided: { id: string; body: DecisionBody }[] = []
-  const order: string[] = []
-  const track = async <T>(label: string, fn: () => T): Promise<T> => {
+  const prepares: string[][] = []
+  const decides: DecisionBatchBody[] = []
+  const recorded = new Map<string, string>() // delegation id → idempotency key that recorded it
+  const track = async <T>(fn: () => T): Promise<T> => {
     inFlight++
     maxInFlight = Math.max(maxInFlight, inFlight)
-    order.push(label)
     await tick()
     inFlight--
     return fn()
   }
   const api = {
     origin: 'https://platform.example',
-    getDelegation: (id: string) =>
-      track(`get ${id}`, () => {
-        if (id === opts.prepareFatal) throw new AppError('SESSION_EXPIRED')
-        return delegation(id, opts.answered?.has(id) ? 'MATCH' : 'PENDING')
+    prepareDecisions: (ids: string[]) =>
+      track((): PrepareDecisionsResult => {
+        prepares.push(ids)
+        if (opts.prepareFatal) throw new AppError('SESSION_EXPIRED', 'UNAUTHENTICATED')
+        const items = ids.map((id) =>
+          opts.answered?.has(id)
+            ? {
+                delegationId: id,
+                ok: false as const,
+                delegation: delegation(id, 'MATCH'),
+                error: rowError('DELEGATION_ALREADY_ANSWERED', 409)
+              }
+            : {
+                delegationId: id,
+                ok: true as const,
+                delegation: delegation(id),
+                challenge: {
+                  challengeId: `ch_${id.slice(-22).padStart(22, 'x')}`,
+                  nonce: 'n'.repeat(44),
+                  purpose: 'decision' as const,
+                  expiresAt: '2026-03-02T00:05:00.000Z'
+                }
+              }
+        )
+        return { items: opts.shuffle ? items.reverse() : items }
       }),
-    challenge: (_p: string, extra: { delegationId?: string }) =>
-      track(`challenge ${extra.delegationId}`, () => ({ challengeId: `ch_${extra.delegationId}`, nonce: 'n'.repeat(44), expiresAt: '2026-03-02T00:05:00.000Z' })),
-    decide: (id: string, body: DecisionBody) =>
-      track(`decide ${id}`, () => {
-        decided.push({ id, body })
-        const next = opts.decideFails?.get(id)?.shift()
-        if (next) throw next
-        return { delegation: { ...delegation(id), status: body.decision } }
+    decideDelegations: (body: DecisionBatchBody) =>
+      track((): DecisionBatchResult => {
+        const n = decides.length
+        decides.push(body)
+        const items = body.items.map((row) => {
+          const err = opts.decideRowErrors?.get(row.delegationId)
+          if (err) return { delegationId: row.delegationId, ok: false as const, error: err }
+          const replayed = recorded.get(row.delegationId) === row.idempotencyKey
+          recorded.set(row.delegationId, row.idempotencyKey)
+          return {
+            delegationId: row.delegationId,
+            ok: true as const,
+            replayed,
+            delegation: { ...delegation(row.delegationId), status: row.decision },
+            confirmation
+          }
+        })
+        const fail = opts.decideRequestFails?.get(n)
+        if (fail) throw fail // recorded, but the answer is lost
+        return { items }
       })
   }
-  return { api: api as unknown as PlatformClient, decided, order, maxInFlight: () => maxInFlight }
+  return { api: api as unknown as PlatformClient, prepares, decides, recorded, maxInFlight: () => maxInFlight }
 }
 
 function fakeCard(fail?: (f: DecisionFields) => PerItemResult | null) {
@@ -66,7 +134,16 @@ function fakeCard(fail?: (f: DecisionFields) => PerItemResult | null) {
       calls.push(items)
       return items.map((f, i) => {
         onProgress?.(i + 1, items.length)
-        return fail?.(f) ?? { ok: true, value: { certificate: 'Y2VydA==', signature: Buffer.from(f.delegationId).toString('base64'), algorithm: 'RS256' } }
+        return (
+          fail?.(f) ?? {
+            ok: true,
+            value: {
+              certificate: 'Y2VydA==',
+              signature: Buffer.from(f.delegationId).toString('base64'),
+              algorithm: 'RS256'
+            }
+          }
+        )
       })
     },
     cancel: () => undefined
@@ -75,86 +152,228 @@ function fakeCard(fail?: (f: DecisionFields) => PerItemResult | null) {
 }
 
 const ids = (n: number): string[] => Array.from({ length: n }, (_, i) => `dlg_${String(i).padStart(16, '0')}`)
+const hb = (id: string): string => `HB${id.slice(-4)}`
+const match = (rows: string[]) =>
+  rows.map((id) => ({ id, houseBillNo: hb(id), decision: 'MATCH' as const, reason: '' }))
+const PIN = { pin: '123456', ticket: 'T'.repeat(43) }
 
-describe('batch decision pipeline', () => {
-  it('prepares and submits with bounded concurrency, one card operation, results in the user order', async () => {
+describe('batch decision pipeline (prepareDecisions → one card operation → decideDelegations)', () => {
+  it('130 rows: 3 prepare and 3 decide requests of ≤ 50 rows, ≤ 2 in flight, one card operation, results in the user order', async () => {
     const p = fakePlatform()
     const c = fakeCard()
     const progress: CardProgress[] = []
-    const rows = ids(30)
-    const out = await decideBatch(p.api, c.card, rows.map((id) => ({ id, houseBillNo: 'HB', decision: 'MATCH', reason: '' })), { pin: '123456', ticket: 'T'.repeat(43) }, (x) => progress.push(x), {
-      prepareConcurrency: 4,
-      submitConcurrency: 3
-    })
+    const rows = ids(130)
+    const items = rows.map((id, i) =>
+      i === 7
+        ? { id, houseBillNo: hb(id), decision: 'MISMATCH' as const, reason: '品名不符' }
+        : { id, houseBillNo: hb(id), decision: 'MATCH' as const, reason: '' }
+    )
+    const out = await decideBatch(p.api, c.card, items, PIN, (x) => progress.push(x), { chunkSize: 50 })
     expect(out.map((o) => [o.id, o.ok])).toEqual(rows.map((id) => [id, true]))
+    expect(p.prepares.map((x) => x.length)).toEqual([50, 50, 30])
+    expect(p.prepares.flat()).toEqual(rows)
     expect(c.calls).toHaveLength(1) // one PIN login for all rows
     expect(c.calls[0]?.map((f) => f.delegationId)).toEqual(rows) // signed in the user's order
-    expect(c.calls[0]?.[0]).toMatchObject({ origin: 'https://platform.example', houseBillNo: 'HB0000', nonce: 'n'.repeat(44) })
-    expect(p.maxInFlight()).toBeGreaterThan(1)
-    expect(p.maxInFlight()).toBeLessThanOrEqual(4)
-    // each row's challenge follows its own read
-    for (const id of rows) expect(p.order.indexOf(`challenge ${id}`)).toBeGreaterThan(p.order.indexOf(`get ${id}`))
+    expect(c.calls[0]?.[7]).toMatchObject({
+      origin: 'https://platform.example',
+      houseBillNo: 'HB0007',
+      nonce: 'n'.repeat(44),
+      decision: 'MISMATCH',
+      reason: '品名不符'
+    })
+    expect(p.decides.map((b) => b.items.length)).toEqual([50, 50, 30])
+    expect(p.decides.every((b) => b.certificate === 'Y2VydA==' && b.algorithm === 'RS256')).toBe(true)
+    const sent = p.decides.flatMap((b) => b.items)
+    expect(sent.map((r) => r.delegationId)).toEqual(rows)
+    expect(sent[7]).toMatchObject({
+      decision: 'MISMATCH',
+      reason: '品名不符',
+      challengeId: `ch_${rows[7]?.slice(-22).padStart(22, 'x')}`
+    })
+    expect(sent[0]).not.toHaveProperty('reason')
+    expect(new Set(sent.map((r) => r.idempotencyKey)).size).toBe(130) // one key per row
+    expect(p.maxInFlight()).toBe(2)
     // progress: counts per stage, ending at the totals
-    const last = (stage: string) => progress.filter((x) => x.stage === stage).at(-1)
-    expect(progress[0]).toEqual({ operation: 'decision', stage: 'preparing', done: 0, total: 30 })
-    expect(last('preparing')).toMatchObject({ done: 30, total: 30 })
-    expect(last('signing')).toMatchObject({ done: 30, total: 30 })
-    expect(last('submitting')).toMatchObject({ done: 30, total: 30 })
-    expect(progress.at(-1)).toEqual({ operation: 'decision', stage: 'done', done: 30, total: 30 })
-    expect(progress.filter((x) => x.stage === 'submitting').map((x) => x.done)).toEqual(Array.from({ length: 31 }, (_, i) => i))
+    const stage = (s: string) => progress.filter((x) => x.stage === s).map((x) => x.done)
+    expect(progress[0]).toMatchObject({
+      operation: 'decision',
+      stage: 'preparing',
+      done: 0,
+      total: 130,
+      deadlineAt: expect.any(String)
+    })
+    expect(stage('preparing')).toEqual([0, 50, 100, 130])
+    expect(stage('signing').at(-1)).toBe(130)
+    expect(stage('submitting').filter((_, i, a) => i === 0 || a[i - 1] !== _)).toEqual([0, 50, 100, 130])
+    expect(progress.at(-1)).toEqual({ operation: 'decision', stage: 'done', done: 130, total: 130 })
   })
 
-  it('per-row failures stay per row: already answered is not signed, a lost answer is resent with the same key', async () => {
-    const rows = ids(4)
-    const lost = new AppError('NETWORK_UNREACHABLE', 'ECONNRESET')
-    const p = fakePlatform({ answered: new Set([rows[1] as string]), decideFails: new Map([[rows[2] as string, [lost]]]) })
-    const c = fakeCard((f) => (f.delegationId === rows[3] ? { ok: false, error: new AppError('SIGNING_FAILED').toPayload() } : null))
-    const out = await decideBatch(p.api, c.card, rows.map((id) => ({ id, houseBillNo: 'HB', decision: 'MATCH', reason: '' })), { pin: '123456', ticket: 'T'.repeat(43) }, () => undefined)
-    expect(out.map((o) => [o.id, o.ok, o.ok ? undefined : o.error.code])).toEqual([
-      [rows[0], true, undefined],
-      [rows[1], false, 'ALREADY_ANSWERED'],
-      [rows[2], true, undefined],
-      [rows[3], false, 'SIGNING_FAILED']
+  it('per-row failures stay per row: answered is not signed, CHALLENGE_EXPIRED and SIGNING_FAILED are that row’s', async () => {
+    const rows = ids(5)
+    const p = fakePlatform({
+      answered: new Set([rows[1] as string]),
+      decideRowErrors: new Map([[rows[2] as string, rowError('CHALLENGE_EXPIRED', 400, true)]])
+    })
+    const c = fakeCard((f) =>
+      f.delegationId === rows[3] ? { ok: false, error: new AppError('SIGNING_FAILED').toPayload() } : null
+    )
+    const out = await decideBatch(p.api, c.card, match(rows), PIN, () => undefined)
+    expect(out).toEqual([
+      { id: rows[0], ok: true, delegation: { ...delegation(rows[0] as string), status: 'MATCH' } },
+      {
+        id: rows[1],
+        ok: false,
+        error: { code: 'ALREADY_ANSWERED', retriable: false, detail: 'DELEGATION_ALREADY_ANSWERED' }
+      },
+      { id: rows[2], ok: false, error: { code: 'CHALLENGE_EXPIRED', retriable: true, detail: 'CHALLENGE_EXPIRED' } },
+      { id: rows[3], ok: false, error: { code: 'SIGNING_FAILED', retriable: true } },
+      { id: rows[4], ok: true, delegation: { ...delegation(rows[4] as string), status: 'MATCH' } }
     ])
-    expect(c.calls[0]?.map((f) => f.delegationId)).toEqual([rows[0], rows[2], rows[3]])
-    const resent = p.decided.filter((d) => d.id === rows[2])
-    expect(resent).toHaveLength(2)
-    expect(resent[1]?.body).toEqual(resent[0]?.body) // same body, same idempotency key
-    expect(new Set(p.decided.map((d) => d.body.idempotencyKey)).size).toBe(2) // one key per row
+    expect(c.calls).toHaveLength(1) // nothing is re-signed without the user
+    expect(c.calls[0]?.map((f) => f.delegationId)).toEqual([rows[0], rows[2], rows[3], rows[4]])
+    expect(p.decides).toHaveLength(1)
+    expect(p.decides[0]?.items.map((r) => r.delegationId)).toEqual([rows[0], rows[2], rows[4]])
   })
 
-  it('an expired challenge answers CHALLENGE_EXPIRED for that row; nothing is re-signed without the user', async () => {
-    const rows = ids(2)
-    const p = fakePlatform({ decideFails: new Map([[rows[0] as string, [new AppError('CHALLENGE_EXPIRED', 'CHALLENGE_EXPIRED')]]]) })
+  it('a lost answer is resent with the same body; the platform’s replays count as success', async () => {
+    const rows = ids(3)
+    const p = fakePlatform({ decideRequestFails: new Map([[0, new AppError('NETWORK_UNREACHABLE', 'ECONNRESET')]]) })
+    const submitter = new DecisionSubmitter({ backoffMs: 1 })
+    const progress: CardProgress[] = []
+    const out = await decideBatch(p.api, fakeCard().card, match(rows), PIN, (x) => progress.push(x), { submitter })
+    expect(out.map((o) => o.ok)).toEqual([true, true, true])
+    expect(p.decides).toHaveLength(2)
+    expect(p.decides[1]).toEqual(p.decides[0]) // same rows, same idempotency keys, same signatures
+    expect([...p.recorded.values()]).toEqual(p.decides[0]?.items.map((r) => r.idempotencyKey))
+    expect(progress.filter((x) => x.stage === 'submitting' && x.attempt !== undefined).map((x) => x.attempt)).toEqual([
+      1, 2
+    ])
+    expect(submitter.keptCount).toBe(0) // answered: nothing kept
+  })
+
+  it('no answer within the attempts: DECISION_UNCONFIRMED, bodies kept; the next attempt resends them without the card', async () => {
+    const rows = ids(3)
+    const lost = new AppError('NETWORK_UNREACHABLE', 'ECONNRESET')
+    const p = fakePlatform({
+      decideRequestFails: new Map([
+        [0, lost],
+        [1, lost]
+      ])
+    })
     const c = fakeCard()
-    const out = await decideBatch(p.api, c.card, rows.map((id) => ({ id, houseBillNo: 'HB', decision: 'MATCH', reason: '' })), { pin: '123456', ticket: 'T'.repeat(43) }, () => undefined)
-    expect(out[0]).toEqual({ id: rows[0], ok: false, error: { code: 'CHALLENGE_EXPIRED', retriable: true, detail: 'CHALLENGE_EXPIRED' } })
-    expect(out[1]?.ok).toBe(true)
+    const submitter = new DecisionSubmitter({ backoffMs: 1, maxAttempts: 2 })
+    const first = await decideBatch(p.api, c.card, match(rows), PIN, () => undefined, { submitter })
+    expect(first.map((o) => (o.ok ? 'ok' : `${o.error.code} ${o.error.detail}`))).toEqual(
+      Array(3).fill('DECISION_UNCONFIRMED NETWORK_UNREACHABLE')
+    )
+    expect(submitter.keptCount).toBe(3)
+    // The user answers again: the kept bodies go out as they are (no prepare, no PIN, no signature).
+    const again = await decideBatch(p.api, c.card, match(rows), PIN, () => undefined, { submitter })
+    expect(again.map((o) => o.ok)).toEqual([true, true, true])
     expect(c.calls).toHaveLength(1)
-    expect(p.decided.filter((d) => d.id === rows[0])).toHaveLength(1)
+    expect(p.prepares).toHaveLength(1)
+    expect(p.decides[2]).toEqual(p.decides[0])
+    expect(submitter.keptCount).toBe(0)
+  })
+
+  it('a definite refusal of a whole request fails its rows only and drops their bodies; other chunks succeed', async () => {
+    const rows = ids(4)
+    const p = fakePlatform({
+      decideRequestFails: new Map([[0, new AppError('VALIDATION_FAILED', 'VALIDATION_FAILED')]])
+    })
+    const submitter = new DecisionSubmitter({ backoffMs: 1 })
+    const out = await decideBatch(p.api, fakeCard().card, match(rows), PIN, () => undefined, {
+      chunkSize: 2,
+      concurrency: 1,
+      submitter
+    })
+    expect(out.map((o) => (o.ok ? 'ok' : o.error.code))).toEqual(['VALIDATION_FAILED', 'VALIDATION_FAILED', 'ok', 'ok'])
+    expect(p.decides).toHaveLength(2) // an answer: not resent
+    expect(submitter.keptCount).toBe(0)
+  })
+
+  it('a row whose 分提單號碼 differs from the platform’s is not signed (DELEGATION_CHANGED)', async () => {
+    const rows = ids(2)
+    const p = fakePlatform()
+    const c = fakeCard()
+    const items = match(rows).map((m, i) => (i === 0 ? { ...m, houseBillNo: 'OTHER1' } : m))
+    const out = await decideBatch(p.api, c.card, items, PIN, () => undefined)
+    expect(out.map((o) => (o.ok ? 'ok' : `${o.error.code} ${o.error.detail}`))).toEqual([
+      'DELEGATION_CHANGED houseBillNo',
+      'ok'
+    ])
+    expect(c.calls[0]?.map((f) => f.delegationId)).toEqual([rows[1]])
+  })
+
+  it('a cancelled action stops before the card; nothing is signed or sent', async () => {
+    const p = fakePlatform()
+    const c = fakeCard()
+    const action = new UserAction()
+    const progress: CardProgress[] = []
+    const run = decideBatch(
+      p.api,
+      c.card,
+      match(ids(3)),
+      PIN,
+      (x) => {
+        progress.push(x)
+        if (x.stage === 'preparing' && x.done === 3) action.cancel()
+      },
+      { action }
+    )
+    await expect(run).rejects.toMatchObject({ code: 'OPERATION_CANCELLED' })
+    action.finish()
+    expect(c.calls).toHaveLength(0)
+    expect(p.decides).toHaveLength(0)
+  })
+
+  it('an answer whose rows are not the request’s rows is refused (SERVER_RESPONSE_INVALID), nothing signed', async () => {
+    const p = fakePlatform({ shuffle: true })
+    const c = fakeCard()
+    const out = await decideBatch(p.api, c.card, match(ids(3)), PIN, () => undefined)
+    expect(out.map((o) => (o.ok ? 'ok' : o.error.code))).toEqual([
+      'SERVER_RESPONSE_INVALID',
+      'SERVER_RESPONSE_INVALID',
+      'SERVER_RESPONSE_INVALID'
+    ])
+    expect(c.calls).toHaveLength(0)
   })
 
   it('a session that ends while preparing fails the batch before the card is used', async () => {
-    const rows = ids(10)
-    const p = fakePlatform({ prepareFatal: rows[5] })
+    const p = fakePlatform({ prepareFatal: true })
     const c = fakeCard()
-    await expect(decideBatch(p.api, c.card, rows.map((id) => ({ id, houseBillNo: 'HB', decision: 'MATCH', reason: '' })), { pin: '123456', ticket: 'T'.repeat(43) }, () => undefined)).rejects.toMatchObject({
+    await expect(decideBatch(p.api, c.card, match(ids(10)), PIN, () => undefined)).rejects.toMatchObject({
       code: 'SESSION_EXPIRED'
     })
     expect(c.calls).toHaveLength(0)
-    expect(p.decided).toHaveLength(0)
+    expect(p.decides).toHaveLength(0)
   })
 
   it('a card error for the whole operation fails the batch and submits nothing', async () => {
     const p = fakePlatform()
-    const card: CardOperations = { ...fakeCard().card, signDecisions: async () => Promise.reject(new AppError('PIN_INCORRECT')) }
-    await expect(decideBatch(p.api, card, ids(3).map((id) => ({ id, houseBillNo: 'HB', decision: 'MATCH', reason: '' })), { pin: '123456', ticket: 'T'.repeat(43) }, () => undefined)).rejects.toMatchObject({
+    const card: CardOperations = {
+      ...fakeCard().card,
+      signDecisions: async () => Promise.reject(new AppError('PIN_INCORRECT'))
+    }
+    await expect(decideBatch(p.api, card, match(ids(3)), PIN, () => undefined)).rejects.toMatchObject({
       code: 'PIN_INCORRECT'
     })
-    expect(p.decided).toHaveLength(0)
+    expect(p.decides).toHaveLength(0)
   })
 
-  it('runBounded never runs more than the limit and stops starting tasks after a failure', async () => {
+  it('chunks default to, and are capped at, the API’s 100 rows per request', async () => {
+    const p = fakePlatform()
+    await decideBatch(p.api, fakeCard().card, match(ids(250)), PIN, () => undefined, { chunkSize: 500 })
+    expect(p.prepares.map((x) => x.length)).toEqual([100, 100, 50])
+    expect(p.decides.map((b) => b.items.length)).toEqual([100, 100, 50])
+    const q = fakePlatform()
+    await decideBatch(q.api, fakeCard().card, match(ids(201)), PIN, () => undefined)
+    expect(q.prepares.map((x) => x.length)).toEqual([100, 100, 1])
+  })
+
+  it('chunks and runBounded', async () => {
+    expect(chunks(5, 2)).toEqual([[0, 1], [2, 3], [4]])
+    expect(chunks(0, 50)).toEqual([])
     let running = 0
     let peak = 0
     const started: number[] = []

@@ -9,8 +9,20 @@ import { AppError } from '../../src/shared/errors'
 // retried with it), which drop it, and what prepare() refuses before anything is signed.
 
 const D: Delegation = {
-  id: 'dlg_abcdefgh01', declarationDate: '2025-06-01', houseBillNo: 'SF1234567', masterBillNo: 'M1', direction: 'IMPORT', carrier: 'SF',
-  goodsDescription: 'cup', quantity: 1, declaredValue: 10, currency: 'TWD', status: 'PENDING', reason: null, confirmedAt: null, confirmedVia: null,
+  id: 'dlg_abcdefgh01',
+  declarationDate: '2025-06-01',
+  houseBillNo: 'SF1234567',
+  masterBillNo: 'M1',
+  direction: 'IMPORT',
+  carrier: 'SF',
+  goodsDescription: 'cup',
+  quantity: 1,
+  declaredValue: 10,
+  currency: 'TWD',
+  status: 'PENDING',
+  reason: null,
+  confirmedAt: null,
+  confirmedVia: null,
   updatedAt: '2025-06-01T00:00:00.000Z'
 }
 const ITEM = { id: D.id, houseBillNo: D.houseBillNo, decision: 'MATCH' as const, reason: '' }
@@ -22,7 +34,12 @@ function platform(script: (AppError | 'ok')[], delegation: Partial<Delegation> =
   const api = {
     origin: 'https://127.0.0.1:1',
     getDelegation: async () => ({ ...D, ...delegation }),
-    challenge: async () => ({ challengeId: 'ch_aaaaaaaaaaaaaaaaaaaaaa', nonce: 'A'.repeat(44), purpose: 'decision' as const, expiresAt: '2030-01-01T00:00:00Z' }),
+    challenge: async () => ({
+      challengeId: 'ch_aaaaaaaaaaaaaaaaaaaaaa',
+      nonce: 'A'.repeat(44),
+      purpose: 'decision' as const,
+      expiresAt: '2030-01-01T00:00:00Z'
+    }),
     decide: async (_id: string, body: DecisionBody) => {
       sent.push(body)
       const next = script.shift() ?? 'ok'
@@ -41,7 +58,11 @@ async function keptBody(s: DecisionSubmitter, api: PlatformClient): Promise<Deci
 describe('DecisionSubmitter', () => {
   it('retries unknown outcomes with the very same body, then reports DECISION_UNCONFIRMED and keeps it', async () => {
     const s = new DecisionSubmitter({ maxAttempts: 3, backoffMs: 1 })
-    const { api, sent } = platform([new AppError('NETWORK_UNREACHABLE'), new AppError('SERVER_ERROR', 'HTTP 502'), new AppError('SERVER_RESPONSE_INVALID')])
+    const { api, sent } = platform([
+      new AppError('NETWORK_UNREACHABLE'),
+      new AppError('SERVER_ERROR', 'HTTP 502'),
+      new AppError('SERVER_RESPONSE_INVALID')
+    ])
     const body = await keptBody(s, api)
     await expect(s.submit(api, D.id, body, new UserAction())).rejects.toMatchObject({ code: 'DECISION_UNCONFIRMED' })
     expect(sent).toHaveLength(3)
@@ -62,7 +83,11 @@ describe('DecisionSubmitter', () => {
       expect(sent).toHaveLength(1)
       expect(s.keptCount).toBe(1)
     }
-    for (const err of [new AppError('SERVER_ERROR', 'CHALLENGE_EXPIRED'), new AppError('CERTIFICATE_REJECTED', 'SIGNATURE_INVALID'), new AppError('ALREADY_ANSWERED')]) {
+    for (const err of [
+      new AppError('SERVER_ERROR', 'CHALLENGE_EXPIRED'),
+      new AppError('CERTIFICATE_REJECTED', 'SIGNATURE_INVALID'),
+      new AppError('ALREADY_ANSWERED')
+    ]) {
       const s = new DecisionSubmitter({ backoffMs: 1 })
       const { api, sent } = platform([err])
       const body = await keptBody(s, api)
@@ -75,18 +100,34 @@ describe('DecisionSubmitter', () => {
   it('"already answered" after our own unanswered attempt is success when the platform holds our decision', async () => {
     const s = new DecisionSubmitter({ backoffMs: 1 })
     const body = await keptBody(s, platform([]).api)
-    const { api } = platform([new AppError('NETWORK_UNREACHABLE'), new AppError('ALREADY_ANSWERED')], { status: 'MATCH', reason: null })
+    const { api } = platform([new AppError('NETWORK_UNREACHABLE'), new AppError('ALREADY_ANSWERED')], {
+      status: 'MATCH',
+      reason: null
+    })
     await expect(s.submit(api, D.id, body, new UserAction())).resolves.toMatchObject({ id: D.id, status: 'MATCH' })
     expect(s.keptCount).toBe(0)
   })
 
   it('prepare refuses a delegation that is not the row answered, and unpaired surrogates, before signing', async () => {
     const s = new DecisionSubmitter()
-    await expect(s.prepare(platform([], { houseBillNo: 'SF7654321' }).api, ITEM, new UserAction())).rejects.toMatchObject({ code: 'DELEGATION_CHANGED', detail: 'houseBillNo' })
-    await expect(s.prepare(platform([], { id: 'dlg_zzzzzzzz99' }).api, ITEM, new UserAction())).rejects.toMatchObject({ code: 'DELEGATION_CHANGED', detail: 'id' })
-    await expect(s.prepare(platform([]).api, { ...ITEM, decision: 'MISMATCH', reason: 'a\udc00b' }, new UserAction())).rejects.toMatchObject({ code: 'TEXT_MALFORMED' })
-    await expect(s.prepare(platform([], { status: 'MISMATCH' }).api, ITEM, new UserAction())).rejects.toMatchObject({ code: 'ALREADY_ANSWERED' })
-    const ok = await s.prepare(platform([]).api, { ...ITEM, decision: 'MISMATCH', reason: '非本人\ud83d\ude00' }, new UserAction())
+    await expect(
+      s.prepare(platform([], { houseBillNo: 'SF7654321' }).api, ITEM, new UserAction())
+    ).rejects.toMatchObject({ code: 'DELEGATION_CHANGED', detail: 'houseBillNo' })
+    await expect(s.prepare(platform([], { id: 'dlg_zzzzzzzz99' }).api, ITEM, new UserAction())).rejects.toMatchObject({
+      code: 'DELEGATION_CHANGED',
+      detail: 'id'
+    })
+    await expect(
+      s.prepare(platform([]).api, { ...ITEM, decision: 'MISMATCH', reason: 'a\udc00b' }, new UserAction())
+    ).rejects.toMatchObject({ code: 'TEXT_MALFORMED' })
+    await expect(s.prepare(platform([], { status: 'MISMATCH' }).api, ITEM, new UserAction())).rejects.toMatchObject({
+      code: 'ALREADY_ANSWERED'
+    })
+    const ok = await s.prepare(
+      platform([]).api,
+      { ...ITEM, decision: 'MISMATCH', reason: '非本人\ud83d\ude00' },
+      new UserAction()
+    )
     expect(ok.fields).toMatchObject({ delegationId: D.id, houseBillNo: D.houseBillNo })
   })
 

@@ -12,7 +12,12 @@ import { closeAction, loginItemPlan, trayView } from '../../src/main/shell/prese
 import { answerRendererRequest, loadRendererFiles, resolveRendererPath } from '../../src/main/shell/renderer-files'
 import { shellLocale, shellStrings } from '../../src/main/shell/strings'
 import { onUpdateDownloaded, type UpdateFlowDeps } from '../../src/main/shell/update-flow'
-import { feedUrlFromAppUpdateYml, loadUpdateKey, signatureUrl, verifyFileSignature } from '../../src/main/shell/update-signature'
+import {
+  feedUrlFromAppUpdateYml,
+  loadUpdateKey,
+  signatureUrl,
+  verifyFileSignature
+} from '../../src/main/shell/update-signature'
 import { ipcContract } from '../../src/shared/ipc-contract'
 
 // The Electron shell's decisions, as plain-Node modules (src/main/shell/*). index.ts only wires
@@ -36,23 +41,59 @@ describe('eccs:// resolution (issue 14 item 3)', () => {
     expect([...files.keys()].sort()).toEqual(['assets/font.woff2', 'assets/index-AbC_12.js', 'index.html'])
     expect(resolveRendererPath('eccs://app/', files)).toEqual({ ok: true, path: 'index.html' })
     expect(resolveRendererPath('eccs://app/index.html', files)).toEqual({ ok: true, path: 'index.html' })
-    expect(resolveRendererPath('eccs://app/assets/index-AbC_12.js', files)).toEqual({ ok: true, path: 'assets/index-AbC_12.js' })
+    expect(resolveRendererPath('eccs://app/assets/index-AbC_12.js', files)).toEqual({
+      ok: true,
+      path: 'assets/index-AbC_12.js'
+    })
     expect(resolveRendererPath('eccs://app/delegations', files)).toEqual({ ok: true, path: 'index.html' }) // client-side route
     expect(resolveRendererPath('eccs://app/assets/missing.js', files)).toMatchObject({ ok: false, status: 404 })
   })
 
   const attacks = [
-    'eccs://app/../secret.txt', 'eccs://app/../../etc/passwd', 'eccs://app/..', 'eccs://app/./index.html',
-    'eccs://app/%2e%2e/secret.txt', 'eccs://app/%2E%2E/secret.txt', 'eccs://app/.%2e/secret.txt', 'eccs://app/%2e./secret.txt',
-    'eccs://app/%252e%252e/secret.txt', 'eccs://app/%25252e%25252e/secret.txt', 'eccs://app/..%2fsecret.txt', 'eccs://app/..%2Fsecret.txt',
-    'eccs://app/..%5csecret.txt', 'eccs://app/..%255csecret.txt', 'eccs://app/..\\secret.txt', 'eccs://app/assets\\..\\..\\secret.txt',
-    'eccs://app/%2fetc%2fpasswd', 'eccs://app//etc/passwd', 'eccs://app/assets//index-AbC_12.js', 'eccs://app/%c0%ae%c0%ae/secret.txt',
-    'eccs://app/%uff0e%uff0e/secret.txt', 'eccs://app/．．/secret.txt', 'eccs://app/%ef%bc%8e%ef%bc%8e/secret.txt',
-    'eccs://app/index.html%00.js', 'eccs://app/index.html\u0000', 'eccs://app/x.js#/../../secret.txt', 'eccs://app/x.js?/../../secret.txt',
-    'eccs://app/index.html?x=1', 'eccs://app/index.html#frag', 'eccs://app/%E0%A4%A', 'eccs://app/%', 'eccs://app/.hidden',
-    'eccs://app/C:/Windows/win.ini', 'eccs://app/c:%5cwindows%5cwin.ini', 'eccs://app/\\\\server\\share', 'eccs://app/assets/../../secret.txt',
-    'eccs://app.evil/index.html', 'eccs://evil/index.html', 'eccs://user@app/index.html', 'eccs://app:80/index.html', 'ECCS://APP/../secret.txt',
-    'file:///etc/passwd', 'https://app/index.html', ''
+    'eccs://app/../secret.txt',
+    'eccs://app/../../etc/passwd',
+    'eccs://app/..',
+    'eccs://app/./index.html',
+    'eccs://app/%2e%2e/secret.txt',
+    'eccs://app/%2E%2E/secret.txt',
+    'eccs://app/.%2e/secret.txt',
+    'eccs://app/%2e./secret.txt',
+    'eccs://app/%252e%252e/secret.txt',
+    'eccs://app/%25252e%25252e/secret.txt',
+    'eccs://app/..%2fsecret.txt',
+    'eccs://app/..%2Fsecret.txt',
+    'eccs://app/..%5csecret.txt',
+    'eccs://app/..%255csecret.txt',
+    'eccs://app/..\\secret.txt',
+    'eccs://app/assets\\..\\..\\secret.txt',
+    'eccs://app/%2fetc%2fpasswd',
+    'eccs://app//etc/passwd',
+    'eccs://app/assets//index-AbC_12.js',
+    'eccs://app/%c0%ae%c0%ae/secret.txt',
+    'eccs://app/%uff0e%uff0e/secret.txt',
+    'eccs://app/．．/secret.txt',
+    'eccs://app/%ef%bc%8e%ef%bc%8e/secret.txt',
+    'eccs://app/index.html%00.js',
+    'eccs://app/index.html\u0000',
+    'eccs://app/x.js#/../../secret.txt',
+    'eccs://app/x.js?/../../secret.txt',
+    'eccs://app/index.html?x=1',
+    'eccs://app/index.html#frag',
+    'eccs://app/%E0%A4%A',
+    'eccs://app/%',
+    'eccs://app/.hidden',
+    'eccs://app/C:/Windows/win.ini',
+    'eccs://app/c:%5cwindows%5cwin.ini',
+    'eccs://app/\\\\server\\share',
+    'eccs://app/assets/../../secret.txt',
+    'eccs://app.evil/index.html',
+    'eccs://evil/index.html',
+    'eccs://user@app/index.html',
+    'eccs://app:80/index.html',
+    'ECCS://APP/../secret.txt',
+    'file:///etc/passwd',
+    'https://app/index.html',
+    ''
   ]
 
   it('refuses every entry of the attack list, and none resolves outside the renderer', () => {
@@ -68,16 +109,33 @@ describe('eccs:// resolution (issue 14 item 3)', () => {
 
   it('answers with the file type, nosniff and the CSP', () => {
     const a = answerRendererRequest('eccs://app/assets/index-AbC_12.js', files, 'CSP')
-    expect(a).toEqual({ status: 200, headers: { 'content-security-policy': 'CSP', 'x-content-type-options': 'nosniff', 'cache-control': 'no-store', 'content-type': 'text/javascript; charset=utf-8' }, body: Buffer.from('console.log(1)') })
-    expect(answerRendererRequest('eccs://app/assets/font.woff2', files, 'CSP').headers['content-type']).toBe('font/woff2')
+    expect(a).toEqual({
+      status: 200,
+      headers: {
+        'content-security-policy': 'CSP',
+        'x-content-type-options': 'nosniff',
+        'cache-control': 'no-store',
+        'content-type': 'text/javascript; charset=utf-8'
+      },
+      body: Buffer.from('console.log(1)')
+    })
+    expect(answerRendererRequest('eccs://app/assets/font.woff2', files, 'CSP').headers['content-type']).toBe(
+      'font/woff2'
+    )
   })
 })
 
 describe('menus', () => {
   const zh = shellStrings('zh-TW')
   const clicked: string[] = []
-  const actions = { openSettings: () => clicked.push('settings'), openDiagnostics: () => clicked.push('diagnostics'), openLogFolder: () => clicked.push('logs'), showAbout: () => clicked.push('about') }
-  const roles = (items: MenuItemSpec[]): string[] => items.flatMap((i) => [...(i.role ? [i.role] : []), ...roles(i.submenu ?? [])])
+  const actions = {
+    openSettings: () => clicked.push('settings'),
+    openDiagnostics: () => clicked.push('diagnostics'),
+    openLogFolder: () => clicked.push('logs'),
+    showAbout: () => clicked.push('about')
+  }
+  const roles = (items: MenuItemSpec[]): string[] =>
+    items.flatMap((i) => [...(i.role ? [i.role] : []), ...roles(i.submenu ?? [])])
 
   it('picks zh-TW for Chinese system locales, English otherwise', () => {
     expect(['zh-TW', 'zh', 'zh-Hant-TW', 'zh-HK'].map(shellLocale)).toEqual(['zh-TW', 'zh-TW', 'zh-TW', 'zh-TW'])
@@ -91,7 +149,21 @@ describe('menus', () => {
     expect(packaged.map((m) => m.label)).toEqual(['File', 'Edit', 'View', 'Window', 'Help'])
     expect(roles(dev)).toEqual(expect.arrayContaining(['reload', 'forceReload', 'toggleDevTools']))
     for (const r of ['reload', 'forceReload', 'toggleDevTools']) expect(roles(packaged)).not.toContain(r)
-    expect(roles(packaged)).toEqual(['quit', 'undo', 'redo', 'cut', 'copy', 'paste', 'selectAll', 'resetZoom', 'zoomIn', 'zoomOut', 'togglefullscreen', 'minimize', 'close'])
+    expect(roles(packaged)).toEqual([
+      'quit',
+      'undo',
+      'redo',
+      'cut',
+      'copy',
+      'paste',
+      'selectAll',
+      'resetZoom',
+      'zoomIn',
+      'zoomOut',
+      'togglefullscreen',
+      'minimize',
+      'close'
+    ])
     const edit = dev.find((m) => m.id === 'edit')?.submenu ?? []
     expect(edit.filter((i) => i.role).map((i) => i.label)).toEqual(['復原', '重做', '剪下', '複製', '貼上', '全選'])
     const file = dev.find((m) => m.id === 'file')?.submenu ?? []
@@ -108,10 +180,19 @@ describe('menus', () => {
 
   it('offers 剪下/複製/貼上/全選 in inputs as the page allows, 複製 on selected text, nothing elsewhere', () => {
     const flags = { canCut: true, canCopy: true, canPaste: false, canSelectAll: true }
-    expect(buildContextMenu({ isEditable: true, selectionText: 'abc', editFlags: flags }, zh)?.filter((i) => i.role).map((i) => [i.label, i.enabled])).toEqual([
-      ['剪下', true], ['複製', true], ['貼上', false], ['全選', true]
+    expect(
+      buildContextMenu({ isEditable: true, selectionText: 'abc', editFlags: flags }, zh)
+        ?.filter((i) => i.role)
+        .map((i) => [i.label, i.enabled])
+    ).toEqual([
+      ['剪下', true],
+      ['複製', true],
+      ['貼上', false],
+      ['全選', true]
     ])
-    expect(buildContextMenu({ isEditable: false, selectionText: 'AB1234567', editFlags: flags }, shellStrings('en'))).toEqual([{ role: 'copy', label: 'Copy', enabled: true }])
+    expect(
+      buildContextMenu({ isEditable: false, selectionText: 'AB1234567', editFlags: flags }, shellStrings('en'))
+    ).toEqual([{ role: 'copy', label: 'Copy', enabled: true }])
     expect(buildContextMenu({ isEditable: false, selectionText: '  ', editFlags: flags }, zh)).toBeNull()
   })
 })
@@ -135,15 +216,38 @@ describe('background presence', () => {
   })
 
   it('start at login: login items on Windows/macOS, an XDG autostart entry on Linux, nothing in development', () => {
-    const base = { packaged: true, startAtLogin: true, executable: '/opt/ECCS "x"/eccs-client', env: {}, homeDir: '/home/u' }
-    expect(loginItemPlan({ ...base, platform: 'win32' })).toEqual({ kind: 'login-item', openAtLogin: true, args: ['--hidden'] })
-    expect(loginItemPlan({ ...base, platform: 'darwin', startAtLogin: false })).toEqual({ kind: 'login-item', openAtLogin: false, args: ['--hidden'] })
+    const base = {
+      packaged: true,
+      startAtLogin: true,
+      executable: '/opt/ECCS "x"/eccs-client',
+      env: {},
+      homeDir: '/home/u'
+    }
+    expect(loginItemPlan({ ...base, platform: 'win32' })).toEqual({
+      kind: 'login-item',
+      openAtLogin: true,
+      args: ['--hidden']
+    })
+    expect(loginItemPlan({ ...base, platform: 'darwin', startAtLogin: false })).toEqual({
+      kind: 'login-item',
+      openAtLogin: false,
+      args: ['--hidden']
+    })
     const linux = loginItemPlan({ ...base, platform: 'linux', env: { XDG_CONFIG_HOME: '/x/cfg' } })
     expect(linux).toMatchObject({ kind: 'xdg-autostart', file: '/x/cfg/autostart/eccs-client.desktop' })
     expect(linux.kind === 'xdg-autostart' && linux.content).toContain('Exec="/opt/ECCS \\"x\\"/eccs-client" --hidden\n')
-    expect(loginItemPlan({ ...base, platform: 'linux', startAtLogin: false })).toEqual({ kind: 'xdg-autostart', file: '/home/u/.config/autostart/eccs-client.desktop', content: null })
-    expect(loginItemPlan({ ...base, platform: 'linux', env: { XDG_CONFIG_HOME: 'relative' } })).toMatchObject({ file: '/home/u/.config/autostart/eccs-client.desktop' })
-    expect(loginItemPlan({ ...base, platform: 'win32', packaged: false })).toEqual({ kind: 'none', reason: 'not a packaged build' })
+    expect(loginItemPlan({ ...base, platform: 'linux', startAtLogin: false })).toEqual({
+      kind: 'xdg-autostart',
+      file: '/home/u/.config/autostart/eccs-client.desktop',
+      content: null
+    })
+    expect(loginItemPlan({ ...base, platform: 'linux', env: { XDG_CONFIG_HOME: 'relative' } })).toMatchObject({
+      file: '/home/u/.config/autostart/eccs-client.desktop'
+    })
+    expect(loginItemPlan({ ...base, platform: 'win32', packaged: false })).toEqual({
+      kind: 'none',
+      reason: 'not a packaged build'
+    })
   })
 })
 
@@ -152,7 +256,10 @@ describe('crash and error capture', () => {
     const lines: string[] = []
     const { EventEmitter } = await import('node:events')
     const proc = new EventEmitter()
-    const off = installProcessErrorHandlers(proc as never, { error: (m, e) => lines.push(`${m}: ${String(e)}`), warn: () => undefined })
+    const off = installProcessErrorHandlers(proc as never, {
+      error: (m, e) => lines.push(`${m}: ${String(e)}`),
+      warn: () => undefined
+    })
     proc.emit('uncaughtException', new Error('boom'), 'uncaughtException')
     proc.emit('unhandledRejection', 'nope')
     expect(lines).toEqual(['uncaught exception (uncaughtException): Error: boom', 'unhandled promise rejection: nope'])
@@ -177,7 +284,12 @@ describe('crash and error capture', () => {
       clearTimer: (x) => timers.splice(timers.indexOf(x as never), 1)
     })
     expect(w.gone({ reason: 'clean-exit', exitCode: 0 })).toBe('ignored')
-    expect([1, 2, 3, 4].map(() => w.gone({ reason: 'crashed', exitCode: 139 }))).toEqual(['reloaded', 'reloaded', 'reloaded', 'gave-up'])
+    expect([1, 2, 3, 4].map(() => w.gone({ reason: 'crashed', exitCode: 139 }))).toEqual([
+      'reloaded',
+      'reloaded',
+      'reloaded',
+      'gave-up'
+    ])
     t += 61_000
     expect(w.gone({ reason: 'oom', exitCode: 1 })).toBe('reloaded')
     expect(reloads).toBe(4)
@@ -196,15 +308,22 @@ describe('crash and error capture', () => {
     let t = 0
     const lines: string[] = []
     const log = createClientErrorLog({ write: (l) => lines.push(l), perMinute: 3, now: () => t })
-    expect(log.report({ kind: 'vue', message: 'failed for A123456789 with pin 123456', info: 'setup function' })).toBe(true)
+    expect(log.report({ kind: 'vue', message: 'failed for A123456789 with pin 123456', info: 'setup function' })).toBe(
+      true
+    )
     expect(lines[0]).toBe('[renderer] vue (setup function): failed for A12****789 with pin [REDACTED]')
     log.report({ kind: 'console', message: 'b' })
     log.report({ kind: 'console', message: 'c' })
     expect(log.report({ kind: 'console', message: 'd' })).toBe(false)
     expect(log.report({ kind: 'console', message: 'e' })).toBe(false)
     t += 20_000 // one token back
-    expect(log.report({ kind: 'error', message: 'f', stack: 'Error: f\n    at x (eccs://app/assets/a.js:1:2)' })).toBe(true)
-    expect(lines.slice(3)).toEqual(['[renderer] 2 more error report(s) were dropped (rate limit 3/min)', '[renderer] error: f\nError: f\n    at x (eccs://app/assets/a.js:1:2)'])
+    expect(log.report({ kind: 'error', message: 'f', stack: 'Error: f\n    at x (eccs://app/assets/a.js:1:2)' })).toBe(
+      true
+    )
+    expect(lines.slice(3)).toEqual([
+      '[renderer] 2 more error report(s) were dropped (rate limit 3/min)',
+      '[renderer] error: f\nError: f\n    at x (eccs://app/assets/a.js:1:2)'
+    ])
   })
 })
 
@@ -256,7 +375,22 @@ describe('updates', () => {
     const events: string[] = []
     let busy = true
     let release: () => void = () => undefined
-    const p = onUpdateDownloaded(info, deps({ events, busy: () => busy, idle: () => new Promise((r) => (release = () => { busy = false; r() })) }), { requireSignature: false })
+    const p = onUpdateDownloaded(
+      info,
+      deps({
+        events,
+        busy: () => busy,
+        idle: () =>
+          new Promise(
+            (r) =>
+              (release = () => {
+                busy = false
+                r()
+              })
+          )
+      }),
+      { requireSignature: false }
+    )
     await new Promise((r) => setTimeout(r, 10))
     expect(events).toEqual(['on-quit:true'])
     release()
@@ -266,7 +400,9 @@ describe('updates', () => {
 
   it('"later" installs on quit; "now" while a card operation started waits for it', async () => {
     const later: string[] = []
-    expect(await onUpdateDownloaded(info, deps({ events: later, ask: async () => 'later' }), { requireSignature: false })).toBe('deferred')
+    expect(
+      await onUpdateDownloaded(info, deps({ events: later, ask: async () => 'later' }), { requireSignature: false })
+    ).toBe('deferred')
     expect(later).toEqual(['on-quit:true'])
     const events: string[] = []
     let busyChecks = 0
@@ -298,8 +434,14 @@ describe('updates', () => {
     const data = Buffer.alloc(3 * 1024 * 1024 + 17, 1)
     const resources = join(tmp, 'res')
     mkdirSync(join(resources, 'update'), { recursive: true })
-    expect(loadUpdateKey(null, resources)).toEqual({ ok: false, reason: 'no update-signing key (policy updatePublicKey or resources/update/update-public-key.pem)' })
-    writeFileSync(join(resources, 'update', 'update-public-key.pem'), ec.publicKey.export({ type: 'spki', format: 'pem' }))
+    expect(loadUpdateKey(null, resources)).toEqual({
+      ok: false,
+      reason: 'no update-signing key (policy updatePublicKey or resources/update/update-public-key.pem)'
+    })
+    writeFileSync(
+      join(resources, 'update', 'update-public-key.pem'),
+      ec.publicKey.export({ type: 'spki', format: 'pem' })
+    )
     const shipped = loadUpdateKey(null, resources)
     expect(shipped).toMatchObject({ ok: true, source: 'resources' })
     const policy = loadUpdateKey(rsa.publicKey.export({ type: 'spki', format: 'pem' }) as string, resources)
@@ -314,17 +456,35 @@ describe('updates', () => {
     expect(await verifyFileSignature(file, Buffer.from('garbage'), shipped.key)).toBe(false)
     await expect(verifyFileSignature(join(tmp, 'missing'), Buffer.alloc(64), shipped.key)).rejects.toThrow(/ENOENT/)
     // Weak or unsuitable keys are refused.
-    const weak = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'pem' }) as string
-    expect(loadUpdateKey(weak, resources)).toMatchObject({ ok: false, reason: expect.stringMatching(/not accepted \(rsa\)/) })
+    const weak = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({
+      type: 'spki',
+      format: 'pem'
+    }) as string
+    expect(loadUpdateKey(weak, resources)).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/not accepted \(rsa\)/)
+    })
     const ed = generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }) as string
-    expect(loadUpdateKey(ed, resources)).toMatchObject({ ok: false, reason: expect.stringMatching(/not accepted \(ed25519\)/) })
-    expect(loadUpdateKey('-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----', resources)).toEqual({ ok: false, reason: 'update-signing key is not a PEM public key' })
+    expect(loadUpdateKey(ed, resources)).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/not accepted \(ed25519\)/)
+    })
+    expect(loadUpdateKey('-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----', resources)).toEqual({
+      ok: false,
+      reason: 'update-signing key is not a PEM public key'
+    })
   })
 
   it('finds the signature next to the artifact on the feed', () => {
-    expect(signatureUrl('https://u.example/eccs', '/tmp/dl/eccs-client-1.2.3.AppImage')).toBe('https://u.example/eccs/eccs-client-1.2.3.AppImage.sig')
-    expect(signatureUrl('https://u.example/eccs/', '/tmp/dl/eccs client #1.deb')).toBe('https://u.example/eccs/eccs%20client%20%231.deb.sig')
-    expect(feedUrlFromAppUpdateYml('provider: generic\nurl: https://updates.eccs.example.gov.tw/desktop/\nchannel: latest\n')).toBe('https://updates.eccs.example.gov.tw/desktop/')
+    expect(signatureUrl('https://u.example/eccs', '/tmp/dl/eccs-client-1.2.3.AppImage')).toBe(
+      'https://u.example/eccs/eccs-client-1.2.3.AppImage.sig'
+    )
+    expect(signatureUrl('https://u.example/eccs/', '/tmp/dl/eccs client #1.deb')).toBe(
+      'https://u.example/eccs/eccs%20client%20%231.deb.sig'
+    )
+    expect(
+      feedUrlFromAppUpdateYml('provider: generic\nurl: https://updates.eccs.example.gov.tw/desktop/\nchannel: latest\n')
+    ).toBe('https://updates.eccs.example.gov.tw/desktop/')
     expect(feedUrlFromAppUpdateYml('provider: generic\nurl: http://insecure.example/\n')).toBeNull()
     expect(feedUrlFromAppUpdateYml('provider: github\nowner: x\n')).toBeNull()
   })

@@ -17,8 +17,13 @@ import { ensureBuilt, root } from '../electron-standin/ensure-built'
 const built = join(root, 'out/main/index.js')
 const nodeRequire = createRequire(__filename)
 
-interface Frame { url: string }
-type IpcHandler = (event: { senderFrame: Frame | null }, payload: unknown) => Promise<{ ok: boolean; value?: unknown; error?: { code: string } }>
+interface Frame {
+  url: string
+}
+type IpcHandler = (
+  event: { senderFrame: Frame | null },
+  payload: unknown
+) => Promise<{ ok: boolean; value?: unknown; error?: { code: string } }>
 interface StandinWindow {
   options: { webPreferences: Record<string, unknown> } & Record<string, unknown>
   webContents: {
@@ -33,7 +38,15 @@ interface StandinWindow {
   emit(event: string, ...args: unknown[]): boolean
   clickClose(): boolean
 }
-interface MenuSpec { label?: string; role?: string; id?: string; enabled?: boolean; submenu?: MenuSpec[]; click?: () => void; type?: string }
+interface MenuSpec {
+  label?: string
+  role?: string
+  id?: string
+  enabled?: boolean
+  submenu?: MenuSpec[]
+  click?: () => void
+  type?: string
+}
 interface Recording {
   unmodelled: { api: string }[]
   privilegedSchemes: { scheme: string; privileges: Record<string, boolean> }[]
@@ -47,7 +60,10 @@ interface Recording {
   dialogs: { buttons: string[]; title: string }[]
   dialogAnswer: number
   opened: string[]
-  permission: { request: ((wc: { getURL(): string }, p: string, cb: (ok: boolean) => void) => void) | null; check: ((wc: unknown, p: string, origin: string) => boolean) | null }
+  permission: {
+    request: ((wc: { getURL(): string }, p: string, cb: (ok: boolean) => void) => void) | null
+    check: ((wc: unknown, p: string, origin: string) => boolean) | null
+  }
   quit: number
   packaged: boolean
   fetchAnswer: ((url: string) => Response) | null
@@ -63,14 +79,24 @@ interface Updater {
   emit(event: string, ...args: unknown[]): boolean
 }
 
-const standin = nodeRequire('../electron-standin/electron.cjs') as { __recording: Recording; __ready(): void; app: { emit(e: string): boolean } }
+const standin = nodeRequire('../electron-standin/electron.cjs') as {
+  __recording: Recording
+  __ready(): void
+  app: { emit(e: string): boolean }
+}
 const updater = (nodeRequire('../electron-standin/electron-updater.cjs') as { autoUpdater: Updater }).autoUpdater
 const rec = standin.__recording
 
 const APP = { senderFrame: { url: 'eccs://app/index.html' } }
 const tmp = mkdtempSync(join(tmpdir(), 'eccs-standin-'))
 const savedEnv = { ...process.env }
-const savedConsole = { log: console.log, info: console.info, warn: console.warn, error: console.error, debug: console.debug }
+const savedConsole = {
+  log: console.log,
+  info: console.info,
+  warn: console.warn,
+  error: console.error,
+  debug: console.debug
+}
 const savedListeners = { exc: process.listeners('uncaughtException'), rej: process.listeners('unhandledRejection') }
 const Module = nodeRequire('node:module') as { _load: (request: string, parent: unknown, isMain: boolean) => unknown }
 const originalLoad = Module._load
@@ -127,7 +153,13 @@ beforeAll(async () => {
   writeFileSync(join(resources, 'update', 'update-public-key.pem'), publicKey.export({ type: 'spki', format: 'pem' }))
   writeFileSync(
     join(tmp, 'policy.json'),
-    JSON.stringify({ apiBaseUrl: `https://127.0.0.1:${port}`, updateUrl: 'https://updates.test.example/eccs/', closeToTray: true, startAtLogin: true, revocationCheck: 'off' })
+    JSON.stringify({
+      apiBaseUrl: `https://127.0.0.1:${port}`,
+      updateUrl: 'https://updates.test.example/eccs/',
+      closeToTray: true,
+      startAtLogin: true,
+      revocationCheck: 'off'
+    })
   )
   Object.assign(process.env, {
     ECCS_RESOURCES_DIR: resources,
@@ -161,8 +193,10 @@ afterAll(async () => {
   }
   Module._load = originalLoad
   Object.assign(console, savedConsole)
-  for (const l of process.listeners('uncaughtException')) if (!savedListeners.exc.includes(l)) process.off('uncaughtException', l)
-  for (const l of process.listeners('unhandledRejection')) if (!savedListeners.rej.includes(l)) process.off('unhandledRejection', l)
+  for (const l of process.listeners('uncaughtException'))
+    if (!savedListeners.exc.includes(l)) process.off('uncaughtException', l)
+  for (const l of process.listeners('unhandledRejection'))
+    if (!savedListeners.rej.includes(l)) process.off('unhandledRejection', l)
   process.env = savedEnv
   await platform?.close()
   rmSync(tmp, { recursive: true, force: true })
@@ -171,7 +205,7 @@ afterAll(async () => {
 describe('Electron shell wiring (built out/main/index.js on the recording stand-in)', () => {
   it('registers every contract channel, each refusing a sender that is not the app', async () => {
     expect([...rec.ipcHandlers.keys()].sort()).toEqual(Object.keys(ipcContract).sort())
-    const foreign: ({ senderFrame: Frame | null })[] = [
+    const foreign: { senderFrame: Frame | null }[] = [
       { senderFrame: { url: 'https://evil.example/' } },
       { senderFrame: { url: 'file:///etc/passwd' } },
       { senderFrame: { url: 'eccs://app.evil/index.html' } },
@@ -181,7 +215,10 @@ describe('Electron shell wiring (built out/main/index.js on the recording stand-
     for (const [channel, handler] of rec.ipcHandlers) {
       for (const event of foreign) {
         const r = await handler(event, {})
-        expect(r, `${channel} from ${event.senderFrame?.url ?? 'no frame'}`).toEqual({ ok: false, error: expect.objectContaining({ code: 'FORBIDDEN_SENDER' }) })
+        expect(r, `${channel} from ${event.senderFrame?.url ?? 'no frame'}`).toEqual({
+          ok: false,
+          error: expect.objectContaining({ code: 'FORBIDDEN_SENDER' })
+        })
       }
     }
     // …and the app's own page reaches the core.
@@ -207,7 +244,9 @@ describe('Electron shell wiring (built out/main/index.js on the recording stand-
   })
 
   it('serves eccs://app from the built renderer with the CSP, and nothing outside it', async () => {
-    expect(rec.privilegedSchemes).toEqual([{ scheme: 'eccs', privileges: expect.objectContaining({ standard: true, secure: true }) }])
+    expect(rec.privilegedSchemes).toEqual([
+      { scheme: 'eccs', privileges: expect.objectContaining({ standard: true, secure: true }) }
+    ])
     const handler = rec.protocolHandlers.get('eccs') as (r: Request) => Response | Promise<Response>
     const ok = await handler(new Request('eccs://app/index.html'))
     expect(ok.status).toBe(200)
@@ -245,7 +284,8 @@ describe('Electron shell wiring (built out/main/index.js on the recording stand-
     }
     expect(ask('eccs://app/index.html', 'notifications')).toBe(true)
     expect(ask('eccs://app/index.html', 'clipboard-sanitized-write')).toBe(true)
-    for (const perm of ['media', 'geolocation', 'clipboard-read', 'hid', 'usb', 'serial', 'openExternal']) expect(ask('eccs://app/index.html', perm), perm).toBe(false)
+    for (const perm of ['media', 'geolocation', 'clipboard-read', 'hid', 'usb', 'serial', 'openExternal'])
+      expect(ask('eccs://app/index.html', perm), perm).toBe(false)
     expect(ask('https://evil.example/', 'notifications')).toBe(false)
     expect(rec.permission.check?.(null, 'notifications', 'eccs://app')).toBe(true)
     expect(rec.permission.check?.(null, 'notifications', 'https://evil.example')).toBe(false)
@@ -254,7 +294,9 @@ describe('Electron shell wiring (built out/main/index.js on the recording stand-
 
   it('guards navigation: no popups, no foreign navigation, no webviews; http(s) links go to the browser', () => {
     expect(win.webContents.windowOpenHandler({ url: 'https://www.customs.gov.tw/' })).toEqual({ action: 'deny' })
-    expect(win.webContents.windowOpenHandler({ url: 'file:///C:/Windows/system32/calc.exe' })).toEqual({ action: 'deny' })
+    expect(win.webContents.windowOpenHandler({ url: 'file:///C:/Windows/system32/calc.exe' })).toEqual({
+      action: 'deny'
+    })
     expect(rec.opened).toEqual(['https://www.customs.gov.tw/'])
     const navigate = (url: string): boolean => {
       let prevented = false
@@ -272,8 +314,21 @@ describe('Electron shell wiring (built out/main/index.js on the recording stand-
   it('sets a zh-TW application menu without Reload/DevTools when packaged, and an input context menu', () => {
     const menu = rec.applicationMenu?.template ?? []
     expect(menu.map((m) => m.label)).toEqual(['檔案', '編輯', '檢視', '視窗', '說明'])
-    const roles = (items: MenuSpec[]): string[] => items.flatMap((i) => [...(i.role ? [i.role] : []), ...roles(i.submenu ?? [])])
-    expect(roles(menu)).toEqual(expect.arrayContaining(['undo', 'redo', 'cut', 'copy', 'paste', 'selectAll', 'quit', 'minimize', 'togglefullscreen']))
+    const roles = (items: MenuSpec[]): string[] =>
+      items.flatMap((i) => [...(i.role ? [i.role] : []), ...roles(i.submenu ?? [])])
+    expect(roles(menu)).toEqual(
+      expect.arrayContaining([
+        'undo',
+        'redo',
+        'cut',
+        'copy',
+        'paste',
+        'selectAll',
+        'quit',
+        'minimize',
+        'togglefullscreen'
+      ])
+    )
     expect(roles(menu)).not.toEqual(expect.arrayContaining(['toggleDevTools']))
     expect(roles(menu)).not.toContain('reload')
     // Help → 環境檢查 brings the window forward on the diagnostics view.
@@ -281,11 +336,32 @@ describe('Electron shell wiring (built out/main/index.js on the recording stand-
     diagnostics?.click?.()
     expect(win.webContents.sent.at(-1)).toEqual({ channel: 'event:app:navigate', payload: { view: 'diagnostics' } })
 
-    win.webContents.emit('context-menu', {}, { isEditable: true, selectionText: '', editFlags: { canCut: false, canCopy: false, canPaste: true, canSelectAll: true } })
+    win.webContents.emit(
+      'context-menu',
+      {},
+      {
+        isEditable: true,
+        selectionText: '',
+        editFlags: { canCut: false, canCopy: false, canPaste: true, canSelectAll: true }
+      }
+    )
     const popup = rec.popups.at(-1)?.menu.template ?? []
-    expect(popup.filter((i) => i.role).map((i) => [i.label, i.enabled])).toEqual([['剪下', false], ['複製', false], ['貼上', true], ['全選', true]])
+    expect(popup.filter((i) => i.role).map((i) => [i.label, i.enabled])).toEqual([
+      ['剪下', false],
+      ['複製', false],
+      ['貼上', true],
+      ['全選', true]
+    ])
     const before = rec.popups.length
-    win.webContents.emit('context-menu', {}, { isEditable: false, selectionText: '', editFlags: { canCut: false, canCopy: false, canPaste: false, canSelectAll: false } })
+    win.webContents.emit(
+      'context-menu',
+      {},
+      {
+        isEditable: false,
+        selectionText: '',
+        editFlags: { canCut: false, canCopy: false, canPaste: false, canSelectAll: false }
+      }
+    )
     expect(rec.popups.length).toBe(before)
   })
 
@@ -296,7 +372,10 @@ describe('Electron shell wiring (built out/main/index.js on the recording stand-
     expect(tray.tooltip).toBe('實名認證桌面用戶端')
     expect(tray.menu?.template.map((i) => i.id ?? i.type)).toEqual(['pending', 'separator', 'show', 'quit'])
     // Signed in, the page's pending-count poll updates the tray with the platform's count.
-    const login = await (rec.ipcHandlers.get('session:loginPassword') as IpcHandler)(APP, { account: 'demo', password: 'Demo1234' })
+    const login = await (rec.ipcHandlers.get('session:loginPassword') as IpcHandler)(APP, {
+      account: 'demo',
+      password: 'Demo1234'
+    })
     expect(login.ok).toBe(true)
     const pending = await (rec.ipcHandlers.get('delegations:pendingCount') as IpcHandler)(APP, {})
     const count = (pending.value as { count: number }).count
@@ -306,7 +385,11 @@ describe('Electron shell wiring (built out/main/index.js on the recording stand-
     await (rec.ipcHandlers.get('session:logout') as IpcHandler)(APP, {})
     expect(tray.tooltip).toBe('實名認證桌面用戶端')
 
-    const r = await (rec.ipcHandlers.get('app:notify') as IpcHandler)(APP, { title: '新的委任', body: '有 2 筆尚未確認', view: 'delegations' })
+    const r = await (rec.ipcHandlers.get('app:notify') as IpcHandler)(APP, {
+      title: '新的委任',
+      body: '有 2 筆尚未確認',
+      view: 'delegations'
+    })
     expect(r).toEqual({ ok: true, value: { shown: true } })
     const note = rec.notifications.at(-1) as Recording['notifications'][number]
     expect(note.shown).toBe(true)
@@ -319,7 +402,8 @@ describe('Electron shell wiring (built out/main/index.js on the recording stand-
     expect(win.clickClose()).toBe(true)
     expect(win.visible).toBe(false)
     // Start at login (policy, packaged, Linux): an XDG autostart entry that starts in the tray.
-    if (process.platform === 'linux') expect(readFileSync(join(tmp, 'xdg/autostart/eccs-client.desktop'), 'utf8')).toMatch(/^Exec=".+" --hidden$/m)
+    if (process.platform === 'linux')
+      expect(readFileSync(join(tmp, 'xdg/autostart/eccs-client.desktop'), 'utf8')).toMatch(/^Exec=".+" --hidden$/m)
   })
 
   it('reloads a crashed renderer and leaves a clean exit alone', () => {
@@ -332,7 +416,11 @@ describe('Electron shell wiring (built out/main/index.js on the recording stand-
   })
 
   it('logs renderer errors through the contract into the redacted log', async () => {
-    const r = await (rec.ipcHandlers.get('app:reportError') as IpcHandler)(APP, { kind: 'vue', message: 'TypeError: x is undefined for A123456789', info: 'setup function' })
+    const r = await (rec.ipcHandlers.get('app:reportError') as IpcHandler)(APP, {
+      kind: 'vue',
+      message: 'TypeError: x is undefined for A123456789',
+      info: 'setup function'
+    })
     expect(r).toEqual({ ok: true, value: {} })
     // …into the app's log file (which the support bundle collects), redacted.
     const logFile = join(tmp, 'logs', 'eccs.log')
@@ -346,14 +434,19 @@ describe('Electron shell wiring (built out/main/index.js on the recording stand-
     const logged = readFileSync(logFile, 'utf8')
     expect(logged).toContain('[renderer] vue (setup function): TypeError: x is undefined for A12****789')
     expect(logged).not.toContain('A123456789')
-    const bad = await (rec.ipcHandlers.get('app:reportError') as IpcHandler)(APP, { kind: 'vue', message: 'x'.repeat(5000) })
+    const bad = await (rec.ipcHandlers.get('app:reportError') as IpcHandler)(APP, {
+      kind: 'vue',
+      message: 'x'.repeat(5000)
+    })
     expect(bad).toEqual({ ok: false, error: expect.objectContaining({ code: 'INVALID_REQUEST' }) })
   })
 
   it('updates: feed from policy, Linux signature checked, restart asked only after the card operation ends', async () => {
     expect(updater.channel).toBe('latest')
     expect(updater.allowDowngrade).toBe(false)
-    expect(updater.feed).toEqual(expect.objectContaining({ provider: 'generic', url: 'https://updates.test.example/eccs/' }))
+    expect(updater.feed).toEqual(
+      expect.objectContaining({ provider: 'generic', url: 'https://updates.test.example/eccs/' })
+    )
     expect(updater.checks).toBe(1)
     if (process.platform !== 'linux') return
     expect(updater.autoInstallOnAppQuit).toBe(false) // Linux: nothing installs before the signature verified
@@ -375,7 +468,10 @@ describe('Electron shell wiring (built out/main/index.js on the recording stand-
     rec.fetchAnswer = () => new Response(new Uint8Array(good))
     paused = true
     const before = proxiedBytes
-    const login = (rec.ipcHandlers.get('session:loginCertificate') as IpcHandler)(APP, { pin: '123456' })
+    const login = (rec.ipcHandlers.get('session:loginCertificate') as IpcHandler)(APP, {
+      pin: '123456',
+      ticket: 'T'.repeat(43)
+    })
     await until('the login to reach the platform', () => proxiedBytes > before)
     updater.emit('update-downloaded', { version: '9.9.9', downloadedFile: file })
     await wait(500)
@@ -385,7 +481,12 @@ describe('Electron shell wiring (built out/main/index.js on the recording stand-
     resume()
     const outcome = await login
     // No card here: the card layer refuses after the platform answered the challenge.
-    expect(outcome).toEqual({ ok: false, error: expect.objectContaining({ code: expect.stringMatching(/^(NOT_READY|NO_READER|NO_CARD|PCSC_UNAVAILABLE)$/) }) })
+    expect(outcome).toEqual({
+      ok: false,
+      error: expect.objectContaining({
+        code: expect.stringMatching(/^(NOT_READY|NO_READER|NO_CARD|PCSC_UNAVAILABLE|PIN_TICKET_INVALID)$/)
+      })
+    })
     rec.dialogAnswer = 0 // 立即重新啟動
     await until('the restart question', () => rec.dialogs.length === 1)
     expect(rec.dialogs[0]?.buttons).toEqual(['立即重新啟動', '稍後'])
@@ -401,7 +502,16 @@ describe('Electron shell wiring (built out/main/index.js on the recording stand-
     type Req = { setHeader(k: string, v: string): void; end(): void; on(e: string, f: (x: never) => void): void }
     const electron = standin as unknown as {
       net: { request(o: { url: string; method: string; session: unknown }): Req }
-      session: { fromPartition(p: string): { setCertificateVerifyProc(p: (r: { errorCode: number; certificate: { data: string; issuerCert: unknown } }, cb: (n: number) => void) => void): void } }
+      session: {
+        fromPartition(p: string): {
+          setCertificateVerifyProc(
+            p: (
+              r: { errorCode: number; certificate: { data: string; issuerCert: unknown } },
+              cb: (n: number) => void
+            ) => void
+          ): void
+        }
+      }
     }
     const url = `${platform.server.apiBase}/health`
     const get = (partition: string): Promise<number | string> =>
@@ -427,7 +537,9 @@ describe('Electron shell wiring (built out/main/index.js on the recording stand-
     delete process.env.ECCS_API_CA // server-mock's CA is not in the system store
     try {
       expect(await get('selftest-untrusted')).toBe('net::ERR_CERT_AUTHORITY_INVALID')
-      electron.session.fromPartition('selftest-accept').setCertificateVerifyProc((req, cb) => cb(req.errorCode === -202 ? 0 : -2))
+      electron.session
+        .fromPartition('selftest-accept')
+        .setCertificateVerifyProc((req, cb) => cb(req.errorCode === -202 ? 0 : -2))
       expect(await get('selftest-accept')).toBe(200) // the app's verify proc may accept what Chromium refuses
     } finally {
       process.env.ECCS_API_CA = ca

@@ -25,7 +25,9 @@ import { DelegationQuery } from '../../src/shared/delegation'
 // (src/shared/form-rules.ts); main's schemas and server-mock's openapi.yaml use the same numbers.
 
 type Schema = Record<string, unknown>
-const doc = parse(readFileSync(join(__dirname, '../../server-mock/openapi.yaml'), 'utf8')) as { components: { schemas: Record<string, Schema> } }
+const doc = parse(readFileSync(join(__dirname, '../../server-mock/openapi.yaml'), 'utf8')) as {
+  components: { schemas: Record<string, Schema> }
+}
 const yamlSchema = (name: string): Schema => {
   const s = doc.components.schemas[name]
   if (!s) throw new Error(`no schema ${name}`)
@@ -48,7 +50,10 @@ describe('each limit and its source', () => {
     houseBillNo: [1, 35, /an\.\.35/],
     reason: [1, 200, /Reason/]
   }
-  for (const [field, [min, max, source]] of Object.entries(expected) as [keyof typeof FIELD_LIMITS, [number, number, RegExp]][]) {
+  for (const [field, [min, max, source]] of Object.entries(expected) as [
+    keyof typeof FIELD_LIMITS,
+    [number, number, RegExp]
+  ][]) {
     it(`${field}: ${min}–${max} (${FIELD_LIMITS[field].source})`, () => {
       expect(FIELD_LIMITS[field].min).toBe(min)
       expect(FIELD_LIMITS[field].max).toBe(max)
@@ -62,10 +67,22 @@ describe('each limit and its source', () => {
 
 describe('openapi.yaml uses the same limits and patterns', () => {
   it('lengths', () => {
-    expect(yamlSchema('PersonName')).toMatchObject({ minLength: FIELD_LIMITS.name.min, maxLength: FIELD_LIMITS.name.max, 'x-normalize': 'text' })
+    expect(yamlSchema('PersonName')).toMatchObject({
+      minLength: FIELD_LIMITS.name.min,
+      maxLength: FIELD_LIMITS.name.max,
+      'x-normalize': 'text'
+    })
     expect(yamlSchema('Email')).toMatchObject({ maxLength: FIELD_LIMITS.email.max, 'x-normalize': 'code' })
-    expect(yamlSchema('Address')).toMatchObject({ minLength: FIELD_LIMITS.address.min, maxLength: FIELD_LIMITS.address.max, 'x-normalize': 'text' })
-    expect(yamlSchema('BillNumber')).toMatchObject({ minLength: FIELD_LIMITS.houseBillNo.min, maxLength: FIELD_LIMITS.houseBillNo.max, 'x-normalize': 'bill-number' })
+    expect(yamlSchema('Address')).toMatchObject({
+      minLength: FIELD_LIMITS.address.min,
+      maxLength: FIELD_LIMITS.address.max,
+      'x-normalize': 'text'
+    })
+    expect(yamlSchema('BillNumber')).toMatchObject({
+      minLength: FIELD_LIMITS.houseBillNo.min,
+      maxLength: FIELD_LIMITS.houseBillNo.max,
+      'x-normalize': 'bill-number'
+    })
     expect(yamlSchema('Reason')).toMatchObject({ maxLength: FIELD_LIMITS.reason.max })
     expect(yamlSchema('NewPassword')).toMatchObject({ maxLength: FIELD_LIMITS.password.max })
   })
@@ -111,10 +128,21 @@ describe('the limits bite at their edges, counted in characters', () => {
     expect(Address.safeParse('臺'.repeat(201)).success).toBe(false)
   })
   it('bill numbers as carriers issue them fit; 36 characters do not', () => {
-    for (const b of ['1Z999AA10123456784', 'SF1234567890123', 'EE123456789TW', '1234567890', '123456789012', '297-12345678']) expect(BillNumber.parse(b)).toBe(b)
+    for (const b of [
+      '1Z999AA10123456784',
+      'SF1234567890123',
+      'EE123456789TW',
+      '1234567890',
+      '123456789012',
+      '297-12345678'
+    ])
+      expect(BillNumber.parse(b)).toBe(b)
     expect(BillNumber.safeParse('A'.repeat(36)).success).toBe(false)
   })
 })
+
+/** A well-formed PIN ticket (the card layer, not the schema, decides whether it is valid). */
+const TICKET = 'T'.repeat(43)
 
 describe('main normalises before validating (IPC schemas)', () => {
   it('the live checks and the zod schemas agree on normalised values', () => {
@@ -130,41 +158,102 @@ describe('main normalises before validating (IPC schemas)', () => {
 
   it('a registration request typed with an IME reaches the handler normalised', async () => {
     const seen: unknown[] = []
-    const reg = { registrationId: 'reg_AAAAAAAAAAAAAAAAAAAAAA', state: 'IDENTITY_VERIFIED' as const, expiresAt: '2030-01-01T00:00:00.000Z', identity: null, mobile: null }
+    const reg = {
+      registrationId: 'reg_AAAAAAAAAAAAAAAAAAAAAA',
+      state: 'IDENTITY_VERIFIED' as const,
+      expiresAt: '2030-01-01T00:00:00.000Z',
+      identity: null,
+      mobile: null
+    }
     const dispatch = createDispatcher({
       'registration:verifyIdentity': async (r) => (seen.push(r), reg),
-      'registration:sendSms': async (r) => (seen.push(r), { sentAt: '2030-01-01T00:00:00.000Z', expiresAt: '2030-01-01T00:00:00.000Z', resendAfter: '2030-01-01T00:00:00.000Z', mobileMasked: '0911***333' }),
-      'delegations:query': async (r) => (seen.push(r), { items: [], page: 1, pageSize: 50, total: 0, source: 'online' as const, lastSyncedAt: null })
+      'registration:sendSms': async (r) => (
+        seen.push(r),
+        {
+          sentAt: '2030-01-01T00:00:00.000Z',
+          expiresAt: '2030-01-01T00:00:00.000Z',
+          resendAfter: '2030-01-01T00:00:00.000Z',
+          mobileMasked: '0911***333'
+        }
+      ),
+      'delegations:query': async (r) => (
+        seen.push(r),
+        { items: [], page: 1, pageSize: 50, total: 0, source: 'online' as const, lastSyncedAt: null }
+      )
     })
-    const id = await dispatch('registration:verifyIdentity', { registrationId: reg.registrationId, nationalId: 'ａ８００００００１４', pin: '１２３４５６' })
+    const id = await dispatch('registration:verifyIdentity', {
+      registrationId: reg.registrationId,
+      nationalId: 'ａ８００００００１４',
+      pin: '１２３４５６',
+      ticket: TICKET
+    })
     expect(id.ok).toBe(true)
     const sms = await dispatch('registration:sendSms', { registrationId: reg.registrationId, mobile: '0911-222-333' })
     expect(sms.ok).toBe(true)
-    const q = await dispatch('delegations:query', { houseBillNo: ' sf１２３ ', dateFrom: '115/11/01', dateTo: '2026/11/30' })
+    const q = await dispatch('delegations:query', {
+      houseBillNo: ' sf１２３ ',
+      dateFrom: '115/11/01',
+      dateTo: '2026/11/30'
+    })
     expect(q.ok).toBe(true)
     expect(seen).toEqual([
-      { registrationId: reg.registrationId, nationalId: 'A800000014', pin: '123456' },
+      { registrationId: reg.registrationId, nationalId: 'A800000014', pin: '123456', ticket: TICKET },
       { registrationId: reg.registrationId, mobile: '0911222333' },
-      { houseBillNo: 'SF123', dateFrom: '2026-11-01', dateTo: '2026-11-30', page: 1, pageSize: 50, sort: 'declarationDate:desc' }
+      {
+        houseBillNo: 'SF123',
+        dateFrom: '2026-11-01',
+        dateTo: '2026-11-30',
+        page: 1,
+        pageSize: 50,
+        sort: 'declarationDate:desc'
+      }
     ])
   })
 
   it('refuses what is still wrong after normalising, naming the field (never its value)', async () => {
-    const dispatch = createDispatcher({ 'registration:verifyIdentity': async () => { throw new Error('not reached') } })
-    const r = await dispatch('registration:verifyIdentity', { registrationId: 'reg_AAAAAAAAAAAAAAAAAAAAAA', nationalId: 'A800000015', pin: '123456' })
+    const dispatch = createDispatcher({
+      'registration:verifyIdentity': async () => {
+        throw new Error('not reached')
+      }
+    })
+    const r = await dispatch('registration:verifyIdentity', {
+      registrationId: 'reg_AAAAAAAAAAAAAAAAAAAAAA',
+      nationalId: 'A800000015',
+      pin: '123456',
+      ticket: TICKET
+    })
     expect(r).toEqual({ ok: false, error: { code: 'INVALID_REQUEST', retriable: false, detail: 'nationalId' } })
-    expect(RegistrationIdentityRequest.safeParse({ registrationId: 'reg_AAAAAAAAAAAAAAAAAAAAAA', nationalId: 'A800000014', pin: '12345' }).success).toBe(false)
+    expect(
+      RegistrationIdentityRequest.safeParse({
+        registrationId: 'reg_AAAAAAAAAAAAAAAAAAAAAA',
+        nationalId: 'A800000014',
+        pin: '12345',
+        ticket: TICKET
+      }).success
+    ).toBe(false)
   })
 
   it('completes a registration whose name is the 64-character certificate CN', () => {
     const parsed = RegistrationCompleteRequest.parse({
-      registrationId: 'reg_AAAAAAAAAAAAAAAAAAAAAA', name: ' MARIA GUADALUPE DE LOS SANTOS FERNANDEZ RODRIGUEZ Y VILLANUEVA X ', nationalId: 'Ａ８００００００１４',
-      account: 'maria64', password: 'Secret123', email: 'ｍａｒｉａ＠example.tw', mobile: '+886911222333', smsCode: '１２３４５６', privacyConsent: true,
-      category: '個人', birthDate: '74/03/14'
+      registrationId: 'reg_AAAAAAAAAAAAAAAAAAAAAA',
+      name: ' MARIA GUADALUPE DE LOS SANTOS FERNANDEZ RODRIGUEZ Y VILLANUEVA X ',
+      nationalId: 'Ａ８００００００１４',
+      account: 'maria64',
+      password: 'Secret123',
+      email: 'ｍａｒｉａ＠example.tw',
+      mobile: '+886911222333',
+      smsCode: '１２３４５６',
+      privacyConsent: true,
+      category: '個人',
+      birthDate: '74/03/14'
     })
     expect(parsed).toMatchObject({
-      name: 'MARIA GUADALUPE DE LOS SANTOS FERNANDEZ RODRIGUEZ Y VILLANUEVA X', nationalId: 'A800000014', email: 'maria@example.tw', mobile: '0911222333',
-      smsCode: '123456', birthDate: '1985-03-14'
+      name: 'MARIA GUADALUPE DE LOS SANTOS FERNANDEZ RODRIGUEZ Y VILLANUEVA X',
+      nationalId: 'A800000014',
+      email: 'maria@example.tw',
+      mobile: '0911222333',
+      smsCode: '123456',
+      birthDate: '1985-03-14'
     })
   })
 

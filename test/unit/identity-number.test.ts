@@ -67,10 +67,22 @@ describe('checkIdentityNumber — the three forms and their kinds', () => {
   }
 
   it('normalises what people type: full-width (IME), lower case, spaces', () => {
-    expect(checkIdentityNumber('Ａ１２３４５６７８９')).toMatchObject({ valid: true, value: 'A123456789', kind: 'citizen' }) // field case
-    expect(checkIdentityNumber('ａ８００００００１４')).toMatchObject({ valid: true, value: 'A800000014', kind: 'resident' })
+    expect(checkIdentityNumber('Ａ１２３４５６７８９')).toMatchObject({
+      valid: true,
+      value: 'A123456789',
+      kind: 'citizen'
+    }) // field case
+    expect(checkIdentityNumber('ａ８００００００１４')).toMatchObject({
+      valid: true,
+      value: 'A800000014',
+      kind: 'resident'
+    })
     expect(checkIdentityNumber(' a123 456 789 ')).toMatchObject({ valid: true, value: 'A123456789' })
-    expect(checkIdentityNumber('ａｃ０１２３４５６７')).toMatchObject({ valid: true, value: 'AC01234567', format: 'resident-old' })
+    expect(checkIdentityNumber('ａｃ０１２３４５６７')).toMatchObject({
+      valid: true,
+      value: 'AC01234567',
+      format: 'resident-old'
+    })
     expect(NationalId.parse('Ａ８００００００１４')).toBe('A800000014')
   })
 })

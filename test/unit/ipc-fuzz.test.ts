@@ -14,31 +14,63 @@ const PER_CHANNEL = 10_000
 /** Seeded PRNG (server-mock's mulberry32) so a failure is reproducible from the printed seed. */
 const rng = createRng
 
-const NASTY_STRINGS = ['', ' ', '\u0000', '../../etc/passwd', '<script>alert(1)</script>', '${7*7}', '%00', '\uD800', 'é'.repeat(5000), '123456', 'A123456789', '=cmd|/c calc!A1']
+const NASTY_STRINGS = [
+  '',
+  ' ',
+  '\u0000',
+  '../../etc/passwd',
+  '<script>alert(1)</script>',
+  '${7*7}',
+  '%00',
+  '\uD800',
+  'é'.repeat(5000),
+  '123456',
+  'A123456789',
+  '=cmd|/c calc!A1'
+]
 const NASTY_KEYS = ['__proto__', 'constructor', 'prototype', 'toString', 'then', '', 'pin', 'x'.repeat(300)]
 
 function randomValue(r: () => number, depth = 0): unknown {
   const pick = Math.floor(r() * 14)
   switch (pick) {
-    case 0: return null
-    case 1: return undefined
-    case 2: return r() < 0.5
-    case 3: return Math.floor(r() * 2 ** 53) * (r() < 0.5 ? -1 : 1)
-    case 4: return [NaN, Infinity, -Infinity, -0, 1e308, 5e-324][Math.floor(r() * 6)]
-    case 5: return NASTY_STRINGS[Math.floor(r() * NASTY_STRINGS.length)]
-    case 6: return Math.random().toString(36).repeat(1 + Math.floor(r() * 50))
-    case 7: return BigInt(Math.floor(r() * 1000))
-    case 8: return Symbol('s')
-    case 9: return () => 1
-    case 10: return new Date(Math.floor(r() * 4e12))
-    case 11: return depth > 3 ? 'deep' : Array.from({ length: Math.floor(r() * 5) }, () => randomValue(r, depth + 1))
+    case 0:
+      return null
+    case 1:
+      return undefined
+    case 2:
+      return r() < 0.5
+    case 3:
+      return Math.floor(r() * 2 ** 53) * (r() < 0.5 ? -1 : 1)
+    case 4:
+      return [NaN, Infinity, -Infinity, -0, 1e308, 5e-324][Math.floor(r() * 6)]
+    case 5:
+      return NASTY_STRINGS[Math.floor(r() * NASTY_STRINGS.length)]
+    case 6:
+      return Math.random()
+        .toString(36)
+        .repeat(1 + Math.floor(r() * 50))
+    case 7:
+      return BigInt(Math.floor(r() * 1000))
+    case 8:
+      return Symbol('s')
+    case 9:
+      return () => 1
+    case 10:
+      return new Date(Math.floor(r() * 4e12))
+    case 11:
+      return depth > 3 ? 'deep' : Array.from({ length: Math.floor(r() * 5) }, () => randomValue(r, depth + 1))
     default: {
       if (depth > 3) return {}
       const o: Record<string, unknown> = {}
       const n = 1 + Math.floor(r() * 4)
       for (let i = 0; i < n; i++) {
-        const key = r() < 0.4 ? NASTY_KEYS[Math.floor(r() * NASTY_KEYS.length)] ?? 'k' : `k${Math.floor(r() * 20)}`
-        Object.defineProperty(o, key, { value: randomValue(r, depth + 1), enumerable: true, configurable: true, writable: true })
+        const key = r() < 0.4 ? (NASTY_KEYS[Math.floor(r() * NASTY_KEYS.length)] ?? 'k') : `k${Math.floor(r() * 20)}`
+        Object.defineProperty(o, key, {
+          value: randomValue(r, depth + 1),
+          enumerable: true,
+          configurable: true,
+          writable: true
+        })
       }
       return o
     }
@@ -74,7 +106,9 @@ describe('IPC fuzz', () => {
         tested++
         const result = await core.dispatch(channel, payload)
         if (result.ok || result.error.code !== 'INVALID_REQUEST' || !isErrorCode(result.error.code)) {
-          throw new Error(`seed ${seed}, case ${tested}: ${channel} accepted or mis-typed a malformed payload: ${JSON.stringify(result)}`)
+          throw new Error(
+            `seed ${seed}, case ${tested}: ${channel} accepted or mis-typed a malformed payload: ${JSON.stringify(result)}`
+          )
         }
       }
       expect(tested).toBe(PER_CHANNEL)

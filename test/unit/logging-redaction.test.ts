@@ -40,9 +40,13 @@ describe('log redaction', () => {
     expect(redactText(`PIN=${PIN} pin: ${PIN8} 輸入PIN碼${PIN} 密碼 ${PIN}`)).not.toMatch(/482913|55127730/)
     expect(redactText(`Authorization: Bearer ${TOKEN}`)).toBe('Authorization: Bearer [REDACTED]')
     expect(redactText(`GET /x?token=${TOKEN}&a=1`)).toBe('GET /x?token=[REDACTED]&a=1')
-    expect(redactText(`{"pin":"${PIN}","newPin":${PIN8},"reader":"ACS"}`)).toBe('{"pin":"[REDACTED]","newPin":"[REDACTED]","reader":"ACS"}')
+    expect(redactText(`{"pin":"${PIN}","newPin":${PIN8},"reader":"ACS"}`)).toBe(
+      '{"pin":"[REDACTED]","newPin":"[REDACTED]","reader":"ACS"}'
+    )
     // ordinary numbers and card serials are left alone
-    expect(redactText('card serial 1234567890123456, delegation 20240101')).toBe('card serial 1234567890123456, delegation 20240101')
+    expect(redactText('card serial 1234567890123456, delegation 20240101')).toBe(
+      'card serial 1234567890123456, delegation 20240101'
+    )
   })
 
   it('no secret reaches the log file or the support bundle through any log path', async () => {
@@ -50,8 +54,26 @@ describe('log redaction', () => {
     const { logger, close } = createAppLogger({ dir: logDir, level: 'debug' })
     logger.info(`user typed PIN ${PIN} for ${ID}`)
     logger.info('login for %s with pin %s and password=%s', ID2, PIN8, PASSWORD)
-    logger.info({ pin: PIN, password: PASSWORD, token: TOKEN, authorization: `Bearer ${TOKEN}`, cookie: `sid=${TOKEN}`, nationalId: ID }, 'structured')
-    logger.warn({ request: { headers: { Authorization: `Bearer ${JWT}`, 'set-cookie': [`s=${TOKEN}`] }, body: { pinCode: PIN8, idNumber: ID2 } } }, 'nested')
+    logger.info(
+      {
+        pin: PIN,
+        password: PASSWORD,
+        token: TOKEN,
+        authorization: `Bearer ${TOKEN}`,
+        cookie: `sid=${TOKEN}`,
+        nationalId: ID
+      },
+      'structured'
+    )
+    logger.warn(
+      {
+        request: {
+          headers: { Authorization: `Bearer ${JWT}`, 'set-cookie': [`s=${TOKEN}`] },
+          body: { pinCode: PIN8, idNumber: ID2 }
+        }
+      },
+      'nested'
+    )
     logger.child({ user: ID, sessionToken: TOKEN }).info('child bindings')
     const err = new Error(`card rejected PIN ${PIN} of ${ID} (Bearer ${TOKEN})`)
     logger.error({ err }, 'error object')
@@ -75,10 +97,28 @@ describe('log redaction', () => {
     expect(text).toContain('[REDACTED]')
     expect(text).toContain('child bindings') // the lines are there, only the secrets are gone
 
-    const settings = resolveSettings({ policy: parsePolicyText('{"logLevel":"debug","proxy":"http://proxy.corp:3128"}', 'p.json'), user: { path: 'u', values: {}, warnings: [] }, env: {} })
+    const settings = resolveSettings({
+      policy: parsePolicyText('{"logLevel":"debug","proxy":"http://proxy.corp:3128"}', 'p.json'),
+      user: { path: 'u', values: {}, warnings: [] },
+      env: {}
+    })
     const out = join(dir, 'bundle', 'eccs-support.tar.gz')
-    const bundle = exportSupportBundle({ outFile: out, logDir, settings, doctor: { checks: [{ id: 'card', detail: `holder ${ID} pin ${PIN}` }] }, versions: { app: '0.1.0' } })
-    expect(bundle.entries).toEqual(expect.arrayContaining(['README.txt', 'versions.json', 'doctor.json', 'policy-in-effect.json', `logs/${LOG_FILE}`]))
+    const bundle = exportSupportBundle({
+      outFile: out,
+      logDir,
+      settings,
+      doctor: { checks: [{ id: 'card', detail: `holder ${ID} pin ${PIN}` }] },
+      versions: { app: '0.1.0' }
+    })
+    expect(bundle.entries).toEqual(
+      expect.arrayContaining([
+        'README.txt',
+        'versions.json',
+        'doctor.json',
+        'policy-in-effect.json',
+        `logs/${LOG_FILE}`
+      ])
+    )
     const raw = gunzipSync(readFileSync(out)).toString('utf8')
     for (const secret of SECRETS) expect(raw, `bundle contains ${secret}`).not.toContain(secret)
     expect(raw).toContain('http://proxy.corp:3128')
@@ -104,7 +144,11 @@ describe('log redaction', () => {
 describe('startAppLogging', () => {
   it('records the policy state, and why the app is offline when the policy is invalid', async () => {
     const logDir = join(dir, 'startup')
-    const settings = resolveSettings({ policy: parsePolicyText('{"logLevel":"warn","revocationCheck":"nope"}', '/etc/eccs/policy.json'), user: { path: 'u', values: {}, warnings: [] }, env: {} })
+    const settings = resolveSettings({
+      policy: parsePolicyText('{"logLevel":"warn","revocationCheck":"nope"}', '/etc/eccs/policy.json'),
+      user: { path: 'u', values: {}, warnings: [] },
+      env: {}
+    })
     const log = startAppLogging({ logDir, settings, version: '0.1.0' })
     try {
       console.error(`internal error for ${ID}`)
@@ -112,7 +156,10 @@ describe('startAppLogging', () => {
       log.restoreConsole()
     }
     await log.close()
-    const lines = filesIn(logDir).trim().split('\n').map((l) => JSON.parse(l) as { msg: string; level: string; issues?: { key: string }[] })
+    const lines = filesIn(logDir)
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { msg: string; level: string; issues?: { key: string }[] })
     const offline = lines.find((l) => l.msg === 'machine policy invalid: network disabled')
     expect(offline?.level).toBe('error')
     expect(offline?.issues?.[0]?.key).toBe('revocationCheck')

@@ -20,7 +20,7 @@ import {
 } from '../../src/main/net'
 import { resolveSettings, type EffectiveSettings } from '../../src/main/policy/effective'
 import { parsePolicyText } from '../../src/main/policy/load-policy'
-import { AppError } from '../../src/shared/errors'
+import { type AppError } from '../../src/shared/errors'
 
 // The Electron transport (src/main/net/electron-network.ts) against a recording STAND-IN of
 // electron's `net` and `session` (no Electron binary here): what it tells Chromium (proxy mode per
@@ -34,7 +34,11 @@ let leafPem: string
 let roguePem: string
 
 const settingsFor = (policy: object): EffectiveSettings =>
-  resolveSettings({ policy: parsePolicyText(JSON.stringify(policy), 'policy.json'), user: { path: 'u', values: {}, warnings: [] }, env: {} })
+  resolveSettings({
+    policy: parsePolicyText(JSON.stringify(policy), 'policy.json'),
+    user: { path: 'u', values: {}, warnings: [] },
+    env: {}
+  })
 
 beforeAll(async () => {
   t = await startTestServer()
@@ -49,7 +53,27 @@ beforeAll(async () => {
     s.on('error', reject)
   })
   const dir = mkdtempSync(join(tmpdir(), 'net-electron-'))
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'c.pem'), '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' })
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      join(dir, 'k.pem'),
+      '-out',
+      join(dir, 'c.pem'),
+      '-days',
+      '2',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1'
+    ],
+    { stdio: 'ignore' }
+  )
   roguePem = readFileSync(join(dir, 'c.pem'), 'utf8')
 }, 120_000)
 
@@ -58,7 +82,10 @@ afterAll(async () => {
 })
 
 /** A recording stand-in of an Electron Session. */
-function standInSession(name: string, calls: string[]): ElectronSessionLike & { verify?: Parameters<ElectronSessionLike['setCertificateVerifyProc']>[0] } {
+function standInSession(
+  name: string,
+  calls: string[]
+): ElectronSessionLike & { verify?: Parameters<ElectronSessionLike['setCertificateVerifyProc']>[0] } {
   const s: ElectronSessionLike & { verify?: Parameters<ElectronSessionLike['setCertificateVerifyProc']>[0] } = {
     setProxy: async (config) => void calls.push(`${name}.setProxy ${JSON.stringify(config)}`),
     resolveProxy: async (url) => {
@@ -91,11 +118,21 @@ function standInNet(calls: string[], opts: { failWith?: string } = {}): Electron
         end: () => {
           setImmediate(() => {
             if (opts.failWith) return void req.emit('error', new Error(opts.failWith))
-            req.emit('login', { isProxy: true, scheme: 'basic', host: 'proxy.corp.example', port: 8080, realm: 'corp' }, (user?: string, pass?: string) => {
-              calls.push(`login answered ${user ?? '(cancel)'}:${pass ? '***' : ''}`)
-            })
+            req.emit(
+              'login',
+              { isProxy: true, scheme: 'basic', host: 'proxy.corp.example', port: 8080, realm: 'corp' },
+              (user?: string, pass?: string) => {
+                calls.push(`login answered ${user ?? '(cancel)'}:${pass ? '***' : ''}`)
+              }
+            )
             const out = httpsRequest(o.url, { method: o.method, headers: req.headers, ca: caPem }, (res) => {
-              req.emit('response', Object.assign(res, { statusCode: res.statusCode ?? 0, headers: res.headers as Record<string, string | string[]> }))
+              req.emit(
+                'response',
+                Object.assign(res, {
+                  statusCode: res.statusCode ?? 0,
+                  headers: res.headers as Record<string, string | string[]>
+                })
+              )
             })
             out.on('error', (e) => req.emit('error', e))
             out.end(Buffer.concat(req.chunks))
@@ -109,14 +146,24 @@ function standInNet(calls: string[], opts: { failWith?: string } = {}): Electron
 describe('policy → Chromium proxy config', () => {
   it('maps direct, fixed (no credentials in the rules), PAC and system', () => {
     expect(electronProxyConfig(settingsFor({ proxy: 'direct' }).values)).toEqual({ mode: 'direct' })
-    expect(electronProxyConfig(settingsFor({ proxy: 'http://bob:pw@proxy.corp.example:8080', proxyBypass: ['.corp.example', '10.0.0.5'] }).values)).toEqual({
+    expect(
+      electronProxyConfig(
+        settingsFor({ proxy: 'http://bob:pw@proxy.corp.example:8080', proxyBypass: ['.corp.example', '10.0.0.5'] })
+          .values
+      )
+    ).toEqual({
       mode: 'fixed_servers',
       proxyRules: 'http://proxy.corp.example:8080',
       proxyBypassRules: '.corp.example,10.0.0.5'
     })
-    expect(electronProxyConfig(settingsFor({ proxyPacUrl: 'http://wpad.corp.example/proxy.pac' }).values)).toEqual({ mode: 'pac_script', pacScript: 'http://wpad.corp.example/proxy.pac' })
+    expect(electronProxyConfig(settingsFor({ proxyPacUrl: 'http://wpad.corp.example/proxy.pac' }).values)).toEqual({
+      mode: 'pac_script',
+      pacScript: 'http://wpad.corp.example/proxy.pac'
+    })
     // An explicit proxy wins over a PAC file; nothing set → the OS settings (WPAD, PAC, NTLM).
-    expect(electronProxyConfig(settingsFor({ proxy: 'http://p.corp:3128', proxyPacUrl: 'http://wpad/x.pac' }).values).mode).toBe('fixed_servers')
+    expect(
+      electronProxyConfig(settingsFor({ proxy: 'http://p.corp:3128', proxyPacUrl: 'http://wpad/x.pac' }).values).mode
+    ).toBe('fixed_servers')
     expect(electronProxyConfig(settingsFor({}).values)).toEqual({ mode: 'system' })
   })
 
@@ -126,14 +173,23 @@ describe('policy → Chromium proxy config', () => {
     const cb = (u?: string, p?: string): void => void answers.push(u === undefined ? 'cancel' : `${u}:${p}`)
     expect(login({ isProxy: true, scheme: 'basic', host: 'proxy.corp.example', port: 8080, realm: 'r' }, cb)).toBe(true)
     expect(login({ isProxy: true, scheme: 'basic', host: 'evil.example', port: 8080, realm: 'r' }, cb)).toBe(false)
-    expect(login({ isProxy: false, scheme: 'basic', host: 'proxy.corp.example', port: 8080, realm: 'r' }, cb)).toBe(false)
-    expect(proxyLogin(settingsFor({}).values)({ isProxy: true, scheme: 'ntlm', host: 'x', port: 1, realm: '' }, cb)).toBe(false)
+    expect(login({ isProxy: false, scheme: 'basic', host: 'proxy.corp.example', port: 8080, realm: 'r' }, cb)).toBe(
+      false
+    )
+    expect(
+      proxyLogin(settingsFor({}).values)({ isProxy: true, scheme: 'ntlm', host: 'x', port: 1, realm: '' }, cb)
+    ).toBe(false)
     expect(answers).toEqual(['bob:p@ss', 'cancel', 'cancel', 'cancel'])
   })
 })
 
 describe('certificate verify handler (the platform keeps the app CA rule)', () => {
-  const run = (v: ReturnType<typeof platformCertificateVerifier>, hostname: string, certificate: { data: string; issuerCert?: { data: string } }, errorCode: number): number => {
+  const run = (
+    v: ReturnType<typeof platformCertificateVerifier>,
+    hostname: string,
+    certificate: { data: string; issuerCert?: { data: string } },
+    errorCode: number
+  ): number => {
     let result = NaN
     v({ hostname, certificate, errorCode }, (r) => (result = r))
     return result
@@ -145,12 +201,20 @@ describe('certificate verify handler (the platform keeps the app CA rule)', () =
     // Chromium would accept a chain to an OS root; the app's rule is stricter: not in its list → refused.
     expect(run(v, '127.0.0.1', { data: roguePem }, 0)).toBe(-2)
     // server-mock's certificate names 127.0.0.1 and localhost only.
-    const otherHost = platformCertificateVerifier({ platformHost: 'eccs.example.gov.tw', cas: () => [caPem], extraCas: () => [] })
+    const otherHost = platformCertificateVerifier({
+      platformHost: 'eccs.example.gov.tw',
+      cas: () => [caPem],
+      extraCas: () => []
+    })
     expect(run(otherHost, 'eccs.example.gov.tw', { data: leafPem, issuerCert: { data: caPem } }, 0)).toBe(-2) // name mismatch
     expect(run(v, '127.0.0.1', { data: leafPem, issuerCert: { data: caPem } }, 0)).toBe(0)
   })
   it('other hosts: Chromium decides, unless the policy extra CAs vouch for the chain', () => {
-    const v = platformCertificateVerifier({ platformHost: 'eccs.example.gov.tw', cas: () => [], extraCas: () => [caPem] })
+    const v = platformCertificateVerifier({
+      platformHost: 'eccs.example.gov.tw',
+      cas: () => [],
+      extraCas: () => [caPem]
+    })
     expect(run(v, '127.0.0.1', { data: roguePem }, 0)).toBe(-3)
     expect(run(v, '127.0.0.1', { data: leafPem, issuerCert: { data: caPem } }, -202)).toBe(0)
     expect(run(v, '127.0.0.1', { data: roguePem }, -202)).toBe(-3)
@@ -163,7 +227,13 @@ describe('Electron transport over the stand-in', () => {
     const main = standInSession('default', calls)
     const updater = standInSession('electron-updater', calls)
     const settings = settingsFor({ apiBaseUrl: t.server.url, proxy: 'http://bob:pw@proxy.corp.example:8080' })
-    const transport = createElectronTransport({ net: standInNet(calls), sessions: [main, updater], settings, platformUrl: t.server.url, devCaPem: caPem })
+    const transport = createElectronTransport({
+      net: standInNet(calls),
+      sessions: [main, updater],
+      settings,
+      platformUrl: t.server.url,
+      devCaPem: caPem
+    })
     await transport.ready
     expect(calls.slice(0, 4).sort()).toEqual([
       'default.setCertificateVerifyProc',
@@ -188,18 +258,38 @@ describe('Electron transport over the stand-in', () => {
     expect(codeFromChromium('net::ERR_CERT_AUTHORITY_INVALID')).toBe('CERT_UNTRUSTED')
     expect(codeFromChromium('net::ERR_PROXY_CONNECTION_FAILED')).toBe('ERR_PROXY_CONNECTION_FAILED')
     const calls: string[] = []
-    const transport = createElectronTransport({ net: standInNet(calls, { failWith: 'net::ERR_CERT_AUTHORITY_INVALID' }), sessions: [standInSession('default', calls)], settings: settingsFor({}), platformUrl: t.server.url })
+    const transport = createElectronTransport({
+      net: standInNet(calls, { failWith: 'net::ERR_CERT_AUTHORITY_INVALID' }),
+      sessions: [standInSession('default', calls)],
+      settings: settingsFor({}),
+      platformUrl: t.server.url
+    })
     const client = new PlatformClient({ baseUrl: t.server.url, caFile: null, transport })
-    const err = await client.health().then(() => null, (e: unknown) => e)
+    const err = await client.health().then(
+      () => null,
+      (e: unknown) => e
+    )
     expect((err as AppError).code).toBe('TLS_UNTRUSTED')
   })
 
   it('an invalid machine policy keeps it off the network (POLICY_INVALID, no request made)', async () => {
     const calls: string[] = []
-    const settings = resolveSettings({ policy: parsePolicyText('{"proxy": 5}', 'policy.json'), user: { path: 'u', values: {}, warnings: [] }, env: {} })
+    const settings = resolveSettings({
+      policy: parsePolicyText('{"proxy": 5}', 'policy.json'),
+      user: { path: 'u', values: {}, warnings: [] },
+      env: {}
+    })
     expect(settings.networkBlocked).not.toBeNull()
-    const transport = createElectronTransport({ net: standInNet(calls), sessions: [standInSession('default', calls)], settings, platformUrl: null })
-    const err = await transport.request({ url: 'http://ocsp.example/OCSP', method: 'GET' }).then(() => null, (e: unknown) => e)
+    const transport = createElectronTransport({
+      net: standInNet(calls),
+      sessions: [standInSession('default', calls)],
+      settings,
+      platformUrl: null
+    })
+    const err = await transport.request({ url: 'http://ocsp.example/OCSP', method: 'GET' }).then(
+      () => null,
+      (e: unknown) => e
+    )
     expect((err as AppError).code).toBe('POLICY_INVALID')
     expect(calls.filter((c) => c.startsWith('net.request'))).toEqual([])
   })

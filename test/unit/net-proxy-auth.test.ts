@@ -46,13 +46,21 @@ afterAll(async () => {
 const credentialed = (): string => `http://alice:${encodeURIComponent('p@ss word')}@127.0.0.1:${proxy.port}`
 
 function transportFor(policy: object, apiCaFile: string | null = t.server.caCertPath): Transport {
-  const settings = resolveSettings({ policy: parsePolicyText(JSON.stringify(policy), 'policy.json'), user: { path: 'u', values: {}, warnings: [] }, env: {} })
+  const settings = resolveSettings({
+    policy: parsePolicyText(JSON.stringify(policy), 'policy.json'),
+    user: { path: 'u', values: {}, warnings: [] },
+    env: {}
+  })
   expect(settings.networkBlocked).toBeNull()
   return createNodeTransport({ settings, env: {}, apiCaFile })
 }
 
 function path(variant: 'valid' | 'revoked'): ParsedCertificate[] {
-  return [parseCertificate(t.pki.citizens[variant].signCertDer), parseCertificate(t.pki.moica.certDer), parseCertificate(t.pki.root.certDer)]
+  return [
+    parseCertificate(t.pki.citizens[variant].signCertDer),
+    parseCertificate(t.pki.moica.certDer),
+    parseCertificate(t.pki.root.certDer)
+  ]
 }
 
 const since = (n: number) => proxy.log.slice(n)
@@ -88,7 +96,12 @@ describe('plain-Node transport through an authenticating proxy on loopback', () 
   it('CRL: with the responder failing, the CDP URL is fetched through the proxy (GET, absolute URI)', async () => {
     const n = proxy.log.length
     const transport = transportFor({ proxy: credentialed() })
-    const checker = new OcspCrlChecker({ mode: 'hard-fail', ocspUrl: 'http://127.0.0.1/test-pki/no-such-responder', crlDownload: true, fetch: revocationFetcher(transport) })
+    const checker = new OcspCrlChecker({
+      mode: 'hard-fail',
+      ocspUrl: 'http://127.0.0.1/test-pki/no-such-responder',
+      crlDownload: true,
+      fetch: revocationFetcher(transport)
+    })
     const r = await checker.check(path('revoked'), new Date())
     expect(r.verdict).toBe('revoked')
     expect(r.source).toBe('crl')
@@ -99,7 +112,10 @@ describe('plain-Node transport through an authenticating proxy on loopback', () 
     const n = proxy.log.length
     const transport = transportFor({ apiBaseUrl: t.server.url, proxy: `http://alice:wrong@127.0.0.1:${proxy.port}` })
     const client = new PlatformClient({ baseUrl: t.server.url, caFile: t.server.caCertPath, transport })
-    const err = await client.health().then(() => null, (e: unknown) => e)
+    const err = await client.health().then(
+      () => null,
+      (e: unknown) => e
+    )
     expect(err).toBeInstanceOf(AppError)
     expect((err as AppError).code).toBe('NETWORK_UNREACHABLE')
     const checker = new OcspCrlChecker({ mode: 'hard-fail', crlDownload: false, fetch: revocationFetcher(transport) })
@@ -120,7 +136,12 @@ describe('plain-Node transport through an authenticating proxy on loopback', () 
     expect(((await client.health()) as { status?: string }).status).toBe('ok')
     // Direct to the placeholder responder: nothing listens on port 80 → hard-fail says unknown.
     const direct = transportFor({ proxy: 'direct' })
-    const checker = new OcspCrlChecker({ mode: 'hard-fail', crlDownload: false, fetch: revocationFetcher(direct), timeoutMs: 3000 })
+    const checker = new OcspCrlChecker({
+      mode: 'hard-fail',
+      crlDownload: false,
+      fetch: revocationFetcher(direct),
+      timeoutMs: 3000
+    })
     expect((await checker.check(path('valid'), new Date())).verdict).toBe('revocation-unknown')
     expect(since(n)).toEqual([])
   })
@@ -128,13 +149,26 @@ describe('plain-Node transport through an authenticating proxy on loopback', () 
   it('https OCSP: CONNECT through the proxy, trusted by the policy extraCaCertificates like the API', async () => {
     const n = proxy.log.length
     const https = `${t.server.apiBase}/ocsp`
-    const withCa = transportFor({ proxy: credentialed(), extraCaCertificates: [readFileSync(t.server.caCertPath, 'utf8')] }, null)
-    const ok = new OcspCrlChecker({ mode: 'hard-fail', ocspUrl: https, crlDownload: false, fetch: revocationFetcher(withCa) })
+    const withCa = transportFor(
+      { proxy: credentialed(), extraCaCertificates: [readFileSync(t.server.caCertPath, 'utf8')] },
+      null
+    )
+    const ok = new OcspCrlChecker({
+      mode: 'hard-fail',
+      ocspUrl: https,
+      crlDownload: false,
+      fetch: revocationFetcher(withCa)
+    })
     expect(await ok.check(path('valid'), new Date())).toEqual({ verdict: 'valid', source: 'ocsp' })
     expect(since(n)).toContainEqual({ method: 'CONNECT', target: new URL(https).host, auth: 'ok', status: 200 })
     // Without the extra CA the responder's certificate is not trusted: unknown, never "valid".
     const withoutCa = transportFor({ proxy: credentialed() }, null)
-    const refused = await new OcspCrlChecker({ mode: 'hard-fail', ocspUrl: https, crlDownload: false, fetch: revocationFetcher(withoutCa) }).check(path('valid'), new Date())
+    const refused = await new OcspCrlChecker({
+      mode: 'hard-fail',
+      ocspUrl: https,
+      crlDownload: false,
+      fetch: revocationFetcher(withoutCa)
+    }).check(path('valid'), new Date())
     expect(refused.verdict).toBe('revocation-unknown')
     expect(refused.reason).toMatch(/certificate/i)
   })

@@ -71,7 +71,19 @@ describe('written mobile numbers (field case: 0911-222-333)', () => {
 })
 
 describe('dates (2026/11/30, 2026-11-30, ROC 115/11/30)', () => {
-  const same = ['2026/11/30', '2026-11-30', '2026.11.30', '20261130', '115/11/30', '115-11-30', '1151130', '民國115年11月30日', '２０２６／１１／３０', '１１５／１１／３０', ' 2026/11/30 ']
+  const same = [
+    '2026/11/30',
+    '2026-11-30',
+    '2026.11.30',
+    '20261130',
+    '115/11/30',
+    '115-11-30',
+    '1151130',
+    '民國115年11月30日',
+    '２０２６／１１／３０',
+    '１１５／１１／３０',
+    ' 2026/11/30 '
+  ]
   for (const input of same) {
     it(`"${input}" → 2026-11-30`, () => {
       expect(parseDateInput(input)).toBe('2026-11-30')
@@ -84,7 +96,8 @@ describe('dates (2026/11/30, 2026-11-30, ROC 115/11/30)', () => {
     expect(parseDateInput('74/3/14')).toBe('1985-03-14')
   })
   it('refuses what is no calendar date, and normalizeDate keeps it for the rule to reject', () => {
-    for (const bad of ['2026/02/30', '115/13/01', '2026/11', 'tomorrow', '', '2026-11-31']) expect(parseDateInput(bad), bad).toBeNull()
+    for (const bad of ['2026/02/30', '115/13/01', '2026/11', 'tomorrow', '', '2026-11-31'])
+      expect(parseDateInput(bad), bad).toBeNull()
     expect(normalizeDate(' ２０２６／０２／３０ ')).toBe('2026/02/30')
     expect(parseDateInput('2024/02/29')).toBe('2024-02-29') // leap year
     expect(parseDateInput('113/02/29')).toBe('2024-02-29')

@@ -36,7 +36,12 @@ async function cli(argv: string[]): Promise<{ code: number; valid: boolean; reas
 
 /** A TrustStore as the card path uses it, holding the given strict certificates. */
 function storeOf(anchors: Buffer[], intermediates: Buffer[]): TrustStore {
-  return { anchors: [], intermediates: [], strict: { anchors: anchors.map(parseStrictCertificate), intermediates: intermediates.map(parseStrictCertificate) }, citizenCas: [] }
+  return {
+    anchors: [],
+    intermediates: [],
+    strict: { anchors: anchors.map(parseStrictCertificate), intermediates: intermediates.map(parseStrictCertificate) },
+    citizenCas: []
+  }
 }
 
 describe('card path ⇔ verify-cert', () => {
@@ -46,17 +51,40 @@ describe('card path ⇔ verify-cert', () => {
       const c = pki.citizens[variant]
       const card = validateStrictAgainstStore(parseStrictCertificate(c.signCertDer), store, new Date())
       const cmd = await cli([c.files.signCert, '--ca', pki.root.certPath, '--intermediate', pki.moica.certPath])
-      expect({ variant, valid: card.valid, reason: card.reason }).toEqual({ variant, valid: cmd.valid, reason: cmd.reason })
+      expect({ variant, valid: card.valid, reason: card.reason }).toEqual({
+        variant,
+        valid: cmd.valid,
+        reason: cmd.reason
+      })
       expect(cmd.code).toBe(card.valid ? 0 : 1)
     }
   })
 
   it('the full card verdict (with the citizen rule) is valid exactly for the valid variant', () => {
-    const store = { anchors: [parseCertificate(pki.root.certDer)], intermediates: [parseCertificate(pki.moica.certDer)] }
-    const s: TrustStore = { ...store, strict: { anchors: [parseStrictCertificate(pki.root.certDer)], intermediates: [parseStrictCertificate(pki.moica.certDer)] } }
+    const store = {
+      anchors: [parseCertificate(pki.root.certDer)],
+      intermediates: [parseCertificate(pki.moica.certDer)]
+    }
+    const s: TrustStore = {
+      ...store,
+      strict: {
+        anchors: [parseStrictCertificate(pki.root.certDer)],
+        intermediates: [parseStrictCertificate(pki.moica.certDer)]
+      }
+    }
     s.citizenCas = s.strict?.intermediates ?? []
-    const verdicts = Object.fromEntries(CITIZEN_VARIANTS.map((v) => [v, validateChain(parseCertificate(pki.citizens[v].signCertDer), s).verdict]))
-    expect(verdicts).toEqual({ valid: 'valid', expired: 'expired', 'not-yet-valid': 'not-yet-valid', 'wrong-issuer': 'untrusted', revoked: 'valid', 'wrong-key-usage': 'untrusted' })
+    const verdicts = Object.fromEntries(
+      CITIZEN_VARIANTS.map((v) => [v, validateChain(parseCertificate(pki.citizens[v].signCertDer), s).verdict])
+    )
+    expect(verdicts).toEqual({
+      valid: 'valid',
+      expired: 'expired',
+      'not-yet-valid': 'not-yet-valid',
+      'wrong-issuer': 'untrusted',
+      revoked: 'valid',
+      'wrong-key-usage': 'untrusted',
+      resident: 'valid'
+    })
   })
 
   it('every PKITS end entity (no CRLs: the card checks revocation separately): same verdict and reason', async () => {
@@ -79,9 +107,24 @@ describe('card path ⇔ verify-cert', () => {
       }
       if (files.length !== c.intermediates.length) continue
       const anchorPath = join(PKITS_DIR, manifest.trustAnchor)
-      const card = validateStrictAgainstStore(parseStrictCertificate(readFileSync(pkitsFile('certs', c.endEntity))), storeOf([readFileSync(anchorPath)], parsed), new Date(at))
-      const cmd = await cli([pkitsFile('certs', c.endEntity), '--ca', anchorPath, ...files.flatMap((f) => ['--intermediate', f]), '--at', at])
-      expect({ id: c.id, valid: card.valid, reason: card.reason }).toEqual({ id: c.id, valid: cmd.valid, reason: cmd.reason })
+      const card = validateStrictAgainstStore(
+        parseStrictCertificate(readFileSync(pkitsFile('certs', c.endEntity))),
+        storeOf([readFileSync(anchorPath)], parsed),
+        new Date(at)
+      )
+      const cmd = await cli([
+        pkitsFile('certs', c.endEntity),
+        '--ca',
+        anchorPath,
+        ...files.flatMap((f) => ['--intermediate', f]),
+        '--at',
+        at
+      ])
+      expect({ id: c.id, valid: card.valid, reason: card.reason }).toEqual({
+        id: c.id,
+        valid: cmd.valid,
+        reason: cmd.reason
+      })
       compared++
     }
     expect(compared).toBeGreaterThan(160)
@@ -90,11 +133,21 @@ describe('card path ⇔ verify-cert', () => {
 
 describe('validator edge cases', () => {
   const key = (): { pub: forge.pki.rsa.PublicKey; priv: forge.pki.rsa.PrivateKey } => {
-    const k = generateKeyPairSync('rsa', { modulusLength: 1024, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } })
+    const k = generateKeyPairSync('rsa', {
+      modulusLength: 1024,
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' }
+    })
     return { pub: forge.pki.publicKeyFromPem(k.publicKey), priv: forge.pki.privateKeyFromPem(k.privateKey) }
   }
   let serial = 1
-  function cert(subject: string, issuer: string, pub: forge.pki.rsa.PublicKey, signer: forge.pki.rsa.PrivateKey, ca: boolean): Buffer {
+  function cert(
+    subject: string,
+    issuer: string,
+    pub: forge.pki.rsa.PublicKey,
+    signer: forge.pki.rsa.PrivateKey,
+    ca: boolean
+  ): Buffer {
     const c = forge.pki.createCertificate()
     c.serialNumber = (serial++).toString(16).padStart(4, '0')
     c.publicKey = pub
@@ -102,7 +155,14 @@ describe('validator edge cases', () => {
     c.validity.notAfter = new Date(Date.now() + 86_400_000 * 30)
     c.setSubject([{ shortName: 'CN', value: subject }])
     c.setIssuer([{ shortName: 'CN', value: issuer }])
-    c.setExtensions(ca ? [{ name: 'basicConstraints', critical: true, cA: true }, { name: 'keyUsage', critical: true, keyCertSign: true, cRLSign: true }] : [{ name: 'keyUsage', critical: true, digitalSignature: true }])
+    c.setExtensions(
+      ca
+        ? [
+            { name: 'basicConstraints', critical: true, cA: true },
+            { name: 'keyUsage', critical: true, keyCertSign: true, cRLSign: true }
+          ]
+        : [{ name: 'keyUsage', critical: true, digitalSignature: true }]
+    )
     c.sign(signer, forge.md.sha256.create())
     return Buffer.from(forge.asn1.toDer(forge.pki.certificateToAsn1(c)).getBytes(), 'binary')
   }
@@ -115,7 +175,8 @@ describe('validator edge cases', () => {
     levels.forEach((level, i) => {
       for (const k of level) {
         const parents = i === 0 ? [root] : (levels[i - 1] as typeof level)
-        for (const p of parents) intermediates.push(cert(`Mesh CA L${i}`, i === 0 ? 'Mesh Root' : `Mesh CA L${i - 1}`, k.pub, p.priv, true))
+        for (const p of parents)
+          intermediates.push(cert(`Mesh CA L${i}`, i === 0 ? 'Mesh Root' : `Mesh CA L${i - 1}`, k.pub, p.priv, true))
       }
     })
     const anchors = [parseStrictCertificate(rootDer)]
@@ -126,11 +187,15 @@ describe('validator edge cases', () => {
     let t = performance.now()
     const bad = validatePathStrict({ leaf: orphan, anchors, intermediates: pool, crls: [], at: new Date() })
     const badMs = performance.now() - t
-    const good = parseStrictCertificate(cert('Good EE', 'Mesh CA L5', key().pub, (lastLevel[7] as { priv: forge.pki.rsa.PrivateKey }).priv, false))
+    const good = parseStrictCertificate(
+      cert('Good EE', 'Mesh CA L5', key().pub, (lastLevel[7] as { priv: forge.pki.rsa.PrivateKey }).priv, false)
+    )
     t = performance.now()
     const ok = validatePathStrict({ leaf: good, anchors, intermediates: pool, crls: [], at: new Date() })
     const okMs = performance.now() - t
-    console.log(`mesh of ${pool.length} cross-certificates: invalid leaf ${badMs.toFixed(0)} ms, valid leaf ${okMs.toFixed(0)} ms`)
+    console.log(
+      `mesh of ${pool.length} cross-certificates: invalid leaf ${badMs.toFixed(0)} ms, valid leaf ${okMs.toFixed(0)} ms`
+    )
     expect(bad).toMatchObject({ valid: false, reason: 'bad-signature' })
     expect(ok.valid).toBe(true)
     expect(ok.path).toHaveLength(8)
@@ -145,12 +210,15 @@ describe('validator edge cases', () => {
     // Swap sha256WithRSAEncryption (…01 01 0B) for an unassigned RSA OID (…01 01 63) in both AlgorithmIdentifiers.
     const from = Buffer.from('06092a864886f70d01010b', 'hex')
     const to = Buffer.from('06092a864886f70d010163', 'hex')
-    let hacked = Buffer.from(leafDer)
+    const hacked = Buffer.from(leafDer)
     for (let i = hacked.indexOf(from); i >= 0; i = hacked.indexOf(from, i + 1)) to.copy(hacked, i)
     writeFileSync(join(dir, 'alg-root.der'), rootDer)
     writeFileSync(join(dir, 'alg-ee.der'), hacked)
-    expect(await cli([join(dir, 'alg-ee.der'), '--ca', join(dir, 'alg-root.der')])).toMatchObject({ code: 1, valid: false, reason: 'unsupported-algorithm' })
-    hacked = Buffer.alloc(0)
+    expect(await cli([join(dir, 'alg-ee.der'), '--ca', join(dir, 'alg-root.der')])).toMatchObject({
+      code: 1,
+      valid: false,
+      reason: 'unsupported-algorithm'
+    })
   })
 
   it('a CA certificate that cannot be parsed in the path: exit 1, malformed-certificate (not a usage error)', async () => {
@@ -161,13 +229,25 @@ describe('validator edge cases', () => {
     writeFileSync(join(dir, 'm-ee.der'), cert('M EE', 'M CA', key().pub, ca.priv, false))
     // Truncate the CA's signature: the outer SEQUENCE length no longer matches.
     writeFileSync(join(dir, 'm-ca.der'), caDer.subarray(0, caDer.length - 5))
-    expect(await cli([join(dir, 'm-ee.der'), '--ca', join(dir, 'm-root.der'), '--intermediate', join(dir, 'm-ca.der')])).toMatchObject({ code: 1, valid: false, reason: 'malformed-certificate' })
+    expect(
+      await cli([join(dir, 'm-ee.der'), '--ca', join(dir, 'm-root.der'), '--intermediate', join(dir, 'm-ca.der')])
+    ).toMatchObject({ code: 1, valid: false, reason: 'malformed-certificate' })
   })
 
   it('verify-cert --help and every subcommand --help print usage and exit 0', async () => {
-    for (const argv of [['verify-cert', '--help'], ['doctor', '--help'], ['policy', '--help'], ['support-bundle', '--help'], ['verify-cert', '-h']]) {
+    for (const argv of [
+      ['verify-cert', '--help'],
+      ['doctor', '--help'],
+      ['policy', '--help'],
+      ['support-bundle', '--help'],
+      ['verify-cert', '-h']
+    ]) {
       let out = ''
-      const code = await runCli(argv, { out: (s: string) => (out += s), err: () => undefined, env: {} } as unknown as Parameters<typeof runCli>[1])
+      const code = await runCli(argv, {
+        out: (s: string) => (out += s),
+        err: () => undefined,
+        env: {}
+      } as unknown as Parameters<typeof runCli>[1])
       expect({ argv, code }).toEqual({ argv, code: 0 })
       expect(out).toMatch(/usage: eccs-client/)
     }

@@ -26,10 +26,13 @@ afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
 async function verifyCert(name: string): Promise<{ code: number; out: string }> {
   let out = ''
   const dir = join(CASES, name)
-  const code = await runVerifyCert([join(dir, 'leaf.pem'), '--ca', join(dir, 'root.pem'), '--intermediate', join(dir, 'intermediate.pem'), '--json'], {
-    stdout: (s) => (out += s),
-    stderr: () => undefined
-  })
+  const code = await runVerifyCert(
+    [join(dir, 'leaf.pem'), '--ca', join(dir, 'root.pem'), '--intermediate', join(dir, 'intermediate.pem'), '--json'],
+    {
+      stdout: (s) => (out += s),
+      stderr: () => undefined
+    }
+  )
   return { code, out: out.trim() }
 }
 
@@ -40,10 +43,19 @@ async function cardPath(name: string): Promise<CardStatus> {
   copyFileSync(join(CASES, name, 'intermediate.pem'), join(trustDir, 'intermediate.pem'))
   const leafDer = readDerObjects(readFileSync(join(CASES, name, 'leaf.pem')))[0] as Buffer
   const contents: TokenContents = {
-    module: process.execPath, serial: '0000000012345678', label: 'HiCOS PKI Smart Card', pinPad: false, pinCountLow: false, pinFinalTry: false, pinLocked: false,
+    module: process.execPath,
+    serial: '0000000012345678',
+    label: 'HiCOS PKI Smart Card',
+    pinPad: false,
+    pinCountLow: false,
+    pinFinalTry: false,
+    pinLocked: false,
     certificates: [{ id: '01', label: 'sign', der: leafDer }]
   } as TokenContents
-  const monitor = Object.assign(new EventEmitter(), { start: () => undefined, stop: () => undefined }) as unknown as ReaderMonitor
+  const monitor = Object.assign(new EventEmitter(), {
+    start: () => undefined,
+    stop: () => undefined
+  }) as unknown as ReaderMonitor
   const service = new CardService({
     monitor,
     table: { version: 1, cards: [{ id: 'moica', name: 'MOICA', atr: '3B', mask: 'FF', modules: 'm' }], moduleSets: {} },
@@ -79,7 +91,10 @@ describe('field cases (../shared/field-cases)', () => {
   it('RSA-PSS: verify-cert says valid (exit 0)', async () => {
     const r = await verifyCert('rsa-pss')
     expect(r).toMatchObject({ code: 0 })
-    expect(JSON.parse(r.out)).toMatchObject({ valid: true, path: expect.arrayContaining([expect.stringContaining('CN=')]) })
+    expect(JSON.parse(r.out)).toMatchObject({
+      valid: true,
+      path: expect.arrayContaining([expect.stringContaining('CN=')])
+    })
     expect(JSON.parse(r.out).path).toHaveLength(3)
   })
 

@@ -25,12 +25,20 @@ describe('NIST PKITS through validatePathStrict', () => {
       const agrees = result.valid === c.valid && (!c.valid || !c.pathLength || result.path.length === c.pathLength)
       row.total++
       if (agrees) row.agree++
-      else row.failed.push(`${c.id}: expected ${c.valid ? 'valid' : 'invalid'}, got ${result.valid ? 'valid' : result.reason} (${result.detail ?? ''})`)
+      else
+        row.failed.push(
+          `${c.id}: expected ${c.valid ? 'valid' : 'invalid'}, got ${result.valid ? 'valid' : result.reason} (${result.detail ?? ''})`
+        )
     }
     const sections = [...bySection.entries()].sort(([a], [b]) => Number(a.split('.')[1]) - Number(b.split('.')[1]))
-    const lines = sections.map(([s, r]) => `  ${s.padEnd(5)} ${String(r.agree).padStart(3)}/${String(r.total).padEnd(3)} ${((100 * r.agree) / r.total).toFixed(0).padStart(3)} %`)
+    const lines = sections.map(
+      ([s, r]) =>
+        `  ${s.padEnd(5)} ${String(r.agree).padStart(3)}/${String(r.total).padEnd(3)} ${((100 * r.agree) / r.total).toFixed(0).padStart(3)} %`
+    )
     const agree = sections.reduce((n, [, r]) => n + r.agree, 0)
-    console.log(`PKITS agreement by section:\n${lines.join('\n')}\n  total ${agree}/${manifest.cases.length} (${((100 * agree) / manifest.cases.length).toFixed(1)} %)`)
+    console.log(
+      `PKITS agreement by section:\n${lines.join('\n')}\n  total ${agree}/${manifest.cases.length} (${((100 * agree) / manifest.cases.length).toFixed(1)} %)`
+    )
     expect(sections.flatMap(([, r]) => r.failed)).toEqual([])
     expect(agree).toBe(manifest.cases.length)
     // 4.1–4.16 without 4.13 (name constraints are DSA-free but not in this edition's manifest)

@@ -25,7 +25,11 @@ let tlsCa: string
 const resources = join(__dirname, '../../resources')
 
 function path(variant: 'valid' | 'revoked'): ParsedCertificate[] {
-  return [parseCertificate(t.pki.citizens[variant].signCertDer), parseCertificate(t.pki.moica.certDer), parseCertificate(t.pki.root.certDer)]
+  return [
+    parseCertificate(t.pki.citizens[variant].signCertDer),
+    parseCertificate(t.pki.moica.certDer),
+    parseCertificate(t.pki.root.certDer)
+  ]
 }
 
 function checker(opts: Partial<RevocationOptions>, calls?: string[]): OcspCrlChecker {
@@ -54,13 +58,19 @@ afterAll(async () => {
 
 describe('OCSP', () => {
   it('builds a request openssl can read (SHA-1 CertID, nonce)', () => {
-    const req = buildOcspRequest(parseStrictCertificate(t.pki.citizens.valid.signCertDer), parseStrictCertificate(t.pki.moica.certDer))
+    const req = buildOcspRequest(
+      parseStrictCertificate(t.pki.citizens.valid.signCertDer),
+      parseStrictCertificate(t.pki.moica.certDer)
+    )
     expect(req.der[0]).toBe(0x30)
     expect(req.serialHex).toBe(parseStrictCertificate(t.pki.citizens.valid.signCertDer).serialHex)
     expect(req.nonce.length).toBe(34)
     const dir = mkdtempSync(join(tmpdir(), 'ocsp-req-'))
     writeFileSync(join(dir, 'req.der'), req.der)
-    const text = execFileSync('openssl', ['ocsp', '-reqin', join(dir, 'req.der'), '-req_text', '-noverify'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+    const text = execFileSync('openssl', ['ocsp', '-reqin', join(dir, 'req.der'), '-req_text', '-noverify'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe']
+    })
     expect(text).toContain('Hash Algorithm: sha1')
     expect(text).toContain(`Issuer Key Hash: ${req.keyHash.toString('hex').toUpperCase()}`)
     expect(text).toContain('OCSP Nonce')
@@ -101,11 +111,15 @@ describe('CRL fallback and the off / soft-fail / hard-fail setting', () => {
 
   it('downloads the CRL from the distribution point when asked to', async () => {
     const urls: string[] = []
-    const c = checker({ ocspUrl: deadOcsp, crlDownload: true, fetch: async (url) => {
-      urls.push(url)
-      if (url.startsWith('http://127.0.0.1:9')) throw new Error('ECONNREFUSED')
-      return t.pki.crlDer
-    } })
+    const c = checker({
+      ocspUrl: deadOcsp,
+      crlDownload: true,
+      fetch: async (url) => {
+        urls.push(url)
+        if (url.startsWith('http://127.0.0.1:9')) throw new Error('ECONNREFUSED')
+        return t.pki.crlDer
+      }
+    })
     expect(await c.check(path('revoked'), new Date())).toMatchObject({ verdict: 'revoked', source: 'crl' })
     expect(urls.some((u) => u !== deadOcsp)).toBe(true)
   })
@@ -118,18 +132,26 @@ describe('CRL fallback and the off / soft-fail / hard-fail setting', () => {
 
   it('nothing available: hard-fail → revocation-unknown, soft-fail → valid with a reason, off → not asked', async () => {
     const calls: string[] = []
-    expect(await checker({ ocspUrl: deadOcsp }).check(path('valid'), new Date())).toMatchObject({ verdict: 'revocation-unknown' })
+    expect(await checker({ ocspUrl: deadOcsp }).check(path('valid'), new Date())).toMatchObject({
+      verdict: 'revocation-unknown'
+    })
     const soft = await checker({ mode: 'soft-fail', ocspUrl: deadOcsp }).check(path('revoked'), new Date())
     expect(soft.verdict).toBe('valid')
     expect(soft.reason).toMatch(/unknown/)
-    expect(await checker({ mode: 'off', ocspUrl }, calls).check(path('revoked'), new Date())).toMatchObject({ verdict: 'valid', source: 'none' })
+    expect(await checker({ mode: 'off', ocspUrl }, calls).check(path('revoked'), new Date())).toMatchObject({
+      verdict: 'valid',
+      source: 'none'
+    })
     expect(calls).toHaveLength(0)
   })
 })
 
 describe('detection with revocation', () => {
   it('a revoked card ends in chain-invalid / revoked instead of ready', async () => {
-    const monitor = Object.assign(new EventEmitter(), { start: () => undefined, stop: () => undefined }) as unknown as ReaderMonitor
+    const monitor = Object.assign(new EventEmitter(), {
+      start: () => undefined,
+      stop: () => undefined
+    }) as unknown as ReaderMonitor
     const trustDir = mkdtempSync(join(tmpdir(), 'rev-trust-'))
     writeFileSync(join(trustDir, 'root.pem'), t.pki.root.certPem)
     writeFileSync(join(trustDir, 'moica.pem'), t.pki.moica.certPem)
@@ -140,7 +162,13 @@ describe('detection with revocation', () => {
       preferredModules: [process.execPath],
       revocation: checker({ ocspUrl }),
       readToken: async () => ({
-        module: process.execPath, serial: 's', label: 'HiCOS PKI Smart Card', pinPad: false, pinCountLow: false, pinFinalTry: false, pinLocked: false,
+        module: process.execPath,
+        serial: 's',
+        label: 'HiCOS PKI Smart Card',
+        pinPad: false,
+        pinCountLow: false,
+        pinFinalTry: false,
+        pinLocked: false,
         certificates: [{ id: '01', label: 'Signature', der: t.pki.citizens.revoked.signCertDer }]
       })
     })

@@ -51,14 +51,24 @@ function mockKind(fn: () => unknown): Kind {
 function both(leafDer: Buffer, anchors: string[], intermediates: string[]): { client: Kind; mock: Kind } {
   const trustDir = mkdtempSync(join(dir, 'trust-'))
   ;[...anchors, ...intermediates].forEach((f, i) => copyFileSync(f, join(trustDir, `${i}.pem`)))
-  const client = clientKind(validateChain(parseCertificate(leafDer), loadTrustStore(join(REPO_ROOT, 'resources'), trustDir), new Date()))
+  const client = clientKind(
+    validateChain(parseCertificate(leafDer), loadTrustStore(join(REPO_ROOT, 'resources'), trustDir), new Date())
+  )
   const mock = mockKind(() => verifyCitizenCertificate(leafDer, loadMockTrust({ anchors, intermediates }), new Date()))
   return { client, mock }
 }
 
 describe('client validator ⇔ server-mock (independent implementation)', () => {
   it('every rig citizen variant', () => {
-    const expected: Record<string, Kind> = { valid: 'valid', expired: 'expired', 'not-yet-valid': 'not-yet-valid', 'wrong-issuer': 'refused', revoked: 'valid', 'wrong-key-usage': 'refused' }
+    const expected: Record<string, Kind> = {
+      valid: 'valid',
+      expired: 'expired',
+      'not-yet-valid': 'not-yet-valid',
+      'wrong-issuer': 'refused',
+      revoked: 'valid',
+      'wrong-key-usage': 'refused',
+      resident: 'valid'
+    }
     for (const v of CITIZEN_VARIANTS) {
       const r = both(pki.citizens[v].signCertDer, [pki.root.certPath], [pki.moica.certPath])
       expect({ v, ...r }).toEqual({ v, client: expected[v], mock: expected[v] })
@@ -67,8 +77,14 @@ describe('client validator ⇔ server-mock (independent implementation)', () => 
 
   it('a TEST MOEACA (business) certificate under the TEST GRCA: not a citizen certificate on both', () => {
     const m = issueMoeacaCard(pki, join(dir, 'moeaca'))
-    expect(both(m.citizen.signCertDer, [pki.root.certPath], [pki.moica.certPath, m.caCertPath])).toEqual({ client: 'not-citizen', mock: 'not-citizen' })
-    expect(both(m.citizen.signCertDer, [pki.root.certPath], [pki.moica.certPath])).toEqual({ client: 'not-citizen', mock: 'not-citizen' })
+    expect(both(m.citizen.signCertDer, [pki.root.certPath], [pki.moica.certPath, m.caCertPath])).toEqual({
+      client: 'not-citizen',
+      mock: 'not-citizen'
+    })
+    expect(both(m.citizen.signCertDer, [pki.root.certPath], [pki.moica.certPath])).toEqual({
+      client: 'not-citizen',
+      mock: 'not-citizen'
+    })
   })
 
   it('the field cases: critical extension refused, RSA-PSS accepted, on both', () => {

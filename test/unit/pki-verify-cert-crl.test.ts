@@ -27,10 +27,17 @@ function nameDer(cert: forge.pki.Certificate): Buffer {
   return Buffer.from(forge.asn1.toDer(forge.pki.distinguishedNameToAsn1(cert.subject)).getBytes(), 'binary')
 }
 function generalized(d: Date): Buffer {
-  return encodeTlv(TAG.GENERALIZED_TIME, Buffer.from(`${d.toISOString().replace(/[-:T]/g, '').slice(0, 14)}Z`, 'latin1'))
+  return encodeTlv(
+    TAG.GENERALIZED_TIME,
+    Buffer.from(`${d.toISOString().replace(/[-:T]/g, '').slice(0, 14)}Z`, 'latin1')
+  )
 }
 function ext(oid: string, critical: boolean, value: Buffer): Buffer {
-  return seq(encodeOid(oid), ...(critical ? [encodeTlv(TAG.BOOLEAN, Buffer.from([0xff]))] : []), encodeTlv(TAG.OCTET_STRING, value))
+  return seq(
+    encodeOid(oid),
+    ...(critical ? [encodeTlv(TAG.BOOLEAN, Buffer.from([0xff]))] : []),
+    encodeTlv(TAG.OCTET_STRING, value)
+  )
 }
 function skiOf(cert: forge.pki.Certificate): Buffer {
   const e = cert.getExtension('subjectKeyIdentifier') as { subjectKeyIdentifier?: string } | null
@@ -38,11 +45,19 @@ function skiOf(cert: forge.pki.Certificate): Buffer {
 }
 
 /** A CRL naming `issuer`, signed with `signer` (defaults to the issuer). */
-function crl(issuer: Ca, revokedSerials: string[], opts: { signer?: Ca; criticalUnknown?: boolean; entryCriticalUnknown?: boolean; nextUpdate?: Date } = {}): string {
+function crl(
+  issuer: Ca,
+  revokedSerials: string[],
+  opts: { signer?: Ca; criticalUnknown?: boolean; entryCriticalUnknown?: boolean; nextUpdate?: Date } = {}
+): string {
   const signer = opts.signer ?? issuer
   const now = Date.now()
   const entries = revokedSerials.map((s) =>
-    seq(encodeTlv(TAG.INTEGER, Buffer.from(s, 'hex')), generalized(new Date(now - DAY)), ...(opts.entryCriticalUnknown ? [seq(ext('1.2.3.4.5', true, encodeTlv(TAG.NULL, Buffer.alloc(0))))] : []))
+    seq(
+      encodeTlv(TAG.INTEGER, Buffer.from(s, 'hex')),
+      generalized(new Date(now - DAY)),
+      ...(opts.entryCriticalUnknown ? [seq(ext('1.2.3.4.5', true, encodeTlv(TAG.NULL, Buffer.alloc(0))))] : [])
+    )
   )
   const exts = [
     ext('2.5.29.35', false, seq(encodeTlv(0x80, skiOf(signer.cert)))),
@@ -74,9 +89,14 @@ function issue(name: string, issuer: Ca | null, exts: object[]): Ca {
   cert.serialNumber = (serial++).toString(16)
   cert.validity.notBefore = new Date(Date.now() - 10 * DAY)
   cert.validity.notAfter = new Date(Date.now() + 365 * DAY)
-  cert.setSubject([{ shortName: 'O', value: 'Test Certificates' }, { shortName: 'CN', value: name }])
+  cert.setSubject([
+    { shortName: 'O', value: 'Test Certificates' },
+    { shortName: 'CN', value: name }
+  ])
   cert.setIssuer(issuer ? issuer.cert.subject.attributes : cert.subject.attributes)
-  const akiExt = issuer ? [{ name: 'authorityKeyIdentifier', keyIdentifier: skiOf(issuer.cert).toString('binary') }] : []
+  const akiExt = issuer
+    ? [{ name: 'authorityKeyIdentifier', keyIdentifier: skiOf(issuer.cert).toString('binary') }]
+    : []
   cert.setExtensions([...exts, { name: 'subjectKeyIdentifier' }, ...akiExt])
   cert.sign(forge.pki.privateKeyFromPem(issuer?.keyPem ?? keyPem), forge.md.sha256.create())
   const file = join(dir, `${name.replace(/\W/g, '_')}-${serial}.pem`)
@@ -84,14 +104,26 @@ function issue(name: string, issuer: Ca | null, exts: object[]): Ca {
   return { cert, keyPem, file }
 }
 
-const CA = [{ name: 'basicConstraints', critical: true, cA: true }, { name: 'keyUsage', critical: true, keyCertSign: true, cRLSign: true }]
+const CA = [
+  { name: 'basicConstraints', critical: true, cA: true },
+  { name: 'keyUsage', critical: true, keyCertSign: true, cRLSign: true }
+]
 const EE = [{ name: 'keyUsage', critical: true, digitalSignature: true }]
 const hex = (c: Ca): string => Buffer.from(c.cert.serialNumber, 'hex').toString('hex')
 
 async function verify(leaf: Ca, intermediates: Ca[], root: Ca, crls: string[]): Promise<string> {
   let out = ''
-  const argv = [leaf.file, '--ca', root.file, ...intermediates.flatMap((i) => ['--intermediate', i.file]), ...crls.flatMap((c) => ['--crl', c])]
-  const code = await runVerifyCert(argv, { stdout: (s) => (out += s), stderr: (s) => process.env.DEBUG_VC && console.log(s) })
+  const argv = [
+    leaf.file,
+    '--ca',
+    root.file,
+    ...intermediates.flatMap((i) => ['--intermediate', i.file]),
+    ...crls.flatMap((c) => ['--crl', c])
+  ]
+  const code = await runVerifyCert(argv, {
+    stdout: (s) => (out += s),
+    stderr: (s) => process.env.DEBUG_VC && console.log(s)
+  })
   return `${code} ${out.trim()}`
 }
 
@@ -120,13 +152,18 @@ describe('verify-cert CRL processing (RFC 5280 §6.3)', () => {
     expect(await verify(leaf, [ca], root, [crl(ca, [], { signer: other })])).toBe('1 crl-missing')
     expect(await verify(leaf, [ca], root, [crl(ca, [], { criticalUnknown: true })])).toBe('1 crl-missing')
     expect(await verify(leaf, [ca], root, [crl(ca, [hex(leaf)], { entryCriticalUnknown: true })])).toBe('1 crl-missing')
-    expect(await verify(leaf, [ca], root, [crl(ca, [], { nextUpdate: new Date(Date.now() - DAY) })])).toBe('1 crl-expired')
+    expect(await verify(leaf, [ca], root, [crl(ca, [], { nextUpdate: new Date(Date.now() - DAY) })])).toBe(
+      '1 crl-expired'
+    )
     // Two CRLs from the same name: the one that verifies counts.
     expect(await verify(leaf, [ca], root, [crl(ca, [hex(leaf)], { signer: other }), crl(ca, [])])).toBe('0 valid')
   })
 
   it('a CA without cRLSign cannot vouch for its CRL', async () => {
-    const noCrlSign = issue('No CRLSign CA', root, [{ name: 'basicConstraints', critical: true, cA: true }, { name: 'keyUsage', critical: true, keyCertSign: true }])
+    const noCrlSign = issue('No CRLSign CA', root, [
+      { name: 'basicConstraints', critical: true, cA: true },
+      { name: 'keyUsage', critical: true, keyCertSign: true }
+    ])
     const ee = issue('EE of No CRLSign', noCrlSign, EE)
     expect(await verify(ee, [noCrlSign], root, [crl(noCrlSign, [])])).toBe('1 key-usage')
   })

@@ -46,18 +46,40 @@ describe('verify-cert on the test PKI', () => {
 
   it('valid chain → exit 0 and "valid" (PEM and DER input, anchor folder)', async () => {
     expect(await run(join(dir, 'valid.pem'), ...chain())).toMatchObject({ code: 0, out: 'valid' })
-    expect(await run(join(dir, 'valid.der'), '--ca', join(dir, 'root.der'), '--intermediate', pki.moica.certPath)).toMatchObject({ code: 0, out: 'valid' })
+    expect(
+      await run(join(dir, 'valid.der'), '--ca', join(dir, 'root.der'), '--intermediate', pki.moica.certPath)
+    ).toMatchObject({ code: 0, out: 'valid' })
     const anchors = mkdtempSync(join(dir, 'anchors-'))
     writeFileSync(join(anchors, 'grca.pem'), pki.root.certPem)
-    expect(await run(join(dir, 'valid.pem'), '--ca', anchors, '--intermediate', pki.moica.certPath)).toMatchObject({ code: 0, out: 'valid' })
+    expect(await run(join(dir, 'valid.pem'), '--ca', anchors, '--intermediate', pki.moica.certPath)).toMatchObject({
+      code: 0,
+      out: 'valid'
+    })
     expect(openssl('-CAfile', pki.root.certPath, '-untrusted', pki.moica.certPath, join(dir, 'valid.pem'))).toBe(true)
   })
 
   it('valid chain with the CRL → valid; revoked → revoked', async () => {
     expect(await run(join(dir, 'valid.pem'), ...chain(), '--crl', pki.crlPath)).toMatchObject({ code: 0, out: 'valid' })
-    expect(await run(join(dir, 'revoked.pem'), ...chain(), '--crl', pki.crlPath)).toMatchObject({ code: 1, out: 'revoked' })
-    expect(await run(join(dir, 'revoked.pem'), ...chain(), '--crl', pki.crlDerPath)).toMatchObject({ code: 1, out: 'revoked' })
-    expect(openssl('-crl_check', '-CAfile', pki.root.certPath, '-untrusted', pki.moica.certPath, '-CRLfile', pki.crlPath, join(dir, 'revoked.pem'))).toBe(false)
+    expect(await run(join(dir, 'revoked.pem'), ...chain(), '--crl', pki.crlPath)).toMatchObject({
+      code: 1,
+      out: 'revoked'
+    })
+    expect(await run(join(dir, 'revoked.pem'), ...chain(), '--crl', pki.crlDerPath)).toMatchObject({
+      code: 1,
+      out: 'revoked'
+    })
+    expect(
+      openssl(
+        '-crl_check',
+        '-CAfile',
+        pki.root.certPath,
+        '-untrusted',
+        pki.moica.certPath,
+        '-CRLfile',
+        pki.crlPath,
+        join(dir, 'revoked.pem')
+      )
+    ).toBe(false)
   })
 
   it('expired, not yet valid, wrong key usage, untrusted', async () => {
@@ -68,7 +90,9 @@ describe('verify-cert on the test PKI', () => {
     const rogue = await run(join(dir, 'wrong-issuer.pem'), ...chain())
     expect(rogue.code).toBe(1)
     expect(['untrusted', 'bad-signature']).toContain(rogue.out)
-    expect(await run(join(dir, 'valid.pem'), '--ca', pki.rogueRoot.certPath, '--intermediate', pki.moica.certPath)).toMatchObject({ code: 1 })
+    expect(
+      await run(join(dir, 'valid.pem'), '--ca', pki.rogueRoot.certPath, '--intermediate', pki.moica.certPath)
+    ).toMatchObject({ code: 1 })
     expect(await run(join(dir, 'valid.pem'), '--ca', pki.root.certPath)).toMatchObject({ code: 1, out: 'untrusted' })
     for (const v of ['expired', 'not-yet-valid', 'wrong-issuer'] as const) {
       expect(openssl('-CAfile', pki.root.certPath, '-untrusted', pki.moica.certPath, join(dir, `${v}.pem`))).toBe(false)
@@ -78,11 +102,16 @@ describe('verify-cert on the test PKI', () => {
   it('--at moves the validation time; a CRL past its nextUpdate is crl-expired; a missing CRL fails', async () => {
     const before = pki.citizens.valid
     const notBefore = forge.pki.certificateFromPem(before.signCertPem).validity.notBefore
-    expect(await run(join(dir, 'valid.pem'), ...chain(), '--at', new Date(notBefore.getTime() - 86_400_000).toISOString())).toMatchObject({ code: 1, out: 'not-yet-valid' })
+    expect(
+      await run(join(dir, 'valid.pem'), ...chain(), '--at', new Date(notBefore.getTime() - 86_400_000).toISOString())
+    ).toMatchObject({ code: 1, out: 'not-yet-valid' })
     const late = new Date(pki.crlNextUpdate.getTime() + 3_600_000).toISOString()
     const leafEnd = forge.pki.certificateFromPem(before.signCertPem).validity.notAfter
     if (leafEnd.getTime() > Date.parse(late)) {
-      expect(await run(join(dir, 'valid.pem'), ...chain(), '--crl', pki.crlPath, '--at', late)).toMatchObject({ code: 1, out: 'crl-expired' })
+      expect(await run(join(dir, 'valid.pem'), ...chain(), '--crl', pki.crlPath, '--at', late)).toMatchObject({
+        code: 1,
+        out: 'crl-expired'
+      })
     }
     expect((await run(join(dir, 'valid.pem'), ...chain(), '--crl', join(dir, 'no-such.crl'))).code).toBe(2)
   })
@@ -132,7 +161,12 @@ function issue(name: string, issuer: Issued | null, exts: object[]): Issued {
 }
 
 const CA = (pathLen?: number): object[] => [
-  { name: 'basicConstraints', critical: true, cA: true, ...(pathLen !== undefined ? { pathLenConstraint: pathLen } : {}) },
+  {
+    name: 'basicConstraints',
+    critical: true,
+    cA: true,
+    ...(pathLen !== undefined ? { pathLenConstraint: pathLen } : {})
+  },
   { name: 'keyUsage', critical: true, keyCertSign: true, cRLSign: true }
 ]
 const EE = [{ name: 'keyUsage', critical: true, digitalSignature: true }]
@@ -144,23 +178,51 @@ describe('verify-cert on synthetic chains (RFC 5280 §6.1.4)', () => {
     const sub = issue('Sub CA', ca0, CA())
     const leafOk = issue('Leaf under CA0', ca0, EE)
     const leafDeep = issue('Leaf under Sub', sub, EE)
-    expect(await run(leafOk.file, '--ca', root.file, '--intermediate', ca0.file)).toMatchObject({ code: 0, out: 'valid' })
-    expect(await run(leafDeep.file, '--ca', root.file, '--intermediate', ca0.file, '--intermediate', sub.file)).toMatchObject({ code: 1, out: 'path-length' })
+    expect(await run(leafOk.file, '--ca', root.file, '--intermediate', ca0.file)).toMatchObject({
+      code: 0,
+      out: 'valid'
+    })
+    expect(
+      await run(leafDeep.file, '--ca', root.file, '--intermediate', ca0.file, '--intermediate', sub.file)
+    ).toMatchObject({ code: 1, out: 'path-length' })
     expect(openssl('-CAfile', root.file, '-untrusted', ca0.file, '-untrusted', sub.file, leafDeep.file)).toBe(false)
     // Revocation required, but no CRL of this issuer given: status unknown, so not valid; without
     // --require-revocation an undetermined status does not fail the path (RFC 5280 §6.3 default).
-    expect(await run(leafOk.file, '--ca', root.file, '--intermediate', ca0.file, '--crl', pki.crlPath, '--require-revocation')).toMatchObject({ code: 1, out: 'crl-missing' })
-    expect(await run(leafOk.file, '--ca', root.file, '--intermediate', ca0.file, '--crl', pki.crlPath)).toMatchObject({ code: 0, out: 'valid' })
+    expect(
+      await run(
+        leafOk.file,
+        '--ca',
+        root.file,
+        '--intermediate',
+        ca0.file,
+        '--crl',
+        pki.crlPath,
+        '--require-revocation'
+      )
+    ).toMatchObject({ code: 1, out: 'crl-missing' })
+    expect(await run(leafOk.file, '--ca', root.file, '--intermediate', ca0.file, '--crl', pki.crlPath)).toMatchObject({
+      code: 0,
+      out: 'valid'
+    })
   })
 
   it('an intermediate without cA or without keyCertSign cannot issue', async () => {
     const root = issue('Root BC', null, CA())
     const notCa = issue('Not a CA', root, [{ name: 'basicConstraints', critical: true, cA: false }])
-    const noKcs = issue('No keyCertSign', root, [{ name: 'basicConstraints', critical: true, cA: true }, { name: 'keyUsage', critical: true, cRLSign: true, digitalSignature: true }])
+    const noKcs = issue('No keyCertSign', root, [
+      { name: 'basicConstraints', critical: true, cA: true },
+      { name: 'keyUsage', critical: true, cRLSign: true, digitalSignature: true }
+    ])
     const leaf1 = issue('Leaf of not-CA', notCa, EE)
     const leaf2 = issue('Leaf of no-KCS', noKcs, EE)
-    expect(await run(leaf1.file, '--ca', root.file, '--intermediate', notCa.file)).toMatchObject({ code: 1, out: 'not-ca' })
-    expect(await run(leaf2.file, '--ca', root.file, '--intermediate', noKcs.file)).toMatchObject({ code: 1, out: 'key-usage' })
+    expect(await run(leaf1.file, '--ca', root.file, '--intermediate', notCa.file)).toMatchObject({
+      code: 1,
+      out: 'not-ca'
+    })
+    expect(await run(leaf2.file, '--ca', root.file, '--intermediate', noKcs.file)).toMatchObject({
+      code: 1,
+      out: 'key-usage'
+    })
   })
 
   it('names must chain: an intermediate with the right key but another name does not', async () => {
@@ -191,7 +253,10 @@ describe('verify-cert on synthetic chains (RFC 5280 §6.1.4)', () => {
     const bad = Buffer.from(der)
     bad[bad.length - 5] = (bad[bad.length - 5] ?? 0) ^ 0xff
     writeFileSync(join(dir, 'tampered.der'), bad)
-    expect(await run(join(dir, 'tampered.der'), '--ca', root.file, '--intermediate', ca.file)).toMatchObject({ code: 1, out: 'bad-signature' })
+    expect(await run(join(dir, 'tampered.der'), '--ca', root.file, '--intermediate', ca.file)).toMatchObject({
+      code: 1,
+      out: 'bad-signature'
+    })
     // Leaf names its issuer "ca   SIG" (capitalisation + whitespace differ): RFC 5280 §7.1 says that matches.
     const k = keyPair()
     const odd = forge.pki.createCertificate()
@@ -203,6 +268,9 @@ describe('verify-cert on synthetic chains (RFC 5280 §6.1.4)', () => {
     odd.setExtensions(EE)
     odd.sign(ca.key, forge.md.sha256.create())
     writeFileSync(join(dir, 'odd.pem'), forge.pki.certificateToPem(odd))
-    expect(await run(join(dir, 'odd.pem'), '--ca', root.file, '--intermediate', ca.file)).toMatchObject({ code: 0, out: 'valid' })
+    expect(await run(join(dir, 'odd.pem'), '--ca', root.file, '--intermediate', ca.file)).toMatchObject({
+      code: 0,
+      out: 'valid'
+    })
   })
 })

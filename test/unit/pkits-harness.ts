@@ -23,7 +23,11 @@ export const PkitsCase = z.object({
   valid: z.boolean()
 })
 export type PkitsCase = z.infer<typeof PkitsCase>
-export const PkitsManifest = z.object({ trustAnchor: z.string(), validationTime: z.string(), cases: z.array(PkitsCase) })
+export const PkitsManifest = z.object({
+  trustAnchor: z.string(),
+  validationTime: z.string(),
+  cases: z.array(PkitsCase)
+})
 export type PkitsManifest = z.infer<typeof PkitsManifest>
 
 export function loadPkits(): PkitsManifest | null {

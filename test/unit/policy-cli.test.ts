@@ -19,9 +19,16 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
   return cliWith({}, ...args)
 }
 
-async function cliWith(env: Record<string, string>, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function cliWith(
+  env: Record<string, string>,
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const r = await promisify(execFile)(process.execPath, [join(root, 'bin/eccs-client.mjs'), ...args], { cwd: root, env: { ...process.env, ...env }, timeout: 60_000 })
+    const r = await promisify(execFile)(process.execPath, [join(root, 'bin/eccs-client.mjs'), ...args], {
+      cwd: root,
+      env: { ...process.env, ...env },
+      timeout: 60_000
+    })
     return { code: 0, stdout: r.stdout, stderr: r.stderr }
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string }
@@ -38,7 +45,15 @@ describe('eccs-client policy validate', () => {
 
   it('rejects a bad file with exit 2, one line per bad key', async () => {
     const file = join(dir, 'bad.json')
-    writeFileSync(file, JSON.stringify({ apiBaseUrl: 'http://plain.example', revocationCheck: 'maybe', pkcs11Modules: ['relative.so'], logLevl: 'info' }))
+    writeFileSync(
+      file,
+      JSON.stringify({
+        apiBaseUrl: 'http://plain.example',
+        revocationCheck: 'maybe',
+        pkcs11Modules: ['relative.so'],
+        logLevl: 'info'
+      })
+    )
     const r = await cli('policy', 'validate', file)
     expect(r.code).toBe(2)
     expect(r.stderr).toContain(`${file}: apiBaseUrl: must use https://`)
@@ -47,7 +62,12 @@ describe('eccs-client policy validate', () => {
     expect(r.stderr).toContain(`${file}: logLevl: unknown key`)
     const json = await cli('policy', 'validate', file, '--json')
     expect(json.code).toBe(2)
-    expect((JSON.parse(json.stdout) as { issues: { key: string }[] }).issues.map((i) => i.key).sort()).toEqual(['apiBaseUrl', 'logLevl', 'pkcs11Modules[0]', 'revocationCheck'])
+    expect((JSON.parse(json.stdout) as { issues: { key: string }[] }).issues.map((i) => i.key).sort()).toEqual([
+      'apiBaseUrl',
+      'logLevl',
+      'pkcs11Modules[0]',
+      'revocationCheck'
+    ])
   })
 
   it('rejects broken JSON and a missing file; usage errors exit 64', async () => {
@@ -75,7 +95,12 @@ describe('eccs-client support-bundle and the Electron entry', () => {
     writeFileSync(join(logs, 'eccs.log'), '{"msg":"old line from before a fix: pin 123456 for A123456789"}\n')
     const out = join(dir, 'bundle.tar.gz')
     const r = await cliWith(
-      { ECCS_LOG_DIR: logs, ECCS_POLICY_FILE: join(dir, 'none.json'), ECCS_USER_DATA_DIR: join(dir, 'user'), PCSCLITE_CSOCK_NAME: join(dir, 'no-pcscd.comm') },
+      {
+        ECCS_LOG_DIR: logs,
+        ECCS_POLICY_FILE: join(dir, 'none.json'),
+        ECCS_USER_DATA_DIR: join(dir, 'user'),
+        PCSCLITE_CSOCK_NAME: join(dir, 'no-pcscd.comm')
+      },
       'support-bundle',
       '--out',
       out
@@ -89,18 +114,34 @@ describe('eccs-client support-bundle and the Electron entry', () => {
     expect(raw).not.toContain('A123456789')
   })
 
-  it('delegates verify-cert to the card layer\'s path validation', async () => {
+  it("delegates verify-cert to the card layer's path validation", async () => {
     const pki = await loadOrGenerateTestPki()
-    const ok = await cli('verify-cert', pki.citizens.valid.files.signCert, '--ca', pki.root.certPath, '--intermediate', pki.moica.certPath)
+    const ok = await cli(
+      'verify-cert',
+      pki.citizens.valid.files.signCert,
+      '--ca',
+      pki.root.certPath,
+      '--intermediate',
+      pki.moica.certPath
+    )
     expect(ok.code, ok.stderr).toBe(0)
     expect(ok.stdout.trim()).toBe('valid')
-    const untrusted = await cli('verify-cert', pki.citizens.valid.files.signCert, '--ca', join(root, 'resources/ca/GRCA-G3.pem'))
+    const untrusted = await cli(
+      'verify-cert',
+      pki.citizens.valid.files.signCert,
+      '--ca',
+      join(root, 'resources/ca/GRCA-G3.pem')
+    )
     expect(untrusted.code).toBe(1)
   })
 
   it('recognises CLI invocations of the app executable', () => {
     expect(cliArgsFromElectronArgv(['/opt/eccs/eccs-client', 'doctor', '--json'], true)).toEqual(['doctor', '--json'])
-    expect(cliArgsFromElectronArgv(['/usr/bin/electron', '.', 'policy', 'validate', 'p.json'], false)).toEqual(['policy', 'validate', 'p.json'])
+    expect(cliArgsFromElectronArgv(['/usr/bin/electron', '.', 'policy', 'validate', 'p.json'], false)).toEqual([
+      'policy',
+      'validate',
+      'p.json'
+    ])
     expect(cliArgsFromElectronArgv(['/opt/eccs/eccs-client'], true)).toBeNull()
     expect(cliArgsFromElectronArgv(['/opt/eccs/eccs-client', '--no-sandbox'], true)).toBeNull()
   })

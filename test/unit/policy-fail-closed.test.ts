@@ -31,11 +31,36 @@ const badValues: [string, string, string, string][] = [
   ['pkcs11Modules not a list', '{"pkcs11Modules":"/usr/lib/x.so"}', 'pkcs11Modules', 'list'],
   ['pkcs11Modules relative path', '{"pkcs11Modules":["/ok.so","lib/x.so"]}', 'pkcs11Modules[1]', 'absolute path'],
   ['pkcs11Modules empty string', '{"pkcs11Modules":[""]}', 'pkcs11Modules[0]', ''],
-  ['pkcs11Modules too many', `{"pkcs11Modules":${JSON.stringify(Array.from({ length: 17 }, (_, i) => `/m${i}.so`))}}`, 'pkcs11Modules', ''],
-  ['extraCaCertificates missing file', '{"extraCaCertificates":["/nonexistent/ca.pem"]}', 'extraCaCertificates[0]', 'ENOENT'],
-  ['extraCaCertificates relative file', '{"extraCaCertificates":["ca.pem"]}', 'extraCaCertificates[0]', 'absolute path'],
-  ['extraCaCertificates garbage PEM', '{"extraCaCertificates":["-----BEGIN CERTIFICATE-----\\nAAAA\\n-----END CERTIFICATE-----"]}', 'extraCaCertificates[0]', 'cannot be parsed'],
-  ['extraCaCertificates not PEM', '{"extraCaCertificates":["-----BEGIN PRIVATE KEY-----"]}', 'extraCaCertificates[0]', 'no PEM certificate'],
+  [
+    'pkcs11Modules too many',
+    `{"pkcs11Modules":${JSON.stringify(Array.from({ length: 17 }, (_, i) => `/m${i}.so`))}}`,
+    'pkcs11Modules',
+    ''
+  ],
+  [
+    'extraCaCertificates missing file',
+    '{"extraCaCertificates":["/nonexistent/ca.pem"]}',
+    'extraCaCertificates[0]',
+    'ENOENT'
+  ],
+  [
+    'extraCaCertificates relative file',
+    '{"extraCaCertificates":["ca.pem"]}',
+    'extraCaCertificates[0]',
+    'absolute path'
+  ],
+  [
+    'extraCaCertificates garbage PEM',
+    '{"extraCaCertificates":["-----BEGIN CERTIFICATE-----\\nAAAA\\n-----END CERTIFICATE-----"]}',
+    'extraCaCertificates[0]',
+    'cannot be parsed'
+  ],
+  [
+    'extraCaCertificates not PEM',
+    '{"extraCaCertificates":["-----BEGIN PRIVATE KEY-----"]}',
+    'extraCaCertificates[0]',
+    'no PEM certificate'
+  ],
   ['proxy bad scheme', '{"proxy":"socks5://proxy:1080"}', 'proxy', 'http://'],
   ['proxy not a URL', '{"proxy":"proxy.corp:8080 "}', 'proxy', ''],
   ['proxy wrong type', '{"proxy":true}', 'proxy', 'must be a string'],
@@ -94,7 +119,11 @@ describe('machine policy: fail closed', () => {
 
   it('names every bad key when there are several', () => {
     const state = parsePolicyText('{"logLevel":"loud","cacheRetentionDays":-3,"foo":1}', 'p.json')
-    expect(state.status === 'invalid' && state.issues.map((i) => i.key).sort()).toEqual(['cacheRetentionDays', 'foo', 'logLevel'])
+    expect(state.status === 'invalid' && state.issues.map((i) => i.key).sort()).toEqual([
+      'cacheRetentionDays',
+      'foo',
+      'logLevel'
+    ])
   })
 
   it('accepts a valid policy, a UTF-8 BOM (Notepad) and a CA file, and reports a missing file as absent', async () => {

@@ -63,7 +63,11 @@ function get(url: string, agent: Agent): Promise<{ status: number; body: string 
 }
 
 const settingsFor = (policy: object) =>
-  resolveSettings({ policy: parsePolicyText(JSON.stringify(policy), 'policy.json'), user: { path: 'u', values: {}, warnings: [] }, env: {} })
+  resolveSettings({
+    policy: parsePolicyText(JSON.stringify(policy), 'policy.json'),
+    user: { path: 'u', values: {}, warnings: [] },
+    env: {}
+  })
 
 describe('proxy selection', () => {
   const target = new URL('https://eccs.example.gov.tw/api/v1/health')
@@ -76,7 +80,9 @@ describe('proxy selection', () => {
     expect(proxyFor(target, sys, {})).toBeNull()
   })
   it('an explicit proxy wins over the environment; direct means none', () => {
-    expect(proxyFor(target, { proxy: 'http://corp:8080', proxyBypass: [] }, { HTTPS_PROXY: 'http://p:1' })?.host).toBe('corp:8080')
+    expect(proxyFor(target, { proxy: 'http://corp:8080', proxyBypass: [] }, { HTTPS_PROXY: 'http://p:1' })?.host).toBe(
+      'corp:8080'
+    )
     expect(proxyFor(target, { proxy: 'http://corp:8080', proxyBypass: ['*.gov.tw'] }, {})).toBeNull()
     expect(proxyFor(target, { proxy: 'direct', proxyBypass: [] }, { HTTPS_PROXY: 'http://p:1' })).toBeNull()
   })
@@ -98,7 +104,7 @@ describe('proxy selection', () => {
 })
 
 describe('HTTPS through a CONNECT proxy to server-mock', () => {
-  it('succeeds with server-mock\'s CA from extraCaCertificates and an explicit proxy', async () => {
+  it("succeeds with server-mock's CA from extraCaCertificates and an explicit proxy", async () => {
     const settings = settingsFor({ proxy: proxyUrl, extraCaCertificates: [mock.server.caCertPath] })
     expect(settings.networkBlocked).toBeNull()
     const net = networkOptions(settings, { target: mock.server.url })
@@ -110,7 +116,10 @@ describe('HTTPS through a CONNECT proxy to server-mock', () => {
   })
 
   it('succeeds with the system proxy from HTTPS_PROXY', async () => {
-    const net = networkOptions(settingsFor({ extraCaCertificates: [mock.server.caCertPath] }), { target: mock.server.url, env: { HTTPS_PROXY: proxyUrl } })
+    const net = networkOptions(settingsFor({ extraCaCertificates: [mock.server.caCertPath] }), {
+      target: mock.server.url,
+      env: { HTTPS_PROXY: proxyUrl }
+    })
     const before = connects.length
     const res = await get(`${mock.server.url}/api/v1/health`, createHttpsAgent(net, { keepAlive: false }))
     expect(res.status).toBe(200)
@@ -131,17 +140,26 @@ describe('HTTPS through a CONNECT proxy to server-mock', () => {
   it('reports a proxy that refuses the tunnel', async () => {
     refuse = true
     try {
-      const net = networkOptions(settingsFor({ proxy: proxyUrl, extraCaCertificates: [mock.server.caCertPath] }), { target: mock.server.url })
-      await expect(get(`${mock.server.url}/api/v1/health`, createHttpsAgent(net, { keepAlive: false }))).rejects.toThrow(/HTTP 407/)
+      const net = networkOptions(settingsFor({ proxy: proxyUrl, extraCaCertificates: [mock.server.caCertPath] }), {
+        target: mock.server.url
+      })
+      await expect(
+        get(`${mock.server.url}/api/v1/health`, createHttpsAgent(net, { keepAlive: false }))
+      ).rejects.toThrow(/HTTP 407/)
     } finally {
       refuse = false
     }
   })
 
   it('connects directly (no CONNECT seen) with proxy "direct"', async () => {
-    const net = networkOptions(settingsFor({ proxy: 'direct', extraCaCertificates: [mock.server.caCertPath] }), { target: mock.server.url, env: { HTTPS_PROXY: proxyUrl } })
+    const net = networkOptions(settingsFor({ proxy: 'direct', extraCaCertificates: [mock.server.caCertPath] }), {
+      target: mock.server.url,
+      env: { HTTPS_PROXY: proxyUrl }
+    })
     const before = connects.length
-    expect((await get(`${mock.server.url}/api/v1/health`, createHttpsAgent(net, { keepAlive: false }))).status).toBe(200)
+    expect((await get(`${mock.server.url}/api/v1/health`, createHttpsAgent(net, { keepAlive: false }))).status).toBe(
+      200
+    )
     expect(connects.length).toBe(before)
   })
 })

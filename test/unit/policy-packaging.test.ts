@@ -14,7 +14,14 @@ type Config = Record<string, unknown> & {
   win: { target: { target: string }[]; verifyUpdateCodeSignature: boolean; icon: string }
   nsis: Record<string, unknown>
   msi: Record<string, unknown>
-  mac: { target: { target: string }[]; hardenedRuntime: boolean; entitlements: string; entitlementsInherit: string; notarize: boolean; icon: string }
+  mac: {
+    target: { target: string }[]
+    hardenedRuntime: boolean
+    entitlements: string
+    entitlementsInherit: string
+    notarize: boolean
+    icon: string
+  }
   linux: { target: string[]; icon: string }
   deb: { depends: string[] }
   rpm: { depends: string[] }
@@ -29,7 +36,9 @@ async function loadConfig(): Promise<Config> {
     getConfig: (dir: string, path: string, opts: null) => Promise<Config>
     validateConfiguration: (c: Config, logger: unknown) => Promise<void>
   }
-  const { DebugLogger } = (await import('builder-util')) as unknown as { DebugLogger: new (enabled: boolean) => unknown }
+  const { DebugLogger } = (await import('builder-util')) as unknown as {
+    DebugLogger: new (enabled: boolean) => unknown
+  }
   const config = await getConfig(root, join(root, 'electron-builder.yml'), null)
   await validateConfiguration(config, new DebugLogger(false)) // electron-builder's own JSON schema
   return config
@@ -41,7 +50,7 @@ function pngSize(file: string): { width: number; height: number; pixels: number 
   const width = buf.readUInt32BE(16)
   const height = buf.readUInt32BE(20)
   const idat: Buffer[] = []
-  for (let at = 8; at < buf.length; ) {
+  for (let at = 8; at < buf.length;) {
     const len = buf.readUInt32BE(at)
     if (buf.toString('ascii', at + 4, at + 8) === 'IDAT') idat.push(buf.subarray(at + 8, at + 8 + len))
     at += 12 + len
@@ -61,7 +70,9 @@ describe('electron-builder configuration', () => {
     expect(c.appId).toBe('tw.gov.eccs.realname.desktop')
     expect(c.productName).toBe('實名認證桌面用戶端')
     expect(c.extraMetadata.desktopName).toBe('ECCS Real-Name Desktop Client')
-    expect(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).productName).toBe('ECCS Real-Name Desktop Client')
+    expect(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).productName).toBe(
+      'ECCS Real-Name Desktop Client'
+    )
   })
 
   it('has a real 512×512 icon for every platform', async () => {
@@ -101,7 +112,9 @@ describe('electron-builder configuration', () => {
       enableEmbeddedAsarIntegrityValidation: true,
       onlyLoadAppFromAsar: true
     })
-    expect(c.extraResources).toEqual([{ from: 'resources', to: 'resources', filter: ['**/*', '!icons/generate-icon.mjs'] }])
+    expect(c.extraResources).toEqual([
+      { from: 'resources', to: 'resources', filter: ['**/*', '!icons/generate-icon.mjs'] }
+    ])
     for (const f of readdirSync(join(root, 'resources/ca'))) {
       const cert = new X509Certificate(readFileSync(join(root, 'resources/ca', f)))
       expect(`${cert.subject} ${cert.issuer}`, f).not.toMatch(/TEST/i)
@@ -111,19 +124,37 @@ describe('electron-builder configuration', () => {
   it('holds no signing secret: certificates and passwords come from the environment only', async () => {
     const c = await loadConfig()
     const keys = deepKeys(c).map((k) => k.toLowerCase())
-    for (const k of ['csclink', 'csckeypassword', 'cscinstallerlink', 'cscinstallerkeypassword', 'certificatefile', 'certificatepassword', 'appleid', 'appleidpassword']) expect(keys).not.toContain(k)
+    for (const k of [
+      'csclink',
+      'csckeypassword',
+      'cscinstallerlink',
+      'cscinstallerkeypassword',
+      'certificatefile',
+      'certificatepassword',
+      'appleid',
+      'appleidpassword'
+    ])
+      expect(keys).not.toContain(k)
     expect(readFileSync(join(root, 'electron-builder.yml'), 'utf8')).not.toMatch(/-----BEGIN|password:\s*\S/i)
   })
 
   const electronBinary = join(root, 'node_modules/electron/dist')
   const smoke = existsSync(electronBinary) && process.platform === 'linux'
   if (!smoke) console.log(`skipped: packaging smoke build — no Electron binary at ${electronBinary}`)
-  it.skipIf(!smoke)('packages an unpacked Linux app (smoke)', () => {
-    const r = spawnSync(process.execPath, [join(root, 'bin/package.mjs'), '--linux', 'dir'], { cwd: root, encoding: 'utf8', timeout: 600_000 })
-    expect(r.status, r.stderr).toBe(0)
-    const unpacked = join(root, 'dist/linux-unpacked')
-    expect(existsSync(join(unpacked, 'eccs-client'))).toBe(true)
-    expect(existsSync(join(unpacked, 'resources/app.asar'))).toBe(true)
-    expect(existsSync(join(unpacked, 'resources/resources/ca/GRCA-G3.pem'))).toBe(true)
-  }, 600_000)
+  it.skipIf(!smoke)(
+    'packages an unpacked Linux app (smoke)',
+    () => {
+      const r = spawnSync(process.execPath, [join(root, 'bin/package.mjs'), '--linux', 'dir'], {
+        cwd: root,
+        encoding: 'utf8',
+        timeout: 600_000
+      })
+      expect(r.status, r.stderr).toBe(0)
+      const unpacked = join(root, 'dist/linux-unpacked')
+      expect(existsSync(join(unpacked, 'eccs-client'))).toBe(true)
+      expect(existsSync(join(unpacked, 'resources/app.asar'))).toBe(true)
+      expect(existsSync(join(unpacked, 'resources/resources/ca/GRCA-G3.pem'))).toBe(true)
+    },
+    600_000
+  )
 })

@@ -23,10 +23,26 @@ describe('policy schema artefacts', () => {
   })
 
   it('covers the required keys with defaults and the example policy is valid', () => {
-    for (const key of ['apiBaseUrl', 'pkcs11Modules', 'extraCaCertificates', 'proxy', 'revocationCheck', 'autoUpdate', 'updateChannel', 'updateUrl', 'cacheRetentionDays', 'wipeCacheOnSignOut', 'allowedReaders', 'logLevel']) {
+    for (const key of [
+      'apiBaseUrl',
+      'pkcs11Modules',
+      'extraCaCertificates',
+      'proxy',
+      'revocationCheck',
+      'autoUpdate',
+      'updateChannel',
+      'updateUrl',
+      'cacheRetentionDays',
+      'wipeCacheOnSignOut',
+      'allowedReaders',
+      'logLevel'
+    ]) {
       expect(SETTING_KEYS).toContain(key)
     }
-    const schema = JSON.parse(policySchemaText()) as { properties: Record<string, { default?: unknown }>; additionalProperties: unknown }
+    const schema = JSON.parse(policySchemaText()) as {
+      properties: Record<string, { default?: unknown }>
+      additionalProperties: unknown
+    }
     expect(schema.additionalProperties).toBe(false)
     expect(schema.properties.revocationCheck?.default).toBe(DEFAULT_SETTINGS.revocationCheck)
     const example = readFileSync(join(root, 'resources/policy/policy.example.json'), 'utf8')

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { formatTaipeiDate, formatTaipeiDateTime, parseDateInput, taipeiFileStamp, taipeiToday } from '../../src/shared/taipei-time'
+import {
+  formatTaipeiDate,
+  formatTaipeiDateTime,
+  parseDateInput,
+  taipeiFileStamp,
+  taipeiToday
+} from '../../src/shared/taipei-time'
 
 describe('Taipei time (issue 15 item 4)', () => {
   it('shows an instant in Asia/Taipei as YYYY/MM/DD HH:mm, whatever offset it came with', () => {

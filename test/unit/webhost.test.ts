@@ -33,13 +33,27 @@ const core: AppCore = {
   stop: async () => undefined
 }
 
-interface Reply { status: number; headers: Record<string, string | string[] | undefined>; body: string }
+interface Reply {
+  status: number
+  headers: Record<string, string | string[] | undefined>
+  body: string
+}
 
-function call(host: WebHost, path: string, opts: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Reply> {
+function call(
+  host: WebHost,
+  path: string,
+  opts: { method?: string; headers?: Record<string, string>; body?: string } = {}
+): Promise<Reply> {
   const url = new URL(host.origin)
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port: url.port, path, method: opts.method ?? 'GET', headers: { host: url.host, ...opts.headers } },
+      {
+        host: '127.0.0.1',
+        port: url.port,
+        path,
+        method: opts.method ?? 'GET',
+        headers: { host: url.host, ...opts.headers }
+      },
       (res) => {
         let body = ''
         res.on('data', (d: Buffer) => (body += d.toString()))
@@ -150,13 +164,34 @@ describe('loopback web host: who may use it', () => {
   })
 
   it('refuses IPC and events without the page session or with a wrong one', async () => {
-    expect((await call(host, '/ipc/card:getStatus', { method: 'POST', headers: { ...json, 'x-eccs-bridge': '1' }, body: '{}' })).status).toBe(401)
     expect(
-      (await call(host, '/ipc/card:getStatus', { method: 'POST', headers: { ...json, 'x-eccs-bridge': '1', 'x-eccs-session': 'x'.repeat(43) }, body: '{}' }))
-        .status
+      (
+        await call(host, '/ipc/card:getStatus', {
+          method: 'POST',
+          headers: { ...json, 'x-eccs-bridge': '1' },
+          body: '{}'
+        })
+      ).status
+    ).toBe(401)
+    expect(
+      (
+        await call(host, '/ipc/card:getStatus', {
+          method: 'POST',
+          headers: { ...json, 'x-eccs-bridge': '1', 'x-eccs-session': 'x'.repeat(43) },
+          body: '{}'
+        })
+      ).status
     ).toBe(401)
     expect((await call(host, '/events', { headers: { 'x-eccs-bridge': '1' } })).status).toBe(401)
-    expect((await call(host, '/ipc/card:getStatus', { method: 'POST', headers: { ...json, 'x-eccs-session': session }, body: '{}' })).status).toBe(403)
+    expect(
+      (
+        await call(host, '/ipc/card:getStatus', {
+          method: 'POST',
+          headers: { ...json, 'x-eccs-session': session },
+          body: '{}'
+        })
+      ).status
+    ).toBe(403)
   })
 
   it('refuses a foreign Host (DNS rebinding) even with the right session', async () => {
@@ -171,10 +206,17 @@ describe('loopback web host: who may use it', () => {
   })
 
   it('refuses a foreign Origin', async () => {
-    const r = await call(host, '/ipc/card:getStatus', { method: 'POST', headers: { ...json, ...bridgeHeaders(), origin: 'http://127.0.0.1:1' }, body: '{}' })
+    const r = await call(host, '/ipc/card:getStatus', {
+      method: 'POST',
+      headers: { ...json, ...bridgeHeaders(), origin: 'http://127.0.0.1:1' },
+      body: '{}'
+    })
     expect(r.status).toBe(403)
     expect((await call(host, '/', { headers: { origin: 'null' } })).status).toBe(403)
-    const t = await call(host, '/session', { method: 'POST', headers: { 'x-eccs-bridge': '1', 'x-eccs-token': host.token, origin: 'http://evil.example' } })
+    const t = await call(host, '/session', {
+      method: 'POST',
+      headers: { 'x-eccs-bridge': '1', 'x-eccs-token': host.token, origin: 'http://evil.example' }
+    })
     expect(t.status).toBe(403)
   })
 
@@ -184,17 +226,37 @@ describe('loopback web host: who may use it', () => {
     expect(page.body).toBe('<div id="app"></div>')
     expect(page.headers['content-security-policy']).toContain("script-src 'self'")
     expect(page.headers['content-security-policy']).toContain("connect-src 'self'")
-    const r = await call(host, '/ipc/card:getStatus', { method: 'POST', headers: { ...json, ...bridgeHeaders(), origin: host.origin }, body: '{}' })
+    const r = await call(host, '/ipc/card:getStatus', {
+      method: 'POST',
+      headers: { ...json, ...bridgeHeaders(), origin: host.origin },
+      body: '{}'
+    })
     expect(r.status).toBe(200)
     expect(JSON.parse(r.body)).toEqual({ ok: true, value: status })
   })
 
   it('requires JSON, limits body size, types bad payloads', async () => {
     const base = { ...bridgeHeaders(), origin: host.origin }
-    expect((await call(host, '/ipc/card:getStatus', { method: 'POST', headers: { ...base, 'content-type': 'text/plain' }, body: '{}' })).status).toBe(415)
-    const big = await call(host, '/ipc/card:getStatus', { method: 'POST', headers: { ...base, ...json }, body: JSON.stringify({ x: 'a'.repeat(100_000) }) })
+    expect(
+      (
+        await call(host, '/ipc/card:getStatus', {
+          method: 'POST',
+          headers: { ...base, 'content-type': 'text/plain' },
+          body: '{}'
+        })
+      ).status
+    ).toBe(415)
+    const big = await call(host, '/ipc/card:getStatus', {
+      method: 'POST',
+      headers: { ...base, ...json },
+      body: JSON.stringify({ x: 'a'.repeat(100_000) })
+    })
     expect(big.status).toBe(413)
-    const malformed = await call(host, '/ipc/card:getStatus', { method: 'POST', headers: { ...base, ...json }, body: '{not json' })
+    const malformed = await call(host, '/ipc/card:getStatus', {
+      method: 'POST',
+      headers: { ...base, ...json },
+      body: '{not json'
+    })
     expect(JSON.parse(malformed.body).error.code).toBe('INVALID_REQUEST')
     const unknown = await call(host, '/ipc/shell:exec', { method: 'POST', headers: { ...base, ...json }, body: '{}' })
     expect(JSON.parse(unknown.body).error.code).toBe('UNKNOWN_CHANNEL')
@@ -214,7 +276,14 @@ describe('loopback web host: who may use it', () => {
   })
 
   it('never serves files outside the renderer folder', async () => {
-    for (const p of ['/../secret.txt', '/%2e%2e/secret.txt', '/assets/..%2f..%2fsecret.txt', '/..%5csecret.txt', '/%252e%252e/secret.txt', '/assets/%00a.js']) {
+    for (const p of [
+      '/../secret.txt',
+      '/%2e%2e/secret.txt',
+      '/assets/..%2f..%2fsecret.txt',
+      '/..%5csecret.txt',
+      '/%252e%252e/secret.txt',
+      '/assets/%00a.js'
+    ]) {
       const r = await call(host, p)
       expect(r.body).not.toContain('SECRET')
       expect(r.status === 200 || (r.status >= 400 && r.status < 500)).toBe(true)
@@ -224,14 +293,37 @@ describe('loopback web host: who may use it', () => {
 
 describe('loopback web host: malformed requests are 4xx answers and never end it', () => {
   const badPaths = [
-    '/%E0%A4%A', '/%', '/%%', '/%G0', '/%0', '/%C0%AF', '/%ED%A0%80', '/%FF%FE', '/%E0%80', '/%F0%9F%98',
-    '/ipc/%E0%A4%A', '/ipc/%', '/ipc/%ff', '/ipc/card%3AgetStatus%', '/events%', '/session%E0',
-    '/assets/%2F..%2F', '/..%00', `/${'a'.repeat(7_000)}`, '/?token=%E0%A4%A', '/?%', '/#%'
+    '/%E0%A4%A',
+    '/%',
+    '/%%',
+    '/%G0',
+    '/%0',
+    '/%C0%AF',
+    '/%ED%A0%80',
+    '/%FF%FE',
+    '/%E0%80',
+    '/%F0%9F%98',
+    '/ipc/%E0%A4%A',
+    '/ipc/%',
+    '/ipc/%ff',
+    '/ipc/card%3AgetStatus%',
+    '/events%',
+    '/session%E0',
+    '/assets/%2F..%2F',
+    '/..%00',
+    `/${'a'.repeat(7_000)}`,
+    '/?token=%E0%A4%A',
+    '/?%',
+    '/#%'
   ]
 
   it.each(badPaths)('GET %s', async (path) => {
     for (const method of ['GET', 'POST', 'HEAD']) {
-      const r = await call(host, path, { method, headers: { ...json, ...bridgeHeaders() }, body: method === 'POST' ? '{}' : undefined })
+      const r = await call(host, path, {
+        method,
+        headers: { ...json, ...bridgeHeaders() },
+        body: method === 'POST' ? '{}' : undefined
+      })
       expect(r.status === 200 || (r.status >= 400 && r.status < 500), `${method} ${path} → ${r.status}`).toBe(true)
     }
   })
@@ -258,16 +350,47 @@ describe('loopback web host: malformed requests are 4xx answers and never end it
     ['bare LF line ends', () => `GET / HTTP/1.1\nHost: 127.0.0.1:${port()}\n\n`],
     ['huge header', () => `GET / HTTP/1.1\r\nHost: 127.0.0.1:${port()}\r\nX: ${'a'.repeat(20_000)}\r\n\r\n`],
     ['many headers', () => `GET / HTTP/1.1\r\nHost: 127.0.0.1:${port()}\r\n${'X-A: 1\r\n'.repeat(2_000)}\r\n`],
-    ['negative content-length', () => `POST /session HTTP/1.1\r\nHost: 127.0.0.1:${port()}\r\nContent-Length: -1\r\n\r\n`],
-    ['two content-lengths', () => `POST /session HTTP/1.1\r\nHost: 127.0.0.1:${port()}\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab`],
-    ['content-length and chunked', () => `POST /session HTTP/1.1\r\nHost: 127.0.0.1:${port()}\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`],
-    ['bad chunk size', () => `POST /session HTTP/1.1\r\nHost: 127.0.0.1:${port()}\r\nTransfer-Encoding: chunked\r\nx-eccs-bridge: 1\r\n\r\nzz\r\n`],
-    ['unknown transfer-encoding', () => `POST /session HTTP/1.1\r\nHost: 127.0.0.1:${port()}\r\nTransfer-Encoding: gzip\r\n\r\n`],
-    ['huge declared body', () => `POST /ipc/app:getInfo HTTP/1.1\r\nHost: 127.0.0.1:${port()}\r\nx-eccs-bridge: 1\r\nx-eccs-session: ${session}\r\ncontent-type: application/json\r\nContent-Length: 999999999\r\n\r\n`],
-    ['non-numeric content-length', () => `POST /session HTTP/1.1\r\nHost: 127.0.0.1:${port()}\r\nContent-Length: 1e3\r\n\r\n`],
-    ['upgrade to websocket', () => `GET /events HTTP/1.1\r\nHost: 127.0.0.1:${port()}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n`],
+    [
+      'negative content-length',
+      () => `POST /session HTTP/1.1\r\nHost: 127.0.0.1:${port()}\r\nContent-Length: -1\r\n\r\n`
+    ],
+    [
+      'two content-lengths',
+      () => `POST /session HTTP/1.1\r\nHost: 127.0.0.1:${port()}\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab`
+    ],
+    [
+      'content-length and chunked',
+      () =>
+        `POST /session HTTP/1.1\r\nHost: 127.0.0.1:${port()}\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`
+    ],
+    [
+      'bad chunk size',
+      () =>
+        `POST /session HTTP/1.1\r\nHost: 127.0.0.1:${port()}\r\nTransfer-Encoding: chunked\r\nx-eccs-bridge: 1\r\n\r\nzz\r\n`
+    ],
+    [
+      'unknown transfer-encoding',
+      () => `POST /session HTTP/1.1\r\nHost: 127.0.0.1:${port()}\r\nTransfer-Encoding: gzip\r\n\r\n`
+    ],
+    [
+      'huge declared body',
+      () =>
+        `POST /ipc/app:getInfo HTTP/1.1\r\nHost: 127.0.0.1:${port()}\r\nx-eccs-bridge: 1\r\nx-eccs-session: ${session}\r\ncontent-type: application/json\r\nContent-Length: 999999999\r\n\r\n`
+    ],
+    [
+      'non-numeric content-length',
+      () => `POST /session HTTP/1.1\r\nHost: 127.0.0.1:${port()}\r\nContent-Length: 1e3\r\n\r\n`
+    ],
+    [
+      'upgrade to websocket',
+      () => `GET /events HTTP/1.1\r\nHost: 127.0.0.1:${port()}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n`
+    ],
     ['binary garbage', () => '\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03' + '\xff'.repeat(200)],
-    ['repeated session header', () => `POST /ipc/app:getInfo HTTP/1.1\r\nHost: 127.0.0.1:${port()}\r\nx-eccs-bridge: 1\r\nx-eccs-session: a\r\nx-eccs-session: ${session}\r\ncontent-type: application/json\r\nContent-Length: 2\r\n\r\n{}`],
+    [
+      'repeated session header',
+      () =>
+        `POST /ipc/app:getInfo HTTP/1.1\r\nHost: 127.0.0.1:${port()}\r\nx-eccs-bridge: 1\r\nx-eccs-session: a\r\nx-eccs-session: ${session}\r\ncontent-type: application/json\r\nContent-Length: 2\r\n\r\n{}`
+    ],
     ['non-ASCII in path', () => `GET /\u00e9\u4e2d HTTP/1.1\r\nHost: 127.0.0.1:${port()}\r\n\r\n`]
   ]
 
@@ -306,7 +429,12 @@ describe('loopback web host: event streams', () => {
     statusGate = new Promise((r) => (open = r))
     const url = new URL(host.origin)
     const frames: { event: string; payload: { phase?: string } }[] = []
-    const req = request({ host: url.hostname, port: url.port, path: '/events', headers: { host: url.host, ...bridgeHeaders() } })
+    const req = request({
+      host: url.hostname,
+      port: url.port,
+      path: '/events',
+      headers: { host: url.host, ...bridgeHeaders() }
+    })
     const got = new Promise<void>((resolve) => {
       req.on('response', (res) => {
         let buf = ''
@@ -332,7 +460,11 @@ describe('loopback web host: event streams', () => {
   })
 
   it('caps open streams (429) and ends a stream at its age limit', async () => {
-    const h = await startWebHost({ core, rendererDir: join(dir, 'renderer'), limits: { maxStreams: 2, streamMaxAgeMs: 300 } })
+    const h = await startWebHost({
+      core,
+      rendererDir: join(dir, 'renderer'),
+      limits: { maxStreams: 2, streamMaxAgeMs: 300 }
+    })
     try {
       const s = (JSON.parse((await openSession(h, h.token)).body) as { session: string }).session
       const url = new URL(h.origin)
@@ -341,10 +473,18 @@ describe('loopback web host: event streams', () => {
         ends.push(
           new Promise((resolve) => {
             const t0 = Date.now()
-            request({ host: url.hostname, port: url.port, path: '/events', headers: { host: url.host, 'x-eccs-bridge': '1', 'x-eccs-session': s } }, (res) => {
-              res.resume()
-              res.on('end', () => resolve(Date.now() - t0))
-            }).end()
+            request(
+              {
+                host: url.hostname,
+                port: url.port,
+                path: '/events',
+                headers: { host: url.host, 'x-eccs-bridge': '1', 'x-eccs-session': s }
+              },
+              (res) => {
+                res.resume()
+                res.on('end', () => resolve(Date.now() - t0))
+              }
+            ).end()
           })
         )
       }
@@ -367,7 +507,11 @@ describe('web bridge (renderer) against the web host', () => {
         fetch: ((input: string, init?: RequestInit) => fetch(new URL(input, h.origin), init)) as typeof fetch,
         href,
         replaceUrl: (u: string) => void replaced.push(u),
-        storage: { getItem: (k: string) => store.get(k) ?? null, setItem: (k: string, v: string) => void store.set(k, v), removeItem: (k: string) => void store.delete(k) },
+        storage: {
+          getItem: (k: string) => store.get(k) ?? null,
+          setItem: (k: string, v: string) => void store.set(k, v),
+          removeItem: (k: string) => void store.delete(k)
+        },
         reconnectMs: 50
       }
     }

@@ -21,6 +21,8 @@ export const ENDPOINTS = {
   listDelegations: ['GET', '/delegations'],
   getDelegation: ['GET', '/delegations/{delegationId}'],
   decideDelegation: ['POST', '/delegations/{delegationId}/decision'],
+  prepareDecisions: ['POST', '/decisions/prepare'],
+  decideDelegations: ['POST', '/decisions'],
   listConfirmations: ['GET', '/confirmations'],
   syncDelegations: ['GET', '/sync']
 } as const satisfies Record<string, readonly ['GET' | 'POST' | 'PATCH' | 'DELETE', string]>

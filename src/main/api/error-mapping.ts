@@ -1,5 +1,5 @@
 import { AppError, type ErrorCode } from '../../shared/errors'
-import { ErrorBody } from './api-schemas'
+import { ErrorBody, type RowError } from './api-schemas'
 
 // Maps what the platform (or the network) says to the app's typed errors. The server's own code
 // goes into `detail` so the UI can be specific (e.g. WEAK_PASSWORD) without new top-level codes.
@@ -85,6 +85,11 @@ export function errorFromResponse(status: number, body: unknown): AppError {
   if (status === 429) return new AppError('RATE_LIMITED', serverCode)
   // Everything else the user can fix by changing input (WEAK_PASSWORD, SMS_CODE_INVALID, …).
   return new AppError('VALIDATION_FAILED', serverCode)
+}
+
+/** One row's error of a batch answer (API operations prepareDecisions, decideDelegations) → AppError, as if answered alone. */
+export function errorFromRow(row: RowError): AppError {
+  return errorFromResponse(row.status, { error: { code: row.code, message: row.message, retriable: row.retriable } })
 }
 
 /** A failure without an HTTP response (socket, DNS, TLS) → AppError. */

@@ -80,7 +80,11 @@ export class HttpClient {
       ...(opts.transport
         ? { adapter: transportAdapter(opts.transport) }
         : {
-            httpsAgent: new Agent({ secureContext: createSecureContext({ ca: trustedCas(opts.caFile) }), rejectUnauthorized: true, keepAlive: true })
+            httpsAgent: new Agent({
+              secureContext: createSecureContext({ ca: trustedCas(opts.caFile) }),
+              rejectUnauthorized: true,
+              keepAlive: true
+            })
           }),
       maxRedirects: 0,
       proxy: false,
@@ -122,7 +126,10 @@ export class HttpClient {
     }
     const parsed = spec.schema.safeParse(body)
     if (!parsed.success) {
-      const where = parsed.error.issues.slice(0, 3).map((i) => i.path.join('.') || '(root)').join(', ')
+      const where = parsed.error.issues
+        .slice(0, 3)
+        .map((i) => i.path.join('.') || '(root)')
+        .join(', ')
       throw new AppError('SERVER_RESPONSE_INVALID', `${spec.method} ${spec.path}: ${where}`)
     }
     return parsed.data

@@ -15,8 +15,10 @@ import type { RegistrationCompleteRequest } from '../../shared/ipc-requests'
 import {
   ChallengeResponse,
   CurrentSessionResponse,
+  DecisionBatchResult,
   DecisionResult,
   HealthResponse,
+  PrepareDecisionsResult,
   SessionResponse,
   SyncPage
 } from './api-schemas'
@@ -42,6 +44,26 @@ export interface DecisionBody {
   algorithm: 'RS256'
   idempotencyKey: string
 }
+
+/** One row of POST /decisions (operation decideDelegations). */
+export interface DecisionBatchItem {
+  delegationId: string
+  decision: Decision
+  reason?: string
+  challengeId: string
+  signature: string
+  idempotencyKey: string
+}
+
+/** The body of POST /decisions: rows signed by one card, so one certificate for all. */
+export interface DecisionBatchBody {
+  certificate: string
+  algorithm: 'RS256'
+  items: DecisionBatchItem[]
+}
+
+/** At most this many rows per batch request (openapi.yaml: PrepareDecisionsRequest, DecisionBatchRequest). */
+export const MAX_BATCH_ROWS = 100
 
 /** The body of POST /registrations/{id}/complete: the IPC request without its registration id. */
 export type RegistrationCompleteBody = Omit<RegistrationCompleteRequest, 'registrationId'>
@@ -71,7 +93,13 @@ export class PlatformClient {
   private async call<T>(
     op: OperationId,
     schema: z.ZodType<T> | null,
-    opts: { params?: Record<string, string>; body?: unknown; query?: Record<string, string | number | undefined>; auth?: boolean; limits?: CallLimits } = {}
+    opts: {
+      params?: Record<string, string>
+      body?: unknown
+      query?: Record<string, string | number | undefined>
+      auth?: boolean
+      limits?: CallLimits
+    } = {}
   ): Promise<T> {
     const [method] = ENDPOINTS[op]
     if (opts.auth && !this.token) throw new AppError('SESSION_EXPIRED', 'not logged in')
@@ -112,7 +140,11 @@ export class PlatformClient {
     limits?: CallLimits
   ) {
     const needsSession = purpose === 'enable-certificate' || purpose === 'decision'
-    return this.call('createChallenge', ChallengeResponse, { body: { purpose, ...extra }, auth: needsSession, ...(limits ? { limits } : {}) })
+    return this.call('createChallenge', ChallengeResponse, {
+      body: { purpose, ...extra },
+      auth: needsSession,
+      ...(limits ? { limits } : {})
+    })
   }
 
   async loginPassword(account: string, password: string): Promise<SessionInfo> {
@@ -120,7 +152,9 @@ export class PlatformClient {
   }
 
   async loginCertificate(token: AuthToken, limits?: CallLimits): Promise<SessionInfo> {
-    return this.adopt(await this.call('createCertificateSession', SessionResponse, { body: token, ...(limits ? { limits } : {}) }))
+    return this.adopt(
+      await this.call('createCertificateSession', SessionResponse, { body: token, ...(limits ? { limits } : {}) })
+    )
   }
 
   async currentSession(): Promise<SessionInfo | null> {
@@ -156,7 +190,11 @@ export class PlatformClient {
   }
 
   getDelegation(delegationId: string, limits?: CallLimits) {
-    return this.call('getDelegation', Delegation, { auth: true, params: { delegationId }, ...(limits ? { limits } : {}) })
+    return this.call('getDelegation', Delegation, {
+      auth: true,
+      params: { delegationId },
+      ...(limits ? { limits } : {})
+    })
   }
 
   /**
@@ -165,7 +203,33 @@ export class PlatformClient {
    * (core/decision-service.ts), which keeps the body until the platform answers.
    */
   decide(delegationId: string, body: DecisionBody, limits?: CallLimits) {
-    return this.call('decideDelegation', DecisionResult, { auth: true, params: { delegationId }, body, ...(limits ? { limits } : {}) })
+    return this.call('decideDelegation', DecisionResult, {
+      auth: true,
+      params: { delegationId },
+      body,
+      ...(limits ? { limits } : {})
+    })
+  }
+
+  /**
+   * POST /decisions/prepare (operation prepareDecisions): for 1–100 distinct ids, per id in order
+   * the delegation and a decision challenge, or the row's error (map it with errorFromRow).
+   * Errors for the whole request: SESSION_EXPIRED, CERTIFICATE_NOT_ENABLED, RATE_LIMITED, network.
+   */
+  prepareDecisions(delegationIds: string[], limits?: CallLimits) {
+    return this.call('prepareDecisions', PrepareDecisionsResult, {
+      auth: true,
+      body: { delegationIds },
+      ...(limits ? { limits } : {})
+    })
+  }
+
+  /**
+   * POST /decisions (operation decideDelegations): 1–100 signed rows, answered per row in order.
+   * Sending the same body again is safe: rows already recorded come back `replayed` (success).
+   */
+  decideDelegations(body: DecisionBatchBody, limits?: CallLimits) {
+    return this.call('decideDelegations', DecisionBatchResult, { auth: true, body, ...(limits ? { limits } : {}) })
   }
 
   listConfirmations(q: ConfirmationQuery) {
@@ -204,7 +268,10 @@ export class PlatformClient {
   }
 
   verifyIdentity(registrationId: string, nationalId: string, token: AuthToken) {
-    return this.call('verifyRegistrationIdentity', RegistrationInfo, { params: { registrationId }, body: { nationalId, ...token } })
+    return this.call('verifyRegistrationIdentity', RegistrationInfo, {
+      params: { registrationId },
+      body: { nationalId, ...token }
+    })
   }
 
   /**

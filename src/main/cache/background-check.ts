@@ -35,7 +35,10 @@ export interface BackgroundCheck {
  * packaged app this is a path in app.asar (Electron's worker threads read asar; the .node binding
  * is unpacked to app.asar.unpacked by electron-builder's asarUnpack). `resolve` is for tests.
  */
-export function integrityWorkerModule(baseDir: string = __dirname, resolve: (id: string) => string = createRequire(join(baseDir, 'noop.js')).resolve): string {
+export function integrityWorkerModule(
+  baseDir: string = __dirname,
+  resolve: (id: string) => string = createRequire(join(baseDir, 'noop.js')).resolve
+): string {
   return resolve('better-sqlite3')
 }
 
@@ -45,7 +48,9 @@ export function startBackgroundIntegrityCheck(file: string): BackgroundCheck {
   // Never rejects: whoever awaits it (or nobody) gets a verdict.
   const result = new Promise<IntegrityResult>((resolvePromise) => {
     worker.once('message', (m: { result?: string; corrupt?: boolean }) => {
-      resolvePromise(m.result !== undefined ? (m.result === 'ok' ? 'ok' : 'corrupt') : m.corrupt ? 'corrupt' : 'unknown')
+      resolvePromise(
+        m.result !== undefined ? (m.result === 'ok' ? 'ok' : 'corrupt') : m.corrupt ? 'corrupt' : 'unknown'
+      )
     })
     worker.once('error', () => resolvePromise('unknown'))
     worker.once('exit', () => resolvePromise('unknown'))

@@ -2,7 +2,19 @@ import Database from 'better-sqlite3'
 import { z } from 'zod'
 import { Delegation } from '../../shared/delegation'
 import { AppError } from '../../shared/errors'
-import { cacheDir, cacheFilePath, cacheFsError, inspectFile, type IntegrityCheck, isCorruptionError, markCorrupt, moveAside, prepareFile, removeCacheFiles, restrictModes } from './cache-files'
+import {
+  cacheDir,
+  cacheFilePath,
+  cacheFsError,
+  inspectFile,
+  type IntegrityCheck,
+  isCorruptionError,
+  markCorrupt,
+  moveAside,
+  prepareFile,
+  removeCacheFiles,
+  restrictModes
+} from './cache-files'
 import { writeCsv, writeJson } from './export'
 import { buildQuerySql, choosePageSql, paramsFor, type QueryParams, type TableShape } from './query-sql'
 import { checkRetention, keepsMore, retentionCutoff, type RetentionDays } from './retention'
@@ -80,7 +92,13 @@ export class DelegationCache {
   /** The index build of a first sync, running in a worker; the main connection does not write meanwhile. */
   private indexBuild: IndexBuild | null = null
 
-  private constructor(file: string, db: Database.Database, recovered: null | 'corrupt', checkInBackground: boolean, opts: CacheOptions) {
+  private constructor(
+    file: string,
+    db: Database.Database,
+    recovered: null | 'corrupt',
+    checkInBackground: boolean,
+    opts: CacheOptions
+  ) {
     this.file = file
     this.inMemory = db.memory
     this.db = db
@@ -151,11 +169,16 @@ export class DelegationCache {
    */
   sync(fetchChanges: FetchChanges, onProgress?: (applied: number) => void, signal?: AbortSignal): Promise<SyncResult> {
     this.assertOpen()
-    if (!this.running) this.running = this.runSync(fetchChanges, onProgress, signal).finally(() => (this.running = null))
+    if (!this.running)
+      this.running = this.runSync(fetchChanges, onProgress, signal).finally(() => (this.running = null))
     return this.running
   }
 
-  private async runSync(fetchChanges: FetchChanges, onProgress?: (applied: number) => void, signal?: AbortSignal): Promise<SyncResult> {
+  private async runSync(
+    fetchChanges: FetchChanges,
+    onProgress?: (applied: number) => void,
+    signal?: AbortSignal
+  ): Promise<SyncResult> {
     let { cursor, last_synced_at: lastSyncedAt } = this.syncState()
     // From the start of the feed, or until a sync has completed once, the feed is a bulk load: the
     // indexes go with the first page and are built again after the last one, in a worker thread
@@ -171,9 +194,11 @@ export class DelegationCache {
         const raw = await fetchChanges(cursor)
         if (!this.db.open) throw new AppError('OPERATION_CANCELLED', 'cache closed during sync')
         const parsed = SyncPage.safeParse(raw)
-        if (!parsed.success) throw new AppError('SERVER_RESPONSE_INVALID', `sync page: ${parsed.error.issues[0]?.message ?? 'invalid'}`)
+        if (!parsed.success)
+          throw new AppError('SERVER_RESPONSE_INVALID', `sync page: ${parsed.error.issues[0]?.message ?? 'invalid'}`)
         const page = parsed.data
-        if (page.hasMore && page.changes.length === 0 && page.nextCursor === cursor) throw new AppError('SERVER_RESPONSE_INVALID', 'sync feed made no progress')
+        if (page.hasMore && page.changes.length === 0 && page.nextCursor === cursor)
+          throw new AppError('SERVER_RESPONSE_INVALID', 'sync feed made no progress')
         const finishedAt = page.hasMore ? null : this.now().toISOString()
         const drop: boolean = bulk && !dropped
         this.guard(() => this.applyPage(page.changes, page.nextCursor, finishedAt, drop ? 'drop' : 'keep'))
@@ -224,14 +249,21 @@ export class DelegationCache {
     else this.db.pragma('optimize')
   }
 
-  private applyPage(changes: Delegation[], nextCursor: string, finishedAt: string | null, indexes: 'drop' | 'keep'): void {
+  private applyPage(
+    changes: Delegation[],
+    nextCursor: string,
+    finishedAt: string | null,
+    indexes: 'drop' | 'keep'
+  ): void {
     const cutoff = retentionCutoff(this.now(), this.retentionDays)
     const upsert = this.statement(UPSERT_SQL)
     this.db
       .transaction(() => {
         if (indexes === 'drop') dropSecondaryIndexes(this.db)
         for (const d of changes) if (cutoff === null || d.declarationDate >= cutoff) upsert.run(toRow(d))
-        this.statement(`UPDATE sync_state SET cursor = ?, last_synced_at = COALESCE(?, last_synced_at) WHERE singleton = 1`).run(nextCursor, finishedAt)
+        this.statement(
+          `UPDATE sync_state SET cursor = ?, last_synced_at = COALESCE(?, last_synced_at) WHERE singleton = 1`
+        ).run(nextCursor, finishedAt)
       })
       .immediate()
   }
@@ -243,7 +275,8 @@ export class DelegationCache {
     // that runs the build brings these rows anyway.
     if (this.indexBuild) return
     const parsed = DelegationList.safeParse(rows)
-    if (!parsed.success) throw new AppError('SERVER_RESPONSE_INVALID', `delegation: ${parsed.error.issues[0]?.message ?? 'invalid'}`)
+    if (!parsed.success)
+      throw new AppError('SERVER_RESPONSE_INVALID', `delegation: ${parsed.error.issues[0]?.message ?? 'invalid'}`)
     const cutoff = retentionCutoff(this.now(), this.retentionDays)
     const upsert = this.statement(UPSERT_SQL)
     this.guard(() =>
@@ -324,7 +357,8 @@ export class DelegationCache {
     this.assertOpen()
     const next = checkRetention(days)
     if (this.inMemory) return 0 // a session-only cache keeps the session's rows; nothing is on disk anyway
-    if (keepsMore(next, this.retentionDays)) this.statement(`UPDATE sync_state SET cursor = NULL WHERE singleton = 1`).run()
+    if (keepsMore(next, this.retentionDays))
+      this.statement(`UPDATE sync_state SET cursor = NULL WHERE singleton = 1`).run()
     this.retentionDays = next
     return this.applyRetention()
   }
@@ -333,7 +367,15 @@ export class DelegationCache {
     this.assertOpen()
     const { cursor, last_synced_at } = this.syncState()
     const rows = (this.statement(`SELECT COUNT(*) AS n FROM delegations`).get() as { n: number }).n
-    return { file: this.file, inMemory: this.inMemory, schemaVersion: schemaVersion(this.db), rows, cursor, lastSyncedAt: last_synced_at, retentionDays: this.retentionDays }
+    return {
+      file: this.file,
+      inMemory: this.inMemory,
+      schemaVersion: schemaVersion(this.db),
+      rows,
+      cursor,
+      lastSyncedAt: last_synced_at,
+      retentionDays: this.retentionDays
+    }
   }
 
   /**

@@ -55,7 +55,13 @@ export interface HistoryOptions {
 }
 
 /** Platform failures after which the cached history is the best answer; anything else is the caller's. */
-const OFFLINE_CODES: ReadonlySet<ErrorCode> = new Set(['NETWORK_UNREACHABLE', 'SERVER_ERROR', 'SERVER_RESPONSE_INVALID', 'RATE_LIMITED', 'NOT_CONFIGURED'])
+const OFFLINE_CODES: ReadonlySet<ErrorCode> = new Set([
+  'NETWORK_UNREACHABLE',
+  'SERVER_ERROR',
+  'SERVER_RESPONSE_INVALID',
+  'RATE_LIMITED',
+  'NOT_CONFIGURED'
+])
 
 const PLATFORM_SORTS = /^(declarationDate|houseBillNo|status|declaredValue|updatedAt|confirmedAt):/
 
@@ -132,7 +138,8 @@ export class DelegationHistory {
       emit({ type: 'sync-done', result })
       return result
     } catch (e) {
-      const error = e instanceof AppError ? e : (cacheFsError(e) ?? new AppError('INTERNAL', 'sync failed', { cause: e }))
+      const error =
+        e instanceof AppError ? e : (cacheFsError(e) ?? new AppError('INTERNAL', 'sync failed', { cause: e }))
       emit({ type: 'sync-failed', error: error.toPayload() })
       if (error.code === 'CACHE_CORRUPT' && this.cache === cache) this.reopenAfterCorruption()
       throw error
@@ -232,7 +239,8 @@ export class DelegationHistory {
       ...(this.opts.integrityCheck ? { integrityCheck: this.opts.integrityCheck } : {})
     })
     this.cache = cache
-    if (cache.recovered) this.emit({ type: 'cache-recovered', error: new AppError('CACHE_CORRUPT', 'moved aside on open').toPayload() })
+    if (cache.recovered)
+      this.emit({ type: 'cache-recovered', error: new AppError('CACHE_CORRUPT', 'moved aside on open').toPayload() })
     void cache.integrity.then((r) => {
       if (r === 'corrupt' && this.cache === cache) this.reopenAfterCorruption()
     })
@@ -280,9 +288,14 @@ export class DelegationHistory {
 
 /** Why a cache could not be opened, as the notice the user sees (never INTERNAL). */
 function offError(e: unknown): AppError {
-  if (e instanceof AppError && (e.code === 'CACHE_TOO_NEW' || e.code === 'DISK_FULL' || e.code === 'CACHE_READ_ONLY')) return e
+  if (e instanceof AppError && (e.code === 'CACHE_TOO_NEW' || e.code === 'DISK_FULL' || e.code === 'CACHE_READ_ONLY'))
+    return e
   const fs = cacheFsError(e)
   if (fs) return fs
   const code = (e as { code?: unknown } | null)?.code
-  return new AppError('CACHE_UNAVAILABLE', typeof code === 'string' ? code : e instanceof AppError ? e.code : 'open failed', { cause: e })
+  return new AppError(
+    'CACHE_UNAVAILABLE',
+    typeof code === 'string' ? code : e instanceof AppError ? e.code : 'open failed',
+    { cause: e }
+  )
 }

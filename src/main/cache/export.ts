@@ -11,7 +11,10 @@ import { formatTaipeiDate, formatTaipeiDateTime, toTaipeiIso } from '../../share
 
 const DIRECTION_ZH: Record<Delegation['direction'], string> = { IMPORT: '進口', EXPORT: '出口' }
 const STATUS_ZH: Record<Delegation['status'], string> = { PENDING: '尚未確認', MATCH: '申報相符', MISMATCH: '申報不符' }
-const VIA_ZH: Record<NonNullable<Delegation['confirmedVia']>, string> = { certificate: '自然人憑證', app: '行動裝置 APP' }
+const VIA_ZH: Record<NonNullable<Delegation['confirmedVia']>, string> = {
+  certificate: '自然人憑證',
+  app: '行動裝置 APP'
+}
 
 export const CSV_HEADERS = [
   '報關日期',
@@ -93,7 +96,11 @@ export interface JsonExportMeta {
  */
 export function writeJson(file: string, meta: JsonExportMeta, rows: Iterable<Delegation>): number {
   return writeAtomically(file, (write) => {
-    const head = { exportedAt: toTaipeiIso(meta.exportedAt), lastSyncedAt: toTaipeiIso(meta.lastSyncedAt), timeZone: 'Asia/Taipei' }
+    const head = {
+      exportedAt: toTaipeiIso(meta.exportedAt),
+      lastSyncedAt: toTaipeiIso(meta.lastSyncedAt),
+      timeZone: 'Asia/Taipei'
+    }
     write(`${JSON.stringify(head).slice(0, -1)},"query":${JSON.stringify(meta.query)},"items":[`)
     let n = 0
     for (const d of rows) {

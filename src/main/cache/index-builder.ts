@@ -47,7 +47,10 @@ export interface IndexBuild {
  */
 export function buildIndexesInWorker(file: string, analyze: boolean): IndexBuild {
   const module = createRequire(join(__dirname, 'noop.js')).resolve('better-sqlite3')
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, module, analyze, indexes: Object.entries(SECONDARY_INDEXES) } })
+  const worker = new Worker(WORKER_SOURCE, {
+    eval: true,
+    workerData: { file, module, analyze, indexes: Object.entries(SECONDARY_INDEXES) }
+  })
   let stopped = false
   const done = new Promise<void>((resolve, reject) => {
     worker.once('message', (m: { ok: boolean; code?: string; message?: string }) => {
@@ -55,11 +58,14 @@ export function buildIndexesInWorker(file: string, analyze: boolean): IndexBuild
       const err = Object.assign(new Error(m.message ?? 'index build failed'), { code: m.code })
       const fs = cacheFsError(err)
       if (fs) return reject(fs)
-      if (m.code && /^SQLITE_(CORRUPT|NOTADB)/.test(m.code)) return reject(new AppError('CACHE_CORRUPT', 'index build', { cause: err }))
+      if (m.code && /^SQLITE_(CORRUPT|NOTADB)/.test(m.code))
+        return reject(new AppError('CACHE_CORRUPT', 'index build', { cause: err }))
       reject(new AppError('INTERNAL', `index build: ${m.code ?? 'failed'}`, { cause: err }))
     })
     worker.once('error', (e) => reject(new AppError('INTERNAL', 'index build worker failed', { cause: e })))
-    worker.once('exit', () => reject(new AppError('OPERATION_CANCELLED', stopped ? 'cache closed during index build' : 'index build ended')))
+    worker.once('exit', () =>
+      reject(new AppError('OPERATION_CANCELLED', stopped ? 'cache closed during index build' : 'index build ended'))
+    )
   })
   return {
     done,

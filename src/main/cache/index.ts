@@ -15,10 +15,9 @@
 // again), SERVER_RESPONSE_INVALID (bad sync page; earlier pages stay), VALIDATION_FAILED (query),
 // OPERATION_CANCELLED (sync aborted/closed). Everything is synchronous except sync's network waits
 // and the background integrity check. retentionDays 0 (policy: nothing on disk) = an in-memory cache.
-export type { IntegrityResult } from './background-check'
-export { DelegationCache, type CacheInfo, type CacheOptions, type CacheQueryResult, type SyncResult } from './delegation-cache'
-export { DelegationHistory, type HistoryAnswer, type HistoryApi, type HistoryEvent, type HistoryOptions, type HistorySettings } from './delegation-history'
-export { cacheFilePath, FULL_CHECK_MAX_PAGES, type IntegrityCheck } from './cache-files'
+export { DelegationCache } from './delegation-cache'
+export { DelegationHistory, type HistoryApi, type HistoryEvent, type HistorySettings } from './delegation-history'
+export { cacheFilePath, FULL_CHECK_MAX_PAGES } from './cache-files'
 export { CSV_HEADERS, neutraliseFormula } from './export'
 export { LATEST_VERSION } from './schema'
-export { SyncPage, type FetchChanges } from './sync-page'
+export { SyncPage } from './sync-page'

@@ -36,9 +36,14 @@ export interface QuerySql {
 /** Validates `input` (zod, defaults) and builds the statements; VALIDATION_FAILED on bad input. */
 export function buildQuerySql(input: unknown): QuerySql {
   const parsed = DelegationQuery.safeParse(input ?? {})
-  if (!parsed.success) throw new AppError('VALIDATION_FAILED', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '))
+  if (!parsed.success)
+    throw new AppError(
+      'VALIDATION_FAILED',
+      parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')
+    )
   const q = parsed.data
-  if (q.dateFrom && q.dateTo && q.dateFrom > q.dateTo) throw new AppError('VALIDATION_FAILED', 'dateFrom must not be after dateTo')
+  if (q.dateFrom && q.dateTo && q.dateFrom > q.dateTo)
+    throw new AppError('VALIDATION_FAILED', 'dateFrom must not be after dateTo')
   const conditions: [column: string, test: string][] = []
   const params: QueryParams = {}
   if (q.direction) {
@@ -103,12 +108,20 @@ export interface TableShape {
  */
 export function choosePageSql(sql: QuerySql, total: number, shape: TableShape): string {
   const [field, dir] = sql.query.sort.split(':') as [string, 'asc' | 'desc']
-  if (field === 'declarationDate' || sql.query.houseBillNo !== undefined || total === 0 || shape.rows === 0) return sql.pageSql
+  if (field === 'declarationDate' || sql.query.houseBillNo !== undefined || total === 0 || shape.rows === 0)
+    return sql.pageSql
   const needed = Math.min(total, sql.query.page * sql.query.pageSize)
   let scannedInOrder = (needed * shape.rows) / total
   if ((field === 'updatedAt' || field === 'confirmedAt') && shape.minDate && shape.maxDate) {
     const span = Math.max(1, days(shape.minDate, shape.maxDate))
-    const outside = dir === 'desc' ? (sql.query.dateTo ? days(sql.query.dateTo, shape.maxDate) : 0) : sql.query.dateFrom ? days(shape.minDate, sql.query.dateFrom) : 0
+    const outside =
+      dir === 'desc'
+        ? sql.query.dateTo
+          ? days(sql.query.dateTo, shape.maxDate)
+          : 0
+        : sql.query.dateFrom
+          ? days(shape.minDate, sql.query.dateFrom)
+          : 0
     scannedInOrder += (Math.min(span, Math.max(0, outside)) / span) * shape.rows
   }
   return scannedInOrder < total * LOOKUP_COST ? sql.orderedPageSql : sql.pageSql

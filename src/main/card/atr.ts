@@ -6,9 +6,7 @@ const Hex = z.string().regex(/^([0-9A-F]{2})+$/)
 
 const CardTableFile = z.object({
   version: z.literal(1),
-  cards: z.array(
-    z.object({ id: z.string(), name: z.string(), atr: Hex, mask: Hex, modules: z.string() })
-  ),
+  cards: z.array(z.object({ id: z.string(), name: z.string(), atr: Hex, mask: Hex, modules: z.string() })),
   moduleSets: z.record(z.string(), z.record(z.string(), z.record(z.string(), z.array(z.string()))))
 })
 export type CardTable = z.infer<typeof CardTableFile>
@@ -46,7 +44,11 @@ function maskedEqual(atr: Buffer, pattern: Buffer, mask: Buffer): boolean {
 }
 
 /** Every module candidate the table lists for this OS and architecture (unknown cards are tried with these), in table order. */
-export function platformModules(table: CardTable, platform: string = process.platform, arch: string = process.arch): string[] {
+export function platformModules(
+  table: CardTable,
+  platform: string = process.platform,
+  arch: string = process.arch
+): string[] {
   return [...new Set(Object.values(table.moduleSets).flatMap((set) => set[platform]?.[arch] ?? []))]
 }
 

@@ -1,5 +1,5 @@
-import type { RevocationChecker } from '../pki/revocation'
-import { loadTrustStore } from '../pki/trust-store'
+import type { RevocationChecker } from '../pki'
+import { loadTrustStore } from '../pki'
 import { loadCardTable, withPolicyCards, type CardAtrEntry, type CardTable } from './atr'
 import { CardService } from './card-service'
 import { CardSigner, type CardSignerDeps } from './card-signer'

@@ -52,9 +52,17 @@ export interface CardOperations {
    * Web eID authentication: signs SHA-256(origin) ‖ SHA-256(nonce). One PIN login, only on the
    * card the ticket names (else CARD_REMOVED / CARD_CHANGED, PIN not sent).
    */
-  authenticate(challenge: AuthChallenge, pin: PinEntry, operation: Exclude<PinOperation, 'decision'>): Promise<CardSignature>
+  authenticate(
+    challenge: AuthChallenge,
+    pin: PinEntry,
+    operation: Exclude<PinOperation, 'decision'>
+  ): Promise<CardSignature>
   /** Signs each decision statement after one PIN login (batch confirmation); per-item results. */
-  signDecisions(items: DecisionFields[], pin: PinEntry, onProgress?: (done: number, total: number) => void): Promise<PerItemResult[]>
+  signDecisions(
+    items: DecisionFields[],
+    pin: PinEntry,
+    onProgress?: (done: number, total: number) => void
+  ): Promise<PerItemResult[]>
   /** Cancels the running operation, if any (it fails with OPERATION_CANCELLED). */
   cancel(): void
 }

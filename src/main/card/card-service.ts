@@ -3,10 +3,8 @@ import { EventEmitter } from 'node:events'
 import { existsSync } from 'node:fs'
 import type { CardStatus } from '../../shared/card-status'
 import { AppError } from '../../shared/errors'
-import { parseCertificate, type ParsedCertificate } from '../pki/certificate'
-import { validateChain } from '../pki/chain'
-import type { RevocationChecker } from '../pki/revocation'
-import type { TrustStore } from '../pki/trust-store'
+import { parseCertificate, validateChain } from '../pki'
+import type { RevocationChecker, ParsedCertificate, TrustStore } from '../pki'
 import { matchAtr, platformModules, type CardTable } from './atr'
 import type { SigningToken } from './signing-token'
 import { Pkcs11Client } from './pkcs11-client'
@@ -41,7 +39,10 @@ export const LOCKED_CARD_PHASE = 'card-locked' as const
 export const PCSCD_PATHS = ['/usr/sbin/pcscd', '/usr/bin/pcscd', '/sbin/pcscd', '/usr/local/sbin/pcscd']
 
 /** Whether the PC/SC service is installed at all. Windows and macOS always ship one. */
-export function pcscInstalled(platform: string = process.platform, exists: (path: string) => boolean = existsSync): boolean {
+export function pcscInstalled(
+  platform: string = process.platform,
+  exists: (path: string) => boolean = existsSync
+): boolean {
   return platform !== 'linux' || PCSCD_PATHS.some((p) => exists(p))
 }
 
@@ -50,7 +51,10 @@ export function pcscInstalled(platform: string = process.platform, exists: (path
  * "installed but not running" (start or restart it, e.g. after a crash) — saying "install" to
  * someone who has it installed sends them the wrong way.
  */
-export function pcscInstallHint(platform: string = process.platform, installed: boolean = pcscInstalled(platform)): string {
+export function pcscInstallHint(
+  platform: string = process.platform,
+  installed: boolean = pcscInstalled(platform)
+): string {
   if (platform === 'linux') {
     return installed
       ? 'pcscd is installed but not running (or it crashed): sudo systemctl restart pcscd.socket pcscd.service'
@@ -126,8 +130,13 @@ export class CardService extends EventEmitter {
    * Publishes unsupported-card (reader, ATR, modules tried) when none does; null then, or when a
    * newer reader event overtook the probe.
    */
-  private async probeUnknownCard(gen: number, base: { readers: ReaderSnapshot['readers']; reader: string; atr?: string }): Promise<{ module: string; contents: TokenContents } | null> {
-    const candidates = [...new Set([...this.deps.preferredModules, ...platformModules(this.deps.table)])].filter((m) => firstExistingModule([m]))
+  private async probeUnknownCard(
+    gen: number,
+    base: { readers: ReaderSnapshot['readers']; reader: string; atr?: string }
+  ): Promise<{ module: string; contents: TokenContents } | null> {
+    const candidates = [...new Set([...this.deps.preferredModules, ...platformModules(this.deps.table)])].filter((m) =>
+      firstExistingModule([m])
+    )
     const tried: string[] = []
     for (const module of candidates) {
       this.publish({ ...base, cardName: `ATR ${base.atr ?? ''}`, module, phase: 'reading' })
@@ -154,7 +163,10 @@ export class CardService extends EventEmitter {
     const gen = ++this.generation
     const readers = snap.readers
     // Gone, or another ATR in the same reader (a swap faster than one status poll).
-    if (this.cardReader && !readers.some((r) => r.name === this.cardReader && r.cardPresent && r.atr === this.cardAtr)) {
+    if (
+      this.cardReader &&
+      !readers.some((r) => r.name === this.cardReader && r.cardPresent && r.atr === this.cardAtr)
+    ) {
       const left = this.cardReader
       this.cardReader = null
       this.cardAtr = null
@@ -165,7 +177,12 @@ export class CardService extends EventEmitter {
     if (snap.service === 'starting') return this.publish({ phase: 'starting', readers })
     if (snap.service === 'down') {
       const installed = pcscInstalled()
-      return this.publish({ phase: 'pcsc-unavailable', readers, problem: installed ? 'PCSC_UNAVAILABLE' : 'PCSC_NOT_INSTALLED', detail: pcscInstallHint(process.platform, installed) })
+      return this.publish({
+        phase: 'pcsc-unavailable',
+        readers,
+        problem: installed ? 'PCSC_UNAVAILABLE' : 'PCSC_NOT_INSTALLED',
+        detail: pcscInstallHint(process.platform, installed)
+      })
     }
     if (readers.length === 0) return this.publish({ phase: 'no-reader', readers, problem: 'NO_READER' })
     const withCard = readers.filter((r) => r.cardPresent && r.atr)
@@ -195,7 +212,13 @@ export class CardService extends EventEmitter {
       card = { ...base, cardName: pick.m.name }
       const candidates = [...this.deps.preferredModules, ...pick.m.modules]
       const first = firstExistingModule(candidates)
-      if (!first) return this.publish({ ...card, phase: 'module-missing', problem: 'MODULE_MISSING', detail: candidates.join(', ') })
+      if (!first)
+        return this.publish({
+          ...card,
+          phase: 'module-missing',
+          problem: 'MODULE_MISSING',
+          detail: candidates.join(', ')
+        })
       module = first
       this.publish({ ...card, module, phase: 'reading' })
       try {
@@ -203,7 +226,13 @@ export class CardService extends EventEmitter {
       } catch (err) {
         if (gen !== this.generation) return
         const code = err instanceof AppError ? err.code : 'TOKEN_NOT_FOUND'
-        return this.publish({ ...card, module, phase: code === 'MODULE_MISSING' ? 'module-missing' : 'token-absent', problem: code, detail: (err as Error).message })
+        return this.publish({
+          ...card,
+          module,
+          phase: code === 'MODULE_MISSING' ? 'module-missing' : 'token-absent',
+          problem: code,
+          detail: (err as Error).message
+        })
       }
     }
     if (gen !== this.generation) return
@@ -212,13 +241,21 @@ export class CardService extends EventEmitter {
     if (!picked) {
       const unreadable = unparseableCertificates(contents)
       if (unreadable.length) {
-        return this.publish({ ...card, module, phase: 'certificate-unreadable', problem: 'CERTIFICATE_UNREADABLE', detail: unreadable.join('; ') })
+        return this.publish({
+          ...card,
+          module,
+          phase: 'certificate-unreadable',
+          problem: 'CERTIFICATE_UNREADABLE',
+          detail: unreadable.join('; ')
+        })
       }
       return this.publish({ ...card, module, phase: 'certificate-missing', problem: 'CERTIFICATE_NOT_FOUND' })
     }
     const signing = picked.parsed
 
-    const chain = validateChain(signing, this.deps.trust, this.now(), { requiredPolicies: this.deps.requiredPolicies ?? [] })
+    const chain = validateChain(signing, this.deps.trust, this.now(), {
+      requiredPolicies: this.deps.requiredPolicies ?? []
+    })
     const certificate = {
       subjectName: signing.subjectName,
       cardSerial: signing.cardSerial,
@@ -228,21 +265,51 @@ export class CardService extends EventEmitter {
       ...(signing.idLast4 ? { idLast4: signing.idLast4 } : {})
     }
     if (chain.notCitizen) {
-      return this.publish({ ...card, module, certificate, phase: 'not-citizen-certificate', problem: 'NOT_CITIZEN_CERTIFICATE', detail: chain.reason ?? chain.notCitizen.issuer })
+      return this.publish({
+        ...card,
+        module,
+        certificate,
+        phase: 'not-citizen-certificate',
+        problem: 'NOT_CITIZEN_CERTIFICATE',
+        detail: chain.reason ?? chain.notCitizen.issuer
+      })
     }
     if (chain.verdict !== 'valid') {
-      return this.publish({ ...card, module, certificate, chain: chain.verdict, phase: 'chain-invalid', problem: 'CHAIN_INVALID', ...(chain.reason ? { detail: chain.reason } : {}) })
+      return this.publish({
+        ...card,
+        module,
+        certificate,
+        chain: chain.verdict,
+        phase: 'chain-invalid',
+        problem: 'CHAIN_INVALID',
+        ...(chain.reason ? { detail: chain.reason } : {})
+      })
     }
     let revocationNote: string | undefined
     if (this.deps.revocation) {
       const rev = await this.deps.revocation.check(chain.path, this.now())
       if (gen !== this.generation) return
       if (rev.verdict !== 'valid') {
-        return this.publish({ ...card, module, certificate, chain: rev.verdict, phase: 'chain-invalid', problem: 'CHAIN_INVALID', detail: rev.reason })
+        return this.publish({
+          ...card,
+          module,
+          certificate,
+          chain: rev.verdict,
+          phase: 'chain-invalid',
+          problem: 'CHAIN_INVALID',
+          detail: rev.reason
+        })
       }
       revocationNote = rev.reason // soft-fail: ready, with the reason kept for diagnostics
     }
-    this.publish({ ...card, module, certificate, chain: 'valid', phase: 'ready', ...(revocationNote ? { detail: revocationNote } : {}) })
+    this.publish({
+      ...card,
+      module,
+      certificate,
+      chain: 'valid',
+      phase: 'ready',
+      ...(revocationNote ? { detail: revocationNote } : {})
+    })
     this.token = {
       module,
       target: { serial: contents.serial, label: contents.label },
@@ -277,7 +344,9 @@ export function unparseableCertificates(contents: Pick<TokenContents, 'certifica
  * The signing/authentication certificate is the one whose key usage allows digitalSignature; its
  * CKA_ID names the private key to sign with.
  */
-export function pickSigningCertificate(contents: Pick<TokenContents, 'certificates'>): { parsed: ParsedCertificate; id: string } | null {
+export function pickSigningCertificate(
+  contents: Pick<TokenContents, 'certificates'>
+): { parsed: ParsedCertificate; id: string } | null {
   const parsed = contents.certificates.flatMap((c) => {
     try {
       return [{ parsed: parseCertificate(c.der), id: c.id }]

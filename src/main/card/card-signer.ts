@@ -1,7 +1,14 @@
 import { AppError, type AppErrorPayload } from '../../shared/errors'
 import { isPin } from '../../shared/form-rules'
 import type { PinOperation, PinPrompt } from '../../shared/pin-ticket'
-import type { AuthChallenge, CardOperations, CardSignature, DecisionFields, PerItemResult, PinEntry } from './card-operations'
+import type {
+  AuthChallenge,
+  CardOperations,
+  CardSignature,
+  DecisionFields,
+  PerItemResult,
+  PinEntry
+} from './card-operations'
 import type { Pkcs11Client } from './pkcs11-client'
 import { PinGate, type PinGateDeps, type PinGrant } from './pin-gate'
 import type { SigningToken } from './signing-token'
@@ -28,7 +35,8 @@ export interface CardSignerDeps {
 /** Web eID rule: 6–8 digits checked before the card sees anything. PIN pad: no PIN at all. */
 export function pinBytes(pin: unknown, pinPad: boolean): Buffer | null {
   if (pinPad) {
-    if (pin !== '' && pin !== undefined && pin !== null) throw new AppError('PIN_FORMAT', 'this reader has a PIN pad: type the PIN on the reader')
+    if (pin !== '' && pin !== undefined && pin !== null)
+      throw new AppError('PIN_FORMAT', 'this reader has a PIN pad: type the PIN on the reader')
     return null
   }
   if (typeof pin !== 'string' || !isPin(pin)) throw new AppError('PIN_FORMAT')
@@ -64,7 +72,13 @@ export class CardSigner implements CardOperations {
   }
 
   /** One worker sign on the granted card; the outcome is reported to the gate (wrong PIN → wait). */
-  private async signOnCard(grant: PinGrant, token: SigningToken, pin: Buffer | null, items: Buffer[], onProgress?: (done: number) => void) {
+  private async signOnCard(
+    grant: PinGrant,
+    token: SigningToken,
+    pin: Buffer | null,
+    items: Buffer[],
+    onProgress?: (done: number) => void
+  ) {
     try {
       const results = await this.deps.client.sign(
         {
@@ -87,10 +101,18 @@ export class CardSigner implements CardOperations {
   }
 
   private signature(token: SigningToken, signature: Uint8Array): CardSignature {
-    return { certificate: token.certificateDer.toString('base64'), signature: Buffer.from(signature).toString('base64'), algorithm: 'RS256' }
+    return {
+      certificate: token.certificateDer.toString('base64'),
+      signature: Buffer.from(signature).toString('base64'),
+      algorithm: 'RS256'
+    }
   }
 
-  async authenticate(challenge: AuthChallenge, entry: PinEntry, operation: Exclude<PinOperation, 'decision'>): Promise<CardSignature> {
+  async authenticate(
+    challenge: AuthChallenge,
+    entry: PinEntry,
+    operation: Exclude<PinOperation, 'decision'>
+  ): Promise<CardSignature> {
     const data = buildAuthSignedData(challenge)
     const { grant, token } = this.grant(entry, operation)
     const pinBuf = pinBytes(entry.pin, token.pinPad)
@@ -100,7 +122,11 @@ export class CardSigner implements CardOperations {
     return this.signature(token, result.signature)
   }
 
-  async signDecisions(items: DecisionFields[], entry: PinEntry, onProgress?: (done: number, total: number) => void): Promise<PerItemResult[]> {
+  async signDecisions(
+    items: DecisionFields[],
+    entry: PinEntry,
+    onProgress?: (done: number, total: number) => void
+  ): Promise<PerItemResult[]> {
     // Build every statement first: an item we refuse to sign does not reach the card.
     const built = items.map((fields) => {
       try {
@@ -113,13 +139,21 @@ export class CardSigner implements CardOperations {
     if (toSign.length === 0) return built.map((b) => ({ ok: false as const, error: b.ok ? payload(null) : b.error }))
     const { grant, token } = this.grant(entry, 'decision')
     const pinBuf = pinBytes(entry.pin, token.pinPad)
-    const signed = await this.signOnCard(grant, token, pinBuf, toSign, onProgress ? (done) => onProgress(done, toSign.length) : undefined)
+    const signed = await this.signOnCard(
+      grant,
+      token,
+      pinBuf,
+      toSign,
+      onProgress ? (done) => onProgress(done, toSign.length) : undefined
+    )
     let next = 0
     return built.map((b): PerItemResult => {
       if (!b.ok) return { ok: false, error: b.error }
       const r = signed[next++]
       if (!r) return { ok: false, error: new AppError('SIGNING_FAILED', 'missing result').toPayload() }
-      return r.ok ? { ok: true, value: this.signature(token, r.signature) } : { ok: false, error: new AppError(r.code, r.detail).toPayload() }
+      return r.ok
+        ? { ok: true, value: this.signature(token, r.signature) }
+        : { ok: false, error: new AppError(r.code, r.detail).toPayload() }
     })
   }
 

@@ -56,7 +56,7 @@ export function libraryArchitectures(file: string): string[] {
 
 /** Throws MODULE_MISSING naming the file when it is absent, unreadable or for another CPU. */
 export function checkModuleFile(file: string, arch: string = process.arch): void {
-  let isFile = false
+  let isFile: boolean
   try {
     isFile = statSync(file).isFile()
   } catch {
@@ -70,5 +70,6 @@ export function checkModuleFile(file: string, arch: string = process.arch): void
     throw new AppError('MODULE_MISSING', `${file}: cannot be read (${(err as Error).message})`)
   }
   if (arches.length === 0) throw new AppError('MODULE_MISSING', `${file}: not a shared library`)
-  if (!arches.includes(arch)) throw new AppError('MODULE_MISSING', `${file}: built for ${arches.join('+')}, this process is ${arch}`)
+  if (!arches.includes(arch))
+    throw new AppError('MODULE_MISSING', `${file}: built for ${arches.join('+')}, this process is ${arch}`)
 }

@@ -51,11 +51,17 @@ const DEFAULT_TICKET_TTL_MS = 5 * 60_000
 
 /** CARD_REMOVED / CARD_CHANGED unless `current` is the card `bound` describes. */
 export function checkBinding(bound: CardIdentity, current: SigningToken | null): SigningToken {
-  if (!current) throw new AppError('CARD_REMOVED', 'the card shown when the PIN was asked is no longer ready; the PIN was not sent')
+  if (!current)
+    throw new AppError('CARD_REMOVED', 'the card shown when the PIN was asked is no longer ready; the PIN was not sent')
   const id = current.identity
-  const same = id.reader === bound.reader && id.atr === bound.atr && id.tokenSerial === bound.tokenSerial && id.certSha256 === bound.certSha256
+  const same =
+    id.reader === bound.reader &&
+    id.atr === bound.atr &&
+    id.tokenSerial === bound.tokenSerial &&
+    id.certSha256 === bound.certSha256
   if (!same) throw new AppError('CARD_CHANGED', 'another card is in the reader; the PIN was not sent')
-  if (id.generation !== bound.generation) throw new AppError('CARD_REMOVED', 'the card was removed and inserted again; the PIN was not sent')
+  if (id.generation !== bound.generation)
+    throw new AppError('CARD_REMOVED', 'the card was removed and inserted again; the PIN was not sent')
   return current
 }
 
@@ -127,10 +133,12 @@ export class PinGate {
   redeem(entry: { ticket: string; acknowledgedTries?: PinTries | undefined }, operation: PinOperation): PinGrant {
     const issued = this.tickets.get(entry.ticket)
     this.tickets.delete(entry.ticket)
-    if (!issued || issued.epoch !== this.epoch || issued.expiresAt <= this.now()) throw new AppError('PIN_TICKET_INVALID')
+    if (!issued || issued.epoch !== this.epoch || issued.expiresAt <= this.now())
+      throw new AppError('PIN_TICKET_INVALID')
     if (issued.operation !== operation) throw new AppError('PIN_TICKET_INVALID', `ticket is for ${issued.operation}`)
     this.throttle()
-    if (issued.tries !== 'ok' && entry.acknowledgedTries !== issued.tries) throw new AppError('PIN_CONFIRM_REQUIRED', `tries=${issued.tries}`)
+    if (issued.tries !== 'ok' && entry.acknowledgedTries !== issued.tries)
+      throw new AppError('PIN_CONFIRM_REQUIRED', `tries=${issued.tries}`)
     const identity = issued.identity
     checkBinding(identity, this.deps.token())
     return { operation, identity, allowTries: issued.tries, check: () => checkBinding(identity, this.deps.token()) }

@@ -62,7 +62,10 @@ interface Running {
  * (vitest, tsx scripts). In a packaged app the built file is inside app.asar, which Electron's fs and
  * worker threads read; `exists` lets a test check that resolution against an asar archive.
  */
-export function defaultWorkerEntry(baseDir: string = __dirname, exists: (path: string) => boolean = existsSync): WorkerEntry {
+export function defaultWorkerEntry(
+  baseDir: string = __dirname,
+  exists: (path: string) => boolean = existsSync
+): WorkerEntry {
   for (const dir of [baseDir, join(baseDir, '..')]) {
     const built = join(dir, 'pkcs11-worker.js')
     if (exists(built)) return { script: built, eval: false }
@@ -97,10 +100,18 @@ export class Pkcs11Client {
   /** Reads token identity, PIN flags and certificates (no login). Waits for a running operation. */
   async readToken(module: string): Promise<TokenContents> {
     while (this.running) await this.running.settled
-    const reply = await this.start({ id: this.nextId++, op: 'read', module }, 'read', this.opts.readTimeoutMs, 'TOKEN_NOT_FOUND')
+    const reply = await this.start(
+      { id: this.nextId++, op: 'read', module },
+      'read',
+      this.opts.readTimeoutMs,
+      'TOKEN_NOT_FOUND'
+    )
     if (reply.type !== 'read') throw new AppError('INTERNAL', `unexpected worker reply ${reply.type}`)
     // Structured clone turns Buffers into plain Uint8Arrays.
-    const certificates = reply.contents.certificates.map((c) => ({ ...c, der: Buffer.from(c.der.buffer, c.der.byteOffset, c.der.byteLength) }))
+    const certificates = reply.contents.certificates.map((c) => ({
+      ...c,
+      der: Buffer.from(c.der.buffer, c.der.byteOffset, c.der.byteLength)
+    }))
     return { ...reply.contents, certificates }
   }
 
@@ -108,7 +119,12 @@ export class Pkcs11Client {
   async tokenState(module: string, target: TokenTarget): Promise<TokenState> {
     while (this.running && this.running.kind !== 'sign') await this.running.settled
     if (this.running) throw new AppError('CARD_BUSY')
-    const reply = await this.start({ id: this.nextId++, op: 'state', module, target }, 'read', this.opts.readTimeoutMs, 'TOKEN_NOT_FOUND')
+    const reply = await this.start(
+      { id: this.nextId++, op: 'state', module, target },
+      'read',
+      this.opts.readTimeoutMs,
+      'TOKEN_NOT_FOUND'
+    )
     if (reply.type !== 'state') throw new AppError('INTERNAL', `unexpected worker reply ${reply.type}`)
     return reply.state
   }
@@ -143,10 +159,18 @@ export class Pkcs11Client {
     }
     const pinPad = pin === null
     const timeout = pinPad ? this.opts.pinPadTimeoutMs : this.opts.operationTimeoutMs
-    const reply = await this.start(message, 'sign', timeout, pinPad ? 'PIN_TIMEOUT' : 'OPERATION_TIMEOUT', onProgress, [...(pin ? [pin.buffer as ArrayBuffer] : []), ...items.map((i) => i.buffer as ArrayBuffer)], {
-      module: req.module,
-      target: req.target
-    })
+    const reply = await this.start(
+      message,
+      'sign',
+      timeout,
+      pinPad ? 'PIN_TIMEOUT' : 'OPERATION_TIMEOUT',
+      onProgress,
+      [...(pin ? [pin.buffer as ArrayBuffer] : []), ...items.map((i) => i.buffer as ArrayBuffer)],
+      {
+        module: req.module,
+        target: req.target
+      }
+    )
     if (reply.type !== 'signed') throw new AppError('INTERNAL', `unexpected worker reply ${reply.type}`)
     return reply.results
   }
@@ -272,6 +296,11 @@ export class Pkcs11Client {
 
   /** Logs out what the terminated worker left logged in, in a fresh worker, before anything else runs. */
   private cleanup(token: NonNullable<Running['token']>): void {
-    this.start({ id: this.nextId++, op: 'logout', ...token }, 'cleanup', this.opts.readTimeoutMs, 'OPERATION_TIMEOUT').catch(() => undefined)
+    this.start(
+      { id: this.nextId++, op: 'logout', ...token },
+      'cleanup',
+      this.opts.readTimeoutMs,
+      'OPERATION_TIMEOUT'
+    ).catch(() => undefined)
   }
 }

@@ -88,14 +88,23 @@ export function findToken(p11: P11, target: TokenTarget | null): { slot: pkcs11j
     found.push({ slot, state: tokenState(info) })
   }
   const pick = target
-    ? (found.find((t) => t.state.serial === target.serial) ?? found.find((t) => !target.serial && t.state.label === target.label))
+    ? (found.find((t) => t.state.serial === target.serial) ??
+      found.find((t) => !target.serial && t.state.label === target.label))
     : found[0]
-  if (!pick) throw new AppError('TOKEN_NOT_FOUND', target ? `token ${target.label} (${target.serial}) is not present` : 'no initialised token')
+  if (!pick)
+    throw new AppError(
+      'TOKEN_NOT_FOUND',
+      target ? `token ${target.label} (${target.serial}) is not present` : 'no initialised token'
+    )
   return pick
 }
 
 /** Codes from C_OpenSession meaning "that slot no longer holds a token" (a stale slot hint). */
-export const STALE_SLOT = new Set<number>([pkcs11js.CKR_SLOT_ID_INVALID, pkcs11js.CKR_TOKEN_NOT_PRESENT, pkcs11js.CKR_DEVICE_REMOVED])
+export const STALE_SLOT = new Set<number>([
+  pkcs11js.CKR_SLOT_ID_INVALID,
+  pkcs11js.CKR_TOKEN_NOT_PRESENT,
+  pkcs11js.CKR_DEVICE_REMOVED
+])
 
 /**
  * Opens a session on our token. With a slot hint (where the token was last time) it opens there
@@ -106,11 +115,19 @@ export const STALE_SLOT = new Set<number>([pkcs11js.CKR_SLOT_ID_INVALID, pkcs11j
  * is the target's on the hinted path; the signer reads the real flags and serial right before
  * C_Login anyway (checkBeforeLogin).
  */
-export function openOnToken(p11: P11, target: TokenTarget, hint: pkcs11js.Handle | undefined): { slot: pkcs11js.Handle; state: TokenState; session: pkcs11js.Handle } {
+export function openOnToken(
+  p11: P11,
+  target: TokenTarget,
+  hint: pkcs11js.Handle | undefined
+): { slot: pkcs11js.Handle; state: TokenState; session: pkcs11js.Handle } {
   if (hint) {
     try {
       const session = p11.C_OpenSession(hint, pkcs11js.CKF_SERIAL_SESSION)
-      return { slot: hint, state: { ...target, pinPad: false, pinCountLow: false, pinFinalTry: false, pinLocked: false }, session }
+      return {
+        slot: hint,
+        state: { ...target, pinPad: false, pinCountLow: false, pinFinalTry: false, pinLocked: false },
+        session
+      }
     } catch (err) {
       const code = pkcs11Code(err)
       if (code === null || !STALE_SLOT.has(code)) throw err
@@ -170,14 +187,27 @@ export function pinTries(state: Pick<TokenState, 'pinCountLow' | 'pinFinalTry'>)
  * gone during these reads surfaces as its PKCS#11 error (mapped to CARD_REMOVED by the worker).
  * Returns the fresh state for login().
  */
-export function checkBeforeLogin(p11: P11, slot: pkcs11js.Handle, session: pkcs11js.Handle, target: TokenTarget, keyIdHex: string, expect: LoginExpectation): TokenState {
+export function checkBeforeLogin(
+  p11: P11,
+  slot: pkcs11js.Handle,
+  session: pkcs11js.Handle,
+  target: TokenTarget,
+  keyIdHex: string,
+  expect: LoginExpectation
+): TokenState {
   const state = tokenState(p11.C_GetTokenInfo(slot))
-  if (state.serial !== target.serial) throw new AppError('CARD_CHANGED', 'token serial differs from the card the PIN was asked for')
+  if (state.serial !== target.serial)
+    throw new AppError('CARD_CHANGED', 'token serial differs from the card the PIN was asked for')
   const certs = findAll(p11, session, [
     { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_CERTIFICATE },
     { type: pkcs11js.CKA_ID, value: Buffer.from(keyIdHex, 'hex') }
   ])
-  const matches = certs.some((h) => createHash('sha256').update(bufferAttr(p11, session, h, pkcs11js.CKA_VALUE)).digest('hex') === expect.certSha256)
+  const matches = certs.some(
+    (h) =>
+      createHash('sha256')
+        .update(bufferAttr(p11, session, h, pkcs11js.CKA_VALUE))
+        .digest('hex') === expect.certSha256
+  )
   if (!matches) throw new AppError('CARD_CHANGED', 'signing certificate differs from the card the PIN was asked for')
   if (state.pinLocked) throw new AppError('PIN_LOCKED')
   const tries = pinTries(state)
@@ -201,7 +231,10 @@ export function loginError(p11: P11, slot: pkcs11js.Handle, err: unknown): AppEr
     if (after?.pinLocked) return new AppError('PIN_LOCKED')
     if (after?.pinFinalTry) return new AppError('PIN_FINAL_TRY', 'attempts-left=1')
     // COUNT_LOW says "fewer than the maximum", not how many: the exact number is not knowable.
-    return new AppError('PIN_INCORRECT', after?.pinCountLow ? 'attempts-left=unknown;count-low' : 'attempts-left=unknown')
+    return new AppError(
+      'PIN_INCORRECT',
+      after?.pinCountLow ? 'attempts-left=unknown;count-low' : 'attempts-left=unknown'
+    )
   }
   return new AppError('SIGNING_FAILED', `C_Login: ${(err as Error)?.message ?? String(err)}`)
 }
@@ -211,7 +244,13 @@ export function loginError(p11: P11, slot: pkcs11js.Handle, err: unknown): AppEr
  * worker that was terminated mid-operation (the module's login state is per process) is logged
  * out first, so this PIN is the one actually checked — it is still submitted exactly once.
  */
-export function login(p11: P11, slot: pkcs11js.Handle, session: pkcs11js.Handle, state: TokenState, pin: Buffer | null): void {
+export function login(
+  p11: P11,
+  slot: pkcs11js.Handle,
+  session: pkcs11js.Handle,
+  state: TokenState,
+  pin: Buffer | null
+): void {
   if (state.pinLocked) throw new AppError('PIN_LOCKED')
   const attempt = (): void => {
     if (pin === null) p11.C_Login(session, pkcs11js.CKU_USER)

@@ -12,10 +12,9 @@ import {
   openOnToken,
   pkcs11Code,
   readCertificates,
-  signSha256Rsa,
-  type P11
+  signSha256Rsa
 } from './pkcs11-ops'
-import type { TokenState } from './pkcs11-ops'
+import type { TokenState, P11 } from './pkcs11-ops'
 import type { TokenContents, WireItemResult, WorkerReply, WorkerRequest } from './worker-protocol'
 
 // The worker thread that owns pkcs11js. Every call in here may block for seconds (a PIN pad, a
@@ -118,13 +117,22 @@ function sign(req: Extract<WorkerRequest, { op: 'sign' }>): WireItemResult[] {
         const results: WireItemResult[] = []
         for (const item of req.items) {
           try {
-            results.push({ ok: true, signature: signSha256Rsa(p11, session, key, Buffer.from(item.buffer, item.byteOffset, item.byteLength)) })
+            results.push({
+              ok: true,
+              signature: signSha256Rsa(p11, session, key, Buffer.from(item.buffer, item.byteOffset, item.byteLength))
+            })
           } catch (err) {
             const code = pkcs11Code(err)
             if (code !== null && GONE.has(code)) throw new AppError('CARD_REMOVED', `C_Sign: ${(err as Error).message}`)
             results.push({ ok: false, code: 'SIGNING_FAILED', detail: (err as Error).message })
           }
-          if (req.items.length > 1) port.postMessage({ id: req.id, type: 'progress', done: results.length, total: req.items.length } satisfies WorkerReply)
+          if (req.items.length > 1)
+            port.postMessage({
+              id: req.id,
+              type: 'progress',
+              done: results.length,
+              total: req.items.length
+            } satisfies WorkerReply)
         }
         return results
       } finally {
@@ -137,9 +145,11 @@ function sign(req: Extract<WorkerRequest, { op: 'sign' }>): WireItemResult[] {
 }
 
 function toReply(id: number, err: unknown, fallback: 'TOKEN_NOT_FOUND' | 'SIGNING_FAILED'): WorkerReply {
-  if (err instanceof AppError) return { id, type: 'error', code: err.code, ...(err.detail ? { detail: err.detail } : {}) }
+  if (err instanceof AppError)
+    return { id, type: 'error', code: err.code, ...(err.detail ? { detail: err.detail } : {}) }
   const code = pkcs11Code(err)
-  if (code !== null && GONE.has(code)) return { id, type: 'error', code: 'CARD_REMOVED', detail: (err as Error).message }
+  if (code !== null && GONE.has(code))
+    return { id, type: 'error', code: 'CARD_REMOVED', detail: (err as Error).message }
   if (code === pkcs11js.CKR_TOKEN_NOT_RECOGNIZED || code === pkcs11js.CKR_SLOT_ID_INVALID) {
     return { id, type: 'error', code: 'TOKEN_NOT_FOUND', detail: (err as Error).message }
   }

@@ -100,7 +100,10 @@ export class ReaderMonitor extends EventEmitter {
     const atr = present && status.atr && status.atr.length > 0 ? normalizeAtr(status.atr) : undefined
     const prev = this.readers.get(reader.name)
     if (prev && prev.cardPresent === present && prev.atr === atr) return
-    this.readers.set(reader.name, atr ? { name: reader.name, cardPresent: present, atr } : { name: reader.name, cardPresent: present })
+    this.readers.set(
+      reader.name,
+      atr ? { name: reader.name, cardPresent: present, atr } : { name: reader.name, cardPresent: present }
+    )
     this.publish()
   }
 

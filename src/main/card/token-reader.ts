@@ -5,7 +5,6 @@ import { existsSync } from 'node:fs'
 // thread once froze the whole app with OpenSC on a virtual reader.
 
 export type { TokenContents } from './worker-protocol'
-export type { TokenCertificate } from './pkcs11-ops'
 
 export function firstExistingModule(candidates: string[]): string | null {
   for (const candidate of candidates) if (existsSync(candidate)) return candidate

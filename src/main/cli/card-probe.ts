@@ -1,7 +1,6 @@
 import type { CardStatus } from '../../shared/card-status'
-import type { CardAtrEntry, CardTable } from '../card/atr'
-import { createCardLayer } from '../card/card-layer'
-import type { TokenContents } from '../card/token-reader'
+import type { CardAtrEntry, CardTable, TokenContents } from '../card'
+import { createCardLayer } from '../card'
 
 // Runs the app's own card layer once, read-only (no PIN, no login), and waits for its detection
 // to settle: the doctor reports exactly what the app would show in its status area.

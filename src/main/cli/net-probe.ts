@@ -15,13 +15,22 @@ export interface ProbeResult {
 }
 
 /** GET `url` through `transport` (8 s limit unless given); never throws. */
-export async function probeUrl(url: string, transport: Transport, opts: { timeoutMs?: number } = {}): Promise<ProbeResult> {
+export async function probeUrl(
+  url: string,
+  transport: Transport,
+  opts: { timeoutMs?: number } = {}
+): Promise<ProbeResult> {
   let via: { viaProxy?: string } = {}
   try {
     const route = await transport.route(url)
     const proxy = /^(?:PROXY|HTTPS)\s+([^;\s]+)/i.exec(route)?.[1]
     if (proxy) via = { viaProxy: proxy }
-    const res = await transport.request({ url, method: 'GET', timeoutMs: opts.timeoutMs ?? 8000, maxBytes: 1024 * 1024 })
+    const res = await transport.request({
+      url,
+      method: 'GET',
+      timeoutMs: opts.timeoutMs ?? 8000,
+      maxBytes: 1024 * 1024
+    })
     return { reachable: true, status: res.status, ...via }
   } catch (err) {
     const e = err as { message?: string; code?: string }

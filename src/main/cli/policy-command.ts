@@ -1,7 +1,5 @@
 import { loadCoreConfig } from '../config'
-import { loadPolicyFile } from '../policy/load-policy'
-import { policyFilePath } from '../policy/locations'
-import { policySchemaText } from '../policy/schema-docs'
+import { loadPolicyFile, policyFilePath, policySchemaText } from '../policy'
 import { EXIT, type CliIo } from './report'
 
 // `eccs-client policy validate FILE` (exit 0 when valid, 2 naming each bad key otherwise),
@@ -9,7 +7,11 @@ import { EXIT, type CliIo } from './report'
 
 const USAGE = 'usage: eccs-client policy validate FILE [--json] | policy show [--json] | policy schema'
 
-export function runPolicyCommand(argv: string[], io: CliIo, opts: { version: string; resourcesDir: () => string }): number {
+export function runPolicyCommand(
+  argv: string[],
+  io: CliIo,
+  opts: { version: string; resourcesDir: () => string }
+): number {
   const [sub, ...rest] = argv
   const json = rest.includes('--json')
   const args = rest.filter((a) => a !== '--json')
@@ -20,9 +22,19 @@ export function runPolicyCommand(argv: string[], io: CliIo, opts: { version: str
       return EXIT.usage
     }
     const state = loadPolicyFile(file)
-    if (json) io.out(`${JSON.stringify({ file, status: state.status, issues: state.status === 'invalid' ? state.issues : [] }, null, 2)}\n`)
+    if (json)
+      io.out(
+        `${JSON.stringify({ file, status: state.status, issues: state.status === 'invalid' ? state.issues : [] }, null, 2)}\n`
+      )
     if (state.status === 'valid') {
-      if (!json) io.out(`${file}: valid (${Object.keys(state.policy).filter((k) => k !== '$schema').join(', ') || 'no keys'})\n`)
+      if (!json)
+        io.out(
+          `${file}: valid (${
+            Object.keys(state.policy)
+              .filter((k) => k !== '$schema')
+              .join(', ') || 'no keys'
+          })\n`
+        )
       return EXIT.ok
     }
     if (!json) {
@@ -34,11 +46,22 @@ export function runPolicyCommand(argv: string[], io: CliIo, opts: { version: str
   if (sub === 'show') {
     const config = loadCoreConfig(io.env, { version: opts.version, resourcesDir: opts.resourcesDir() })
     const s = config.settings
-    const view = { policyFile: policyFilePath(io.env), policy: s.policy, values: s.values, sources: s.sources, locked: s.locked, userWarnings: s.userWarnings, networkBlocked: s.networkBlocked }
+    const view = {
+      policyFile: policyFilePath(io.env),
+      policy: s.policy,
+      values: s.values,
+      sources: s.sources,
+      locked: s.locked,
+      userWarnings: s.userWarnings,
+      networkBlocked: s.networkBlocked
+    }
     if (json) io.out(`${JSON.stringify(view, null, 2)}\n`)
     else {
       io.out(`policy: ${s.policy.path} (${s.policy.status})\n`)
-      for (const [key, value] of Object.entries(s.values)) io.out(`  ${key.padEnd(20)} ${JSON.stringify(value)}  [${s.sources[key as keyof typeof s.sources]}${s.locked.includes(key as never) ? ', locked' : ''}]\n`)
+      for (const [key, value] of Object.entries(s.values))
+        io.out(
+          `  ${key.padEnd(20)} ${JSON.stringify(value)}  [${s.sources[key as keyof typeof s.sources]}${s.locked.includes(key as never) ? ', locked' : ''}]\n`
+        )
     }
     return s.networkBlocked ? EXIT.fail : EXIT.ok
   }

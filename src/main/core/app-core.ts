@@ -1,19 +1,18 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { EventEmitter } from 'node:events'
 import type { IpcEvent, IpcEventPayload, IpcRequest } from '../../shared/ipc-contract'
-import { PlatformClient } from '../api/platform-client'
-import type { CardOperations } from '../card/card-operations'
-import type { CardService } from '../card/card-service'
-import { createCardLayer } from '../card/card-layer'
-import { DelegationHistory } from '../cache/delegation-history'
-import { resolveSettings, type EffectiveSettings } from '../policy/effective'
-import { defaultUserDataDir } from '../policy/locations'
+import { PlatformClient } from '../api'
+import type { CardOperations, CardService } from '../card'
+import { createCardLayer } from '../card'
+import { DelegationHistory } from '../cache'
+import { resolveSettings, type EffectiveSettings } from '../policy'
+import { defaultUserDataDir } from '../policy'
 import { createNodeTransport, revocationFetcher, type Transport } from '../net'
 import type { CoreConfig } from '../config'
 import { createDispatcher, type Dispatch, type IpcHandlers } from '../ipc/dispatcher'
-import { createClientErrorLog } from '../logging/client-errors'
-import { createRevocationChecker, revocationOptionsFromEnv } from '../pki/revocation-settings'
-import type { RevocationOptions } from '../pki/revocation-checker'
+import { createClientErrorLog } from '../logging'
+import { createRevocationChecker, revocationOptionsFromEnv } from '../pki'
+import type { RevocationOptions } from '../pki'
 import { ApiStatusTracker } from './api-status'
 import { buildDiagnostics } from './diagnostics'
 import { DecisionSubmitter } from './decision-service'
@@ -62,8 +61,11 @@ export function createAppCore(config: CoreConfig, host: 'electron' | 'web', deps
   const events = new EventEmitter()
   const env = deps.env ?? process.env
   // One network stack for the platform API and revocation (same proxy, bypass list and CAs).
-  const transport = deps.transport ?? createNodeTransport({ settings: config.settings ?? defaultSettings(env), env, apiCaFile: config.apiCaFile })
-  const emit = <E extends IpcEvent>(event: E, payload: IpcEventPayload<E>): void => void events.emit('event', event, payload)
+  const transport =
+    deps.transport ??
+    createNodeTransport({ settings: config.settings ?? defaultSettings(env), env, apiCaFile: config.apiCaFile })
+  const emit = <E extends IpcEvent>(event: E, payload: IpcEventPayload<E>): void =>
+    void events.emit('event', event, payload)
   const layer = createCardLayer({
     resourcesDir: config.resourcesDir,
     devTrustDir: config.devTrustDir,
@@ -95,7 +97,10 @@ export function createAppCore(config: CoreConfig, host: 'electron' | 'web', deps
   }
   /** The logged-in user's national ID as the platform masks it (A12****789), for support info. */
   let maskedId: string | null = null
-  const settings = createSettingsService({ env: deps.env ?? process.env, ...(config.userDataDir ? { userDataDir: config.userDataDir } : {}) })
+  const settings = createSettingsService({
+    env: deps.env ?? process.env,
+    ...(config.userDataDir ? { userDataDir: config.userDataDir } : {})
+  })
   const signer = deps.cardOperations ? deps.cardOperations(card) : layer.operations
   const decisions = new DecisionSubmitter()
   const history = new DelegationHistory({
@@ -106,7 +111,8 @@ export function createAppCore(config: CoreConfig, host: 'electron' | 'web', deps
     }),
     // The page learns the cache's state from each query's answer (source, lastSyncedAt, offlineReason).
     onEvent: (e) => {
-      if (e.type === 'sync-failed' || e.type === 'cache-recovered' || e.type === 'cache-off') console.warn(`[history] ${e.type}: ${e.error.code}`)
+      if (e.type === 'sync-failed' || e.type === 'cache-recovered' || e.type === 'cache-off')
+        console.warn(`[history] ${e.type}: ${e.error.code}`)
     }
   })
 
@@ -114,45 +120,47 @@ export function createAppCore(config: CoreConfig, host: 'electron' | 'web', deps
   const clientErrors = createClientErrorLog({ write: (line) => console.error(line) })
 
   const handlers: IpcHandlers = {
-      'app:reportError': async (r) => {
-        clientErrors.report(r)
-        return {}
-      },
-      'app:notify': async (n) => ({ shown: deps.notify ? deps.notify(n) : false }),
-      'app:getInfo': async () => ({
+    'app:reportError': async (r) => {
+      clientErrors.report(r)
+      return {}
+    },
+    'app:notify': async (n) => ({ shown: deps.notify ? deps.notify(n) : false }),
+    'app:getInfo': async () => ({
+      version: config.version,
+      demo: config.demo,
+      host,
+      apiBaseUrl: config.apiBaseUrl,
+      platform: `${process.platform}-${process.arch}`
+    }),
+    'card:getStatus': async () => card.current(),
+    'settings:get': async () => settings.view(),
+    'settings:update': async (change) => settings.update(change),
+    'diagnostics:get': async () =>
+      buildDiagnostics({
         version: config.version,
-        demo: config.demo,
         host,
-        apiBaseUrl: config.apiBaseUrl,
-        platform: `${process.platform}-${process.arch}`
-      }),
-      'card:getStatus': async () => card.current(),
-      'settings:get': async () => settings.view(),
-      'settings:update': async (change) => settings.update(change),
-      'diagnostics:get': async () =>
-        buildDiagnostics({
-          version: config.version,
-          host,
-          demo: config.demo,
-          card: () => card.current(),
-          api,
-          apiStatus: () => apiStatus.current(),
-          settings: () => config.settings ?? settings.effective(),
-          maskedId: () => (api?.loggedIn ? maskedId : null)
-        }),
-      ...createPlatformHandlers({
+        demo: config.demo,
+        card: () => card.current(),
         api,
-        card: signer,
-        history,
-        progress: (p) => emit('card:progress', p),
         apiStatus: () => apiStatus.current(),
-        onProfile: (p) => (maskedId = p ? p.nationalIdMasked : null),
-        submitter: decisions,
-        ...(deps.action ? { action: deps.action } : {})
-      })
+        settings: () => config.settings ?? settings.effective(),
+        maskedId: () => (api?.loggedIn ? maskedId : null)
+      }),
+    ...createPlatformHandlers({
+      api,
+      card: signer,
+      history,
+      progress: (p) => emit('card:progress', p),
+      apiStatus: () => apiStatus.current(),
+      onProfile: (p) => (maskedId = p ? p.nationalIdMasked : null),
+      submitter: decisions,
+      ...(deps.action ? { action: deps.action } : {})
+    })
   }
-  const dispatch = createDispatcher(handlers, { onInternalError: (channel, err) => console.error(`[ipc] ${channel} failed:`, err instanceof Error ? err.message : err) }
-  )
+  const dispatch = createDispatcher(handlers, {
+    onInternalError: (channel, err) =>
+      console.error(`[ipc] ${channel} failed:`, err instanceof Error ? err.message : err)
+  })
 
   return {
     dispatch,

@@ -4,9 +4,9 @@ import { AppError, type ErrorCode } from '../../shared/errors'
 import { hasUnpairedSurrogate } from '../../shared/text'
 import type { CardProgress, DecisionOutcome } from '../../shared/ipc-contract'
 import type { DecisionItem } from '../../shared/ipc-requests'
-import type { CardOperations, CardSignature, DecisionFields, PinEntry } from '../card/card-operations'
-import type { DecisionBody, PlatformClient } from '../api/platform-client'
-import { UserAction } from './user-action'
+import type { CardOperations, CardSignature, DecisionFields, PinEntry } from '../card'
+import { errorFromRow, type DecisionBatchBody, type DecisionBody, type PlatformClient } from '../api'
+import { type UserAction } from './user-action'
 
 // 申報相符 / 申報不符 for one or many delegations with one PIN entry:
 //   1. per row: read the delegation, check it is the row the user answered (id + 分提單號碼), get a
@@ -43,11 +43,28 @@ function outcomeUnknown(e: AppError): boolean {
   // 5xx / a proxy's error page; not the server's own definite refusals that map to SERVER_ERROR.
   return e.code === 'SERVER_ERROR' && !DEFINITE_SERVER_ERRORS.has(e.detail ?? '')
 }
-const DEFINITE_SERVER_ERRORS = new Set(['CHALLENGE_EXPIRED', 'CHALLENGE_ALREADY_USED', 'CHALLENGE_NOT_FOUND', 'CERTIFICATE_REVOCATION_UNKNOWN'])
+const DEFINITE_SERVER_ERRORS = new Set([
+  'CHALLENGE_EXPIRED',
+  'CHALLENGE_ALREADY_USED',
+  'CHALLENGE_NOT_FOUND',
+  'CERTIFICATE_REVOCATION_UNKNOWN'
+])
 /** Not an answer about the decision itself: the body stays kept for the next attempt. */
-const KEEP_BODY: ReadonlySet<ErrorCode> = new Set(['RATE_LIMITED', 'SESSION_EXPIRED', 'TLS_UNTRUSTED', 'OPERATION_CANCELLED', 'ACTION_TIMEOUT'])
+const KEEP_BODY: ReadonlySet<ErrorCode> = new Set([
+  'RATE_LIMITED',
+  'SESSION_EXPIRED',
+  'TLS_UNTRUSTED',
+  'OPERATION_CANCELLED',
+  'ACTION_TIMEOUT'
+])
 /** Failures of one row that stop a whole batch (nothing else could succeed either). */
-const BATCH_FATAL: ReadonlySet<ErrorCode> = new Set(['SESSION_EXPIRED', 'NETWORK_UNREACHABLE', 'TLS_UNTRUSTED', 'OPERATION_CANCELLED', 'ACTION_TIMEOUT'])
+const BATCH_FATAL: ReadonlySet<ErrorCode> = new Set([
+  'SESSION_EXPIRED',
+  'NETWORK_UNREACHABLE',
+  'TLS_UNTRUSTED',
+  'OPERATION_CANCELLED',
+  'ACTION_TIMEOUT'
+])
 
 /**
  * The one place where decisions are submitted (single answers, batches, the web host's pipeline).
@@ -73,7 +90,8 @@ export class DecisionSubmitter {
   keptFor(item: DecisionItem): DecisionBody | undefined {
     const k = this.kept.get(item.id)
     if (!k || k.houseBillNo !== item.houseBillNo || k.body.decision !== item.decision) return undefined
-    if ((k.body.reason ?? '').normalize('NFC') !== (item.decision === 'MISMATCH' ? item.reason.normalize('NFC') : '')) return undefined
+    if ((k.body.reason ?? '').normalize('NFC') !== (item.decision === 'MISMATCH' ? item.reason.normalize('NFC') : ''))
+      return undefined
     return k.body
   }
 
@@ -84,7 +102,8 @@ export class DecisionSubmitter {
    * API operations getDelegation + createChallenge.
    */
   async prepare(api: PlatformClient, item: DecisionItem, action: UserAction): Promise<PreparedDecision> {
-    if (hasUnpairedSurrogate(item.reason) || hasUnpairedSurrogate(item.houseBillNo)) throw new AppError('TEXT_MALFORMED', 'reason')
+    if (hasUnpairedSurrogate(item.reason) || hasUnpairedSurrogate(item.houseBillNo))
+      throw new AppError('TEXT_MALFORMED', 'reason')
     const d = await api.getDelegation(item.id, action.limits())
     if (d.id !== item.id || d.houseBillNo !== item.houseBillNo) {
       throw new AppError('DELEGATION_CHANGED', d.id !== item.id ? 'id' : 'houseBillNo')
@@ -94,7 +113,14 @@ export class DecisionSubmitter {
     return {
       item,
       challengeId: ch.challengeId,
-      fields: { origin: api.origin, nonce: ch.nonce, delegationId: d.id, houseBillNo: d.houseBillNo, decision: item.decision, reason: item.reason }
+      fields: {
+        origin: api.origin,
+        nonce: ch.nonce,
+        delegationId: d.id,
+        houseBillNo: d.houseBillNo,
+        decision: item.decision,
+        reason: item.reason
+      }
     }
   }
 
@@ -119,7 +145,13 @@ export class DecisionSubmitter {
    * deadline allows, then reported as DECISION_UNCONFIRMED with the body still kept. A definite
    * answer (success or refusal) drops it. `onAttempt(n)` is called before each attempt.
    */
-  async submit(api: PlatformClient, id: string, body: DecisionBody, action: UserAction, onAttempt?: (attempt: number) => void): Promise<Delegation> {
+  async submit(
+    api: PlatformClient,
+    id: string,
+    body: DecisionBody,
+    action: UserAction,
+    onAttempt?: (attempt: number) => void
+  ): Promise<Delegation> {
     let sent = false
     for (let attempt = 1; ; attempt++) {
       try {
@@ -155,8 +187,84 @@ export class DecisionSubmitter {
     }
   }
 
+  /**
+   * The batch form of `submit` (API operation decideDelegations, POST /decisions) for kept bodies
+   * signed by one card (one certificate: the caller groups by it). Unknown outcomes of the request
+   * are retried with the same body while the action's deadline allows — the platform answers rows it
+   * already recorded as `replayed` successes, never "already answered" — then every row is
+   * DECISION_UNCONFIRMED with its body still kept. Per row, a success or a definite refusal drops the
+   * body; RATE_LIMITED and SESSION_EXPIRED keep it. Returns, per row in order, the delegation or the
+   * row's AppError (mapped as a single answer would be). `onAttempt(n)` is called before each attempt.
+   */
+  async submitBatch(
+    api: PlatformClient,
+    rows: readonly { id: string; body: DecisionBody }[],
+    action: UserAction,
+    onAttempt?: (attempt: number) => void
+  ): Promise<(Delegation | AppError)[]> {
+    const first = rows[0]
+    if (!first) return []
+    const batch: DecisionBatchBody = {
+      certificate: first.body.certificate,
+      algorithm: 'RS256',
+      items: rows.map(({ id, body }) => ({
+        delegationId: id,
+        decision: body.decision,
+        ...(body.reason !== undefined ? { reason: body.reason } : {}),
+        challengeId: body.challengeId,
+        signature: body.signature,
+        idempotencyKey: body.idempotencyKey
+      }))
+    }
+    if (rows.some((r) => r.body.certificate !== batch.certificate))
+      throw new AppError('INTERNAL', 'one certificate per batch request')
+    let sent = false
+    for (let attempt = 1; ; attempt++) {
+      try {
+        action.throwIfStopped()
+        onAttempt?.(attempt)
+        sent = true
+        const answer = await api.decideDelegations(batch, action.limits())
+        if (answer.items.length !== rows.length || answer.items.some((r, k) => r.delegationId !== rows[k]?.id)) {
+          throw new AppError('SERVER_RESPONSE_INVALID', 'batch answer rows differ from the request')
+        }
+        return answer.items.map((r, k) => {
+          const id = (rows[k] as { id: string }).id
+          if (r.ok) {
+            this.kept.delete(id)
+            return r.delegation
+          }
+          const e = errorFromRow(r.error)
+          if (!KEEP_BODY.has(e.code)) this.kept.delete(id)
+          return e
+        })
+      } catch (err) {
+        const e = err instanceof AppError ? err : new AppError('INTERNAL', 'decision batch submit', { cause: err })
+        if (e.code === 'OPERATION_CANCELLED' || e.code === 'ACTION_TIMEOUT') {
+          const out = sent ? new AppError('DECISION_UNCONFIRMED', e.code, { cause: e }) : e
+          return rows.map(() => out)
+        }
+        if (outcomeUnknown(e) || e.code === 'INTERNAL') {
+          if (attempt < this.maxAttempts && action.remainingMs() > 1_000) {
+            await action.pause(this.backoffMs * 2 ** (attempt - 1))
+            if (!action.stopped) continue
+          }
+          const out = new AppError('DECISION_UNCONFIRMED', e.code, { cause: e })
+          return rows.map(() => out)
+        }
+        if (!KEEP_BODY.has(e.code)) for (const r of rows) this.kept.delete(r.id)
+        return rows.map(() => e)
+      }
+    }
+  }
+
   /** The delegation if the platform holds exactly the decision of `body`, else null. */
-  private async recordedAsSent(api: PlatformClient, id: string, body: DecisionBody, action: UserAction): Promise<Delegation | null> {
+  private async recordedAsSent(
+    api: PlatformClient,
+    id: string,
+    body: DecisionBody,
+    action: UserAction
+  ): Promise<Delegation | null> {
     try {
       const d = await api.getDelegation(id, action.limits())
       const reason = body.decision === 'MISMATCH' ? (body.reason ?? '').normalize('NFC') : null
@@ -225,13 +333,18 @@ export async function decideMany(
     const signatures = await card.signDecisions(
       prepared.map((p) => p.fields),
       pin,
-      (done) => progress({ operation: 'decision', stage: 'signing', done, total: prepared.length, deadlineAt: deadlineAt() })
+      (done) =>
+        progress({ operation: 'decision', stage: 'signing', done, total: prepared.length, deadlineAt: deadlineAt() })
     )
     action.extend(Date.now() - started)
     for (const [i, p] of prepared.entries()) {
       const sig = signatures[i]
       if (!sig || !sig.ok) {
-        outcomes.set(p.item.id, { id: p.item.id, ok: false, error: sig?.error ?? new AppError('SIGNING_FAILED').toPayload() })
+        outcomes.set(p.item.id, {
+          id: p.item.id,
+          ok: false,
+          error: sig?.error ?? new AppError('SIGNING_FAILED').toPayload()
+        })
         continue
       }
       toSend.push({ id: p.item.id, body: submitter.bodyFor(p, sig.value) })
@@ -242,28 +355,27 @@ export async function decideMany(
   for (const { id, body } of toSend) {
     try {
       const delegation = await submitter.submit(api, id, body, action, (attempt) =>
-        progress({ operation: 'decision', stage: 'submitting', done: submitted, total: toSend.length, attempt, deadlineAt: deadlineAt() })
+        progress({
+          operation: 'decision',
+          stage: 'submitting',
+          done: submitted,
+          total: toSend.length,
+          attempt,
+          deadlineAt: deadlineAt()
+        })
       )
       outcomes.set(id, { id, ok: true, delegation })
     } catch (err) {
       outcomes.set(id, failure(id, err))
     }
-    progress({ operation: 'decision', stage: 'submitting', done: ++submitted, total: toSend.length, deadlineAt: deadlineAt() })
+    progress({
+      operation: 'decision',
+      stage: 'submitting',
+      done: ++submitted,
+      total: toSend.length,
+      deadlineAt: deadlineAt()
+    })
   }
   progress({ operation: 'decision', stage: 'done', done: total, total })
   return items.map((item) => outcomes.get(item.id) ?? failure(item.id, new AppError('INTERNAL')))
-}
-
-/**
- * The one place a signed decision is sent (API operation decideDelegation), used by single
- * decisions and by the batch pipeline (decision-pipeline.ts). Errors: the mapped AppError.
- */
-export async function submit(api: PlatformClient, id: string, body: DecisionBody): Promise<Delegation> {
-  try {
-    return (await api.decide(id, body)).delegation
-  } catch (err) {
-    if (!(err instanceof AppError) || err.code !== 'NETWORK_UNREACHABLE') throw err
-    // Same body, same idempotency key: safe to repeat; the signature is not redone.
-    return (await api.decide(id, body)).delegation
-  }
 }

@@ -3,8 +3,8 @@ import type { ApiStatus } from '../../shared/api-types'
 import type { CardStatus } from '../../shared/card-status'
 import type { DiagnosticsReport, DiagnosticsResult } from '../../shared/diagnostics'
 import { AppError, isErrorCode, type ErrorCode } from '../../shared/errors'
-import type { PlatformClient } from '../api/platform-client'
-import type { EffectiveSettings } from '../policy/effective'
+import type { PlatformClient } from '../api'
+import type { EffectiveSettings } from '../policy'
 import { formatSupportText } from './support-text'
 
 // diagnostics:get — the 環境檢查 screen in detail: versions, platform, reader/card/module/chain
@@ -31,7 +31,10 @@ async function probe(api: PlatformClient): Promise<NonNullable<DiagnosticsReport
   try {
     await Promise.race([
       api.health(),
-      new Promise((_, reject) => (timer = setTimeout(() => reject(new AppError('NETWORK_UNREACHABLE', 'probe timed out')), PROBE_TIMEOUT_MS)))
+      new Promise(
+        (_, reject) =>
+          (timer = setTimeout(() => reject(new AppError('NETWORK_UNREACHABLE', 'probe timed out')), PROBE_TIMEOUT_MS))
+      )
     ])
     return { reachable: true, ms: Date.now() - t0 }
   } catch (err) {
@@ -65,12 +68,23 @@ export async function buildDiagnostics(deps: DiagnosticsDeps): Promise<Diagnosti
     card: {
       phase: card.phase,
       ...(card.problem ? { problem: card.problem } : {}),
-      readers: card.readers.map((r) => ({ name: r.name, cardPresent: r.cardPresent, ...(r.atr ? { atr: r.atr } : {}) })),
+      readers: card.readers.map((r) => ({
+        name: r.name,
+        cardPresent: r.cardPresent,
+        ...(r.atr ? { atr: r.atr } : {})
+      })),
       ...(card.cardName ? { cardName: card.cardName } : {}),
       ...(card.module ? { module: card.module } : {}),
       ...(card.chain ? { chain: card.chain } : {}),
       ...(cert
-        ? { certificate: { issuer: cert.issuer, notAfter: cert.notAfter, cardSerialEnd: cert.cardSerial.slice(-4), ...(idMasked ? { idMasked } : {}) } }
+        ? {
+            certificate: {
+              issuer: cert.issuer,
+              notAfter: cert.notAfter,
+              cardSerialEnd: cert.cardSerial.slice(-4),
+              ...(idMasked ? { idMasked } : {})
+            }
+          }
         : {})
     },
     api: {

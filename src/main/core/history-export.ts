@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { DelegationQuery } from '../../shared/delegation'
 import { taipeiFileStamp } from '../../shared/taipei-time'
-import type { DelegationHistory } from '../cache/delegation-history'
+import type { DelegationHistory } from '../cache'
 
 // Export of the current query from the offline history. The cache writes the file (Excel-safe CSV
 // with BOM, or JSON); the renderer receives its content and saves it through the browser's
@@ -16,7 +16,11 @@ export interface HistoryExport {
   rows: number
 }
 
-export function exportHistory(history: DelegationHistory, format: 'csv' | 'json', query: DelegationQuery): HistoryExport {
+export function exportHistory(
+  history: DelegationHistory,
+  format: 'csv' | 'json',
+  query: DelegationQuery
+): HistoryExport {
   const dir = mkdtempSync(join(tmpdir(), 'eccs-export-'))
   try {
     const file = join(dir, `export.${format}`)

@@ -1,8 +1,9 @@
 import { AppError } from '../../shared/errors'
 import type { CardProgress, IpcChannel, IpcRequest, IpcResponse } from '../../shared/ipc-contract'
-import type { CardOperations, PinEntry } from '../card/card-operations'
-import type { PlatformClient } from '../api/platform-client'
-import type { DelegationHistory } from '../cache/delegation-history'
+import type { CardOperations, PinEntry } from '../card'
+import type { PlatformClient } from '../api'
+import type { DelegationHistory } from '../cache'
+import { decideBatch } from './decision-pipeline'
 import { decideMany, DecisionSubmitter } from './decision-service'
 import { exportHistory } from './history-export'
 import { UserAction, type UserActionOptions } from './user-action'
@@ -11,7 +12,16 @@ import { UserAction, type UserActionOptions } from './user-action'
 // the ticket its dialog got from `card:pinPrompt`, goes straight to the card layer (which sends it
 // only to the card that ticket names) and nowhere else; it is not stored, logged or sent to the platform.
 
-type PlatformChannel = Exclude<IpcChannel, 'app:getInfo' | 'card:getStatus' | 'settings:get' | 'settings:update' | 'diagnostics:get' | 'app:reportError' | 'app:notify'>
+type PlatformChannel = Exclude<
+  IpcChannel,
+  | 'app:getInfo'
+  | 'card:getStatus'
+  | 'settings:get'
+  | 'settings:update'
+  | 'diagnostics:get'
+  | 'app:reportError'
+  | 'app:notify'
+>
 export type PlatformHandlers = { [C in PlatformChannel]: (request: IpcRequest<C>) => Promise<IpcResponse<C>> }
 
 export interface PlatformDeps {
@@ -49,7 +59,12 @@ export function createPlatformHandlers(deps: PlatformDeps): PlatformHandlers {
     }
   }
 
-  async function authToken(purpose: 'login' | 'enable-certificate' | 'registration', pin: PinEntry, registrationId?: string, action?: UserAction) {
+  async function authToken(
+    purpose: 'login' | 'enable-certificate' | 'registration',
+    pin: PinEntry,
+    registrationId?: string,
+    action?: UserAction
+  ) {
     const client = api()
     const operation = purpose
     const deadlineAt = action ? { deadlineAt: new Date(action.deadline).toISOString() } : {}
@@ -57,10 +72,18 @@ export function createPlatformHandlers(deps: PlatformDeps): PlatformHandlers {
     const ch = await client.challenge(purpose, registrationId ? { registrationId } : {}, action?.limits())
     deps.progress({ operation, stage: 'signing', done: 0, total: 1, ...deadlineAt })
     const started = Date.now()
-    const sig = await card(operation, () => deps.card.authenticate({ origin: client.origin, nonce: ch.nonce }, pin, operation))
+    const sig = await card(operation, () =>
+      deps.card.authenticate({ origin: client.origin, nonce: ch.nonce }, pin, operation)
+    )
     action?.extend(Date.now() - started)
     action?.throwIfStopped()
-    deps.progress({ operation, stage: 'submitting', done: 1, total: 1, ...(action ? { deadlineAt: new Date(action.deadline).toISOString() } : {}) })
+    deps.progress({
+      operation,
+      stage: 'submitting',
+      done: 1,
+      total: 1,
+      ...(action ? { deadlineAt: new Date(action.deadline).toISOString() } : {})
+    })
     return { challengeId: ch.challengeId, ...sig }
   }
 
@@ -70,7 +93,9 @@ export function createPlatformHandlers(deps: PlatformDeps): PlatformHandlers {
   }
 
   /** After a login: open this account's offline history and sync it in the background. */
-  async function signedIn<T extends { profile: { account: string; nationalIdMasked: string } }>(session: T): Promise<T> {
+  async function signedIn<T extends { profile: { account: string; nationalIdMasked: string } }>(
+    session: T
+  ): Promise<T> {
     deps.onProfile?.(session.profile)
     if (deps.history && deps.api) await deps.history.signIn(session.profile.account, deps.api)
     return session
@@ -96,7 +121,11 @@ export function createPlatformHandlers(deps: PlatformDeps): PlatformHandlers {
     'api:getStatus': async () => deps.apiStatus(),
     'session:loginPassword': async ({ account, password }) => signedIn(await api().loginPassword(account, password)),
     'session:loginCertificate': async (entry) =>
-      signedIn(await asAction(async (action) => api().loginCertificate(await authToken('login', entry, undefined, action), action.limits()))),
+      signedIn(
+        await asAction(async (action) =>
+          api().loginCertificate(await authToken('login', entry, undefined, action), action.limits())
+        )
+      ),
     'session:logout': async () => {
       try {
         await api().logout()
@@ -113,7 +142,9 @@ export function createPlatformHandlers(deps: PlatformDeps): PlatformHandlers {
     },
     'delegations:get': async ({ id }) => api().getDelegation(id),
     'delegations:decide': async ({ item, ...pin }) => {
-      const [outcome] = await asAction((action) => decideMany(api(), deps.card, [item], pin, deps.progress, { submitter, action }))
+      const [outcome] = await asAction((action) =>
+        decideMany(api(), deps.card, [item], pin, deps.progress, { submitter, action })
+      )
       if (!outcome) throw new AppError('INTERNAL')
       if (!outcome.ok) throw new AppError(outcome.error.code, outcome.error.detail)
       return outcome.delegation
@@ -121,10 +152,19 @@ export function createPlatformHandlers(deps: PlatformDeps): PlatformHandlers {
     'delegations:decideBatch': async ({ items, ...pin }) => {
       const ids = new Set(items.map((i) => i.id))
       if (ids.size !== items.length) throw new AppError('INVALID_REQUEST', 'items: duplicate id')
-      return { results: await asAction((action) => decideMany(api(), deps.card, items, pin, deps.progress, { submitter, action })) }
+      return {
+        results: await asAction((action) =>
+          decideBatch(api(), deps.card, items, pin, deps.progress, { submitter, action })
+        )
+      }
     },
     'delegations:pendingCount': async () => {
-      const page = await api().listDelegations({ status: 'PENDING', page: 1, pageSize: 1, sort: 'declarationDate:desc' })
+      const page = await api().listDelegations({
+        status: 'PENDING',
+        page: 1,
+        pageSize: 1,
+        sort: 'declarationDate:desc'
+      })
       return { count: page.total }
     },
     'confirmations:query': async (q) => api().listConfirmations(q),

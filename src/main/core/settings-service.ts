@@ -1,10 +1,15 @@
 import { AppError } from '../../shared/errors'
 import type { SettingsChange, SettingsValues, SettingsView } from '../../shared/settings'
-import { resolveSettings, type EffectiveSettings } from '../policy/effective'
-import { loadPolicyFile } from '../policy/load-policy'
-import { defaultUserDataDir, policyFilePath, userSettingsPath } from '../policy/locations'
-import type { Settings } from '../policy/schema'
-import { loadUserSettings, saveUserSettings } from '../policy/user-settings'
+import {
+  resolveSettings,
+  loadPolicyFile,
+  defaultUserDataDir,
+  policyFilePath,
+  userSettingsPath,
+  loadUserSettings,
+  saveUserSettings
+} from '../policy'
+import type { Settings, EffectiveSettings } from '../policy'
 
 // settings:get / settings:update over helper deploy's policy module. The files are re-read on
 // every call, so the screen shows what the next start will use; the running core keeps the

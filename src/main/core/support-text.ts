@@ -1,5 +1,5 @@
 import type { DiagnosticsReport } from '../../shared/diagnostics'
-import { redactText } from '../logging/redact'
+import { redactText } from '../logging'
 
 // The "copy support info" text: plain lines a user can paste into a mail to the help desk. Built
 // only from the report (which holds no secrets) and scrubbed once more as a backstop.

@@ -1,5 +1,5 @@
 import { AppError } from '../../shared/errors'
-import type { CallLimits } from '../api/http-client'
+import type { CallLimits } from '../api'
 
 // One user action (a confirmation, a batch, a certificate login …) has one overall deadline and
 // one cancel, whatever it does inside: every platform request of the action is given the time
@@ -35,7 +35,10 @@ export class UserAction {
   }
 
   private arm(): NodeJS.Timeout {
-    const t = setTimeout(() => this.controller.abort(new AppError('ACTION_TIMEOUT', 'no answer before the deadline')), this.remainingMs())
+    const t = setTimeout(
+      () => this.controller.abort(new AppError('ACTION_TIMEOUT', 'no answer before the deadline')),
+      this.remainingMs()
+    )
     t.unref?.()
     return t
   }

@@ -41,7 +41,13 @@ class RedactingDestination {
 
 export function createAppLogger(opts: LoggerOptions): AppLogger {
   mkdirSync(opts.dir, { recursive: true, mode: 0o700 })
-  const file = createStream(LOG_FILE, { path: opts.dir, size: opts.size ?? '5M', maxFiles: opts.maxFiles ?? 5, mode: 0o600, history: 'rotation-history.txt' })
+  const file = createStream(LOG_FILE, {
+    path: opts.dir,
+    size: opts.size ?? '5M',
+    maxFiles: opts.maxFiles ?? 5,
+    mode: 0o600,
+    history: 'rotation-history.txt'
+  })
   file.on('error', (err) => process.stderr.write(`[log] ${err.message}\n`)) // logging must never crash the app
   const logger = pino(
     {
@@ -73,12 +79,22 @@ export function createAppLogger(opts: LoggerOptions): AppLogger {
  * Returns a function restoring the originals.
  */
 export function captureConsole(logger: Logger): () => void {
-  const original = { log: console.log, info: console.info, warn: console.warn, error: console.error, debug: console.debug }
-  const route = (level: 'info' | 'warn' | 'error' | 'debug') => (...args: unknown[]) => {
-    const errors = args.filter((a): a is Error => a instanceof Error)
-    const text = args.map((a) => (a instanceof Error ? a.message : typeof a === 'string' ? a : JSON.stringify(redactValue(a)))).join(' ')
-    logger[level]({ source: 'console', ...(errors[0] ? { err: errors[0] } : {}) }, text)
+  const original = {
+    log: console.log,
+    info: console.info,
+    warn: console.warn,
+    error: console.error,
+    debug: console.debug
   }
+  const route =
+    (level: 'info' | 'warn' | 'error' | 'debug') =>
+    (...args: unknown[]) => {
+      const errors = args.filter((a): a is Error => a instanceof Error)
+      const text = args
+        .map((a) => (a instanceof Error ? a.message : typeof a === 'string' ? a : JSON.stringify(redactValue(a))))
+        .join(' ')
+      logger[level]({ source: 'console', ...(errors[0] ? { err: errors[0] } : {}) }, text)
+    }
   console.log = route('info')
   console.info = route('info')
   console.warn = route('warn')

@@ -7,7 +7,8 @@ import { FIELD_LIMITS } from '../../shared/form-rules'
 
 export const REDACTED = '[REDACTED]'
 
-const SECRET_KEY = /^(pin|.*[-_]?pin|pin[-_]?code|.*password|passwd|pwd|.*secret|.*token|authorization|proxy-authorization|cookie|set-cookie|otp|sms[-_]?code|verification[-_]?code|.*private[-_]?key|api[-_]?key)$/i
+const SECRET_KEY =
+  /^(pin|.*[-_]?pin|pin[-_]?code|.*password|passwd|pwd|.*secret|.*token|authorization|proxy-authorization|cookie|set-cookie|otp|sms[-_]?code|verification[-_]?code|.*private[-_]?key|api[-_]?key)$/i
 
 export function isSecretKey(key: string): boolean {
   return SECRET_KEY.test(key)
@@ -16,7 +17,10 @@ export function isSecretKey(key: string): boolean {
 /** A123456789 → A12****789 (Taiwan national ID / new-format resident certificate numbers). */
 const NATIONAL_ID = /(?<![A-Za-z0-9])([A-Za-z][1289A-Da-d]\d)(\d{4})(\d{3})(?![0-9])/g
 // The PIN's length range is the one PIN rule's (src/shared/form-rules.ts).
-const PIN_AFTER_WORD = new RegExp(`(pin|密碼|PIN碼)([^0-9\\n]{0,24}?)\\d{${FIELD_LIMITS.pin.min},${FIELD_LIMITS.pin.max}}(?!\\d)`, 'gi')
+const PIN_AFTER_WORD = new RegExp(
+  `(pin|密碼|PIN碼)([^0-9\\n]{0,24}?)\\d{${FIELD_LIMITS.pin.min},${FIELD_LIMITS.pin.max}}(?!\\d)`,
+  'gi'
+)
 const AUTH_SCHEME = /\b(Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=-]{6,}/gi
 const JWT = /\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g
 const SECRET_QUERY = /([?&](?:token|access_token|refresh_token|pin|password|code|sig|signature)=)[^&\s"'#]+/gi
@@ -31,7 +35,9 @@ export function maskNationalIds(text: string): string {
 export function redactText(text: string): string {
   return maskNationalIds(
     text
-      .replace(JSON_SECRET_PAIR, (m, key: string, sep: string) => (isSecretKey(key) ? `"${key}"${sep}"${REDACTED}"` : m))
+      .replace(JSON_SECRET_PAIR, (m, key: string, sep: string) =>
+        isSecretKey(key) ? `"${key}"${sep}"${REDACTED}"` : m
+      )
       .replace(AUTH_SCHEME, (_m, scheme: string) => `${scheme} ${REDACTED}`)
       .replace(JWT, REDACTED)
       .replace(SECRET_QUERY, `$1${REDACTED}`)
@@ -48,7 +54,11 @@ export function redactValue(value: unknown, seen: WeakSet<object> = new WeakSet(
   seen.add(value)
   if (Array.isArray(value)) return value.map((v) => redactValue(v, seen))
   if (value instanceof Error) {
-    return { type: value.name, message: redactText(value.message), stack: value.stack ? redactText(value.stack) : undefined }
+    return {
+      type: value.name,
+      message: redactText(value.message),
+      stack: value.stack ? redactText(value.stack) : undefined
+    }
   }
   if (Buffer.isBuffer(value)) return `[${value.length} bytes]`
   const out: Record<string, unknown> = {}

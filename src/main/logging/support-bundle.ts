@@ -3,7 +3,7 @@ import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'n
 import { arch, platform, release } from 'node:os'
 import { dirname, join } from 'node:path'
 import { gzipSync } from 'node:zlib'
-import type { EffectiveSettings } from '../policy/effective'
+import type { EffectiveSettings } from '../policy'
 import { LOG_FILE } from './logger'
 import { redactText, redactValue } from './redact'
 import { tar, type TarEntry } from './tar'
@@ -70,7 +70,14 @@ function logEntries(logDir: string, mtime: Date): TarEntry[] {
 export function exportSupportBundle(input: SupportBundleInput): { file: string; entries: string[] } {
   const now = input.now ?? new Date()
   const json = (v: unknown): Buffer => Buffer.from(`${redactText(JSON.stringify(redactValue(v), null, 2))}\n`)
-  const versions = { node: process.versions.node, electron: process.versions.electron ?? null, platform: platform(), osRelease: release(), arch: arch(), ...input.versions }
+  const versions = {
+    node: process.versions.node,
+    electron: process.versions.electron ?? null,
+    platform: platform(),
+    osRelease: release(),
+    arch: arch(),
+    ...input.versions
+  }
   const entries: TarEntry[] = [
     {
       name: 'README.txt',
@@ -83,7 +90,11 @@ export function exportSupportBundle(input: SupportBundleInput): { file: string; 
     },
     { name: 'versions.json', data: json(versions), mtime: now },
     { name: 'doctor.json', data: json(input.doctor ?? { note: 'no environment check was run' }), mtime: now },
-    { name: 'policy-in-effect.json', data: json(input.settings ? describeSettings(input.settings) : { note: 'settings not available' }), mtime: now },
+    {
+      name: 'policy-in-effect.json',
+      data: json(input.settings ? describeSettings(input.settings) : { note: 'settings not available' }),
+      mtime: now
+    },
     ...logEntries(input.logDir, now)
   ]
   mkdirSync(dirname(input.outFile), { recursive: true })

@@ -17,14 +17,30 @@ export function transportAdapter(transport: Transport): AxiosAdapter {
     if (!METHODS.has(method)) throw netError(`method ${method} not supported`, 'ERR_BAD_REQUEST')
     const url = axios.getUri(config)
     const headers: Record<string, string> = {}
-    for (const [k, v] of Object.entries(AxiosHeaders.from(config.headers as AxiosHeaders).toJSON() as Record<string, unknown>)) {
+    for (const [k, v] of Object.entries(
+      AxiosHeaders.from(config.headers as AxiosHeaders).toJSON() as Record<string, unknown>
+    )) {
       if (typeof v === 'string' || typeof v === 'number') headers[k.toLowerCase()] = String(v)
       else if (Array.isArray(v)) headers[k.toLowerCase()] = v.join(', ')
     }
     const data: unknown = config.data
-    const body = data === undefined || data === null ? undefined : Buffer.isBuffer(data) ? data : typeof data === 'string' ? Buffer.from(data, 'utf8') : undefined
-    if (data !== undefined && data !== null && body === undefined) throw netError('request body must be text or bytes', 'ERR_BAD_REQUEST')
-    const res = await transport.request({ url, method, headers, ...(body ? { body } : {}), ...(config.timeout ? { timeoutMs: config.timeout } : {}) })
+    const body =
+      data === undefined || data === null
+        ? undefined
+        : Buffer.isBuffer(data)
+          ? data
+          : typeof data === 'string'
+            ? Buffer.from(data, 'utf8')
+            : undefined
+    if (data !== undefined && data !== null && body === undefined)
+      throw netError('request body must be text or bytes', 'ERR_BAD_REQUEST')
+    const res = await transport.request({
+      url,
+      method,
+      headers,
+      ...(body ? { body } : {}),
+      ...(config.timeout ? { timeoutMs: config.timeout } : {})
+    })
     const response: AxiosResponse<string> = {
       data: res.body.toString('utf8'),
       status: res.status,

@@ -1,9 +1,16 @@
 import { X509Certificate } from 'node:crypto'
 import { isIP } from 'node:net'
 import { AppError } from '../../shared/errors'
-import type { EffectiveSettings } from '../policy/effective'
-import { systemCaCertificates } from '../policy/network'
-import { DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_MS, netError, proxyMode, type NetResponse, type Transport } from './transport'
+import type { EffectiveSettings } from '../policy'
+import { systemCaCertificates } from '../policy'
+import {
+  DEFAULT_MAX_BYTES,
+  DEFAULT_TIMEOUT_MS,
+  netError,
+  proxyMode,
+  type NetResponse,
+  type Transport
+} from './transport'
 
 // The Electron transport: requests go through Chromium's network service (electron `net.request`
 // on the app's session), so PAC/WPAD, the OS proxy settings and NTLM/Negotiate proxy authentication
@@ -60,7 +67,10 @@ export interface AuthInfoLike {
 interface ClientRequestLike {
   setHeader(name: string, value: string): void
   on(event: 'response', l: (res: IncomingLike) => void): unknown
-  on(event: 'login', l: (authInfo: AuthInfoLike, callback: (username?: string, password?: string) => void) => void): unknown
+  on(
+    event: 'login',
+    l: (authInfo: AuthInfoLike, callback: (username?: string, password?: string) => void) => void
+  ): unknown
   on(event: 'error', l: (err: Error) => void): unknown
   write(chunk: Buffer): void
   end(): void
@@ -69,12 +79,27 @@ interface ClientRequestLike {
 
 /** The part of Electron's `net` used here (S: Electron's Session, or the tests' stand-in). */
 export interface ElectronNetLike<S extends ElectronSessionLike = ElectronSessionLike> {
-  request(options: { url: string; method: string; session: S; redirect: 'error'; useSessionCookies: boolean }): ClientRequestLike
+  request(options: {
+    url: string
+    method: string
+    session: S
+    redirect: 'error'
+    useSessionCookies: boolean
+  }): ClientRequestLike
 }
 
 /** Electron's `app`, for the proxy `login` event of the windows' and the updater's requests. */
 export interface ElectronAppLike {
-  on(event: 'login', l: (event: { preventDefault(): void }, webContents: unknown, details: unknown, authInfo: AuthInfoLike, callback: (username?: string, password?: string) => void) => void): unknown
+  on(
+    event: 'login',
+    l: (
+      event: { preventDefault(): void },
+      webContents: unknown,
+      details: unknown,
+      authInfo: AuthInfoLike,
+      callback: (username?: string, password?: string) => void
+    ) => void
+  ): unknown
 }
 
 /** Policy → Chromium proxy config (docs/deployment.md, "Proxy"). */
@@ -85,7 +110,11 @@ export function electronProxyConfig(values: EffectiveSettings['values']): Electr
   if (m.mode === 'system') return { mode: 'system' } // OS settings, WPAD and the OS's PAC included
   const port = m.url.port || (m.url.protocol === 'https:' ? '443' : '80')
   // Credentials never go into Chromium's proxy rules; they answer the proxy's 407 (proxyLogin).
-  return { mode: 'fixed_servers', proxyRules: `${m.url.protocol.replace(':', '')}://${m.url.hostname}:${port}`, proxyBypassRules: values.proxyBypass.join(',') }
+  return {
+    mode: 'fixed_servers',
+    proxyRules: `${m.url.protocol.replace(':', '')}://${m.url.hostname}:${port}`,
+    proxyBypassRules: values.proxyBypass.join(',')
+  }
 }
 
 /**
@@ -93,7 +122,9 @@ export function electronProxyConfig(values: EffectiveSettings['values']): Electr
  * (Basic/Digest), and only for that proxy; everything else is cancelled (NTLM/Negotiate with the
  * desk's own Windows/Kerberos credentials need no answer: Chromium uses them itself).
  */
-export function proxyLogin(values: EffectiveSettings['values']): (authInfo: AuthInfoLike, callback: (username?: string, password?: string) => void) => boolean {
+export function proxyLogin(
+  values: EffectiveSettings['values']
+): (authInfo: AuthInfoLike, callback: (username?: string, password?: string) => void) => boolean {
   const m = proxyMode(values)
   return (authInfo, callback) => {
     if (m.mode === 'fixed' && authInfo.isProxy && m.url.username) {
@@ -129,7 +160,12 @@ function current(c: X509Certificate, now: Date): boolean {
  * `anchors` by issuer name and signature, every issuer being a current CA (RFC 5280 §6.1 basics;
  * the same decision Node's TLS makes for the plain-Node path).
  */
-export function chainTrusted(leaf: ElectronCertificateLike, hostname: string, anchors: X509Certificate[], now = new Date()): boolean {
+export function chainTrusted(
+  leaf: ElectronCertificateLike,
+  hostname: string,
+  anchors: X509Certificate[],
+  now = new Date()
+): boolean {
   const chain: X509Certificate[] = []
   for (let c: ElectronCertificateLike | null | undefined = leaf; c && chain.length < 10; c = c.issuerCert) {
     try {
@@ -160,7 +196,12 @@ export function chainTrusted(leaf: ElectronCertificateLike, hostname: string, an
  * the update feed): Chromium's verdict, or the policy's extra CAs (TLS-inspecting proxy).
  * Callback values: 0 accept, -2 reject, -3 use Chromium's result.
  */
-export function platformCertificateVerifier(opts: { platformHost: string | null; cas: () => string[]; extraCas: () => string[]; now?: () => Date }) {
+export function platformCertificateVerifier(opts: {
+  platformHost: string | null
+  cas: () => string[]
+  extraCas: () => string[]
+  now?: () => Date
+}) {
   let anchors: X509Certificate[] | null = null
   let extra: X509Certificate[] | null = null
   return (request: CertificateVerifyRequest, callback: (result: number) => void): void => {
@@ -184,7 +225,8 @@ export function codeFromChromium(message: string): string {
   if (err === 'ERR_CONNECTION_REFUSED') return 'ECONNREFUSED'
   if (err === 'ERR_CONNECTION_RESET' || err === 'ERR_CONNECTION_CLOSED') return 'ECONNRESET'
   if (err === 'ERR_TIMED_OUT' || err === 'ERR_CONNECTION_TIMED_OUT') return 'ETIMEDOUT'
-  if (err === 'ERR_INTERNET_DISCONNECTED' || err === 'ERR_ADDRESS_UNREACHABLE' || err === 'ERR_NETWORK_CHANGED') return 'ENETUNREACH'
+  if (err === 'ERR_INTERNET_DISCONNECTED' || err === 'ERR_ADDRESS_UNREACHABLE' || err === 'ERR_NETWORK_CHANGED')
+    return 'ENETUNREACH'
   if (err.startsWith('ERR_CERT_') || err === 'ERR_SSL_PINNED_KEY_NOT_IN_CERT_CHAIN') return 'CERT_UNTRUSTED'
   return err // ERR_PROXY_CONNECTION_FAILED, ERR_TUNNEL_CONNECTION_FAILED, ERR_PROXY_AUTH_… stay as they are
 }
@@ -208,7 +250,9 @@ export interface ElectronTransportOptions<S extends ElectronSessionLike = Electr
  * machine policy is invalid every request is refused with POLICY_INVALID (fail closed, as the
  * plain-Node transport).
  */
-export function createElectronTransport<S extends ElectronSessionLike>(opts: ElectronTransportOptions<S>): Transport & { ready: Promise<void> } {
+export function createElectronTransport<S extends ElectronSessionLike>(
+  opts: ElectronTransportOptions<S>
+): Transport & { ready: Promise<void> } {
   const [primary] = opts.sessions
   if (!primary) throw new Error('createElectronTransport: no session')
   const values = opts.settings.values
@@ -241,7 +285,13 @@ export function createElectronTransport<S extends ElectronSessionLike>(opts: Ele
       const timeoutMs = req.timeoutMs ?? DEFAULT_TIMEOUT_MS
       const maxBytes = req.maxBytes ?? DEFAULT_MAX_BYTES
       return new Promise<NetResponse>((resolve, reject) => {
-        const r = opts.net.request({ url: req.url, method: req.method, session: primary, redirect: 'error', useSessionCookies: false })
+        const r = opts.net.request({
+          url: req.url,
+          method: req.method,
+          session: primary,
+          redirect: 'error',
+          useSessionCookies: false
+        })
         const fail = (err: Error): void => {
           clearTimeout(timer)
           const code = (err as { code?: string }).code ?? codeFromChromium(err.message)
@@ -268,7 +318,8 @@ export function createElectronTransport<S extends ElectronSessionLike>(opts: Ele
           res.on('end', () => {
             clearTimeout(timer)
             const headers: Record<string, string> = {}
-            for (const [k, v] of Object.entries(res.headers)) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v
+            for (const [k, v] of Object.entries(res.headers))
+              headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v
             resolve({ status: res.statusCode, headers, body: Buffer.concat(chunks) })
           })
         })

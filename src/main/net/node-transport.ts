@@ -1,9 +1,14 @@
 import { request as httpRequest, type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http'
-import { request as httpsRequest } from 'node:https'
-import type { EffectiveSettings } from '../policy/effective'
-import { createHttpsAgent } from '../policy/https-agent'
-import { networkOptions, type NetworkOptions } from '../policy/network'
-import { DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_MS, netError, type NetRequest, type NetResponse, type Transport } from './transport'
+import { request as httpsRequest, type Agent } from 'node:https'
+import { createHttpsAgent, networkOptions, type EffectiveSettings, type NetworkOptions } from '../policy'
+import {
+  DEFAULT_MAX_BYTES,
+  DEFAULT_TIMEOUT_MS,
+  netError,
+  type NetRequest,
+  type NetResponse,
+  type Transport
+} from './transport'
 
 // The plain-Node transport (web host, CLI, tests): the CA list and the proxy come from
 // policy/network.ts for every request's own URL (so the bypass list applies per host). https: is
@@ -35,19 +40,46 @@ function routeOf(net: NetworkOptions): string {
  * machine policy is invalid: nothing leaves the machine until the administrator fixes it.
  */
 export function createNodeTransport(opts: NodeTransportOptions): Transport & { options(url: string): NetworkOptions } {
+  const agents = new AgentCache()
   const options = (url: string): NetworkOptions =>
     networkOptions(opts.settings, { target: url, env: opts.env ?? process.env, apiCaFile: opts.apiCaFile ?? null })
   return {
     kind: 'node',
     options,
     route: async (url) => routeOf(options(url)),
-    request: (req) => send(req, options(req.url))
+    request: (req) => send(req, options(req.url), agents)
   }
 }
 
-function send(req: NetRequest, net: NetworkOptions): Promise<NetResponse> {
+/**
+ * Keep-alive agents per (proxy, CA list): a new agent per request parsed every CA certificate into
+ * a new secure context and made a full TLS handshake each time (~15 ms a request here; a batch
+ * confirmation and a sync make many). A changed policy (other proxy or CAs) gets its own agent.
+ */
+class AgentCache {
+  private readonly agents = new Map<string, Agent>()
+
+  get(net: NetworkOptions): Agent {
+    const key = `${net.proxy?.href ?? 'DIRECT'}\n${net.ca.join('\n')}`
+    let agent = this.agents.get(key)
+    if (!agent) {
+      if (this.agents.size >= 8) this.clear()
+      agent = createHttpsAgent(net, { keepAlive: true })
+      this.agents.set(key, agent)
+    }
+    return agent
+  }
+
+  clear(): void {
+    for (const a of this.agents.values()) a.destroy()
+    this.agents.clear()
+  }
+}
+
+function send(req: NetRequest, net: NetworkOptions, agents: AgentCache): Promise<NetResponse> {
   const target = new URL(req.url)
-  if (target.protocol !== 'http:' && target.protocol !== 'https:') return Promise.reject(netError(`unsupported URL ${req.url}`, 'ERR_UNSUPPORTED_PROTOCOL'))
+  if (target.protocol !== 'http:' && target.protocol !== 'https:')
+    return Promise.reject(netError(`unsupported URL ${req.url}`, 'ERR_UNSUPPORTED_PROTOCOL'))
   const timeoutMs = req.timeoutMs ?? DEFAULT_TIMEOUT_MS
   const maxBytes = req.maxBytes ?? DEFAULT_MAX_BYTES
   const headers: Record<string, string> = { ...req.headers }
@@ -59,20 +91,22 @@ function send(req: NetRequest, net: NetworkOptions): Promise<NetResponse> {
       let size = 0
       res.on('data', (c: Buffer) => {
         size += c.length
-        if (size > maxBytes) request.destroy(netError(`${req.url}: answer larger than ${maxBytes} bytes`, 'ERR_RESPONSE_TOO_LARGE'))
+        if (size > maxBytes)
+          request.destroy(netError(`${req.url}: answer larger than ${maxBytes} bytes`, 'ERR_RESPONSE_TOO_LARGE'))
         else chunks.push(c)
       })
       res.on('end', () => {
         clearTimeout(timer)
         const h: Record<string, string> = {}
-        for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) h[k] = Array.isArray(v) ? v.join(', ') : v
+        for (const [k, v] of Object.entries(res.headers))
+          if (v !== undefined) h[k] = Array.isArray(v) ? v.join(', ') : v
         resolve({ status: res.statusCode ?? 0, headers: h, body: Buffer.concat(chunks) })
       })
       res.on('error', reject)
     }
     let request: ClientRequest
     if (target.protocol === 'https:') {
-      request = httpsRequest(target, { ...base, headers, agent: createHttpsAgent(net, { keepAlive: false }) }, onResponse)
+      request = httpsRequest(target, { ...base, headers, agent: agents.get(net) }, onResponse)
     } else if (net.proxy) {
       const proxy = net.proxy
       const viaTls = proxy.protocol === 'https:'
@@ -92,7 +126,10 @@ function send(req: NetRequest, net: NetworkOptions): Promise<NetResponse> {
       request = httpRequest(target, { ...base, headers, agent: false }, onResponse)
     }
     // One limit for the whole exchange (connect, CONNECT, TLS, answer), not just socket idleness.
-    const timer = setTimeout(() => request.destroy(netError(`${req.url}: no answer within ${timeoutMs} ms`, 'ETIMEDOUT')), timeoutMs)
+    const timer = setTimeout(
+      () => request.destroy(netError(`${req.url}: no answer within ${timeoutMs} ms`, 'ETIMEDOUT')),
+      timeoutMs
+    )
     request.on('timeout', () => request.destroy(netError(`${req.url}: timed out`, 'ETIMEDOUT')))
     request.on('error', (err) => {
       clearTimeout(timer)

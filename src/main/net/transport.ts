@@ -1,4 +1,4 @@
-import type { Settings } from '../policy/schema'
+import type { Settings } from '../policy'
 
 // One network stack for everything the main process sends (platform API, OCSP/CRL, doctor's
 // probes): a Transport. Under Electron it is Chromium's network service (PAC/WPAD, system proxy,
@@ -43,7 +43,8 @@ export const DEFAULT_MAX_BYTES = 20 * 1024 * 1024
  * used while `proxy` is "system"); `system` (Electron: the OS settings incl. WPAD; Node: the
  * environment's HTTPS_PROXY / HTTP_PROXY / NO_PROXY).
  */
-export type ProxyMode = { mode: 'direct' } | { mode: 'system' } | { mode: 'fixed'; url: URL } | { mode: 'pac'; url: string }
+export type ProxyMode =
+  { mode: 'direct' } | { mode: 'system' } | { mode: 'fixed'; url: URL } | { mode: 'pac'; url: string }
 
 export function proxyMode(values: Pick<Settings, 'proxy' | 'proxyPacUrl'>): ProxyMode {
   if (values.proxy === 'direct') return { mode: 'direct' }

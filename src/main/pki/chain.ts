@@ -48,7 +48,12 @@ export function citizenIssuer(leaf: StrictCertificate, store: TrustStore): Stric
 }
 
 /** Strict §6 validation of `leaf` against the store, as verify-cert would run it (no CRLs: revocation is separate). */
-export function validateStrictAgainstStore(leaf: StrictCertificate, store: TrustStore, at: Date, opts: ChainOptions = {}): PathResult {
+export function validateStrictAgainstStore(
+  leaf: StrictCertificate,
+  store: TrustStore,
+  at: Date,
+  opts: ChainOptions = {}
+): PathResult {
   const required = opts.requiredPolicies ?? []
   const { strict } = strictTrust(store)
   return validatePathStrict({
@@ -73,12 +78,22 @@ function issuerName(leaf: StrictCertificate): string {
  * The card's chain verdict for its signing certificate (node-forge model in, for display fields).
  * Never throws: a certificate the strict parser refuses is `untrusted` with reason malformed-certificate.
  */
-export function validateChain(leaf: ParsedCertificate, store: TrustStore, at: Date = new Date(), opts: ChainOptions = {}): ChainResult {
+export function validateChain(
+  leaf: ParsedCertificate,
+  store: TrustStore,
+  at: Date = new Date(),
+  opts: ChainOptions = {}
+): ChainResult {
   let strictLeaf: StrictCertificate
   try {
     strictLeaf = parseStrictCertificate(leaf.der)
   } catch (err) {
-    return { verdict: 'untrusted', path: [leaf], failure: 'malformed-certificate', reason: `malformed-certificate: ${(err as Error).message}` }
+    return {
+      verdict: 'untrusted',
+      path: [leaf],
+      failure: 'malformed-certificate',
+      reason: `malformed-certificate: ${(err as Error).message}`
+    }
   }
   const result = validateStrictAgainstStore(strictLeaf, store, at, opts)
   // Not issued by MOICA at all (another CA's name): say so, whatever the chain says.
@@ -94,14 +109,26 @@ export function validateChain(leaf: ParsedCertificate, store: TrustStore, at: Da
   }
   if (!result.valid) {
     const failure = result.reason ?? 'untrusted'
-    return { verdict: VERDICT[failure] ?? 'untrusted', path: [leaf], failure, reason: `${failure}: ${result.detail ?? ''}` }
+    return {
+      verdict: VERDICT[failure] ?? 'untrusted',
+      path: [leaf],
+      failure,
+      reason: `${failure}: ${result.detail ?? ''}`
+    }
   }
   // A MOICA name with another key (a lookalike CA) cannot have validated; the path's issuer must be the bundled MOICA CA.
   const issuer = citizenIssuer(strictLeaf, store)
   if (!issuer || !(result.path[1] && result.path[1].der.equals(issuer.der))) {
-    return { verdict: 'untrusted', path: [leaf], failure: 'untrusted', reason: 'untrusted: not issued by a bundled MOICA CA key' }
+    return {
+      verdict: 'untrusted',
+      path: [leaf],
+      failure: 'untrusted',
+      reason: 'untrusted: not issued by a bundled MOICA CA key'
+    }
   }
   const byDer = new Map([...store.anchors, ...store.intermediates].map((c) => [c.der.toString('latin1'), c]))
-  const path = result.path.map((c, i) => (i === 0 ? leaf : (byDer.get(c.der.toString('latin1')) ?? parseCertificate(c.der))))
+  const path = result.path.map((c, i) =>
+    i === 0 ? leaf : (byDer.get(c.der.toString('latin1')) ?? parseCertificate(c.der))
+  )
   return { verdict: 'valid', path }
 }

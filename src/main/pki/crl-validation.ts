@@ -44,14 +44,26 @@ function generalNameEquals(a: GeneralName, b: GeneralName): boolean {
 }
 
 /** A DistributionPointName as full names; a relative name is appended to `issuerKey` (§4.2.1.13). */
-function fullNames(name: DistributionPointName, issuerKey: string): { names: GeneralName[]; relativeKey: string | null } {
+function fullNames(
+  name: DistributionPointName,
+  issuerKey: string
+): { names: GeneralName[]; relativeKey: string | null } {
   if (name.fullName) return { names: name.fullName, relativeKey: null }
   return { names: [], relativeKey: issuerKey ? `${issuerKey},${name.relativeName}` : (name.relativeName ?? '') }
 }
 
-function namesMatch(a: { names: GeneralName[]; relativeKey: string | null }, b: { names: GeneralName[]; relativeKey: string | null }): boolean {
-  const keysA = new Set([...a.names.flatMap((n) => (n.type === 'directory' ? [n.name.key] : [])), ...(a.relativeKey !== null ? [a.relativeKey] : [])])
-  const keysB = [...b.names.flatMap((n) => (n.type === 'directory' ? [n.name.key] : [])), ...(b.relativeKey !== null ? [b.relativeKey] : [])]
+function namesMatch(
+  a: { names: GeneralName[]; relativeKey: string | null },
+  b: { names: GeneralName[]; relativeKey: string | null }
+): boolean {
+  const keysA = new Set([
+    ...a.names.flatMap((n) => (n.type === 'directory' ? [n.name.key] : [])),
+    ...(a.relativeKey !== null ? [a.relativeKey] : [])
+  ])
+  const keysB = [
+    ...b.names.flatMap((n) => (n.type === 'directory' ? [n.name.key] : [])),
+    ...(b.relativeKey !== null ? [b.relativeKey] : [])
+  ]
   if (keysB.some((k) => keysA.has(k))) return true
   return a.names.some((x) => x.type !== 'directory' && b.names.some((y) => generalNameEquals(x, y)))
 }
@@ -85,9 +97,11 @@ function current(crl: StrictCrl, at: Date): boolean {
 }
 
 function usable(crl: StrictCrl): string | null {
-  if (crl.unknownCriticalExtension) return `CRL of ${crl.issuer.text} has unknown critical extension ${crl.unknownCriticalExtension}`
+  if (crl.unknownCriticalExtension)
+    return `CRL of ${crl.issuer.text} has unknown critical extension ${crl.unknownCriticalExtension}`
   const entry = crl.entries.find((e) => e.unknownCriticalExtension)
-  if (entry) return `CRL of ${crl.issuer.text} has an entry with unknown critical extension ${entry.unknownCriticalExtension}`
+  if (entry)
+    return `CRL of ${crl.issuer.text} has an entry with unknown critical extension ${entry.unknownCriticalExtension}`
   return null
 }
 
@@ -101,14 +115,24 @@ function entryFor(crl: StrictCrl, cert: StrictCertificate): StrictCrl['entries']
  * (a stale CRL → crl-expired; an unverifiable one → crl-signature; none → crl-missing).
  */
 export function crlStatus(cert: StrictCertificate, opts: CrlCheckOptions): CertStatus {
-  const implied: DistributionPoint = { name: { fullName: [{ type: 'directory', name: cert.issuer }], relativeName: null }, reasons: null, crlIssuer: null }
+  const implied: DistributionPoint = {
+    name: { fullName: [{ type: 'directory', name: cert.issuer }], relativeName: null },
+    reasons: null,
+    crlIssuer: null
+  }
   const dps = [...(cert.distributionPoints ?? []), implied]
   let reasonsMask = 0
   let until: Date | null = null
   let problem: { code: CrlProblem; detail: string } | null = null
   let seen = false
   const note = (code: CrlProblem, detail: string): void => {
-    const rank: Record<CrlProblem, number> = { 'crl-missing': 0, 'crl-expired': 1, 'crl-signature': 2, 'unknown-critical-extension': 3, 'key-usage': 4 }
+    const rank: Record<CrlProblem, number> = {
+      'crl-missing': 0,
+      'crl-expired': 1,
+      'crl-signature': 2,
+      'unknown-critical-extension': 3,
+      'key-usage': 4
+    }
     if (!problem || rank[code] > rank[problem.code]) problem = { code, detail }
   }
   const completes = opts.crls.filter((c) => c.deltaBase === null)
@@ -119,7 +143,10 @@ export function crlStatus(cert: StrictCertificate, opts: CrlCheckOptions): CertS
       if (!inScope(crl, cert, dp)) continue
       seen = true
       if (!current(crl, opts.at)) {
-        note('crl-expired', `CRL of ${crl.issuer.text} is not current (next update ${crl.nextUpdate?.toISOString() ?? 'none'})`)
+        note(
+          'crl-expired',
+          `CRL of ${crl.issuer.text} is not current (next update ${crl.nextUpdate?.toISOString() ?? 'none'})`
+        )
         continue
       }
       const interim = (crl.idp?.onlySomeReasons ?? ALL_REASONS) & (dp.reasons ?? ALL_REASONS) & ALL_REASONS
@@ -130,9 +157,16 @@ export function crlStatus(cert: StrictCertificate, opts: CrlCheckOptions): CertS
         continue
       }
       const signers = opts.signers(crl)
-      const signer = signers.find((s) => checkSignature(crl.signatureAlgorithmId, crl.tbs, crl.signature, s.key) === 'ok')
+      const signer = signers.find(
+        (s) => checkSignature(crl.signatureAlgorithmId, crl.tbs, crl.signature, s.key) === 'ok'
+      )
       if (!signer) {
-        note('crl-signature', signers.length ? `CRL of ${crl.issuer.text} does not verify` : `no valid signer for the CRL of ${crl.issuer.text}`)
+        note(
+          'crl-signature',
+          signers.length
+            ? `CRL of ${crl.issuer.text} does not verify`
+            : `no valid signer for the CRL of ${crl.issuer.text}`
+        )
         continue
       }
       if (signer.cert.keyUsage && !signer.cert.keyUsage.has('cRLSign')) {
@@ -155,13 +189,30 @@ export function crlStatus(cert: StrictCertificate, opts: CrlCheckOptions): CertS
       const nextUpdate = delta?.nextUpdate ?? crl.nextUpdate
       if (nextUpdate && (!until || nextUpdate < until)) until = nextUpdate
       if (entry && entry.reason !== REMOVE_FROM_CRL) {
-        return { status: 'revoked', detail: `serial ${cert.serialHex} revoked on ${entry.revokedAt.toISOString()}`, revokedAt: entry.revokedAt, reason: entry.reason, until }
+        return {
+          status: 'revoked',
+          detail: `serial ${cert.serialHex} revoked on ${entry.revokedAt.toISOString()}`,
+          revokedAt: entry.revokedAt,
+          reason: entry.reason,
+          until
+        }
       }
       reasonsMask |= interim
     }
     if (reasonsMask === ALL_REASONS) return { status: 'unrevoked', until }
   }
   const p = problem as { code: CrlProblem; detail: string } | null
-  if (reasonsMask !== 0) return { status: 'undetermined', problem: 'crl-missing', detail: `CRLs of ${cert.issuer.text} do not cover every revocation reason`, inScope: true }
-  return { status: 'undetermined', problem: p?.code ?? 'crl-missing', detail: p?.detail ?? `no CRL covers ${cert.subject.text} (issuer ${cert.issuer.text})`, inScope: seen }
+  if (reasonsMask !== 0)
+    return {
+      status: 'undetermined',
+      problem: 'crl-missing',
+      detail: `CRLs of ${cert.issuer.text} do not cover every revocation reason`,
+      inScope: true
+    }
+  return {
+    status: 'undetermined',
+    problem: p?.code ?? 'crl-missing',
+    detail: p?.detail ?? `no CRL covers ${cert.subject.text} (issuer ${cert.issuer.text})`,
+    inScope: seen
+  }
 }

@@ -65,7 +65,7 @@ export function parseDer(buf: Buffer): Tlv {
 export function children(tlv: Tlv): Tlv[] {
   if ((tlv.tag & 0x20) === 0) throw new DerError(`tag 0x${tlv.tag.toString(16)} is not constructed`)
   const out: Tlv[] = []
-  for (let at = 0; at < tlv.value.length; ) {
+  for (let at = 0; at < tlv.value.length;) {
     const child = readTlv(tlv.value, at)
     out.push(child)
     at = child.end

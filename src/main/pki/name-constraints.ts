@@ -37,7 +37,11 @@ function emailWithin(email: string, constraint: string): boolean {
   const at = email.lastIndexOf('@')
   if (at < 0) return false
   const domain = email.slice(at + 1).toLowerCase()
-  if (constraint.includes('@')) return email.slice(0, at) === constraint.slice(0, constraint.lastIndexOf('@')) && domain === constraint.slice(constraint.lastIndexOf('@') + 1).toLowerCase()
+  if (constraint.includes('@'))
+    return (
+      email.slice(0, at) === constraint.slice(0, constraint.lastIndexOf('@')) &&
+      domain === constraint.slice(constraint.lastIndexOf('@') + 1).toLowerCase()
+    )
   if (constraint.startsWith('.')) return domain.endsWith(constraint.toLowerCase())
   return domain === constraint.toLowerCase()
 }
@@ -60,7 +64,12 @@ function uriWithin(uri: string, constraint: string): boolean {
 function ipWithin(addr: Buffer, constraint: Buffer): boolean {
   const len = constraint.length / 2
   if (addr.length !== len) return false
-  for (let i = 0; i < len; i++) if (((addr[i] as number) & (constraint[len + i] as number)) !== ((constraint[i] as number) & (constraint[len + i] as number))) return false
+  for (let i = 0; i < len; i++)
+    if (
+      ((addr[i] as number) & (constraint[len + i] as number)) !==
+      ((constraint[i] as number) & (constraint[len + i] as number))
+    )
+      return false
   return true
 }
 
@@ -98,7 +107,8 @@ export function nameConstraintViolation(state: NameConstraintState, cert: Strict
     if (name.type === 'other') continue
     for (const set of state.permitted) {
       const ofType = set.filter((s) => s.type === name.type)
-      if (ofType.length && !ofType.some((s) => within(name, s))) return `${describe(name)} is outside the permitted subtrees`
+      if (ofType.length && !ofType.some((s) => within(name, s)))
+        return `${describe(name)} is outside the permitted subtrees`
     }
     if (state.excluded.some((s) => within(name, s))) return `${describe(name)} is in an excluded subtree`
   }

@@ -15,7 +15,9 @@ const OID_EXT_KEY_USAGE = '2.5.29.37'
 /** Clock skew tolerated between us and the responder. */
 const SKEW_MS = 5 * 60_000
 
-export type OcspStatus = { status: 'good' | 'unknown'; nextUpdate: Date | null } | { status: 'revoked'; revokedAt: Date; nextUpdate: Date | null }
+export type OcspStatus =
+  | { status: 'good' | 'unknown'; nextUpdate: Date | null }
+  | { status: 'revoked'; revokedAt: Date; nextUpdate: Date | null }
 
 export class OcspError extends Error {
   override readonly name = 'OcspError'
@@ -48,7 +50,10 @@ export function buildOcspRequest(leaf: StrictCertificate, issuer: StrictCertific
   const serial = Buffer.from(leaf.serialHex, 'hex')
   const nonceValue = randomBytes(32)
   // extnValue of the nonce extension = DER OCTET STRING(nonce) (RFC 8954).
-  const nonceExtValue = Buffer.from(asn1.toDer(asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OCTETSTRING, false, bin(nonceValue))).getBytes(), 'binary')
+  const nonceExtValue = Buffer.from(
+    asn1.toDer(asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OCTETSTRING, false, bin(nonceValue))).getBytes(),
+    'binary'
+  )
   const certId = asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [
     asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [
       asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OID, false, asn1.oidToDer(OID_SHA1).getBytes()),
@@ -60,7 +65,9 @@ export function buildOcspRequest(leaf: StrictCertificate, issuer: StrictCertific
   ])
   const request = asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [
     asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [
-      asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [certId])]),
+      asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [
+        asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [certId])
+      ]),
       asn1.create(asn1.Class.CONTEXT_SPECIFIC, 2, true, [
         asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [
           asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [
@@ -71,7 +78,13 @@ export function buildOcspRequest(leaf: StrictCertificate, issuer: StrictCertific
       ])
     ])
   ])
-  return { der: Buffer.from(asn1.toDer(request).getBytes(), 'binary'), nonce: nonceExtValue, nameHash, keyHash, serialHex: leaf.serialHex }
+  return {
+    der: Buffer.from(asn1.toDer(request).getBytes(), 'binary'),
+    nonce: nonceExtValue,
+    nameHash,
+    keyHash,
+    serialHex: leaf.serialHex
+  }
 }
 
 function isDelegatedResponder(cert: StrictCertificate, issuer: StrictCertificate): boolean {
@@ -91,7 +104,9 @@ export function parseOcspResponse(der: Buffer, req: OcspRequest, issuer: StrictC
   if (!bytesTlv) throw new OcspError('no responseBytes')
   const [typeTlv, octets] = children(expectTag(children(bytesTlv)[0], TAG.SEQUENCE, 'ResponseBytes'))
   if (decodeOid(typeTlv as Tlv) !== OID_OCSP_BASIC) throw new OcspError('not a basic OCSP response')
-  const [tbs, algTlv, sigTlv, certsTlv] = children(expectTag(parseDer(expectTag(octets, TAG.OCTET_STRING, 'response').value), TAG.SEQUENCE, 'BasicOCSPResponse'))
+  const [tbs, algTlv, sigTlv, certsTlv] = children(
+    expectTag(parseDer(expectTag(octets, TAG.OCTET_STRING, 'response').value), TAG.SEQUENCE, 'BasicOCSPResponse')
+  )
   if (!tbs || !algTlv || !sigTlv) throw new OcspError('truncated BasicOCSPResponse')
   const algorithm = decodeOid(children(algTlv)[0] as Tlv)
   const signature = expectTag(sigTlv, TAG.BIT_STRING, 'signature').value.subarray(1)
@@ -121,7 +136,10 @@ export function parseOcspResponse(der: Buffer, req: OcspRequest, issuer: StrictC
   if (ext) {
     for (const e of children(children(ext)[0] as Tlv)) {
       const parts = children(e)
-      if (decodeOid(parts[0] as Tlv) === OID_OCSP_NONCE && !expectTag(parts[parts.length - 1], TAG.OCTET_STRING, 'nonce').value.equals(req.nonce)) {
+      if (
+        decodeOid(parts[0] as Tlv) === OID_OCSP_NONCE &&
+        !expectTag(parts[parts.length - 1], TAG.OCTET_STRING, 'nonce').value.equals(req.nonce)
+      ) {
         throw new OcspError('nonce mismatch (replayed response?)')
       }
     }
@@ -133,7 +151,8 @@ export function parseOcspResponse(der: Buffer, req: OcspRequest, issuer: StrictC
       !expectTag(nameHash, TAG.OCTET_STRING, 'issuerNameHash').value.equals(req.nameHash) ||
       !expectTag(keyHash, TAG.OCTET_STRING, 'issuerKeyHash').value.equals(req.keyHash) ||
       expectTag(serial, TAG.INTEGER, 'serialNumber').value.toString('hex').toUpperCase() !== req.serialHex
-    ) continue
+    )
+      continue
     const thisUpdate = decodeTime(thisUpdateTlv as Tlv)
     const nextTlv = rest.find((r) => r.tag === 0xa0)
     const nextUpdate = nextTlv ? decodeTime(children(nextTlv)[0] as Tlv) : null
@@ -141,7 +160,8 @@ export function parseOcspResponse(der: Buffer, req: OcspRequest, issuer: StrictC
     if (nextUpdate && nextUpdate.getTime() < now.getTime() - SKEW_MS) throw new OcspError('stale response')
     const tag = (certStatus as Tlv).tag
     if (tag === 0x80) return { status: 'good', nextUpdate }
-    if (tag === 0xa1) return { status: 'revoked', revokedAt: decodeTime(children(certStatus as Tlv)[0] as Tlv), nextUpdate }
+    if (tag === 0xa1)
+      return { status: 'revoked', revokedAt: decodeTime(children(certStatus as Tlv)[0] as Tlv), nextUpdate }
     return { status: 'unknown', nextUpdate }
   }
   throw new OcspError('no answer for this certificate')

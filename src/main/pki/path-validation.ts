@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto'
 import { crlStatus, type CrlProblem } from './crl-validation'
-import { DerError, children, parseDer, type Tlv } from './der'
+import { children, parseDer, type Tlv } from './der'
 import { addNameConstraints, initialNameConstraints, nameConstraintViolation } from './name-constraints'
 import { PolicyFailure, PolicyState, type PolicyInputs } from './policy-tree'
 import {
@@ -77,15 +77,32 @@ const MAX_DEPTH = 12
 const MAX_PATHS = 64
 /** Severity used to pick the most telling failure when several paths fail. */
 const RANK: Record<PathFailure, number> = {
-  'malformed-certificate': 0, untrusted: 1, 'name-chaining': 2, 'bad-signature': 3, 'unsupported-algorithm': 3, 'not-ca': 4,
-  'path-length': 4, 'key-usage': 4, 'unknown-critical-extension': 4, 'invalid-extension': 4, 'name-constraints': 4, policy: 4,
-  'crl-missing': 5, 'crl-expired': 5, 'not-yet-valid': 6, expired: 6, revoked: 7
+  'malformed-certificate': 0,
+  untrusted: 1,
+  'name-chaining': 2,
+  'bad-signature': 3,
+  'unsupported-algorithm': 3,
+  'not-ca': 4,
+  'path-length': 4,
+  'key-usage': 4,
+  'unknown-critical-extension': 4,
+  'invalid-extension': 4,
+  'name-constraints': 4,
+  policy: 4,
+  'crl-missing': 5,
+  'crl-expired': 5,
+  'not-yet-valid': 6,
+  expired: 6,
+  revoked: 7
 }
 
 class Fail extends Error {
   /** How many certificates (top-down) passed before this failure; set by validatePath. */
   depth = 0
-  constructor(readonly reason: PathFailure, detail: string) {
+  constructor(
+    readonly reason: PathFailure,
+    detail: string
+  ) {
     super(detail)
   }
 }
@@ -93,14 +110,24 @@ class Fail extends Error {
 /** Per-call memo of signature checks (issuer key × certificate): meshes revisit the same pairs. */
 type SigCache = Map<StrictCertificate, Map<string, ReturnType<typeof checkSignature>>>
 
-function signatureCheck(cache: SigCache, cert: StrictCertificate, issuer: StrictCertificate, key?: KeyObject): ReturnType<typeof checkSignature> {
+function signatureCheck(
+  cache: SigCache,
+  cert: StrictCertificate,
+  issuer: StrictCertificate,
+  key?: KeyObject
+): ReturnType<typeof checkSignature> {
   let byIssuer = cache.get(cert)
   if (!byIssuer) cache.set(cert, (byIssuer = new Map()))
   const id = issuer.spki.toString('latin1')
   let result = byIssuer.get(id)
   if (result === undefined) {
     try {
-      result = checkSignature(cert.signatureAlgorithmId, cert.tbs, cert.signature, key ?? publicKeyOf(issuer.spki, null).key)
+      result = checkSignature(
+        cert.signatureAlgorithmId,
+        cert.tbs,
+        cert.signature,
+        key ?? publicKeyOf(issuer.spki, null).key
+      )
     } catch {
       result = 'bad' // a key node:crypto cannot load (e.g. DSA without inherited parameters)
     }
@@ -131,14 +158,25 @@ function candidatesFor(child: StrictCertificate, pool: StrictCertificate[], sigs
 }
 
 /** Paths leaf → … → anchor in preference order (depth-, count- and time-limited, no loops). */
-function* buildPaths(inputs: PathInputs, sigs: SigCache, deadline: number, dangling: Set<string>): Generator<{ path: StrictCertificate[]; chained: boolean }> {
+function* buildPaths(
+  inputs: PathInputs,
+  sigs: SigCache,
+  deadline: number,
+  dangling: Set<string>
+): Generator<{ path: StrictCertificate[]; chained: boolean }> {
   let yielded = 0
-  function* walk(path: StrictCertificate[], chained: boolean): Generator<{ path: StrictCertificate[]; chained: boolean }> {
+  function* walk(
+    path: StrictCertificate[],
+    chained: boolean
+  ): Generator<{ path: StrictCertificate[]; chained: boolean }> {
     if (yielded >= MAX_PATHS || path.length > MAX_DEPTH || Date.now() > deadline) return
     const tip = path[path.length - 1] as StrictCertificate
     const anchors = candidatesFor(tip, inputs.anchors, sigs)
     const next = candidatesFor(tip, inputs.intermediates, sigs).filter(
-      (c) => !path.some((p) => p.der.equals(c.cert.der) || (p.subject.key === c.cert.subject.key && p.spki.equals(c.cert.spki)))
+      (c) =>
+        !path.some(
+          (p) => p.der.equals(c.cert.der) || (p.subject.key === c.cert.subject.key && p.spki.equals(c.cert.spki))
+        )
     )
     if (anchors.length === 0 && next.length === 0) dangling.add(tip.issuer.key)
     for (const a of anchors) {
@@ -181,10 +219,21 @@ interface Ctx {
  * (a separate CRL key, a rolled-over key, an indirect CRL issuer) that itself validates to the
  * same anchor.
  */
-function crlSigners(crl: StrictCrl, issuer: StrictCertificate, issuerKey: KeyObject, anchor: StrictCertificate, ctx: Ctx): { key: KeyObject; cert: StrictCertificate }[] {
+function crlSigners(
+  crl: StrictCrl,
+  issuer: StrictCertificate,
+  issuerKey: KeyObject,
+  anchor: StrictCertificate,
+  ctx: Ctx
+): { key: KeyObject; cert: StrictCertificate }[] {
   const out: { key: KeyObject; cert: StrictCertificate }[] = []
-  if (crl.issuer.key === issuer.subject.key && (!crl.aki || !issuer.ski || crl.aki === issuer.ski)) out.push({ key: issuerKey, cert: issuer })
-  if (crl.issuer.key === anchor.subject.key && anchor !== issuer && (!crl.aki || !anchor.ski || crl.aki === anchor.ski)) {
+  if (crl.issuer.key === issuer.subject.key && (!crl.aki || !issuer.ski || crl.aki === issuer.ski))
+    out.push({ key: issuerKey, cert: issuer })
+  if (
+    crl.issuer.key === anchor.subject.key &&
+    anchor !== issuer &&
+    (!crl.aki || !anchor.ski || crl.aki === anchor.ski)
+  ) {
     out.push({ key: publicKeyOf(anchor.spki, null).key, cert: anchor })
   }
   // The common case (the issuer's own key signed its CRL) needs no further path.
@@ -198,7 +247,11 @@ function crlSigners(crl: StrictCrl, issuer: StrictCertificate, issuerKey: KeyObj
         // Its validity is being established by the enclosing validation: break the cycle there.
         const valid =
           ctx.pending.has(c) ||
-          validate({ ...ctx.inputs, leaf: c, anchors: [anchor], leafKeyUsage: undefined, policy: undefined, budgetMs: 300 }, ctx.recursion + 1, new Set([...ctx.pending, c])).valid
+          validate(
+            { ...ctx.inputs, leaf: c, anchors: [anchor], leafKeyUsage: undefined, policy: undefined, budgetMs: 300 },
+            ctx.recursion + 1,
+            new Set([...ctx.pending, c])
+          ).valid
         if (valid) extra.push({ key: publicKeyOf(c.spki, null).key, cert: c })
       }
     }
@@ -232,7 +285,12 @@ function validatePath(path: StrictCertificate[], chained: boolean, ctx: Ctx): st
     try {
       step(i)
     } catch (err) {
-      const fail = err instanceof Fail ? err : err instanceof PolicyFailure ? new Fail('policy', err.message) : new Fail('malformed-certificate', (err as Error).message)
+      const fail =
+        err instanceof Fail
+          ? err
+          : err instanceof PolicyFailure
+            ? new Fail('policy', err.message)
+            : new Fail('malformed-certificate', (err as Error).message)
       fail.depth = i
       throw fail
     }
@@ -250,17 +308,30 @@ function validatePath(path: StrictCertificate[], chained: boolean, ctx: Ctx): st
     const last = i === n - 1
     const selfIssued = isSelfIssued(cert)
     // (a)(4) name chaining, (a)(1) signature, (a)(2) validity
-    if (cert.issuer.key !== workingIssuer.subject.key) throw new Fail('name-chaining', `issuer of ${cert.subject.text} is not ${workingIssuer.subject.text}`)
-    if (!cert.tbsSignatureAlgorithmRaw.equals(cert.signatureAlgorithmRaw)) throw new Fail('bad-signature', 'signature algorithm fields differ')
+    if (cert.issuer.key !== workingIssuer.subject.key)
+      throw new Fail('name-chaining', `issuer of ${cert.subject.text} is not ${workingIssuer.subject.text}`)
+    if (!cert.tbsSignatureAlgorithmRaw.equals(cert.signatureAlgorithmRaw))
+      throw new Fail('bad-signature', 'signature algorithm fields differ')
     const sig = signatureCheck(ctx.sigs, cert, workingIssuer, working.key)
-    if (sig === 'unsupported') throw new Fail('unsupported-algorithm', `signature algorithm ${cert.signatureAlgorithm} of ${cert.subject.text} is not supported`)
+    if (sig === 'unsupported')
+      throw new Fail(
+        'unsupported-algorithm',
+        `signature algorithm ${cert.signatureAlgorithm} of ${cert.subject.text} is not supported`
+      )
     if (sig !== 'ok') throw new Fail('bad-signature', `signature of ${cert.subject.text} does not verify`)
-    if (inputs.at < cert.notBefore) throw new Fail('not-yet-valid', `${cert.subject.text} is valid from ${cert.notBefore.toISOString()}`)
-    if (inputs.at > cert.notAfter) throw new Fail('expired', `${cert.subject.text} expired on ${cert.notAfter.toISOString()}`)
+    if (inputs.at < cert.notBefore)
+      throw new Fail('not-yet-valid', `${cert.subject.text} is valid from ${cert.notBefore.toISOString()}`)
+    if (inputs.at > cert.notAfter)
+      throw new Fail('expired', `${cert.subject.text} expired on ${cert.notAfter.toISOString()}`)
     const unknown = unknownCriticalExtension(cert)
-    if (unknown) throw new Fail('unknown-critical-extension', `${cert.subject.text} has unknown critical extension ${unknown}`)
+    if (unknown)
+      throw new Fail('unknown-critical-extension', `${cert.subject.text} has unknown critical extension ${unknown}`)
     const mustNot = cert.extensions.find((e) => e.critical && NEVER_CRITICAL.has(e.oid))
-    if (mustNot) throw new Fail('invalid-extension', `${cert.subject.text} marks extension ${mustNot.oid} critical (RFC 5280 §4.2 forbids it)`)
+    if (mustNot)
+      throw new Fail(
+        'invalid-extension',
+        `${cert.subject.text} marks extension ${mustNot.oid} critical (RFC 5280 §4.2 forbids it)`
+      )
     // (b), (c): name constraints apply to every certificate but self-issued intermediates
     if (last || !selfIssued) {
       const violation = nameConstraintViolation(names, cert)
@@ -272,17 +343,20 @@ function validatePath(path: StrictCertificate[], chained: boolean, ctx: Ctx): st
       policy.prepareNext(cert, i + 1)
       addNameConstraints(names, cert)
       // §6.1.4 (k), (l), (m), (n)
-      if (cert.version !== 3 || !cert.basicConstraints?.ca) throw new Fail('not-ca', `${cert.subject.text} is not a CA (basicConstraints)`)
+      if (cert.version !== 3 || !cert.basicConstraints?.ca)
+        throw new Fail('not-ca', `${cert.subject.text} is not a CA (basicConstraints)`)
       if (!selfIssued) {
         if (maxPathLength <= 0) throw new Fail('path-length', `path length exceeded below ${cert.subject.text}`)
         maxPathLength--
       }
       const pl = cert.basicConstraints.pathLen
       if (pl !== null && pl < maxPathLength) maxPathLength = pl
-      if (cert.keyUsage && !cert.keyUsage.has('keyCertSign')) throw new Fail('key-usage', `${cert.subject.text} lacks keyCertSign`)
+      if (cert.keyUsage && !cert.keyUsage.has('keyCertSign'))
+        throw new Fail('key-usage', `${cert.subject.text} lacks keyCertSign`)
     } else {
       // §4.2.1.3: keyCertSign only with cA; the caller's end-entity key usage
-      if (cert.keyUsage?.has('keyCertSign') && !cert.basicConstraints?.ca) throw new Fail('key-usage', `${cert.subject.text} asserts keyCertSign but is not a CA`)
+      if (cert.keyUsage?.has('keyCertSign') && !cert.basicConstraints?.ca)
+        throw new Fail('key-usage', `${cert.subject.text} asserts keyCertSign but is not a CA`)
       if (inputs.leafKeyUsage && cert.keyUsage && !inputs.leafKeyUsage.some((u) => cert.keyUsage?.has(u))) {
         throw new Fail('key-usage', `end entity lacks ${inputs.leafKeyUsage.join(' / ')} key usage`)
       }
@@ -291,11 +365,16 @@ function validatePath(path: StrictCertificate[], chained: boolean, ctx: Ctx): st
     if (checkRevocation) {
       const issuer = workingIssuer
       const issuerKey = working.key
-      const status = crlStatus(cert, { crls: inputs.crls, at: inputs.at, signers: (crl) => crlSigners(crl, issuer, issuerKey, anchor, ctx) })
+      const status = crlStatus(cert, {
+        crls: inputs.crls,
+        at: inputs.at,
+        signers: (crl) => crlSigners(crl, issuer, issuerKey, anchor, ctx)
+      })
       if (status.status === 'revoked') throw new Fail('revoked', status.detail)
       // Unknown status fails when required, and whenever a CRL for it was given but unusable
       // (stale, unverifiable, unknown critical extension): that is a finding, not an absence.
-      if (status.status === 'undetermined' && (inputs.requireRevocation || status.inScope)) throw new Fail(CRL_FAILURE[status.problem], status.detail)
+      if (status.status === 'undetermined' && (inputs.requireRevocation || status.inScope))
+        throw new Fail(CRL_FAILURE[status.problem], status.detail)
     }
     working = publicKeyOf(cert.spki, working.dsaParams)
     workingIssuer = cert
@@ -316,7 +395,8 @@ function validate(inputs: PathInputs, recursion: number, pending: Set<StrictCert
     } catch (err) {
       const reason: PathFailure = err instanceof Fail ? err.reason : 'malformed-certificate'
       const score = (err instanceof Fail ? err.depth : 0) * 100 + RANK[reason]
-      if (!best || score > best.score) best = { result: { valid: false, reason, detail: (err as Error).message, path }, score }
+      if (!best || score > best.score)
+        best = { result: { valid: false, reason, detail: (err as Error).message, path }, score }
     }
   }
   const needed = (inputs.malformed ?? []).find((der) => {
@@ -324,11 +404,27 @@ function validate(inputs: PathInputs, recursion: number, pending: Set<StrictCert
     return subject === null || dangling.has(subject)
   })
   if (needed && (!best || best.result.reason === 'untrusted' || best.result.reason === 'name-chaining')) {
-    return { valid: false, reason: 'malformed-certificate', detail: 'a CA certificate the path needs cannot be parsed', path: [inputs.leaf] }
+    return {
+      valid: false,
+      reason: 'malformed-certificate',
+      detail: 'a CA certificate the path needs cannot be parsed',
+      path: [inputs.leaf]
+    }
   }
   if (best) return best.result
-  if (needed) return { valid: false, reason: 'malformed-certificate', detail: 'a CA certificate the path needs cannot be parsed', path: [inputs.leaf] }
-  return { valid: false, reason: 'untrusted', detail: `no path from ${inputs.leaf.issuer.text} to a trust anchor`, path: [inputs.leaf] }
+  if (needed)
+    return {
+      valid: false,
+      reason: 'malformed-certificate',
+      detail: 'a CA certificate the path needs cannot be parsed',
+      path: [inputs.leaf]
+    }
+  return {
+    valid: false,
+    reason: 'untrusted',
+    detail: `no path from ${inputs.leaf.issuer.text} to a trust anchor`,
+    path: [inputs.leaf]
+  }
 }
 
 /**
@@ -353,5 +449,3 @@ export function parseCrls(ders: Buffer[]): { crls: StrictCrl[]; errors: string[]
   }
   return { crls, errors }
 }
-
-export { DerError }

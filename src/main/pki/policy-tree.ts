@@ -38,7 +38,10 @@ export class PolicyState {
   private inhibitAnyPolicy: number
   private readonly userSet: Set<string>
 
-  constructor(private readonly n: number, inputs: PolicyInputs = {}) {
+  constructor(
+    private readonly n: number,
+    inputs: PolicyInputs = {}
+  ) {
     this.root = { validPolicy: ANY, qualifiers: null, expected: new Set([ANY]), parent: null, children: [], depth: 0 }
     this.explicitPolicy = inputs.initialExplicitPolicy ? 0 : n + 1
     this.policyMapping = inputs.initialPolicyMappingInhibit ? 0 : n + 1
@@ -68,7 +71,8 @@ export class PolicyState {
 
   /** Deletes nodes above `depth` left without children, bottom up (§6.1.3 (d)(3)). */
   private prune(depth: number): void {
-    for (let d = depth - 1; d >= 0 && this.root; d--) for (const node of this.level(d)) if (node.children.length === 0) this.remove(node)
+    for (let d = depth - 1; d >= 0 && this.root; d--)
+      for (const node of this.level(d)) if (node.children.length === 0) this.remove(node)
   }
 
   /** §6.1.3 (d), (e), (f) for certificate i (1-based). */
@@ -84,12 +88,15 @@ export class PolicyState {
         }
         const matching = parents.filter((node) => node.expected.has(p.oid))
         for (const node of matching) this.addChild(node, p.oid, p.qualifiers, new Set([p.oid]))
-        if (matching.length === 0) for (const node of parents.filter((x) => x.validPolicy === ANY)) this.addChild(node, p.oid, p.qualifiers, new Set([p.oid]))
+        if (matching.length === 0)
+          for (const node of parents.filter((x) => x.validPolicy === ANY))
+            this.addChild(node, p.oid, p.qualifiers, new Set([p.oid]))
       }
       if (anyQualifiers !== undefined && (this.inhibitAnyPolicy > 0 || (i < this.n && selfIssued))) {
         for (const node of parents) {
           for (const value of node.expected) {
-            if (!node.children.some((c) => c.validPolicy === value)) this.addChild(node, value, anyQualifiers, new Set([value]))
+            if (!node.children.some((c) => c.validPolicy === value))
+              this.addChild(node, value, anyQualifiers, new Set([value]))
           }
         }
       }
@@ -98,16 +105,19 @@ export class PolicyState {
     } else if (!cert.policies) {
       this.root = null
     }
-    if (this.explicitPolicy <= 0 && !this.root) throw new PolicyFailure(`no acceptable certificate policy at ${cert.subject.text}`)
+    if (this.explicitPolicy <= 0 && !this.root)
+      throw new PolicyFailure(`no acceptable certificate policy at ${cert.subject.text}`)
   }
 
   /** §6.1.4 (a), (b), (h), (i), (j) after certificate i (1-based, i < n). */
   prepareNext(cert: StrictCertificate, i: number): void {
     const mappings = cert.policyMappings ?? []
-    if (mappings.some((m) => m.issuerDomain === ANY || m.subjectDomain === ANY)) throw new PolicyFailure(`${cert.subject.text} maps anyPolicy`)
+    if (mappings.some((m) => m.issuerDomain === ANY || m.subjectDomain === ANY))
+      throw new PolicyFailure(`${cert.subject.text} maps anyPolicy`)
     if (mappings.length && this.root) {
       const byIssuer = new Map<string, Set<string>>()
-      for (const m of mappings) byIssuer.set(m.issuerDomain, (byIssuer.get(m.issuerDomain) ?? new Set()).add(m.subjectDomain))
+      for (const m of mappings)
+        byIssuer.set(m.issuerDomain, (byIssuer.get(m.issuerDomain) ?? new Set()).add(m.subjectDomain))
       for (const [idp, subjects] of byIssuer) {
         const nodes = this.level(i).filter((x) => x.validPolicy === idp)
         if (this.policyMapping > 0) {
@@ -129,8 +139,10 @@ export class PolicyState {
       if (this.inhibitAnyPolicy > 0) this.inhibitAnyPolicy--
     }
     const pc = cert.policyConstraints
-    if (pc?.requireExplicitPolicy !== null && pc?.requireExplicitPolicy !== undefined) this.explicitPolicy = Math.min(this.explicitPolicy, pc.requireExplicitPolicy)
-    if (pc?.inhibitPolicyMapping !== null && pc?.inhibitPolicyMapping !== undefined) this.policyMapping = Math.min(this.policyMapping, pc.inhibitPolicyMapping)
+    if (pc?.requireExplicitPolicy !== null && pc?.requireExplicitPolicy !== undefined)
+      this.explicitPolicy = Math.min(this.explicitPolicy, pc.requireExplicitPolicy)
+    if (pc?.inhibitPolicyMapping !== null && pc?.inhibitPolicyMapping !== undefined)
+      this.policyMapping = Math.min(this.policyMapping, pc.inhibitPolicyMapping)
     if (cert.inhibitAnyPolicy !== null) this.inhibitAnyPolicy = Math.min(this.inhibitAnyPolicy, cert.inhibitAnyPolicy)
   }
 
@@ -160,7 +172,8 @@ export class PolicyState {
       this.prune(n)
       if (this.root && this.level(n).length === 0) this.root = null
     }
-    if (this.explicitPolicy <= 0 && !this.root) throw new PolicyFailure('the path does not assert an acceptable certificate policy')
+    if (this.explicitPolicy <= 0 && !this.root)
+      throw new PolicyFailure('the path does not assert an acceptable certificate policy')
     return this.root ? [...new Set(this.level(n).map((x) => x.validPolicy))] : []
   }
 }

@@ -5,7 +5,14 @@ import type { ParsedCertificate } from './certificate'
 import { buildOcspRequest, parseOcspResponse } from './ocsp'
 import type { RevocationChecker, RevocationMode, RevocationResult } from './revocation'
 import { crlStatus } from './crl-validation'
-import { parseStrictCertificate, parseStrictCrl, publicKeyOf, readDerObjects, type StrictCertificate, type StrictCrl } from './x509-strict'
+import {
+  parseStrictCertificate,
+  parseStrictCrl,
+  publicKeyOf,
+  readDerObjects,
+  type StrictCertificate,
+  type StrictCrl
+} from './x509-strict'
 
 // Revocation of the card's certificate: OCSP first (MOICA G3: http://ocsp.grca.nat.gov.tw/OCSP),
 // then the issuer's CRL (configured files, else downloaded from the certificate's CRL
@@ -42,18 +49,33 @@ export function httpFetch(tlsCa: string | null, timeoutMs: number) {
       const u = new URL(url)
       const send = u.protocol === 'https:' ? httpsRequest : u.protocol === 'http:' ? httpRequest : null
       if (!send) return reject(new Error(`unsupported URL ${url}`))
-      const headers: Record<string, string> = body ? { 'content-type': contentType ?? 'application/octet-stream', 'content-length': String(body.length) } : {}
-      const req = send(u, { method: body ? 'POST' : 'GET', headers, timeout: timeoutMs, ...(tlsCa && u.protocol === 'https:' ? { ca: tlsCa } : {}) }, (res) => {
-        const chunks: Buffer[] = []
-        let size = 0
-        res.on('data', (c: Buffer) => {
-          size += c.length
-          if (size > 20 * 1024 * 1024) req.destroy(new Error('response too large'))
-          else chunks.push(c)
-        })
-        res.on('end', () => (res.statusCode === 200 ? resolve(Buffer.concat(chunks)) : reject(new Error(`${url}: HTTP ${res.statusCode}`))))
-        res.on('error', reject)
-      })
+      const headers: Record<string, string> = body
+        ? { 'content-type': contentType ?? 'application/octet-stream', 'content-length': String(body.length) }
+        : {}
+      const req = send(
+        u,
+        {
+          method: body ? 'POST' : 'GET',
+          headers,
+          timeout: timeoutMs,
+          ...(tlsCa && u.protocol === 'https:' ? { ca: tlsCa } : {})
+        },
+        (res) => {
+          const chunks: Buffer[] = []
+          let size = 0
+          res.on('data', (c: Buffer) => {
+            size += c.length
+            if (size > 20 * 1024 * 1024) req.destroy(new Error('response too large'))
+            else chunks.push(c)
+          })
+          res.on('end', () =>
+            res.statusCode === 200
+              ? resolve(Buffer.concat(chunks))
+              : reject(new Error(`${url}: HTTP ${res.statusCode}`))
+          )
+          res.on('error', reject)
+        }
+      )
       req.on('timeout', () => req.destroy(new Error(`${url}: timed out`)))
       req.on('error', reject)
       req.end(body ?? undefined)
@@ -82,16 +104,26 @@ export class OcspCrlChecker implements RevocationChecker {
     const problems: string[] = []
     const answer = (await this.viaOcsp(leaf, issuer, at, problems)) ?? (await this.viaCrl(leaf, issuer, at, problems))
     if (!answer) return this.unknown(problems.join('; '))
-    this.cache.set(key, { result: answer.result, until: answer.until ?? at.getTime() + (this.opts.defaultTtlMs ?? 3_600_000) })
+    this.cache.set(key, {
+      result: answer.result,
+      until: answer.until ?? at.getTime() + (this.opts.defaultTtlMs ?? 3_600_000)
+    })
     return answer.result
   }
 
   private unknown(reason: string): RevocationResult {
     const why = `revocation status unknown: ${reason || 'no OCSP responder or CRL available'}`
-    return this.opts.mode === 'hard-fail' ? { verdict: 'revocation-unknown', reason: why, source: 'none' } : { verdict: 'valid', reason: why, source: 'none' }
+    return this.opts.mode === 'hard-fail'
+      ? { verdict: 'revocation-unknown', reason: why, source: 'none' }
+      : { verdict: 'valid', reason: why, source: 'none' }
   }
 
-  private async viaOcsp(leaf: StrictCertificate, issuer: StrictCertificate, at: Date, problems: string[]): Promise<{ result: RevocationResult; until: number | null } | null> {
+  private async viaOcsp(
+    leaf: StrictCertificate,
+    issuer: StrictCertificate,
+    at: Date,
+    problems: string[]
+  ): Promise<{ result: RevocationResult; until: number | null } | null> {
     const url = this.opts.ocspUrl ?? leaf.ocspUrls[0]
     if (!url) return null
     try {
@@ -102,7 +134,11 @@ export class OcspCrlChecker implements RevocationChecker {
         return null
       }
       const until = res.nextUpdate?.getTime() ?? null
-      if (res.status === 'revoked') return { result: { verdict: 'revoked', reason: `revoked on ${res.revokedAt.toISOString()} (OCSP)`, source: 'ocsp' }, until }
+      if (res.status === 'revoked')
+        return {
+          result: { verdict: 'revoked', reason: `revoked on ${res.revokedAt.toISOString()} (OCSP)`, source: 'ocsp' },
+          until
+        }
       return { result: { verdict: 'valid', source: 'ocsp' }, until }
     } catch (err) {
       problems.push(`OCSP ${url}: ${(err as Error).message}`)
@@ -136,7 +172,12 @@ export class OcspCrlChecker implements RevocationChecker {
     return out
   }
 
-  private async viaCrl(leaf: StrictCertificate, issuer: StrictCertificate, at: Date, problems: string[]): Promise<{ result: RevocationResult; until: number | null } | null> {
+  private async viaCrl(
+    leaf: StrictCertificate,
+    issuer: StrictCertificate,
+    at: Date,
+    problems: string[]
+  ): Promise<{ result: RevocationResult; until: number | null } | null> {
     const crls = await this.crlsFor(leaf, problems)
     if (crls.length === 0) return null
     // RFC 5280 §6.3 through the validator's own CRL code (scope, delta, currency, signature); the
@@ -145,14 +186,21 @@ export class OcspCrlChecker implements RevocationChecker {
     const status = crlStatus(leaf, {
       crls,
       at,
-      signers: (crl) => (crl.issuer.key === issuer.subject.key && (!crl.aki || !issuer.ski || crl.aki === issuer.ski) ? [{ key: issuerKey, cert: issuer }] : [])
+      signers: (crl) =>
+        crl.issuer.key === issuer.subject.key && (!crl.aki || !issuer.ski || crl.aki === issuer.ski)
+          ? [{ key: issuerKey, cert: issuer }]
+          : []
     })
     if (status.status === 'undetermined') {
       problems.push(`CRL: ${status.detail}`)
       return null
     }
     const until = status.until?.getTime() ?? null
-    if (status.status === 'revoked') return { result: { verdict: 'revoked', reason: `revoked on ${status.revokedAt.toISOString()} (CRL)`, source: 'crl' }, until }
+    if (status.status === 'revoked')
+      return {
+        result: { verdict: 'revoked', reason: `revoked on ${status.revokedAt.toISOString()} (CRL)`, source: 'crl' },
+        until
+      }
     return { result: { verdict: 'valid', source: 'crl' }, until }
   }
 }

@@ -9,7 +9,8 @@ const MODES: readonly RevocationMode[] = ['off', 'soft-fail', 'hard-fail']
 
 export function revocationOptionsFromEnv(env: NodeJS.ProcessEnv, tlsCa: string | null = null): RevocationOptions {
   const mode = MODES.find((m) => m === env.ECCS_REVOCATION) ?? 'soft-fail'
-  const list = (v: string | undefined): string[] => (v ? v.split(process.platform === 'win32' ? ';' : ':').filter(Boolean) : [])
+  const list = (v: string | undefined): string[] =>
+    v ? v.split(process.platform === 'win32' ? ';' : ':').filter(Boolean) : []
   return {
     mode,
     ocspUrl: env.ECCS_OCSP_URL || null,

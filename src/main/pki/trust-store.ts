@@ -58,6 +58,13 @@ export function loadTrustStore(resourcesDir: string, devTrustDir: string | null)
   const intermediates = all.filter((c) => !isSelfSigned(c))
   const strictOf = (c: ParsedCertificate): StrictCertificate => parseStrictCertificate(c.der)
   const strictIntermediates = intermediates.map(strictOf)
-  const citizenCas = strictIntermediates.filter((s, i) => isMoica(s, dev.includes(intermediates[i] as ParsedCertificate)))
-  return { anchors, intermediates, strict: { anchors: anchors.map(strictOf), intermediates: strictIntermediates }, citizenCas }
+  const citizenCas = strictIntermediates.filter((s, i) =>
+    isMoica(s, dev.includes(intermediates[i] as ParsedCertificate))
+  )
+  return {
+    anchors,
+    intermediates,
+    strict: { anchors: anchors.map(strictOf), intermediates: strictIntermediates },
+    citizenCas
+  }
 }

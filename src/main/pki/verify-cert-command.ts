@@ -54,8 +54,18 @@ class UsageError extends Error {}
 
 function parseArgs(argv: string[]): Args {
   const args: Args = {
-    leaf: '', ca: [], intermediates: [], crls: [], at: new Date(), json: false, help: false, requireRevocation: false, policies: [],
-    requireExplicitPolicy: false, inhibitPolicyMapping: false, inhibitAnyPolicy: false
+    leaf: '',
+    ca: [],
+    intermediates: [],
+    crls: [],
+    at: new Date(),
+    json: false,
+    help: false,
+    requireRevocation: false,
+    policies: [],
+    requireExplicitPolicy: false,
+    inhibitPolicyMapping: false,
+    inhibitAnyPolicy: false
   }
   const value = (i: number, flag: string): string => {
     const v = argv[i]
@@ -64,7 +74,8 @@ function parseArgs(argv: string[]): Args {
   }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string
-    const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined]
+    const [flag, inline] =
+      a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined]
     const next = (): string => inline ?? value(++i, flag)
     if (flag === '--ca') args.ca.push(next())
     else if (flag === '--intermediate') args.intermediates.push(next())
@@ -72,7 +83,8 @@ function parseArgs(argv: string[]): Args {
     else if (flag === '--at') {
       const s = next()
       const d = new Date(s)
-      if (!/^\d{4}-\d{2}-\d{2}/.test(s) || Number.isNaN(d.getTime())) throw new UsageError(`--at: not an ISO 8601 time: ${s}`)
+      if (!/^\d{4}-\d{2}-\d{2}/.test(s) || Number.isNaN(d.getTime()))
+        throw new UsageError(`--at: not an ISO 8601 time: ${s}`)
       args.at = d
     } else if (flag === '--json') args.json = true
     else if (flag === '--help' || flag === '-h') args.help = true
@@ -81,7 +93,10 @@ function parseArgs(argv: string[]): Args {
     else if (flag === '--inhibit-policy-mapping') args.inhibitPolicyMapping = true
     else if (flag === '--inhibit-any-policy') args.inhibitAnyPolicy = true
     else if (flag === '--policy') {
-      for (const oid of next().split(',').map((x) => x.trim()).filter(Boolean)) {
+      for (const oid of next()
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean)) {
         if (!OID_PATTERN.test(oid)) throw new UsageError(`--policy: not an OID: ${oid}`)
         args.policies.push(oid)
       }
@@ -98,7 +113,10 @@ function parseArgs(argv: string[]): Args {
 function filesOf(path: string): string[] {
   if (!existsSync(path)) throw new UsageError(`no such file or directory: ${path}`)
   if (!statSync(path).isDirectory()) return [path]
-  return readdirSync(path).filter((f) => CERT_FILE.test(f)).sort().map((f) => join(path, f))
+  return readdirSync(path)
+    .filter((f) => CERT_FILE.test(f))
+    .sort()
+    .map((f) => join(path, f))
 }
 
 /** Anchors must parse (they are configuration, not part of the path): exit 2 otherwise. */
@@ -131,7 +149,11 @@ function loadIntermediates(paths: string[], io: CommandIo): { certs: StrictCerti
   return { certs, malformed }
 }
 
-function report(io: CommandIo, json: boolean, outcome: { valid: boolean; reason?: PathFailure; detail?: string; path: StrictCertificate[]; policies?: string[] }): number {
+function report(
+  io: CommandIo,
+  json: boolean,
+  outcome: { valid: boolean; reason?: PathFailure; detail?: string; path: StrictCertificate[]; policies?: string[] }
+): number {
   if (json) {
     const body = {
       valid: outcome.valid,
@@ -166,7 +188,12 @@ export async function runVerifyCert(argv: string[], io: CommandIo): Promise<numb
     try {
       leaf = parseStrictCertificate(leafObjects[0] as Buffer)
     } catch (err) {
-      return report(io, args.json, { valid: false, reason: 'malformed-certificate', detail: `${args.leaf}: ${(err as Error).message}`, path: [] })
+      return report(io, args.json, {
+        valid: false,
+        reason: 'malformed-certificate',
+        detail: `${args.leaf}: ${(err as Error).message}`,
+        path: []
+      })
     }
     const anchors = loadAnchors(args.ca)
     const { certs: intermediates, malformed } = loadIntermediates(args.intermediates, io)

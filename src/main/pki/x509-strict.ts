@@ -39,16 +39,38 @@ export const OID = {
 // Every extension here is processed by path-validation.ts (or only informs, like issuerAltName /
 // extKeyUsage, which RFC 5280 §6.1 leaves to the application). Anything else critical is refused.
 const KNOWN_CERT_EXTENSIONS = new Set<string>([
-  OID.basicConstraints, OID.keyUsage, OID.subjectKeyIdentifier, OID.authorityKeyIdentifier, OID.crlDistributionPoints,
-  OID.authorityInfoAccess, '2.5.29.9', OID.subjectAltName, '2.5.29.18', '2.5.29.37', OID.certificatePolicies,
-  OID.policyMappings, OID.policyConstraints, OID.inhibitAnyPolicy, OID.freshestCrl, OID.nameConstraints
+  OID.basicConstraints,
+  OID.keyUsage,
+  OID.subjectKeyIdentifier,
+  OID.authorityKeyIdentifier,
+  OID.crlDistributionPoints,
+  OID.authorityInfoAccess,
+  '2.5.29.9',
+  OID.subjectAltName,
+  '2.5.29.18',
+  '2.5.29.37',
+  OID.certificatePolicies,
+  OID.policyMappings,
+  OID.policyConstraints,
+  OID.inhibitAnyPolicy,
+  OID.freshestCrl,
+  OID.nameConstraints
 ])
 const KNOWN_CRL_EXTENSIONS = new Set<string>([
-  OID.authorityKeyIdentifier, OID.crlNumber, OID.issuingDistributionPoint, OID.deltaCrlIndicator, '2.5.29.18', OID.freshestCrl
+  OID.authorityKeyIdentifier,
+  OID.crlNumber,
+  OID.issuingDistributionPoint,
+  OID.deltaCrlIndicator,
+  '2.5.29.18',
+  OID.freshestCrl
 ])
 const KNOWN_CRL_ENTRY_EXTENSIONS = new Set<string>([OID.crlReason, OID.invalidityDate, OID.certificateIssuer])
 /** RFC 5280 §4.2: conforming CAs mark these non-critical; a critical one is refused. */
-export const NEVER_CRITICAL = new Set<string>([OID.authorityKeyIdentifier, OID.subjectKeyIdentifier, OID.authorityInfoAccess])
+export const NEVER_CRITICAL = new Set<string>([
+  OID.authorityKeyIdentifier,
+  OID.subjectKeyIdentifier,
+  OID.authorityInfoAccess
+])
 
 const SIGNATURE_HASHES: Record<string, string | null> = {
   '1.2.840.113549.1.1.4': 'md5',
@@ -163,9 +185,26 @@ export interface StrictCertificate {
 }
 
 export type KeyUsageBit =
-  | 'digitalSignature' | 'nonRepudiation' | 'keyEncipherment' | 'dataEncipherment' | 'keyAgreement'
-  | 'keyCertSign' | 'cRLSign' | 'encipherOnly' | 'decipherOnly'
-const KEY_USAGE_BITS: KeyUsageBit[] = ['digitalSignature', 'nonRepudiation', 'keyEncipherment', 'dataEncipherment', 'keyAgreement', 'keyCertSign', 'cRLSign', 'encipherOnly', 'decipherOnly']
+  | 'digitalSignature'
+  | 'nonRepudiation'
+  | 'keyEncipherment'
+  | 'dataEncipherment'
+  | 'keyAgreement'
+  | 'keyCertSign'
+  | 'cRLSign'
+  | 'encipherOnly'
+  | 'decipherOnly'
+const KEY_USAGE_BITS: KeyUsageBit[] = [
+  'digitalSignature',
+  'nonRepudiation',
+  'keyEncipherment',
+  'dataEncipherment',
+  'keyAgreement',
+  'keyCertSign',
+  'cRLSign',
+  'encipherOnly',
+  'decipherOnly'
+]
 
 /** All reason bits of §5.3.1 that a CRL can cover (unused bit 0 and removeFromCRL excluded). */
 export const ALL_REASONS = 0x1fe
@@ -228,7 +267,16 @@ function prepString(s: string): string {
   return s.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ').trim()
 }
 
-const SHORT: Record<string, string> = { '2.5.4.3': 'CN', '2.5.4.6': 'C', '2.5.4.7': 'L', '2.5.4.8': 'ST', '2.5.4.10': 'O', '2.5.4.11': 'OU', '2.5.4.5': 'serialNumber', '0.9.2342.19200300.100.1.25': 'DC' }
+const SHORT: Record<string, string> = {
+  '2.5.4.3': 'CN',
+  '2.5.4.6': 'C',
+  '2.5.4.7': 'L',
+  '2.5.4.8': 'ST',
+  '2.5.4.10': 'O',
+  '2.5.4.11': 'OU',
+  '2.5.4.5': 'serialNumber',
+  '0.9.2342.19200300.100.1.25': 'DC'
+}
 
 /** Parses a Name (RFC 5280 §4.1.2.4) into its comparison key and display text. */
 export function parseName(tlv: Tlv): Name {
@@ -272,13 +320,13 @@ function parseExtensions(tlv: Tlv | undefined): Extension[] {
 
 function intValue(tlv: Tlv, tag: number = TAG.INTEGER): number {
   const b = expectTag(tlv, tag, 'INTEGER').value
-  if (b.length === 0 || b.length > 6 || ((b[0] ?? 0) & 0x80)) throw new DerError('INTEGER out of range')
+  if (b.length === 0 || b.length > 6 || (b[0] ?? 0) & 0x80) throw new DerError('INTEGER out of range')
   return b.reduce((n, x) => n * 256 + x, 0)
 }
 
 function bigIntValue(tlv: Tlv): bigint {
   const b = expectTag(tlv, TAG.INTEGER, 'INTEGER').value
-  if (b.length === 0 || ((b[0] ?? 0) & 0x80)) throw new DerError('negative or empty INTEGER')
+  if (b.length === 0 || (b[0] ?? 0) & 0x80) throw new DerError('negative or empty INTEGER')
   return BigInt(`0x${b.toString('hex')}`)
 }
 
@@ -323,7 +371,9 @@ function uris(tlv: Tlv, out: string[] = []): string[] {
 function ocspUrls(value: Buffer): string[] {
   return children(parseDer(value)).flatMap((ad) => {
     const [method, location] = children(ad)
-    return method && location && decodeOid(method) === OID.ocsp && location.tag === 0x86 ? [location.value.toString('latin1')] : []
+    return method && location && decodeOid(method) === OID.ocsp && location.tag === 0x86
+      ? [location.value.toString('latin1')]
+      : []
   })
 }
 
@@ -379,7 +429,15 @@ function parseDistributionPoints(value: Buffer): DistributionPoint[] {
 }
 
 function parseIdp(value: Buffer): IssuingDistributionPoint {
-  const out: IssuingDistributionPoint = { name: null, onlyUser: false, onlyCa: false, onlySomeReasons: null, indirect: false, onlyAttribute: false, raw: value }
+  const out: IssuingDistributionPoint = {
+    name: null,
+    onlyUser: false,
+    onlyCa: false,
+    onlySomeReasons: null,
+    indirect: false,
+    onlyAttribute: false,
+    raw: value
+  }
   const flag = (t: Tlv): boolean => t.value[0] !== 0
   for (const f of children(expectTag(parseDer(value), TAG.SEQUENCE, 'IssuingDistributionPoint'))) {
     if (f.tag === 0xa0) out.name = parseDistributionPointName(f)
@@ -411,14 +469,18 @@ function parsePolicyMappings(value: Buffer): { issuerDomain: string; subjectDoma
   })
 }
 
-function parsePolicyConstraints(value: Buffer): { requireExplicitPolicy: number | null; inhibitPolicyMapping: number | null } {
+function parsePolicyConstraints(value: Buffer): {
+  requireExplicitPolicy: number | null
+  inhibitPolicyMapping: number | null
+} {
   const out = { requireExplicitPolicy: null as number | null, inhibitPolicyMapping: null as number | null }
   for (const f of children(expectTag(parseDer(value), TAG.SEQUENCE, 'PolicyConstraints'))) {
     if (f.tag === 0x80) out.requireExplicitPolicy = intValue(f, 0x80)
     else if (f.tag === 0x81) out.inhibitPolicyMapping = intValue(f, 0x81)
     else throw new DerError('PolicyConstraints: unexpected field')
   }
-  if (out.requireExplicitPolicy === null && out.inhibitPolicyMapping === null) throw new DerError('empty PolicyConstraints')
+  if (out.requireExplicitPolicy === null && out.inhibitPolicyMapping === null)
+    throw new DerError('empty PolicyConstraints')
   return out
 }
 
@@ -428,7 +490,8 @@ function parseNameConstraints(value: Buffer): { permitted: GeneralName[] | null;
     children(t).map((st) => {
       const [base, ...rest] = children(expectTag(st, TAG.SEQUENCE, 'GeneralSubtree'))
       // minimum MUST be zero and maximum absent (§4.2.1.10)
-      if (!base || rest.some((r) => r.tag !== 0x80 || intValue(r, 0x80) !== 0)) throw new DerError('GeneralSubtree with minimum/maximum')
+      if (!base || rest.some((r) => r.tag !== 0x80 || intValue(r, 0x80) !== 0))
+        throw new DerError('GeneralSubtree with minimum/maximum')
       return parseGeneralName(base)
     })
   for (const f of children(expectTag(parseDer(value), TAG.SEQUENCE, 'NameConstraints'))) {
@@ -481,7 +544,8 @@ export function parseStrictCertificate(der: Buffer): StrictCertificate {
   const spkiTlv = expectTag(fields[i++], TAG.SEQUENCE, 'SubjectPublicKeyInfo')
   parseAlgorithm(children(spkiTlv)[0])
   const spki = spkiTlv.raw
-  for (const f of fields.slice(i)) if (f.tag !== 0x81 && f.tag !== 0x82 && f.tag !== 0xa3) throw new DerError('TBSCertificate: unexpected field')
+  for (const f of fields.slice(i))
+    if (f.tag !== 0x81 && f.tag !== 0x82 && f.tag !== 0xa3) throw new DerError('TBSCertificate: unexpected field')
   const extTlv = fields.slice(i).find((f) => f.tag === 0xa3)
   const extensions = extTlv ? parseExtensions(children(extTlv)[0]) : []
   if (extTlv && version !== 3) throw new DerError('extensions in a non-v3 certificate')
@@ -602,7 +666,10 @@ export function parseStrictCrl(der: Buffer): StrictCrl {
  * The issuer's public key as a KeyObject. A DSA key without parameters inherits them from the
  * next key up the path (RFC 5280 §6.1.4 (f)), passed as `inheritedDsaParams`.
  */
-export function publicKeyOf(spki: Buffer, inheritedDsaParams: Buffer | null): { key: KeyObject; dsaParams: Buffer | null } {
+export function publicKeyOf(
+  spki: Buffer,
+  inheritedDsaParams: Buffer | null
+): { key: KeyObject; dsaParams: Buffer | null } {
   const [alg, bits] = children(parseDer(spki))
   const [oidTlv, params] = children(alg as Tlv)
   const isDsa = decodeOid(oidTlv as Tlv) === OID.dsa
@@ -663,13 +730,23 @@ function pssParams(params: Buffer | null): { hash: string; saltLength: number } 
  * parameters (RFC 4055), ECDSA on P-256/P-384/P-521, DSA, Ed25519. Returns 'unsupported' for an
  * algorithm (or PSS parameter set, or curve) this code does not know — never 'bad' for those.
  */
-export function checkSignature(alg: AlgorithmId | string, data: Buffer, signature: Buffer, key: KeyObject): SignatureCheck {
+export function checkSignature(
+  alg: AlgorithmId | string,
+  data: Buffer,
+  signature: Buffer,
+  key: KeyObject
+): SignatureCheck {
   const { oid, params } = typeof alg === 'string' ? { oid: alg, params: null } : alg
   try {
     if (oid === OID.rsaPss) {
       const p = pssParams(params)
-      if (!p || key.asymmetricKeyType !== 'rsa' && key.asymmetricKeyType !== 'rsa-pss') return 'unsupported'
-      const ok = cryptoVerify(p.hash, data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: p.saltLength }, signature)
+      if (!p || (key.asymmetricKeyType !== 'rsa' && key.asymmetricKeyType !== 'rsa-pss')) return 'unsupported'
+      const ok = cryptoVerify(
+        p.hash,
+        data,
+        { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: p.saltLength },
+        signature
+      )
       return ok ? 'ok' : 'bad'
     }
     if (!(oid in SIGNATURE_HASHES)) return 'unsupported'

@@ -37,7 +37,12 @@ export function environmentLayer(env: NodeJS.ProcessEnv, platform: NodeJS.Platfo
   return layer
 }
 
-export function resolveSettings(input: { policy: PolicyState; user: UserSettingsState; env: NodeJS.ProcessEnv; platform?: NodeJS.Platform }): EffectiveSettings {
+export function resolveSettings(input: {
+  policy: PolicyState
+  user: UserSettingsState
+  env: NodeJS.ProcessEnv
+  platform?: NodeJS.Platform
+}): EffectiveSettings {
   const { policy, user } = input
   const policyValues: Policy = policy.status === 'valid' ? policy.policy : {}
   const layers: [SettingSource, Policy][] = [

@@ -18,7 +18,10 @@ class TunnelAgent extends https.Agent {
     super(options)
   }
 
-  override createConnection(options: https.RequestOptions, callback?: (err: Error | null, stream: Duplex) => void): Duplex | null | undefined {
+  override createConnection(
+    options: https.RequestOptions,
+    callback?: (err: Error | null, stream: Duplex) => void
+  ): Duplex | null | undefined {
     const done = callback ?? (() => undefined)
     const host = String(options.hostname ?? options.host ?? 'localhost')
     const port = Number(options.port ?? 443)
@@ -37,7 +40,10 @@ class TunnelAgent extends https.Agent {
       ...(this.proxy.protocol === 'https:' ? { ca: this.ca, rejectUnauthorized: true } : {}),
       agent: false
     })
-    const timer = setTimeout(() => request.destroy(new Error(`proxy ${this.proxy.host} did not answer CONNECT`)), Number(options.timeout ?? 15_000))
+    const timer = setTimeout(
+      () => request.destroy(new Error(`proxy ${this.proxy.host} did not answer CONNECT`)),
+      Number(options.timeout ?? 15_000)
+    )
     request.once('connect', (res, socket) => {
       clearTimeout(timer)
       if (res.statusCode !== 200) {

@@ -19,10 +19,15 @@ export function keyPath(path: readonly PropertyKey[]): string {
 export function issuesFromZod(error: z.ZodError): PolicyIssue[] {
   return error.issues.flatMap((issue): PolicyIssue[] => {
     if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((k) => ({ key: keyPath([...issue.path, k]), message: 'unknown key (check the spelling; see policy.schema.json)' }))
+      return issue.keys.map((k) => ({
+        key: keyPath([...issue.path, k]),
+        message: 'unknown key (check the spelling; see policy.schema.json)'
+      }))
     }
     if (issue.code === 'invalid_value' && 'values' in issue) {
-      return [{ key: keyPath(issue.path), message: `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}` }]
+      return [
+        { key: keyPath(issue.path), message: `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}` }
+      ]
     }
     if (issue.code === 'invalid_type') {
       return [{ key: keyPath(issue.path), message: `must be ${article(issue.expected)}` }]

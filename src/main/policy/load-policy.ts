@@ -17,7 +17,12 @@ export type PolicyState =
   | { status: 'invalid'; path: string; issues: PolicyIssue[]; error: AppError }
 
 export function invalid(path: string, issues: PolicyIssue[]): PolicyState {
-  return { status: 'invalid', path, issues, error: new AppError('POLICY_INVALID', `${path}: ${describeIssues(issues)}`) }
+  return {
+    status: 'invalid',
+    path,
+    issues,
+    error: new AppError('POLICY_INVALID', `${path}: ${describeIssues(issues)}`)
+  }
 }
 
 /** Parses JSON text (a UTF-8 BOM, as Windows Notepad writes, is accepted) and validates it. */

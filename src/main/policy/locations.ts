@@ -9,7 +9,8 @@ import { devTrustAllowed } from './build-flags'
 type Env = NodeJS.ProcessEnv
 
 export function machinePolicyPath(platform: NodeJS.Platform = process.platform, env: Env = process.env): string {
-  if (platform === 'win32') return win32.join(env.ProgramData || env.PROGRAMDATA || 'C:\\ProgramData', 'ECCS', 'policy.json')
+  if (platform === 'win32')
+    return win32.join(env.ProgramData || env.PROGRAMDATA || 'C:\\ProgramData', 'ECCS', 'policy.json')
   if (platform === 'darwin') return posix.join('/Library/Application Support/ECCS/policy.json')
   return posix.join('/etc/eccs/policy.json')
 }
@@ -21,7 +22,11 @@ export function policyFilePath(env: Env = process.env, platform: NodeJS.Platform
 }
 
 /** Same folder Electron's app.getPath('userData') uses is preferred; this is the plain-Node fallback. */
-export function defaultUserDataDir(env: Env = process.env, platform: NodeJS.Platform = process.platform, home: string = homedir()): string {
+export function defaultUserDataDir(
+  env: Env = process.env,
+  platform: NodeJS.Platform = process.platform,
+  home: string = homedir()
+): string {
   if (env.ECCS_USER_DATA_DIR) return env.ECCS_USER_DATA_DIR
   if (platform === 'win32') return win32.join(env.APPDATA || win32.join(home, 'AppData', 'Roaming'), 'ECCS')
   if (platform === 'darwin') return posix.join(home, 'Library', 'Application Support', 'ECCS')
@@ -32,7 +37,11 @@ export function userSettingsPath(userDataDir: string): string {
   return join(userDataDir, 'settings.json')
 }
 
-export function defaultLogDir(env: Env = process.env, platform: NodeJS.Platform = process.platform, home: string = homedir()): string {
+export function defaultLogDir(
+  env: Env = process.env,
+  platform: NodeJS.Platform = process.platform,
+  home: string = homedir()
+): string {
   if (env.ECCS_LOG_DIR) return env.ECCS_LOG_DIR
   if (platform === 'win32') return win32.join(env.LOCALAPPDATA || win32.join(home, 'AppData', 'Local'), 'ECCS', 'logs')
   if (platform === 'darwin') return posix.join(home, 'Library', 'Logs', 'ECCS')

@@ -50,10 +50,17 @@ export function bypassesProxy(target: URL, list: string[]): boolean {
   })
 }
 
-export function proxyFor(target: URL, settings: Pick<EffectiveSettings['values'], 'proxy' | 'proxyBypass'>, env: NodeJS.ProcessEnv): URL | null {
+export function proxyFor(
+  target: URL,
+  settings: Pick<EffectiveSettings['values'], 'proxy' | 'proxyBypass'>,
+  env: NodeJS.ProcessEnv
+): URL | null {
   if (settings.proxy === 'direct') return null
   if (settings.proxy !== 'system') return bypassesProxy(target, settings.proxyBypass) ? null : new URL(settings.proxy)
-  const fromEnv = target.protocol === 'https:' ? envValue(env, 'HTTPS_PROXY') ?? envValue(env, 'ALL_PROXY') : envValue(env, 'HTTP_PROXY') ?? envValue(env, 'ALL_PROXY')
+  const fromEnv =
+    target.protocol === 'https:'
+      ? (envValue(env, 'HTTPS_PROXY') ?? envValue(env, 'ALL_PROXY'))
+      : (envValue(env, 'HTTP_PROXY') ?? envValue(env, 'ALL_PROXY'))
   if (!fromEnv) return null
   const noProxy = (envValue(env, 'NO_PROXY') ?? '').split(',').concat(settings.proxyBypass)
   if (bypassesProxy(target, noProxy)) return null
@@ -77,6 +84,10 @@ export function networkOptions(
 ): NetworkOptions {
   if (settings.networkBlocked) throw new AppError('POLICY_INVALID', settings.networkBlocked.detail)
   const target = typeof opts.target === 'string' ? new URL(opts.target) : opts.target
-  const ca = [...(opts.systemCas ?? systemCaCertificates)(), ...settings.caPems, ...(opts.apiCaFile ? readPem(opts.apiCaFile) : [])]
+  const ca = [
+    ...(opts.systemCas ?? systemCaCertificates)(),
+    ...settings.caPems,
+    ...(opts.apiCaFile ? readPem(opts.apiCaFile) : [])
+  ]
   return { ca: [...new Set(ca)], proxy: proxyFor(target, settings.values, opts.env ?? process.env) }
 }

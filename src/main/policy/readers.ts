@@ -5,7 +5,10 @@ export function readerAllowed(readerName: string, patterns: readonly string[]): 
   if (patterns.length === 0) return true
   const name = readerName.toLowerCase()
   return patterns.some((pattern) => {
-    const parts = pattern.toLowerCase().split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+    const parts = pattern
+      .toLowerCase()
+      .split('*')
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
     return new RegExp(parts.join('.*')).test(name)
   })
 }

@@ -6,7 +6,8 @@ import { DEFAULT_SETTINGS, PolicySchema, SETTING_KEYS } from './schema'
 // docs/deployment.md. A unit test fails when either committed copy is stale.
 
 export const SCHEMA_ID = 'https://eccs.example.gov.tw/schemas/policy.schema.json'
-export const DOC_BEGIN = '<!-- policy-reference:begin (generated from src/main/policy/schema.ts; npx tsx src/main/policy/generate.ts) -->'
+export const DOC_BEGIN =
+  '<!-- policy-reference:begin (generated from src/main/policy/schema.ts; npx tsx src/main/policy/generate.ts) -->'
 export const DOC_END = '<!-- policy-reference:end -->'
 
 type JsonSchema = { properties?: Record<string, JsonSchema>; [k: string]: unknown }
@@ -43,7 +44,10 @@ export function policyReferenceMarkdown(): string {
   const rows = SETTING_KEYS.map((key) => {
     const prop = properties[key] ?? {}
     const def = DEFAULT_SETTINGS[key]
-    const example = Array.isArray(prop.examples) && prop.examples.length > 0 ? ` Example: \`${JSON.stringify(prop.examples[0])}\`.` : ''
+    const example =
+      Array.isArray(prop.examples) && prop.examples.length > 0
+        ? ` Example: \`${JSON.stringify(prop.examples[0])}\`.`
+        : ''
     return `| \`${key}\` | ${cell(typeOf(prop))} | \`${JSON.stringify(def)}\` | ${cell(String(prop.description ?? ''))}${cell(example)} |`
   })
   return [DOC_BEGIN, '', '| key | type | default | meaning |', '|---|---|---|---|', ...rows, '', DOC_END].join('\n')

@@ -23,11 +23,18 @@ const httpsUrl = z
 
 const proxyUrl = z
   .string()
-  .refine((u) => u === 'system' || u === 'direct' || URL.canParse(u), { message: 'must be "system", "direct" or a proxy URL' })
-  .refine((u) => u === 'system' || u === 'direct' || !URL.canParse(u) || ['http:', 'https:'].includes(new URL(u).protocol), {
-    message: 'proxy URL must use http:// or https://'
+  .refine((u) => u === 'system' || u === 'direct' || URL.canParse(u), {
+    message: 'must be "system", "direct" or a proxy URL'
   })
-  .refine((u) => u === 'system' || u === 'direct' || !URL.canParse(u) || new URL(u).hostname !== '', { message: 'proxy URL needs a host' })
+  .refine(
+    (u) => u === 'system' || u === 'direct' || !URL.canParse(u) || ['http:', 'https:'].includes(new URL(u).protocol),
+    {
+      message: 'proxy URL must use http:// or https://'
+    }
+  )
+  .refine((u) => u === 'system' || u === 'direct' || !URL.canParse(u) || new URL(u).hostname !== '', {
+    message: 'proxy URL needs a host'
+  })
 
 export const REVOCATION_MODES = ['off', 'soft-fail', 'hard-fail'] as const
 export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const
@@ -36,9 +43,13 @@ export const UPDATE_CHANNELS = ['latest', 'beta'] as const
 /** One object, every key optional: a policy file locks the keys it names and nothing else. */
 export const PolicySchema = z
   .strictObject({
-    $schema: z.string().optional().meta({ description: 'Optional pointer to policy.schema.json for editors; ignored.' }),
+    $schema: z
+      .string()
+      .optional()
+      .meta({ description: 'Optional pointer to policy.schema.json for editors; ignored.' }),
     apiBaseUrl: httpsUrl.optional().meta({
-      description: 'Base URL of the platform API (https only, no credentials), e.g. https://eccs.example.gov.tw. Overrides ECCS_API_URL.',
+      description:
+        'Base URL of the platform API (https only, no credentials), e.g. https://eccs.example.gov.tw. Overrides ECCS_API_URL.',
       examples: ['https://eccs.example.gov.tw']
     }),
     pkcs11Modules: z
@@ -64,15 +75,27 @@ export const PolicySchema = z
       examples: ['http://proxy.corp.example:8080']
     }),
     proxyBypass: z
-      .array(z.string().min(1).regex(/^[A-Za-z0-9.*:\-[\]]+$/, 'must be a host name, suffix (.corp.example) or IP'))
+      .array(
+        z
+          .string()
+          .min(1)
+          .regex(/^[A-Za-z0-9.*:\-[\]]+$/, 'must be a host name, suffix (.corp.example) or IP')
+      )
       .max(64)
       .optional()
-      .meta({ description: 'Hosts reached without the explicit proxy (NO_PROXY syntax: host, .suffix, *.suffix, IP).', examples: [['.corp.example', '10.0.0.5']] }),
+      .meta({
+        description: 'Hosts reached without the explicit proxy (NO_PROXY syntax: host, .suffix, *.suffix, IP).',
+        examples: [['.corp.example', '10.0.0.5']]
+      }),
     // --- network stack (issue 16 item 1): PAC file ---
     proxyPacUrl: z
       .string()
-      .refine((u) => URL.canParse(u) && ['http:', 'https:'].includes(new URL(u).protocol), { message: 'must be an http:// or https:// URL' })
-      .refine((u) => !URL.canParse(u) || (new URL(u).username === '' && new URL(u).password === ''), { message: 'must not contain a user name or password' })
+      .refine((u) => URL.canParse(u) && ['http:', 'https:'].includes(new URL(u).protocol), {
+        message: 'must be an http:// or https:// URL'
+      })
+      .refine((u) => !URL.canParse(u) || (new URL(u).username === '' && new URL(u).password === ''), {
+        message: 'must not contain a user name or password'
+      })
       .optional()
       .meta({
         description:
@@ -81,36 +104,51 @@ export const PolicySchema = z
         examples: ['http://wpad.corp.example/proxy.pac']
       }),
     revocationCheck: z.enum(REVOCATION_MODES).optional().meta({
-      description: 'Certificate revocation checking (OCSP/CRL): off, soft-fail (an unreachable responder is a warning) or hard-fail (it blocks signing).'
+      description:
+        'Certificate revocation checking (OCSP/CRL): off, soft-fail (an unreachable responder is a warning) or hard-fail (it blocks signing).'
     }),
-    autoUpdate: z.boolean().optional().meta({ description: 'Whether the app checks for, downloads and installs signed updates.' }),
+    autoUpdate: z
+      .boolean()
+      .optional()
+      .meta({ description: 'Whether the app checks for, downloads and installs signed updates.' }),
     updateChannel: z.enum(UPDATE_CHANNELS).optional().meta({ description: 'Update channel: latest (stable) or beta.' }),
     updateUrl: httpsUrl.optional().meta({
-      description: 'An internal update mirror (https, generic electron-updater feed with latest.yml). Signatures are still verified.',
+      description:
+        'An internal update mirror (https, generic electron-updater feed with latest.yml). Signatures are still verified.',
       examples: ['https://updates.corp.example/eccs/']
     }),
-    cacheRetentionDays: z.int().min(0).max(3650).optional().meta({ description: 'Days the offline history of delegations and confirmations is kept (0 = keep nothing on disk).' }),
-    wipeCacheOnSignOut: z.boolean().optional().meta({ description: 'Erase the offline history when the user signs out (shared desks).' }),
+    cacheRetentionDays: z.int().min(0).max(3650).optional().meta({
+      description: 'Days the offline history of delegations and confirmations is kept (0 = keep nothing on disk).'
+    }),
+    wipeCacheOnSignOut: z
+      .boolean()
+      .optional()
+      .meta({ description: 'Erase the offline history when the user signs out (shared desks).' }),
     allowedReaders: z
       .array(z.string().min(1).max(200))
       .max(64)
       .optional()
       .meta({
-        description: 'If non-empty, only readers whose PC/SC name contains one of these strings (case-insensitive; * matches anything) are used.',
+        description:
+          'If non-empty, only readers whose PC/SC name contains one of these strings (case-insensitive; * matches anything) are used.',
         examples: [['ACS ACR39U', 'HID Global OMNIKEY*']]
       }),
     logLevel: z.enum(LOG_LEVELS).optional().meta({ description: 'Minimum level written to the log file.' }),
     // --- desktop shell (issue 16: background presence, updates) ---
     startAtLogin: z.boolean().optional().meta({
-      description: 'Start the app (in the tray, without a window) when the user logs in: Windows/macOS login item, Linux XDG autostart entry. Off by default; packaged builds only.'
+      description:
+        'Start the app (in the tray, without a window) when the user logs in: Windows/macOS login item, Linux XDG autostart entry. Off by default; packaged builds only.'
     }),
     closeToTray: z.boolean().optional().meta({
-      description: 'Closing the window keeps the app running in the tray (where the OS has one), so new delegations are still notified. Off by default.'
+      description:
+        'Closing the window keeps the app running in the tray (where the OS has one), so new delegations are still notified. Off by default.'
     }),
     updatePublicKey: z
       .string()
       .min(1)
-      .refine((v) => v.includes('-----BEGIN PUBLIC KEY-----') || new RegExp(ABSOLUTE_PATH).test(v), { message: 'must be a PEM public key or an absolute path' })
+      .refine((v) => v.includes('-----BEGIN PUBLIC KEY-----') || new RegExp(ABSOLUTE_PATH).test(v), {
+        message: 'must be a PEM public key or an absolute path'
+      })
       .optional()
       .meta({
         description:
@@ -120,19 +158,35 @@ export const PolicySchema = z
     // Trust core (issue 12): cards beyond the built-in ATR table, required certificate policies
     cardAtrs: z
       .array(
-        z.strictObject({
-          atr: z.string().regex(/^([0-9A-Fa-f]{2}){2,33}$/, 'must be the ATR in hex (2–33 bytes)'),
-          mask: z.string().regex(/^([0-9A-Fa-f]{2}){2,33}$/, 'must be a hex mask as long as the ATR').optional(),
-          name: z.string().min(1).max(100),
-          modules: z.array(absolutePath).min(1).max(8)
-        }).refine((e) => !e.mask || e.mask.length === e.atr.length, { message: 'mask must be as long as the ATR', path: ['mask'] })
+        z
+          .strictObject({
+            atr: z.string().regex(/^([0-9A-Fa-f]{2}){2,33}$/, 'must be the ATR in hex (2–33 bytes)'),
+            mask: z
+              .string()
+              .regex(/^([0-9A-Fa-f]{2}){2,33}$/, 'must be a hex mask as long as the ATR')
+              .optional(),
+            name: z.string().min(1).max(100),
+            modules: z.array(absolutePath).min(1).max(8)
+          })
+          .refine((e) => !e.mask || e.mask.length === e.atr.length, {
+            message: 'mask must be as long as the ATR',
+            path: ['mask']
+          })
       )
       .max(32)
       .optional()
       .meta({
         description:
           'Extra card types: ATR pattern (hex), optional mask (default all FF), a name and the absolute paths of the PKCS#11 modules that read it. Checked before the built-in table.',
-        examples: [[{ atr: '3BB896008131FA524348544D4F49434120', name: 'MOICA (new TA1)', modules: ['C:\\Windows\\System32\\HiCOSPKCS11.dll'] }]]
+        examples: [
+          [
+            {
+              atr: '3BB896008131FA524348544D4F49434120',
+              name: 'MOICA (new TA1)',
+              modules: ['C:\\Windows\\System32\\HiCOSPKCS11.dll']
+            }
+          ]
+        ]
       }),
     requiredCertificatePolicies: z
       .array(z.string().regex(/^[0-2](\.(0|[1-9][0-9]*))+$/, 'must be an OID such as 2.16.886.101.0.3.3'))

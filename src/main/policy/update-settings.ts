@@ -15,8 +15,14 @@ export interface UpdateDecision {
 export function updateSettings(settings: EffectiveSettings, opts: { packaged: boolean }): UpdateDecision {
   const { autoUpdate, updateChannel, updateUrl } = settings.values
   const base = { channel: updateChannel, url: updateUrl }
-  if (settings.networkBlocked) return { ...base, enabled: false, reason: 'machine policy is invalid (network disabled)' }
+  if (settings.networkBlocked)
+    return { ...base, enabled: false, reason: 'machine policy is invalid (network disabled)' }
   if (!opts.packaged) return { ...base, enabled: false, reason: 'not a packaged build' }
-  if (!autoUpdate) return { ...base, enabled: false, reason: settings.sources.autoUpdate === 'policy' ? 'turned off by machine policy' : 'turned off in settings' }
+  if (!autoUpdate)
+    return {
+      ...base,
+      enabled: false,
+      reason: settings.sources.autoUpdate === 'policy' ? 'turned off by machine policy' : 'turned off in settings'
+    }
   return { ...base, enabled: true, reason: null }
 }

@@ -21,7 +21,11 @@ export function loadUserSettings(path: string): UserSettingsState {
     text = readFileSync(path, 'utf8').replace(/^\uFEFF/, '')
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
-    return { path, values: {}, warnings: code === 'ENOENT' ? [] : [{ key: '', message: `cannot be read (${code ?? 'error'})` }] }
+    return {
+      path,
+      values: {},
+      warnings: code === 'ENOENT' ? [] : [{ key: '', message: `cannot be read (${code ?? 'error'})` }]
+    }
   }
   let json: unknown
   try {
@@ -50,9 +54,14 @@ export function loadUserSettings(path: string): UserSettingsState {
  * Writes the user's settings, refusing keys the machine policy locks (the settings screen shows
  * them read-only; this is the backstop). `null` removes a key so the default applies again.
  */
-export function saveUserSettings(path: string, changes: Partial<Record<SettingKey, unknown>>, locked: readonly SettingKey[]): Policy {
+export function saveUserSettings(
+  path: string,
+  changes: Partial<Record<SettingKey, unknown>>,
+  locked: readonly SettingKey[]
+): Policy {
   const lockedChanged = Object.keys(changes).filter((k) => locked.includes(k as SettingKey))
-  if (lockedChanged.length > 0) throw new AppError('VALIDATION_FAILED', `locked by machine policy: ${lockedChanged.join(', ')}`)
+  if (lockedChanged.length > 0)
+    throw new AppError('VALIDATION_FAILED', `locked by machine policy: ${lockedChanged.join(', ')}`)
   const current = loadUserSettings(path).values as Record<string, unknown>
   for (const [key, value] of Object.entries(changes)) {
     if (value === null || value === undefined) delete current[key]

@@ -103,7 +103,9 @@ export class RendererWatchdog {
     const now = this.o.now()
     while (this.reloads.length > 0 && now - (this.reloads[0] as number) > this.o.windowMs) this.reloads.shift()
     if (this.reloads.length >= this.o.maxReloads) {
-      this.o.sink.error(`renderer failed ${this.reloads.length} times within ${this.o.windowMs} ms: not reloading again`)
+      this.o.sink.error(
+        `renderer failed ${this.reloads.length} times within ${this.o.windowMs} ms: not reloading again`
+      )
       return 'gave-up'
     }
     this.reloads.push(now)

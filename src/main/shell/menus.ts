@@ -6,9 +6,29 @@ import type { ShellStrings } from './strings'
 
 /** Electron menu roles used here (a subset of Electron's MenuItem role names). */
 export type MenuRole =
-  | 'undo' | 'redo' | 'cut' | 'copy' | 'paste' | 'selectAll' | 'reload' | 'forceReload' | 'toggleDevTools'
-  | 'resetZoom' | 'zoomIn' | 'zoomOut' | 'togglefullscreen' | 'minimize' | 'close' | 'quit' | 'about'
-  | 'hide' | 'hideOthers' | 'unhide' | 'services' | 'front' | 'zoom'
+  | 'undo'
+  | 'redo'
+  | 'cut'
+  | 'copy'
+  | 'paste'
+  | 'selectAll'
+  | 'reload'
+  | 'forceReload'
+  | 'toggleDevTools'
+  | 'resetZoom'
+  | 'zoomIn'
+  | 'zoomOut'
+  | 'togglefullscreen'
+  | 'minimize'
+  | 'close'
+  | 'quit'
+  | 'about'
+  | 'hide'
+  | 'hideOthers'
+  | 'unhide'
+  | 'services'
+  | 'front'
+  | 'zoom'
 
 /** A menu entry: structurally compatible with Electron's MenuItemConstructorOptions. */
 export interface MenuItemSpec {
@@ -36,23 +56,47 @@ const SEP: MenuItemSpec = { type: 'separator' }
  * The application menu: File / Edit / View / Window / Help (檔案 / 編輯 / 檢視 / 視窗 / 說明), plus
  * the app menu on macOS. `packaged` drops Reload, Force Reload and Developer Tools.
  */
-export function buildAppMenu(opts: { strings: ShellStrings; packaged: boolean; platform: NodeJS.Platform; actions: MenuActions }): MenuItemSpec[] {
+export function buildAppMenu(opts: {
+  strings: ShellStrings
+  packaged: boolean
+  platform: NodeJS.Platform
+  actions: MenuActions
+}): MenuItemSpec[] {
   const { menu } = opts.strings
   const mac = opts.platform === 'darwin'
   const a = opts.actions
-  const settings: MenuItemSpec = { id: 'settings', label: menu.settings, accelerator: 'CmdOrCtrl+,', click: () => a.openSettings() }
+  const settings: MenuItemSpec = {
+    id: 'settings',
+    label: menu.settings,
+    accelerator: 'CmdOrCtrl+,',
+    click: () => a.openSettings()
+  }
   const about: MenuItemSpec = { id: 'about', label: menu.about, click: () => a.showAbout() }
   const template: MenuItemSpec[] = []
   if (mac) {
     template.push({
       label: opts.strings.appName,
-      submenu: [about, SEP, settings, SEP, { role: 'services' }, SEP, { role: 'hide' }, { role: 'hideOthers' }, { role: 'unhide' }, SEP, { role: 'quit', label: menu.quit }]
+      submenu: [
+        about,
+        SEP,
+        settings,
+        SEP,
+        { role: 'services' },
+        SEP,
+        { role: 'hide' },
+        { role: 'hideOthers' },
+        { role: 'unhide' },
+        SEP,
+        { role: 'quit', label: menu.quit }
+      ]
     })
   }
   template.push({
     id: 'file',
     label: menu.file,
-    submenu: mac ? [{ role: 'close', label: menu.close }] : [settings, SEP, { role: 'quit', label: menu.quit, accelerator: 'CmdOrCtrl+Q' }]
+    submenu: mac
+      ? [{ role: 'close', label: menu.close }]
+      : [settings, SEP, { role: 'quit', label: menu.quit, accelerator: 'CmdOrCtrl+Q' }]
   })
   template.push({
     id: 'edit',
@@ -69,16 +113,33 @@ export function buildAppMenu(opts: { strings: ShellStrings; packaged: boolean; p
   })
   const dev: MenuItemSpec[] = opts.packaged
     ? []
-    : [{ role: 'reload', label: menu.reload }, { role: 'forceReload', label: menu.forceReload }, { role: 'toggleDevTools', label: menu.devTools }, SEP]
+    : [
+        { role: 'reload', label: menu.reload },
+        { role: 'forceReload', label: menu.forceReload },
+        { role: 'toggleDevTools', label: menu.devTools },
+        SEP
+      ]
   template.push({
     id: 'view',
     label: menu.view,
-    submenu: [...dev, { role: 'resetZoom', label: menu.resetZoom }, { role: 'zoomIn', label: menu.zoomIn }, { role: 'zoomOut', label: menu.zoomOut }, SEP, { role: 'togglefullscreen', label: menu.fullScreen }]
+    submenu: [
+      ...dev,
+      { role: 'resetZoom', label: menu.resetZoom },
+      { role: 'zoomIn', label: menu.zoomIn },
+      { role: 'zoomOut', label: menu.zoomOut },
+      SEP,
+      { role: 'togglefullscreen', label: menu.fullScreen }
+    ]
   })
   template.push({
     id: 'window',
     label: menu.window,
-    submenu: [{ role: 'minimize', label: menu.minimize }, ...(mac ? [{ role: 'zoom' as const }, SEP, { role: 'front' as const }] : [{ role: 'close' as const, label: menu.close }])]
+    submenu: [
+      { role: 'minimize', label: menu.minimize },
+      ...(mac
+        ? [{ role: 'zoom' as const }, SEP, { role: 'front' as const }]
+        : [{ role: 'close' as const, label: menu.close }])
+    ]
   })
   template.push({
     id: 'help',

@@ -15,7 +15,11 @@ export interface TrayView {
 }
 
 /** The tray's tooltip and menu for a pending count. `show` and `quit` are the two actions. */
-export function trayView(count: number | null, strings: ShellStrings, actions: { show(): void; quit(): void }): TrayView {
+export function trayView(
+  count: number | null,
+  strings: ShellStrings,
+  actions: { show(): void; quit(): void }
+): TrayView {
   const pendingLine = count && count > 0 ? strings.tray.pending(count) : strings.tray.noPending
   return {
     tooltip: count && count > 0 ? `${strings.tray.tooltip} — ${pendingLine}` : strings.tray.tooltip,
@@ -33,7 +37,11 @@ export function trayView(count: number | null, strings: ShellStrings, actions: {
  * What the window's close button does: 'hide' keeps the app running in the tray (setting
  * closeToTray on, a tray icon exists, and the app is not quitting), 'close' otherwise.
  */
-export function closeAction(opts: { closeToTray: boolean; trayAvailable: boolean; quitting: boolean }): 'hide' | 'close' {
+export function closeAction(opts: {
+  closeToTray: boolean
+  trayAvailable: boolean
+  quitting: boolean
+}): 'hide' | 'close' {
   return opts.closeToTray && opts.trayAvailable && !opts.quitting ? 'hide' : 'close'
 }
 
@@ -62,13 +70,26 @@ export function loginItemPlan(opts: {
   homeDir: string
 }): LoginItemPlan {
   if (!opts.packaged) return { kind: 'none', reason: 'not a packaged build' }
-  if (opts.platform === 'win32' || opts.platform === 'darwin') return { kind: 'login-item', openAtLogin: opts.startAtLogin, args: [HIDDEN_FLAG] }
+  if (opts.platform === 'win32' || opts.platform === 'darwin')
+    return { kind: 'login-item', openAtLogin: opts.startAtLogin, args: [HIDDEN_FLAG] }
   if (opts.platform !== 'linux') return { kind: 'none', reason: `no login items on ${opts.platform}` }
-  const configHome = opts.env.XDG_CONFIG_HOME && opts.env.XDG_CONFIG_HOME.startsWith('/') ? opts.env.XDG_CONFIG_HOME : join(opts.homeDir, '.config')
+  const configHome =
+    opts.env.XDG_CONFIG_HOME && opts.env.XDG_CONFIG_HOME.startsWith('/')
+      ? opts.env.XDG_CONFIG_HOME
+      : join(opts.homeDir, '.config')
   const file = join(configHome, 'autostart', 'eccs-client.desktop')
   if (!opts.startAtLogin) return { kind: 'xdg-autostart', file, content: null }
   // Desktop Entry Exec quoting: the path in double quotes with ", `, $ and \ escaped.
   const exec = `"${opts.executable.replace(/(["`$\\])/g, '\\$1')}" ${HIDDEN_FLAG}`
-  const content = ['[Desktop Entry]', 'Type=Application', 'Name=實名認證桌面用戶端', 'Name[en]=ECCS Real-Name Desktop Client', `Exec=${exec}`, 'X-GNOME-Autostart-enabled=true', 'NoDisplay=true', ''].join('\n')
+  const content = [
+    '[Desktop Entry]',
+    'Type=Application',
+    'Name=實名認證桌面用戶端',
+    'Name[en]=ECCS Real-Name Desktop Client',
+    `Exec=${exec}`,
+    'X-GNOME-Autostart-enabled=true',
+    'NoDisplay=true',
+    ''
+  ].join('\n')
   return { kind: 'xdg-autostart', file, content }
 }

@@ -88,7 +88,10 @@ export function resolveRendererPath(rawUrl: string, files: { has(key: string): b
   } catch {
     return { ok: false, status: 400, reason: 'malformed percent-encoding' }
   }
-  if (decoded === '') return files.has('index.html') ? { ok: true, path: 'index.html' } : { ok: false, status: 404, reason: 'no index.html' }
+  if (decoded === '')
+    return files.has('index.html')
+      ? { ok: true, path: 'index.html' }
+      : { ok: false, status: 404, reason: 'no index.html' }
   const segments = decoded.split('/')
   if (!segments.every((s) => SEGMENT.test(s))) return { ok: false, status: 400, reason: 'bad path segment' }
   if (files.has(decoded)) return { ok: true, path: decoded }
@@ -108,7 +111,12 @@ export interface RendererAnswer {
 export function answerRendererRequest(rawUrl: string, files: RendererFiles, csp: string): RendererAnswer {
   const headers = { 'content-security-policy': csp, 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' }
   const r = resolveRendererPath(rawUrl, files)
-  if (!r.ok) return { status: r.status, headers: { ...headers, 'content-type': 'text/plain; charset=utf-8' }, body: r.status === 404 ? 'not found' : 'bad request' }
+  if (!r.ok)
+    return {
+      status: r.status,
+      headers: { ...headers, 'content-type': 'text/plain; charset=utf-8' },
+      body: r.status === 404 ? 'not found' : 'bad request'
+    }
   const file = files.get(r.path) as RendererFile
   return { status: 200, headers: { ...headers, 'content-type': file.type }, body: file.body }
 }

@@ -30,7 +30,11 @@ export function loadUpdateKey(setting: string | null, resourcesDir: string): Upd
       source = 'policy'
     } else {
       const file = join(resourcesDir, BUNDLED_KEY)
-      if (!existsSync(file)) return { ok: false, reason: `no update-signing key (policy updatePublicKey or resources/${BUNDLED_KEY.replace(/\\/g, '/')})` }
+      if (!existsSync(file))
+        return {
+          ok: false,
+          reason: `no update-signing key (policy updatePublicKey or resources/${BUNDLED_KEY.replace(/\\/g, '/')})`
+        }
       pem = readFileSync(file, 'utf8')
       source = 'resources'
     }
@@ -44,9 +48,13 @@ export function loadUpdateKey(setting: string | null, resourcesDir: string): Upd
     return { ok: false, reason: 'update-signing key is not a PEM public key' }
   }
   const d = key.asymmetricKeyDetails ?? {}
-  if (key.asymmetricKeyType === 'ec' && (d.namedCurve === 'prime256v1' || d.namedCurve === 'secp384r1')) return { ok: true, key, source }
+  if (key.asymmetricKeyType === 'ec' && (d.namedCurve === 'prime256v1' || d.namedCurve === 'secp384r1'))
+    return { ok: true, key, source }
   if (key.asymmetricKeyType === 'rsa' && (d.modulusLength ?? 0) >= 3072) return { ok: true, key, source }
-  return { ok: false, reason: `update-signing key type not accepted (${key.asymmetricKeyType ?? 'unknown'}): use EC P-256/P-384 or RSA ≥ 3072` }
+  return {
+    ok: false,
+    reason: `update-signing key type not accepted (${key.asymmetricKeyType ?? 'unknown'}): use EC P-256/P-384 or RSA ≥ 3072`
+  }
 }
 
 /**

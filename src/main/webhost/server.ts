@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net'
 import { extname, join, sep } from 'node:path'
 import { RENDERER_CSP } from '../../shared/csp'
-import type { AppCore } from '../core/app-core'
+import type { AppCore } from '../core'
 
 // Loopback web host: the same main-process core, served to a browser instead of an Electron
 // window. Bound to 127.0.0.1 only. No cookie and nothing else the browser sends on its own
@@ -119,7 +119,11 @@ function send(res: ServerResponse, status: number, body: string, type = 'text/pl
     res.destroy()
     return
   }
-  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) })
+  res.writeHead(status, {
+    'content-type': type,
+    'cache-control': 'no-store',
+    'content-length': Buffer.byteLength(body)
+  })
   res.end(body)
 }
 
@@ -207,7 +211,13 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
   // Parser errors (bad method, header, chunking, timeouts): a 4xx on the raw socket, then close.
   server.on('clientError', (err: Error & { code?: string }, socket: Socket) => {
     const status =
-      err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'HPE_URI_TOO_LONG' ? 414 : 400
+      err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? 408
+        : err.code === 'HPE_HEADER_OVERFLOW'
+          ? 431
+          : err.code === 'HPE_URI_TOO_LONG'
+            ? 414
+            : 400
     if (socket.writable && !socket.destroyed) {
       socket.end(`HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`)
     }
@@ -270,7 +280,8 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
   async function openSession(req: IncomingMessage, res: ServerResponse): Promise<void> {
     requireBridge(req)
     await readBody(req, limits.maxBody) // no body expected; drained within the limits
-    if (!sameSecret(header(req, BRIDGE_HEADERS.token), token)) throw new Refusal(401, 'App URL token already used or wrong')
+    if (!sameSecret(header(req, BRIDGE_HEADERS.token), token))
+      throw new Refusal(401, 'App URL token already used or wrong')
     token = randomBytes(32).toString('base64url')
     const session = randomBytes(32).toString('base64url')
     sessions.push(session)
@@ -325,7 +336,11 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
       pending.delete(res)
     }
     Promise.all([opts.core.dispatch('card:getStatus', undefined), opts.core.dispatch('api:getStatus', undefined)]).then(
-      ([card, api]) => flush([...(card.ok ? [frame('card:status', card.value)] : []), ...(api.ok ? [frame('api:status', api.value)] : [])]),
+      ([card, api]) =>
+        flush([
+          ...(card.ok ? [frame('card:status', card.value)] : []),
+          ...(api.ok ? [frame('api:status', api.value)] : [])
+        ]),
       () => flush([]) // the dispatcher answers errors as values; this is only a safety net
     )
   }

@@ -106,7 +106,10 @@ function loadSaved(): { form: QueryForm; searched: boolean } | null {
     const str = (x: unknown): string => (typeof x === 'string' ? x.slice(0, 64) : '')
     const direction = f.direction === 'IMPORT' || f.direction === 'EXPORT' ? f.direction : ''
     const status = f.status === 'PENDING' || f.status === 'MATCH' || f.status === 'MISMATCH' ? f.status : ''
-    return { form: { direction, status, dateFrom: str(f.dateFrom), dateTo: str(f.dateTo), houseBillNo: str(f.houseBillNo) }, searched: v.searched === true }
+    return {
+      form: { direction, status, dateFrom: str(f.dateFrom), dateTo: str(f.dateTo), houseBillNo: str(f.houseBillNo) },
+      searched: v.searched === true
+    }
   } catch {
     return null
   }
@@ -139,13 +142,17 @@ export const useDelegationsStore = defineStore('delegations', () => {
   const selectedPending = computed(() => rows.value.filter((r) => selected.value.has(r.id) && r.status === 'PENDING'))
 
   // The query (never results or answers) is kept for this window's session only.
-  watch([form, searched], () => {
-    try {
-      globalThis.sessionStorage?.setItem(SAVED_KEY, JSON.stringify({ form: form.value, searched: searched.value }))
-    } catch {
-      // storage unavailable: a reload starts with an empty form
-    }
-  }, { deep: true })
+  watch(
+    [form, searched],
+    () => {
+      try {
+        globalThis.sessionStorage?.setItem(SAVED_KEY, JSON.stringify({ form: form.value, searched: searched.value }))
+      } catch {
+        // storage unavailable: a reload starts with an empty form
+      }
+    },
+    { deep: true }
+  )
 
   function clearResults(): void {
     rows.value = []
@@ -247,11 +254,21 @@ export const useDelegationsStore = defineStore('delegations', () => {
     c.error = null
     try {
       const r = await eccs.decideDelegations({
-        items: c.items.map((i) => ({ id: i.id, houseBillNo: i.houseBillNo, decision: i.decision, reason: i.decision === 'MISMATCH' ? i.reason : '' })),
+        items: c.items.map((i) => ({
+          id: i.id,
+          houseBillNo: i.houseBillNo,
+          decision: i.decision,
+          reason: i.decision === 'MISMATCH' ? i.reason : ''
+        })),
         ...pin
       })
       const result: ConfirmationResult = r.ok
-        ? { kind: 'answered', outcomes: r.value.results, ok: r.value.results.filter((o) => o.ok).length, failed: r.value.results.filter((o) => !o.ok).length }
+        ? {
+            kind: 'answered',
+            outcomes: r.value.results,
+            ok: r.value.results.filter((o) => o.ok).length,
+            failed: r.value.results.filter((o) => !o.ok).length
+          }
         : { kind: 'stopped', error: r.error }
       if (result.kind === 'answered') {
         const next = new Map(outcomes.value)
@@ -312,8 +329,34 @@ export const useDelegationsStore = defineStore('delegations', () => {
   }
 
   return {
-    exportResults, form, rows, sorted, total, fromCache, historyOff, searched, loading, error, fieldError, sortKey, sortDir, selected, selectedPending,
-    outcomes, pendingCount, confirmation, lastResult, search, restore, toggleSort, toggle, selectAllPending, askToConfirm, cancelConfirmation,
-    submitPin, refreshPending, reset
+    exportResults,
+    form,
+    rows,
+    sorted,
+    total,
+    fromCache,
+    historyOff,
+    searched,
+    loading,
+    error,
+    fieldError,
+    sortKey,
+    sortDir,
+    selected,
+    selectedPending,
+    outcomes,
+    pendingCount,
+    confirmation,
+    lastResult,
+    search,
+    restore,
+    toggleSort,
+    toggle,
+    selectAllPending,
+    askToConfirm,
+    cancelConfirmation,
+    submitPin,
+    refreshPending,
+    reset
   }
 })

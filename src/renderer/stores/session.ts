@@ -27,10 +27,7 @@ export const useSessionStore = defineStore('session', () => {
 
   async function init(): Promise<void> {
     if (unsubscribe.length === 0) {
-      unsubscribe = [
-        eccs.onApiStatus(acceptApi),
-        eccs.onSessionEnded(() => (session.value = null))
-      ]
+      unsubscribe = [eccs.onApiStatus(acceptApi), eccs.onSessionEnded(() => (session.value = null))]
     }
     try {
       const [s, a] = await Promise.all([eccs.getSession(), eccs.getApiStatus()])
@@ -76,5 +73,21 @@ export const useSessionStore = defineStore('session', () => {
     unsubscribe = []
   }
 
-  return { session, api, error, busy, initialized, loggedIn, offline, canConfirm, init, loginPassword, loginCertificate, logout, adopt, setProfile, dispose }
+  return {
+    session,
+    api,
+    error,
+    busy,
+    initialized,
+    loggedIn,
+    offline,
+    canConfirm,
+    init,
+    loginPassword,
+    loginCertificate,
+    logout,
+    adopt,
+    setProfile,
+    dispose
+  }
 })

@@ -39,7 +39,10 @@ describe('web bridge', () => {
     expect(calls[1]?.init.credentials).toBe('omit') // no cookie goes anywhere
     expect(window.sessionStorage.getItem('eccs-web-session')).toBe('S3ss')
     vi.stubGlobal('fetch', async () => new Response('refused', { status: 413 }))
-    expect(await eccs.getCardStatus()).toEqual({ ok: false, error: { code: 'WEBHOST_REQUEST_REFUSED', retriable: false, detail: 'HTTP 413' } })
+    expect(await eccs.getCardStatus()).toEqual({
+      ok: false,
+      error: { code: 'WEBHOST_REQUEST_REFUSED', retriable: false, detail: 'HTTP 413' }
+    })
     vi.stubGlobal('fetch', async () => {
       throw new TypeError('network down')
     })

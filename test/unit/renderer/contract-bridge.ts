@@ -13,7 +13,9 @@ export interface ContractBridge {
   emit(event: (typeof bridgeEvents)[keyof typeof bridgeEvents], payload: unknown): void
 }
 
-export function contractBridge(handlers: Partial<{ [C in IpcChannel]: (r: IpcRequest<C>) => Promise<IpcResponse<C>> }>): ContractBridge {
+export function contractBridge(
+  handlers: Partial<{ [C in IpcChannel]: (r: IpcRequest<C>) => Promise<IpcResponse<C>> }>
+): ContractBridge {
   const calls: ContractBridge['calls'] = []
   const dispatch = createDispatcher(handlers as Partial<IpcHandlers>)
   const listeners = new Map<string, Set<(p: unknown) => void>>()
@@ -45,12 +47,30 @@ export const READY_STATUS = {
   reader: 'Virtual PCD 00 00',
   module: '/usr/lib/softhsm/libsofthsm2.so',
   chain: 'valid' as const,
-  certificate: { subjectName: '王小明', cardSerial: 'TP03000001', issuer: 'TEST MOICA', notBefore: '2024-01-01T00:00:00Z', notAfter: '2030-01-01T00:00:00Z' },
+  certificate: {
+    subjectName: '王小明',
+    cardSerial: 'TP03000001',
+    issuer: 'TEST MOICA',
+    notBefore: '2024-01-01T00:00:00Z',
+    notAfter: '2030-01-01T00:00:00Z'
+  },
   updatedAt: new Date().toISOString()
 }
 
 export const PROFILE = {
-  account: 'xiaoming', name: '王小明', nationalIdMasked: 'A12****789', category: '個人' as const, email: 'xm@example.tw', email2: null,
-  mobile: '0911222333', phone: null, address: null, birthDate: null, registeredVia: 'certificate' as const, certificateEnabled: true,
-  certificate: null, createdAt: '2025-01-01T00:00:00.000Z', updatedAt: '2025-01-01T00:00:00.000Z'
+  account: 'xiaoming',
+  name: '王小明',
+  nationalIdMasked: 'A12****789',
+  category: '個人' as const,
+  email: 'xm@example.tw',
+  email2: null,
+  mobile: '0911222333',
+  phone: null,
+  address: null,
+  birthDate: null,
+  registeredVia: 'certificate' as const,
+  certificateEnabled: true,
+  certificate: null,
+  createdAt: '2025-01-01T00:00:00.000Z',
+  updatedAt: '2025-01-01T00:00:00.000Z'
 }

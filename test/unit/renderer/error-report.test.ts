@@ -2,6 +2,7 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createApp, defineComponent, h, nextTick } from 'vue'
 import { ClientErrorReport } from '../../../src/shared/ipc-contract'
+import type * as ErrorReport from '../../../src/renderer/error-report'
 
 // The renderer's side of error capture: Vue errors, window errors, unhandled rejections and
 // console.error all become 'app:reportError' calls that pass the contract's schema, capped at 10
@@ -9,8 +10,8 @@ import { ClientErrorReport } from '../../../src/shared/ipc-contract'
 // electron-shell-modules.test.ts.)
 
 const sent: unknown[] = []
-let reportError: typeof import('../../../src/renderer/error-report').reportError
-let installErrorReporting: typeof import('../../../src/renderer/error-report').installErrorReporting
+let reportError: typeof ErrorReport.reportError
+let installErrorReporting: typeof ErrorReport.installErrorReporting
 
 beforeAll(async () => {
   // The preload's bridge, as the Electron window has it (bridge.ts picks window.eccs up at import).
@@ -43,13 +44,20 @@ describe('renderer error reports', () => {
     installErrorReporting(app)
     app.mount(document.createElement('div'))
     await nextTick()
-    window.dispatchEvent(Object.assign(new Event('error'), { error: new RangeError('bad range'), message: 'bad range' }))
+    window.dispatchEvent(
+      Object.assign(new Event('error'), { error: new RangeError('bad range'), message: 'bad range' })
+    )
     window.dispatchEvent(Object.assign(new Event('unhandledrejection'), { reason: 'api down' }))
     console.error('failed to render', { id: 3 })
     console.error = original
     quiet.mockRestore()
     expect(sent.map((r) => ClientErrorReport.parse(r))).toEqual([
-      expect.objectContaining({ kind: 'vue', message: 'TypeError: rows is undefined', info: 'setup function', stack: expect.stringContaining('rows is undefined') }),
+      expect.objectContaining({
+        kind: 'vue',
+        message: 'TypeError: rows is undefined',
+        info: 'setup function',
+        stack: expect.stringContaining('rows is undefined')
+      }),
       expect.objectContaining({ kind: 'error', message: 'RangeError: bad range' }),
       { kind: 'unhandledrejection', message: 'api down' },
       { kind: 'console', message: 'failed to render {"id":3}' }

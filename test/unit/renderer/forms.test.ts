@@ -16,7 +16,13 @@ import { contractBridge, PROFILE, READY_STATUS, type ContractBridge } from './co
 type Handlers = Partial<{ [C in IpcChannel]: (r: IpcRequest<C>) => Promise<IpcResponse<C>> }>
 const handlers: Handlers = {}
 let cb: ContractBridge
-let views: { StatusArea: Component; LoginView: Component; PinDialog: Component; RegisterView: Component; DelegationsView: Component }
+let views: {
+  StatusArea: Component
+  LoginView: Component
+  PinDialog: Component
+  RegisterView: Component
+  DelegationsView: Component
+}
 
 beforeAll(async () => {
   cb = contractBridge(handlers)
@@ -36,13 +42,25 @@ beforeEach(() => {
   handlers['card:getStatus'] = async () => READY_STATUS
   let n = 0
   handlers['card:pinPrompt'] = async ({ operation }) => promptFor(operation, 'ok', `${TICKET.slice(0, -1)}${n++ % 10}`)
-  handlers['app:getInfo'] = async () => ({ version: 't', demo: false, host: 'web', apiBaseUrl: null, platform: 'linux-x64' })
+  handlers['app:getInfo'] = async () => ({
+    version: 't',
+    demo: false,
+    host: 'web',
+    apiBaseUrl: null,
+    platform: 'linux-x64'
+  })
   setActivePinia(createPinia())
 })
 
 function makeRouter(): Router {
   const blank = { template: '<div />' }
-  return createRouter({ history: createMemoryHistory(), routes: ['/', '/login', '/register', '/delegations', '/profile', '/records'].map((path) => ({ path, component: blank })) })
+  return createRouter({
+    history: createMemoryHistory(),
+    routes: ['/', '/login', '/register', '/delegations', '/profile', '/records'].map((path) => ({
+      path,
+      component: blank
+    }))
+  })
 }
 async function mountView(component: Component, props: Record<string, unknown> = {}): Promise<VueWrapper> {
   const router = makeRouter()
@@ -60,7 +78,11 @@ const byText = (w: VueWrapper, tag: string, text: string) => {
 /** A ticket as main issues it (32 random bytes, base64url); the test's handler numbers them. */
 const TICKET = 'A'.repeat(43)
 const ticketN = (i: number) => `${TICKET.slice(0, -1)}${i}`
-function promptFor(operation: IpcRequest<'card:pinPrompt'>['operation'], tries: 'ok' | 'count-low' | 'final-try', ticket: string): IpcResponse<'card:pinPrompt'> {
+function promptFor(
+  operation: IpcRequest<'card:pinPrompt'>['operation'],
+  tries: 'ok' | 'count-low' | 'final-try',
+  ticket: string
+): IpcResponse<'card:pinPrompt'> {
   return {
     ticket,
     operation,
@@ -87,7 +109,9 @@ describe('LoginView — 一般用戶', () => {
     expect(submit.attributes('disabled')).toBeUndefined()
     await w.get('form').trigger('submit')
     await flushPromises()
-    expect(callsTo('session:loginPassword')).toEqual([{ channel: 'session:loginPassword', request: { account: 'xiaoming', password: 'Secret123' } }])
+    expect(callsTo('session:loginPassword')).toEqual([
+      { channel: 'session:loginPassword', request: { account: 'xiaoming', password: 'Secret123' } }
+    ])
     expect((w.get('#login-password').element as HTMLInputElement).value).toBe('')
     expect(w.get('[data-testid="error"]').attributes('data-code')).toBe('LOGIN_FAILED')
     expect(w.get('[data-testid="error"] .error-text').text()).toBe('帳號或密碼錯誤。')
@@ -124,7 +148,9 @@ describe('LoginView — 憑證登入', () => {
     // The ticket was taken at 載入自然人憑證 (when the card was shown) and goes with the PIN, which the
     // card checked there: sent once, the field cleared.
     expect(callsTo('card:pinPrompt')).toEqual([{ channel: 'card:pinPrompt', request: { operation: 'login' } }])
-    expect(callsTo('session:loginCertificate')).toEqual([{ channel: 'session:loginCertificate', request: { pin: '123456', ticket: ticketN(0) } }])
+    expect(callsTo('session:loginCertificate')).toEqual([
+      { channel: 'session:loginCertificate', request: { pin: '123456', ticket: ticketN(0) } }
+    ])
     expect((w.get('#login-pin').element as HTMLInputElement).value).toBe('')
     expect(w.text()).toContain('憑證載入完成。')
     const { useSessionStore } = await import('../../../src/renderer/stores/session')
@@ -172,7 +198,7 @@ describe('PinDialog', () => {
     const w = await mountView(views.PinDialog, { operation: 'login', error: null, busy: false })
     expect(w.get('[data-testid="pin-card-name"]').text()).toBe('卡片：王小明（Virtual PCD 00 00）')
     expect(w.get('[data-testid="pin-tries"]').text()).toContain('只剩 1 次')
-    expect(w.get('[role="dialog"]').attributes('data-pin-state')).toBe('confirm')
+    expect(w.get('[data-testid="pin-dialog"]').attributes('data-pin-state')).toBe('confirm')
     await w.get('#pin-input').setValue('123456')
     const ok = byText(w, 'button', '確定')
     expect(ok.attributes('disabled')).toBeDefined()
@@ -193,13 +219,16 @@ describe('PinDialog', () => {
     await w.get('form').trigger('submit')
     await flushPromises()
     await w.setProps({ error: { code: 'CARD_CHANGED', retriable: true } })
-    expect(w.get('[data-testid="error"]').text()).toContain('卡片已更換，PIN 碼未送出')
+    expect(w.get('[data-testid="error"]').text()).toContain('卡片已更換，PIN碼未送出')
     expect(callsTo('card:pinPrompt')).toHaveLength(1)
     await w.get('#pin-input').setValue('123456')
     await w.get('form').trigger('submit')
     await flushPromises()
     expect(callsTo('card:pinPrompt')).toHaveLength(2)
-    expect(w.emitted('submit')).toEqual([[{ pin: '123456', ticket: ticketN(0) }], [{ pin: '123456', ticket: ticketN(1) }]])
+    expect(w.emitted('submit')).toEqual([
+      [{ pin: '123456', ticket: ticketN(0) }],
+      [{ pin: '123456', ticket: ticketN(1) }]
+    ])
     w.unmount()
   })
 
@@ -220,10 +249,30 @@ describe('PinDialog', () => {
 
 describe('RegisterView — 資料填寫', () => {
   it('ticks the password rules live and enables 確定 only when everything is valid', async () => {
-    const reg = { registrationId: 'reg_AAAAAAAAAAAAAAAAAAAAAA', state: 'STARTED' as const, expiresAt: '2030-01-01T00:00:00.000Z', identity: null, mobile: null }
+    const reg = {
+      registrationId: 'reg_AAAAAAAAAAAAAAAAAAAAAA',
+      state: 'STARTED' as const,
+      expiresAt: '2030-01-01T00:00:00.000Z',
+      identity: null,
+      mobile: null
+    }
     handlers['registration:start'] = async () => reg
-    handlers['registration:verifyIdentity'] = async () => ({ ...reg, state: 'IDENTITY_VERIFIED', identity: { name: '王小明', nationalIdMasked: 'A12****789', cardSerial: 'TP1', certificateNotAfter: '2030-01-01T00:00:00.000Z' } })
-    handlers['registration:sendSms'] = async () => ({ sentAt: '2025-01-01T00:00:00.000Z', expiresAt: '2025-01-01T00:05:00.000Z', resendAfter: '2025-01-01T00:01:00.000Z', mobileMasked: '0911***333' })
+    handlers['registration:verifyIdentity'] = async () => ({
+      ...reg,
+      state: 'IDENTITY_VERIFIED',
+      identity: {
+        name: '王小明',
+        nationalIdMasked: 'A12****789',
+        cardSerial: 'TP1',
+        certificateNotAfter: '2030-01-01T00:00:00.000Z'
+      }
+    })
+    handlers['registration:sendSms'] = async () => ({
+      sentAt: '2025-01-01T00:00:00.000Z',
+      expiresAt: '2025-01-01T00:05:00.000Z',
+      resendAfter: '2025-01-01T00:01:00.000Z',
+      mobileMasked: '0911***333'
+    })
     const w = await mountView(views.RegisterView)
     const { useCardStore } = await import('../../../src/renderer/stores/card')
     await useCardStore().init()
@@ -234,10 +283,19 @@ describe('RegisterView — 資料填寫', () => {
     await w.get('#reg-pin').setValue('123456')
     await w.get('form').trigger('submit')
     await flushPromises()
-    expect(callsTo('registration:verifyIdentity')[0]?.request).toEqual({ registrationId: reg.registrationId, nationalId: 'A123456789', pin: '123456', ticket: ticketN(0) })
+    expect(callsTo('registration:verifyIdentity')[0]?.request).toEqual({
+      registrationId: reg.registrationId,
+      nationalId: 'A123456789',
+      pin: '123456',
+      ticket: ticketN(0)
+    })
     expect(w.text()).toContain('身分驗證完成：王小明')
 
-    const failing = () => w.findAll('[data-testid="password-rules"] li').filter((li) => li.attributes('data-ok') === 'false').map((li) => li.text())
+    const failing = () =>
+      w
+        .findAll('[data-testid="password-rules"] li')
+        .filter((li) => li.attributes('data-ok') === 'false')
+        .map((li) => li.text())
     await w.get('#reg-password').setValue('secret')
     expect(failing()).toEqual(['✗ 長度至少8碼', '✗ 數字至少1碼', '✗ 大寫英文至少1碼'])
     await w.get('#reg-password').setValue('Secret12')
@@ -269,15 +327,44 @@ describe('RegisterView — 資料填寫', () => {
 describe('DelegationsView — 申報不符', () => {
   it('requires 原因 before asking for the PIN, then sends it with the decision', async () => {
     const pending = {
-      id: 'dlg_aaaaaaaa', declarationDate: '2025-01-02', houseBillNo: 'SF100', masterBillNo: 'M1', direction: 'IMPORT' as const, carrier: 'DHL',
-      goodsDescription: 'cup', quantity: 1, declaredValue: 10, currency: 'TWD', status: 'PENDING' as const, reason: null, confirmedAt: null,
-      confirmedVia: null, updatedAt: '2025-01-02T00:00:00.000Z'
+      id: 'dlg_aaaaaaaa',
+      declarationDate: '2025-01-02',
+      houseBillNo: 'SF100',
+      masterBillNo: 'M1',
+      direction: 'IMPORT' as const,
+      carrier: 'DHL',
+      goodsDescription: 'cup',
+      quantity: 1,
+      declaredValue: 10,
+      currency: 'TWD',
+      status: 'PENDING' as const,
+      reason: null,
+      confirmedAt: null,
+      confirmedVia: null,
+      updatedAt: '2025-01-02T00:00:00.000Z'
     }
     handlers['session:get'] = async () => session('password')
     handlers['api:getStatus'] = async () => ({ state: 'online', checkedAt: new Date().toISOString() })
-    handlers['delegations:query'] = async () => ({ items: [pending], page: 1, pageSize: 500, total: 1, source: 'online' as const, lastSyncedAt: null })
+    handlers['delegations:query'] = async () => ({
+      items: [pending],
+      page: 1,
+      pageSize: 500,
+      total: 1,
+      source: 'online' as const,
+      lastSyncedAt: null
+    })
     handlers['delegations:decideBatch'] = async ({ items }) => ({
-      results: items.map((i) => ({ id: i.id, ok: true as const, delegation: { ...pending, status: 'MISMATCH' as const, reason: i.reason, confirmedAt: '2025-01-03T00:00:00.000Z', confirmedVia: 'certificate' as const } }))
+      results: items.map((i) => ({
+        id: i.id,
+        ok: true as const,
+        delegation: {
+          ...pending,
+          status: 'MISMATCH' as const,
+          reason: i.reason,
+          confirmedAt: '2025-01-03T00:00:00.000Z',
+          confirmedVia: 'certificate' as const
+        }
+      }))
     })
     handlers['delegations:pendingCount'] = async () => ({ count: 0 })
     const { useSessionStore } = await import('../../../src/renderer/stores/session')
@@ -308,7 +395,14 @@ describe('DelegationsView — 申報不符', () => {
     await w.get('[data-testid="pin-dialog"] form').trigger('submit')
     await flushPromises()
     expect(callsTo('delegations:decideBatch')).toEqual([
-      { channel: 'delegations:decideBatch', request: { items: [{ id: pending.id, houseBillNo: 'SF100', decision: 'MISMATCH', reason: '非本人訂購' }], pin: '123456', ticket: ticketN(0) } }
+      {
+        channel: 'delegations:decideBatch',
+        request: {
+          items: [{ id: pending.id, houseBillNo: 'SF100', decision: 'MISMATCH', reason: '非本人訂購' }],
+          pin: '123456',
+          ticket: ticketN(0)
+        }
+      }
     ])
     expect(w.get('[data-testid="detail-status"]').text()).toBe('申報不符')
     expect(w.find('[data-testid="pin-dialog"]').exists()).toBe(false)
@@ -337,17 +431,47 @@ describe('StatusArea — PC/SC hint', () => {
 
 describe('delegations store — the confirmation flow (one result type)', () => {
   const pending = {
-    id: 'dlg_bbbbbbbb', declarationDate: '2025-01-02', houseBillNo: 'SF200', masterBillNo: 'M1', direction: 'IMPORT' as const, carrier: 'DHL',
-    goodsDescription: 'cup', quantity: 1, declaredValue: 10, currency: 'TWD', status: 'PENDING' as const, reason: null, confirmedAt: null,
-    confirmedVia: null, updatedAt: '2025-01-02T00:00:00.000Z'
+    id: 'dlg_bbbbbbbb',
+    declarationDate: '2025-01-02',
+    houseBillNo: 'SF200',
+    masterBillNo: 'M1',
+    direction: 'IMPORT' as const,
+    carrier: 'DHL',
+    goodsDescription: 'cup',
+    quantity: 1,
+    declaredValue: 10,
+    currency: 'TWD',
+    status: 'PENDING' as const,
+    reason: null,
+    confirmedAt: null,
+    confirmedVia: null,
+    updatedAt: '2025-01-02T00:00:00.000Z'
   }
   it('answered: rows replaced, dialog closed; stopped: nothing changes and the dialog keeps the error', async () => {
-    handlers['delegations:query'] = async () => ({ items: [pending], page: 1, pageSize: 500, total: 1, source: 'online' as const, lastSyncedAt: null })
+    handlers['delegations:query'] = async () => ({
+      items: [pending],
+      page: 1,
+      pageSize: 500,
+      total: 1,
+      source: 'online' as const,
+      lastSyncedAt: null
+    })
     handlers['delegations:pendingCount'] = async () => ({ count: 0 })
     let pinOk = false
     handlers['delegations:decideBatch'] = async ({ items }) => {
       if (!pinOk) throw new AppError('PIN_INCORRECT')
-      return { results: items.map((i) => ({ id: i.id, ok: true as const, delegation: { ...pending, status: i.decision, confirmedAt: '2025-01-03T06:36:00.000Z', confirmedVia: 'certificate' as const } })) }
+      return {
+        results: items.map((i) => ({
+          id: i.id,
+          ok: true as const,
+          delegation: {
+            ...pending,
+            status: i.decision,
+            confirmedAt: '2025-01-03T06:36:00.000Z',
+            confirmedVia: 'certificate' as const
+          }
+        }))
+      }
     }
     const { useDelegationsStore } = await import('../../../src/renderer/stores/delegations')
     const store = useDelegationsStore()
@@ -368,7 +492,10 @@ describe('delegations store — the confirmation flow (one result type)', () => 
     expect(store.rows[0]?.status).toBe('MATCH')
     expect(store.outcomes.get(pending.id)?.ok).toBe(true)
     // The PIN was sent once per user submission, never again on its own.
-    expect(callsTo('delegations:decideBatch').map((c) => (c.request as { pin: string }).pin)).toEqual(['000000', '123456'])
+    expect(callsTo('delegations:decideBatch').map((c) => (c.request as { pin: string }).pin)).toEqual([
+      '000000',
+      '123456'
+    ])
   })
 
   it('a query failure or an end date before the start clears the previous results', async () => {

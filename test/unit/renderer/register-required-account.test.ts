@@ -18,8 +18,23 @@ const handlers: Handlers = {}
 let cb: ContractBridge
 let RegisterView: Component
 
-const REG = { registrationId: 'reg_AAAAAAAAAAAAAAAAAAAAAA', state: 'STARTED' as const, expiresAt: '2030-01-01T00:00:00.000Z', identity: null, mobile: null }
-const VERIFIED = { ...REG, state: 'IDENTITY_VERIFIED' as const, identity: { name: '王小明', nationalIdMasked: 'A12****789', cardSerial: 'TP1', certificateNotAfter: '2030-01-01T00:00:00.000Z' } }
+const REG = {
+  registrationId: 'reg_AAAAAAAAAAAAAAAAAAAAAA',
+  state: 'STARTED' as const,
+  expiresAt: '2030-01-01T00:00:00.000Z',
+  identity: null,
+  mobile: null
+}
+const VERIFIED = {
+  ...REG,
+  state: 'IDENTITY_VERIFIED' as const,
+  identity: {
+    name: '王小明',
+    nationalIdMasked: 'A12****789',
+    cardSerial: 'TP1',
+    certificateNotAfter: '2030-01-01T00:00:00.000Z'
+  }
+}
 
 beforeAll(async () => {
   cb = contractBridge(handlers)
@@ -32,13 +47,29 @@ beforeEach(() => {
   cb.calls.length = 0
   handlers['card:getStatus'] = async () => READY_STATUS
   handlers['card:pinPrompt'] = async ({ operation }) => ({
-    ticket: 'A'.repeat(43), operation, card: { reader: 'Virtual PCD 00 00', subjectName: '王小明', cardSerial: 'TP1' },
-    tries: 'ok', triesLeft: null, confirmRequired: false, expiresAt: '2030-01-01T00:00:00.000Z'
+    ticket: 'A'.repeat(43),
+    operation,
+    card: { reader: 'Virtual PCD 00 00', subjectName: '王小明', cardSerial: 'TP1' },
+    tries: 'ok',
+    triesLeft: null,
+    confirmRequired: false,
+    expiresAt: '2030-01-01T00:00:00.000Z'
   })
-  handlers['app:getInfo'] = async () => ({ version: 't', demo: false, host: 'web', apiBaseUrl: null, platform: 'linux-x64' })
+  handlers['app:getInfo'] = async () => ({
+    version: 't',
+    demo: false,
+    host: 'web',
+    apiBaseUrl: null,
+    platform: 'linux-x64'
+  })
   handlers['registration:start'] = async () => REG
   handlers['registration:verifyIdentity'] = async () => VERIFIED
-  handlers['registration:sendSms'] = async () => ({ sentAt: '2030-01-01T00:00:00.000Z', expiresAt: '2030-01-01T00:05:00.000Z', resendAfter: '2030-01-01T00:01:00.000Z', mobileMasked: '0911***333' })
+  handlers['registration:sendSms'] = async () => ({
+    sentAt: '2030-01-01T00:00:00.000Z',
+    expiresAt: '2030-01-01T00:05:00.000Z',
+    resendAfter: '2030-01-01T00:01:00.000Z',
+    mobileMasked: '0911***333'
+  })
   setActivePinia(createPinia())
 })
 
@@ -51,7 +82,10 @@ const byText = (w: VueWrapper, tag: string, text: string) => {
 
 /** Mounts 註冊 in `lang` and walks to 資料填寫 with a verified identity. */
 async function toDataStep(lang: 'zh-TW' | 'en' = 'zh-TW'): Promise<VueWrapper> {
-  const router = createRouter({ history: createMemoryHistory(), routes: ['/', '/login'].map((path) => ({ path, component: { template: '<div />' } })) })
+  const router = createRouter({
+    history: createMemoryHistory(),
+    routes: ['/', '/login'].map((path) => ({ path, component: { template: '<div />' } }))
+  })
   await router.push('/')
   const w = mount(RegisterView, { attachTo: document.body, global: { plugins: [createAppI18n(lang), router] } })
   const { useCardStore } = await import('../../../src/renderer/stores/card')
@@ -133,7 +167,9 @@ describe('[檢核是否存在] next to 帳號', () => {
     expect(button.attributes('disabled')).toBeUndefined()
     await button.trigger('click')
     await flushPromises()
-    expect(callsTo('registration:checkAccount').map((c) => c.request)).toEqual([{ registrationId: REG.registrationId, account: 'demo' }])
+    expect(callsTo('registration:checkAccount').map((c) => c.request)).toEqual([
+      { registrationId: REG.registrationId, account: 'demo' }
+    ])
     expect(result()).toBe('帳號 demo 已有人使用，請換一個帳號。')
     expect(w.get('[data-testid="account-check-result"]').attributes('role')).toBe('status')
     // A taken name also blocks 送出, with the reason.

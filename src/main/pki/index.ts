@@ -1,0 +1,10 @@
+/** Public face of src/main/pki/: the only module other folders import (test/unit/architecture.test.ts). */
+export { parseCertificate } from './certificate'
+export type { ParsedCertificate } from './certificate'
+export { validateChain } from './chain'
+export type { RevocationChecker } from './revocation'
+export type { RevocationOptions } from './revocation-checker'
+export { createRevocationChecker, revocationOptionsFromEnv } from './revocation-settings'
+export { loadTrustStore } from './trust-store'
+export type { TrustStore } from './trust-store'
+export { VERIFY_CERT_USAGE, runVerifyCert } from './verify-cert-command'
