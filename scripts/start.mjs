@@ -41,8 +41,8 @@ function tryInstallElectron() {
   return reason.trim().slice(0, 160)
 }
 
-function spawnChild(cmd, argv, env, onLine) {
-  const child = spawn(cmd, argv, { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] })
+function spawnChild(cmd, argv, env, onLine, stdin = 'ignore') {
+  const child = spawn(cmd, argv, { cwd: root, env, stdio: [stdin, 'pipe', 'inherit'] })
   children.push(child)
   let buf = ''
   child.stdout.on('data', (chunk) => {
@@ -63,17 +63,26 @@ function spawnChild(cmd, argv, env, onLine) {
   return child
 }
 
-/** Starts test/rig/demo.ts (virtual reader + SoftHSM card + server-mock) and returns its env. */
+/**
+ * Starts test/rig/demo.ts (virtual reader + SoftHSM cards + server-mock) and returns its env. The
+ * demo reads this terminal: Enter swaps the card in the virtual reader (its DEMO CONTROL).
+ */
 function startDemo() {
   return new Promise((resolveEnv, reject) => {
     const tsx = join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs')
     const timer = setTimeout(() => reject(new Error('demo environment did not start within 120 s')), 120_000)
-    const child = spawnChild(process.execPath, [tsx, join(root, 'test', 'rig', 'demo.ts')], process.env, (line) => {
-      if (!line.startsWith('DEMO_ENV ')) return false
-      clearTimeout(timer)
-      resolveEnv(JSON.parse(line.slice('DEMO_ENV '.length)))
-      return true
-    })
+    const child = spawnChild(
+      process.execPath,
+      [tsx, join(root, 'test', 'rig', 'demo.ts')],
+      process.env,
+      (line) => {
+        if (!line.startsWith('DEMO_ENV ')) return false
+        clearTimeout(timer)
+        resolveEnv(JSON.parse(line.slice('DEMO_ENV '.length)))
+        return true
+      },
+      'inherit'
+    )
     child.once('exit', () => reject(new Error('demo environment exited during start-up')))
   })
 }

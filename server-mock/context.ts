@@ -29,6 +29,9 @@ export interface Limits {
   smsMaxAttempts: number
   smsMaxSends: number
   smsPerMobilePerHour: number
+  /** [檢核是否存在] account-name checks per registration within accountChecksWindowMs. */
+  accountChecksPerRegistration: number
+  accountChecksWindowMs: number
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -49,7 +52,9 @@ export const DEFAULT_LIMITS: Limits = {
   smsCooldownMs: 60_000,
   smsMaxAttempts: 5,
   smsMaxSends: 5,
-  smsPerMobilePerHour: 10
+  smsPerMobilePerHour: 10,
+  accountChecksPerRegistration: 20,
+  accountChecksWindowMs: 10 * 60_000
 }
 
 export interface Ctx {

@@ -144,6 +144,52 @@ describe('registration (自然人憑證註冊)', () => {
   })
 })
 
+describe('[檢核是否存在] account-name check (checkRegistrationAccount)', () => {
+  it('answers for account names only, only after the identity step, and within a per-registration limit', async () => {
+    const s = await startTestServer({ limits: { accountChecksPerRegistration: 4 } })
+    try {
+      const citizen = s.pki.citizens.resident
+      const id = (await s.api.post('/registrations')).body.registrationId as string
+      // Before the card holder has proven who they are: no answer at all.
+      const early = await s.api.post(`/registrations/${id}/account-check`, { account: 'demo' })
+      expect(early.status).toBe(409)
+      expect(early.body.error.code).toBe('REGISTRATION_STATE')
+      const ch = await getChallenge(s.api, 'registration', { registrationId: id })
+      expect(
+        (
+          await s.api.post(`/registrations/${id}/identity`, {
+            nationalId: citizen.nationalId,
+            ...authToken(s.server.origin, ch, citizen)
+          })
+        ).status
+      ).toBe(200)
+
+      const taken = await s.api.post(`/registrations/${id}/account-check`, { account: 'demo' })
+      expect(taken.status).toBe(200)
+      expect(taken.body).toEqual({ account: 'demo', available: false })
+      const free = await s.api.post(`/registrations/${id}/account-check`, { account: 'maria64' })
+      expect(free.body).toEqual({ account: 'maria64', available: true })
+      // The demo account's holder's national ID is not an account name: the check says nothing about IDs.
+      const byId = await s.api.post(`/registrations/${id}/account-check`, { account: 'A123456789' })
+      expect(byId.body).toEqual({ account: 'A123456789', available: true })
+      const bad = await s.api.post(`/registrations/${id}/account-check`, { account: 'a b' })
+      expect(bad.status).toBe(400)
+      // The fifth check within the window (the 400 was not counted) is refused with a wait.
+      expect((await s.api.post(`/registrations/${id}/account-check`, { account: 'ezway' })).body).toEqual({
+        account: 'ezway',
+        available: false
+      })
+      const limited = await s.api.post(`/registrations/${id}/account-check`, { account: 'other1' })
+      expect(limited.status).toBe(429)
+      expect(limited.body.error.code).toBe('RATE_LIMITED')
+      expect(Number(limited.headers['retry-after'])).toBeGreaterThan(500)
+      expect(s.server.responseViolations).toEqual([])
+    } finally {
+      await s.close()
+    }
+  })
+})
+
 describe('profile (個人帳號資料維護)', () => {
   it('reads and updates phone, email, address', async () => {
     const api = t.api.withToken(await loginPassword(t.api, 'ezway', 'Ezway1234'))

@@ -162,6 +162,33 @@ export function registrationRoutes(app: FastifyInstance, ctx: Ctx): void {
     }
   )
 
+  // [檢核是否存在] (seed 003): is this account name still free? Only account names, never national
+  // IDs, and only inside a registration whose card holder has proven their identity, at most
+  // accountChecksPerRegistration per window — so it cannot be used to list who is registered.
+  route<{ account: string }, Record<string, unknown>, Params>(
+    app,
+    ctx,
+    'checkRegistrationAccount',
+    ({ body, params }) => {
+      const reg = loadRegistration(ctx, params.registrationId)
+      if (reg.state !== 'IDENTITY_VERIFIED')
+        throw new ApiError('REGISTRATION_STATE', 'verify your identity with the card first')
+      const key = `acct-check:reg:${reg.id}`
+      const windowMs = ctx.limits.accountChecksWindowMs
+      if (ctx.limiter.count(key, windowMs) >= ctx.limits.accountChecksPerRegistration) {
+        throw new ApiError(
+          'RATE_LIMITED',
+          'too many account-name checks for this registration; try again later',
+          undefined,
+          ctx.limiter.retryAfter(key, windowMs)
+        )
+      }
+      ctx.limiter.hit(key, windowMs)
+      const taken = ctx.db.prepare(`SELECT 1 FROM accounts WHERE account = ?`).get(body.account) !== undefined
+      return { status: 200, body: { account: body.account, available: !taken } }
+    }
+  )
+
   route<{ mobile: string }, Record<string, unknown>, Params>(app, ctx, 'sendRegistrationSms', ({ body, params }) => {
     const reg = loadRegistration(ctx, params.registrationId)
     if (reg.state !== 'IDENTITY_VERIFIED')

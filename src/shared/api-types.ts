@@ -118,6 +118,10 @@ export const RegistrationInfo = z.object({
 })
 export type RegistrationInfo = z.infer<typeof RegistrationInfo>
 
+/** checkRegistrationAccount's answer ([檢核是否存在], seed 003): is the account name still free? */
+export const AccountCheck = z.object({ account: z.string(), available: z.boolean() })
+export type AccountCheck = z.infer<typeof AccountCheck>
+
 export const SmsSent = z.object({
   sentAt: IsoDateTime,
   expiresAt: IsoDateTime,

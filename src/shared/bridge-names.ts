@@ -25,6 +25,7 @@ export const bridgeMethods = {
   enableCertificate: 'profile:enableCertificate',
   startRegistration: 'registration:start',
   verifyRegistrationIdentity: 'registration:verifyIdentity',
+  checkRegistrationAccount: 'registration:checkAccount',
   sendRegistrationSms: 'registration:sendSms',
   completeRegistration: 'registration:complete',
   getSettings: 'settings:get',

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import {
+  AccountCheck,
   ApiStatus,
   ConfirmationPage,
   DelegationAnswer,
@@ -24,7 +25,8 @@ import {
   ProfileUpdateRequest,
   RegistrationCompleteRequest,
   RegistrationIdentityRequest,
-  RegistrationSmsRequest
+  RegistrationSmsRequest,
+  RegistrationAccountCheckRequest
 } from './ipc-requests'
 import { PinOperation, PinPrompt, PinPromptRequest } from './pin-ticket'
 import { SettingsChange, SettingsView } from './settings'
@@ -118,6 +120,8 @@ export const ipcContract = {
   'profile:enableCertificate': { request: PinRequest, response: Profile },
   'registration:start': { request: Empty, response: RegistrationInfo },
   'registration:verifyIdentity': { request: RegistrationIdentityRequest, response: RegistrationInfo },
+  /** [檢核是否存在]: is this account name still free (asked after the identity step)? */
+  'registration:checkAccount': { request: RegistrationAccountCheckRequest, response: AccountCheck },
   'registration:sendSms': { request: RegistrationSmsRequest, response: SmsSent },
   'registration:complete': { request: RegistrationCompleteRequest, response: Profile },
   /** Effective settings with their sources; policy-locked keys are listed in `locked`. */

@@ -53,6 +53,7 @@ const RegistrationId = z.string().regex(/^reg_[A-Za-z0-9_-]{22}$/)
 export const RegistrationIdentityRequest = z
   .object({ registrationId: RegistrationId, nationalId: NationalId, ...PinEntryFields })
   .strict()
+export const RegistrationAccountCheckRequest = z.object({ registrationId: RegistrationId, account: Account }).strict()
 export const RegistrationSmsRequest = z.object({ registrationId: RegistrationId, mobile: Mobile }).strict()
 export const RegistrationCompleteRequest = z
   .object({

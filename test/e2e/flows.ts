@@ -30,6 +30,10 @@ export async function registerCitizen(
   await shot('register-2-identity')
   await page.getByRole('button', { name: '執行身分驗證' }).click()
   await expect(page.getByText('身分驗證完成：王小明')).toBeVisible()
+  // Seed 003's required *出生年月日, *聯絡電話, *聯絡地址.
+  await page.getByLabel('出生年月日').fill('1990/01/02')
+  await page.getByLabel('聯絡電話').fill('02-2345-6789')
+  await page.getByLabel('聯絡地址').fill('臺北市中正區')
   await page.getByLabel('帳號', { exact: true }).fill(account)
   await page.getByLabel('設定登入密碼').fill(password)
   await page.getByLabel('確認密碼').fill(password)

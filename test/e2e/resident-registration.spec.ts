@@ -19,7 +19,7 @@ test('a resident with a new-format 統一證號 and a 64-character certificate n
   await platform.rig.cards[0].insert(MOICA_ATR)
   await expect(page.getByTestId('card-status')).toHaveText('讀卡機準備完成', { timeout: 30_000 })
 
-  await page.getByRole('link', { name: '註冊' }).click()
+  await page.getByRole('link', { name: '註冊', exact: true }).click()
   await expect(page.getByTestId('env-result')).toContainText('檢查通過')
   await page.getByRole('button', { name: '下一步' }).click()
 
@@ -38,10 +38,13 @@ test('a resident with a new-format 統一證號 and a 64-character certificate n
 
   // The name is the certificate's, all 64 characters, and the platform takes it.
   await expect(page.getByLabel('姓名')).toHaveValue(RESIDENT_NAME)
+  await page.getByLabel('出生年月日').fill('1990/01/02')
+  await page.getByLabel('聯絡電話').fill('02-2345-6789')
+  await page.getByLabel('聯絡地址').fill('臺北市中正區')
   await page.getByLabel('帳號', { exact: true }).fill('maria64')
-  await page.getByLabel('設定密碼').fill('Secret123')
+  await page.getByLabel('設定登入密碼').fill('Secret123')
   await page.getByLabel('確認密碼').fill('Secret123')
-  await page.getByLabel('Email', { exact: true }).fill('maria@example.tw')
+  await page.getByLabel('Email1', { exact: true }).fill('maria@example.tw')
   const mobile = page.getByLabel('手機號碼')
   await expect(page.getByTestId('sms-reason')).toBeVisible()
   await mobile.pressSequentially('0911-222-333')
@@ -53,7 +56,7 @@ test('a resident with a new-format 統一證號 and a 64-character certificate n
   await expect(page.getByTestId('submit-reason')).toHaveText('請勾選個資閱讀宣告。')
   await page.getByLabel('個資閱讀宣告').check()
   await axeClean(page, '資料填寫 (64-character name)')
-  await page.getByRole('button', { name: '確定' }).click()
+  await page.getByRole('button', { name: '送出' }).click()
   await expect(page.getByTestId('reg-success')).toHaveText('註冊成功')
 
   // The account exists under the full number, bound to this card, and logs in.

@@ -1,4 +1,5 @@
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startMockServer, type MockServer } from '../../server-mock/server'
@@ -18,6 +19,13 @@ export interface RigOptions {
   insert?: boolean
   /** Start server-mock (HTTPS) trusting the test PKI. */
   server?: boolean
+  /**
+   * A second card (another test citizen's token with its own PIN) that `swapCard()` puts into
+   * reader 0 instead of the first. SoftHSM is not tied to a PC/SC reader, so both cards share one
+   * SOFTHSM2_CONF whose token directory `swapCard()` rewrites while the reader is empty; the app
+   * reads it at the C_Initialize that detection redoes for a new card.
+   */
+  secondCard?: { variant: CitizenVariant; pin: string }
 }
 
 export type RigServer = MockServer
@@ -29,6 +37,13 @@ export interface Rig {
   /** Virtual cards for reader 0 and reader 1. */
   cards: [VirtualCard, VirtualCard]
   token: SoftHsmCard
+  /** The second card's token (RigOptions.secondCard), else null. */
+  secondToken: SoftHsmCard | null
+  /**
+   * Pulls the card from reader 0 and inserts the other one (first ⇄ second); resolves with the
+   * token now inserted. Throws when the rig has no second card.
+   */
+  swapCard(): Promise<SoftHsmCard>
   server: RigServer | null
   /** Dev trust folder (TEST GRCA anchor + TEST MOICA intermediate) for ECCS_DEV_TRUST_DIR. */
   trustDir: string
@@ -47,6 +62,16 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
     const pki = await loadOrGenerateTestPki()
     const citizen = pki.citizens[opts.variant ?? 'valid']
     const token = await provisionCard(citizen, { dir: join(dir, 'softhsm'), ...(opts.pin ? { pin: opts.pin } : {}) })
+    const secondToken = opts.secondCard
+      ? await provisionCard(pki.citizens[opts.secondCard.variant], {
+          dir: join(dir, 'softhsm-2'),
+          pin: opts.secondCard.pin
+        })
+      : null
+    // With two cards the app's SOFTHSM2_CONF is a copy that swapCard() points at the inserted card.
+    const activeConf = secondToken ? join(dir, 'softhsm-active.conf') : token.conf
+    if (secondToken) copyFileSync(token.conf, activeConf)
+    let inReader = token
 
     const trustDir = join(dir, 'trust')
     mkdirSync(trustDir)
@@ -83,6 +108,7 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
     const env: Record<string, string> = {
       ...pcscd.env,
       ...token.env,
+      SOFTHSM2_CONF: activeConf,
       ECCS_PKCS11_MODULE: token.module,
       ECCS_DEV_TRUST_DIR: trustDir,
       // Keep the app's settings, logs and (absent) machine policy inside the rig.
@@ -95,7 +121,16 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
         : {})
     }
     if (opts.insert) await cards[0].insert(MOICA_ATR)
-    return { dir, pki, pcscd, cards, token, server, trustDir, env, stop }
+    const swapCard = async (): Promise<SoftHsmCard> => {
+      if (!secondToken) throw new Error('this rig has no second card (RigOptions.secondCard)')
+      const next = inReader === token ? secondToken : token
+      await cards[0].remove()
+      await writeFile(activeConf, await readFile(next.conf))
+      inReader = next
+      await cards[0].insert(MOICA_ATR)
+      return next
+    }
+    return { dir, pki, pcscd, cards, token, secondToken, swapCard, server, trustDir, env, stop }
   } catch (err) {
     await stop()
     throw err

@@ -90,9 +90,12 @@ describe('PlatformClient against server-mock (responses validated on both sides)
     // 自然人憑證註冊
     const reg = await client.startRegistration()
     expect(reg.state).toBe('STARTED')
+    // [檢核是否存在] answers only after the identity step.
+    await expectCode(client.checkAccount(reg.registrationId, 'xiaoming'), 'VALIDATION_FAILED', 'REGISTRATION_STATE')
     const regCh = await client.challenge('registration', { registrationId: reg.registrationId })
     const verified = await client.verifyIdentity(reg.registrationId, citizen().nationalId, auth(regCh))
     expect(verified).toMatchObject({ state: 'IDENTITY_VERIFIED', identity: { nationalIdMasked: 'A12****789' } })
+    expect(await client.checkAccount(reg.registrationId, 'xiaoming')).toEqual({ account: 'xiaoming', available: true })
     const sms = await client.sendSms(reg.registrationId, '0911222333')
     expect(sms.mobileMasked).toBe('0911***333')
     const code = JSON.parse(readFileSync(t.server.smsOutboxPath, 'utf8').trim().split('\n').at(-1) ?? '{}')

@@ -7,6 +7,7 @@ export const ENDPOINTS = {
   createRegistration: ['POST', '/registrations'],
   getRegistration: ['GET', '/registrations/{registrationId}'],
   verifyRegistrationIdentity: ['POST', '/registrations/{registrationId}/identity'],
+  checkRegistrationAccount: ['POST', '/registrations/{registrationId}/account-check'],
   sendRegistrationSms: ['POST', '/registrations/{registrationId}/sms'],
   completeRegistration: ['POST', '/registrations/{registrationId}/complete'],
   createPasswordSession: ['POST', '/sessions/password'],

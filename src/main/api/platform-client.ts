@@ -6,6 +6,7 @@ import {
   RegistrationInfo,
   type SessionInfo,
   SmsSent,
+  AccountCheck,
   type ConfirmationQuery
 } from '../../shared/api-types'
 import { Delegation, type Decision, type DelegationQuery } from '../../shared/delegation'
@@ -271,6 +272,16 @@ export class PlatformClient {
       params: { registrationId },
       body: { nationalId, ...token }
     })
+  }
+
+  /**
+   * [檢核是否存在] (seed 003): whether `account` (normalised account name) is still free, asked
+   * inside the verified registration `registrationId` (operation checkRegistrationAccount). A free
+   * name is not reserved. Rejects with REGISTRATION_STATE before the identity step, RATE_LIMITED
+   * after 20 checks in 10 minutes.
+   */
+  checkAccount(registrationId: string, account: string) {
+    return this.call('checkRegistrationAccount', AccountCheck, { params: { registrationId }, body: { account } })
   }
 
   sendSms(registrationId: string, mobile: string) {

@@ -183,6 +183,7 @@ export function createPlatformHandlers(deps: PlatformDeps): PlatformHandlers {
     'registration:start': async () => api().startRegistration(),
     'registration:verifyIdentity': async ({ registrationId, nationalId, ...pin }) =>
       api().verifyIdentity(registrationId, nationalId, await authToken('registration', pin, registrationId)),
+    'registration:checkAccount': async ({ registrationId, account }) => api().checkAccount(registrationId, account),
     'registration:sendSms': async ({ registrationId, mobile }) => api().sendSms(registrationId, mobile),
     'registration:complete': async ({ registrationId, ...fields }) => {
       if (!fields.privacyConsent) throw new AppError('VALIDATION_FAILED', 'PRIVACY_CONSENT_REQUIRED')

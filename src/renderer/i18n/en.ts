@@ -72,6 +72,11 @@ const en: Messages<typeof zhTW> = {
       category: 'Category',
       individual: 'Individual',
       broker: 'Customs specialist',
+      checkAccount: 'Check availability',
+      accountChecking: 'Checking…',
+      listSeparator: ', ',
+      accountFree: 'The account {account} is free; you can use it (it is kept for you only when you submit).',
+      accountTaken: 'The account {account} is already taken; choose another one.',
       sendSms: 'Send SMS code',
       smsSent: 'Code sent to {mobile}',
       smsCode: 'Verification code',
@@ -108,6 +113,9 @@ const en: Messages<typeof zhTW> = {
         passwordMismatch: 'The passwords do not match.',
         email: 'Enter a valid e-mail address.',
         smsCode: 'Enter the 6-digit SMS code.',
+        required: 'Fill in the required fields: {fields}.',
+        phoneFormat: 'The phone number is not valid, e.g. 02-2345-6789 or 0911-222-333.',
+        accountTaken: 'This account is already taken; choose another one.',
         privacy: 'Tick the privacy statement.',
         birthDate: 'The date of birth is not a date, e.g. 1985/03/14 or ROC 74/03/14.'
       }

@@ -68,6 +68,11 @@ export default {
       category: '申請類別',
       individual: '個人',
       broker: '報關專責人員',
+      checkAccount: '檢核是否存在',
+      accountChecking: '檢核中…',
+      listSeparator: '、',
+      accountFree: '帳號 {account} 目前沒有人使用，可以使用。（送出時才會保留）',
+      accountTaken: '帳號 {account} 已有人使用，請換一個帳號。',
       sendSms: '傳送簡訊碼',
       smsSent: '驗證碼已傳送至 {mobile}',
       smsCode: '驗證碼',
@@ -105,6 +110,9 @@ export default {
         passwordMismatch: '兩次輸入的密碼不一致。',
         email: '請輸入有效的 Email。',
         smsCode: '請輸入 6 位數字的簡訊驗證碼。',
+        required: '請填寫必填欄位：{fields}。',
+        phoneFormat: '聯絡電話格式不正確，例如 02-2345-6789 或 0911-222-333。',
+        accountTaken: '這個帳號已有人使用，請換一個帳號。',
         privacy: '請勾選個資閱讀宣告。',
         birthDate: '出生年月日格式不正確，例如 1985/03/14 或 74/03/14。'
       }

@@ -305,6 +305,9 @@ describe('RegisterView — 資料填寫', () => {
     await w.get('#reg-password2').setValue('Secret12')
     expect(w.text()).not.toContain('兩次輸入的密碼不一致')
 
+    await w.get('#reg-birth').setValue('1990/01/02')
+    await w.get('#reg-phone').setValue('02-2345-6789')
+    await w.get('#reg-address').setValue('臺北市中正區')
     await w.get('#reg-account').setValue('xiaoming')
     await w.get('#reg-email').setValue('xm@example.tw')
     await w.get('#reg-mobile').setValue('0911222333')

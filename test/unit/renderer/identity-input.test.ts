@@ -220,6 +220,11 @@ describe('資料填寫: mobile numbers as written, the 64-character certificate 
     })
 
     const submit = byText(w, 'button', '送出')
+    // Seed 003's required *出生年月日, *聯絡電話, *聯絡地址 come first in the form.
+    expect(w.get('[data-testid="submit-reason"]').text()).toBe('請填寫必填欄位：出生年月日、聯絡電話、聯絡地址。')
+    await w.get('#reg-birth').setValue('74/03/14')
+    await w.get('#reg-phone').setValue('02-2345-6789')
+    await w.get('#reg-address').setValue('臺北市中正區')
     expect(w.get('[data-testid="submit-reason"]').text()).toContain('帳號須為 4 至 30 碼')
     await w.get('#reg-account').setValue('ｍａｒｉａ64')
     expect(value(w, '#reg-account')).toBe('maria64')
