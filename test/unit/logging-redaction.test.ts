@@ -47,7 +47,9 @@ describe('log redaction', () => {
     expect(redactText('{"proxy":"http://alice:S3cret%40pw@proxy.corp:3128"}')).toBe(
       '{"proxy":"http://alice:[REDACTED]@proxy.corp:3128"}'
     )
-    expect(redactText('via https://u:p@h/x and http://h:8080/a@b')).toBe('via https://u:[REDACTED]@h/x and http://h:8080/a@b')
+    expect(redactText('via https://u:p@h/x and http://h:8080/a@b')).toBe(
+      'via https://u:[REDACTED]@h/x and http://h:8080/a@b'
+    )
     // ordinary numbers and card serials are left alone
     expect(redactText('card serial 1234567890123456, delegation 20240101')).toBe(
       'card serial 1234567890123456, delegation 20240101'
