@@ -23,6 +23,9 @@ export interface Limits {
   signatureFailureWindowMs: number
   challengesPerIp: number
   challengeIpWindowMs: number
+  /** Registrations started per client address within `registrationIpWindowMs` (unauthenticated rows). */
+  registrationsPerIp: number
+  registrationIpWindowMs: number
   registrationLifetimeMs: number
   smsLifetimeMs: number
   smsCooldownMs: number
@@ -47,6 +50,8 @@ export const DEFAULT_LIMITS: Limits = {
   signatureFailureWindowMs: 15 * 60_000,
   challengesPerIp: 600,
   challengeIpWindowMs: 60_000,
+  registrationsPerIp: 60,
+  registrationIpWindowMs: 60_000,
   registrationLifetimeMs: 30 * 60_000,
   smsLifetimeMs: 5 * 60_000,
   smsCooldownMs: 60_000,

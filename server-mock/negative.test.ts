@@ -282,6 +282,22 @@ describe('registration', () => {
     return id
   }
 
+  it('limits unauthenticated registration starts per client address (each one writes a row)', async () => {
+    const s = await startTestServer({ limits: { registrationsPerIp: 3 } })
+    try {
+      for (let i = 0; i < 3; i++) expect((await s.api.post('/registrations')).status).toBe(201)
+      const count = (): number =>
+        (s.server.db.prepare(`SELECT COUNT(*) AS n FROM registrations`).get() as { n: number }).n
+      const before = count()
+      const refused = await s.api.post('/registrations')
+      expectError(refused, 429, 'RATE_LIMITED')
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0)
+      expect(count()).toBe(before)
+    } finally {
+      await s.close()
+    }
+  })
+
   it('refuses a national ID whose last four digits differ from the certificate', async () => {
     const reg = await t.api.post('/registrations')
     const id = reg.body.registrationId

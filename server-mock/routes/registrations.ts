@@ -95,7 +95,17 @@ interface CompleteBody {
 }
 
 export function registrationRoutes(app: FastifyInstance, ctx: Ctx): void {
-  route(app, ctx, 'createRegistration', () => {
+  route(app, ctx, 'createRegistration', ({ request }) => {
+    // Unauthenticated and each call writes a row: bounded per client address like challenges.
+    const rateKey = `registration:ip:${request.ip}`
+    if (ctx.limiter.hit(rateKey, ctx.limits.registrationIpWindowMs) > ctx.limits.registrationsPerIp) {
+      throw new ApiError(
+        'RATE_LIMITED',
+        'too many registrations started from this address',
+        undefined,
+        ctx.limiter.retryAfter(rateKey, ctx.limits.registrationIpWindowMs)
+      )
+    }
     const now = ctx.now()
     const id = randomId('reg')
     ctx.db

@@ -1,5 +1,5 @@
 import { generateKeyPairSync, sign } from 'node:crypto'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -35,6 +35,9 @@ describe('eccs:// resolution (issue 14 item 3)', () => {
   writeFileSync(join(dir, 'assets', 'font.woff2'), 'w')
   writeFileSync(join(dir, '.hidden'), 'h')
   writeFileSync(join(tmp, 'out', 'secret.txt'), 'SECRET')
+  // Links are skipped as the docstring says (statSync followed them and served the target).
+  symlinkSync(join(tmp, 'out', 'secret.txt'), join(dir, 'assets', 'linked.txt'))
+  symlinkSync(join(tmp, 'out'), join(dir, 'outdir'))
   const files = loadRendererFiles(dir)
 
   it('maps exactly the built files', () => {

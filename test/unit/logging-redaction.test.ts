@@ -43,6 +43,13 @@ describe('log redaction', () => {
     expect(redactText(`{"pin":"${PIN}","newPin":${PIN8},"reader":"ACS"}`)).toBe(
       '{"pin":"[REDACTED]","newPin":"[REDACTED]","reader":"ACS"}'
     )
+    // a proxy password in a URL (settings, policy in effect, support bundle, error messages)
+    expect(redactText('{"proxy":"http://alice:S3cret%40pw@proxy.corp:3128"}')).toBe(
+      '{"proxy":"http://alice:[REDACTED]@proxy.corp:3128"}'
+    )
+    expect(redactText('via https://u:p@h/x and http://h:8080/a@b')).toBe(
+      'via https://u:[REDACTED]@h/x and http://h:8080/a@b'
+    )
     // ordinary numbers and card serials are left alone
     expect(redactText('card serial 1234567890123456, delegation 20240101')).toBe(
       'card serial 1234567890123456, delegation 20240101'

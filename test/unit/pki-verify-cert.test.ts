@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process'
 import { generateKeyPairSync } from 'node:crypto'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import forge from 'node-forge'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { runVerifyCert } from '../../src/main/pki/verify-cert-command'
+import { MAX_CERT_FILE_BYTES, runVerifyCert } from '../../src/main/pki/verify-cert-command'
 import { loadOrGenerateTestPki, type TestPki } from '../../server-mock/test-pki'
 
 // verify-cert on the generated test PKI (every citizen variant, the CRL) and on small synthetic
@@ -124,6 +124,21 @@ describe('verify-cert on the test PKI', () => {
     expect((await run('--ca', pki.root.certPath)).code).toBe(2)
     expect((await run(join(dir, 'valid.pem'), ...chain(), '--at', 'yesterday')).code).toBe(2)
     expect((await run(join(dir, 'nope.pem'), ...chain())).code).toBe(2)
+  })
+
+  it('a device, FIFO or oversized file is a usage error (exit 2), never read for ever', async () => {
+    // /dev/zero used to be read until memory ran out; a 300 MB file took 700 MB and 15 s.
+    const zero = await run('/dev/zero', ...chain())
+    expect(zero.code).toBe(2)
+    expect(zero.err).toContain('/dev/zero: not a regular file')
+    expect((await run(join(dir, 'valid.pem'), '--ca', '/dev/zero')).code).toBe(2)
+    expect((await run(join(dir, 'valid.pem'), ...chain(), '--crl', '/dev/zero')).code).toBe(2)
+    const big = join(dir, 'big.der')
+    writeFileSync(big, '')
+    truncateSync(big, MAX_CERT_FILE_BYTES + 1) // sparse: no disk used
+    const huge = await run(big, ...chain())
+    expect(huge.code).toBe(2)
+    expect(huge.err).toContain('big.der: larger than 16 MiB')
   })
 })
 

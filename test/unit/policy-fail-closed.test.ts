@@ -1,9 +1,9 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { loadCoreConfig } from '../../src/main/config'
-import { loadPolicyFile, parsePolicyText } from '../../src/main/policy/load-policy'
+import { loadPolicyFile, MAX_CA_FILE_BYTES, parsePolicyText } from '../../src/main/policy/load-policy'
 import { networkOptions } from '../../src/main/policy/network'
 import { resolveSettings } from '../../src/main/policy/effective'
 import { loadOrGenerateTestPki } from '../../server-mock/test-pki'
@@ -42,6 +42,12 @@ const badValues: [string, string, string, string][] = [
     '{"extraCaCertificates":["/nonexistent/ca.pem"]}',
     'extraCaCertificates[0]',
     'ENOENT'
+  ],
+  [
+    'extraCaCertificates device (read for ever before)',
+    '{"extraCaCertificates":["/dev/zero"]}',
+    'extraCaCertificates[0]',
+    'not a regular file'
   ],
   [
     'extraCaCertificates relative file',
@@ -115,6 +121,12 @@ describe('machine policy: fail closed', () => {
     const big = file('big.json', `{"$schema":"${'x'.repeat(1024 * 1024)}"}`)
     const state = loadPolicyFile(big)
     expect(state.status === 'invalid' && state.error.message).toContain('larger than')
+    const bigCa = file('big-ca.pem', '')
+    truncateSync(bigCa, MAX_CA_FILE_BYTES + 1) // sparse
+    const caState = parsePolicyText(JSON.stringify({ extraCaCertificates: [bigCa] }), 'p.json')
+    expect(caState.status === 'invalid' && caState.error.message).toContain(
+      `extraCaCertificates[0]: ${bigCa} is larger than`
+    )
   })
 
   it('names every bad key when there are several', () => {

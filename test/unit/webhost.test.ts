@@ -401,6 +401,18 @@ describe('loopback web host: malformed requests are 4xx answers and never end it
     expect((await call(host, '/')).status).toBe(200) // still serving
   })
 
+  it('a repeated Host, Origin or session header is 400 (Node keeps the first Host, joins the rest)', async () => {
+    const h = `Host: 127.0.0.1:${port()}\r\n`
+    expect(await raw(host, `GET / HTTP/1.1\r\n${h}Host: evil.example:${port()}\r\n\r\n`)).toBe(400)
+    expect(await raw(host, `GET / HTTP/1.1\r\n${h}${h}\r\n`)).toBe(400)
+    const origin = `Origin: http://127.0.0.1:${port()}\r\n`
+    expect(await raw(host, `GET / HTTP/1.1\r\n${h}${origin}${origin}\r\n`)).toBe(400)
+    const ipc = `POST /ipc/app:getInfo HTTP/1.1\r\n${h}x-eccs-bridge: 1\r\ncontent-type: application/json\r\n`
+    const s = `x-eccs-session: ${session}\r\n`
+    expect(await raw(host, `${ipc}${s}${s}Content-Length: 2\r\n\r\n{}`)).toBe(400)
+    expect(await raw(host, `${ipc}${s}Content-Length: 2\r\n\r\n{}`)).toBe(200) // once is fine
+  })
+
   it('every method other than GET/HEAD on a page and POST on IPC is 405', async () => {
     for (const method of ['PUT', 'DELETE', 'PATCH', 'OPTIONS', 'TRACE', 'PROPFIND', 'M-SEARCH']) {
       expect((await call(host, '/', { method })).status, method).toBe(405)

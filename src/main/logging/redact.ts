@@ -1,6 +1,7 @@
 // Redaction applied to everything that reaches a log file or a support bundle. Two layers: keys
 // that name secrets are dropped from structured data, and the final text is scrubbed for national
-// ID numbers (masked A12****789), PIN-like digit runs after "pin"/密碼, and bearer/basic tokens —
+// ID numbers (masked A12****789), PIN-like digit runs after "pin"/密碼, bearer/basic tokens and URL
+// passwords (http://user:[REDACTED]@proxy) —
 // so a secret that slipped into a free-text message or an error's stack is caught as well.
 
 import { FIELD_LIMITS } from '../../shared/form-rules'
@@ -25,6 +26,8 @@ const AUTH_SCHEME = /\b(Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=-]{6,}/gi
 const JWT = /\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g
 const SECRET_QUERY = /([?&](?:token|access_token|refresh_token|pin|password|code|sig|signature)=)[^&\s"'#]+/gi
 const SECRET_ASSIGNMENT = /\b(password|passwd|pwd|secret|token|otp|cookie)(\s*[=:]\s*)(?!\[REDACTED\])[^\s,;"'}]+/gi
+// Password in a URL's user info (a proxy set as http://user:password@host:port).
+const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s/?#@:"'<>]*):[^\s/?#@"'<>]+@/gi
 // "key":"value" / "key":123 in JSON text whose key names a secret.
 const JSON_SECRET_PAIR = /"([^"\\]{1,64})"(\s*:\s*)("(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?)/g
 
@@ -38,6 +41,7 @@ export function redactText(text: string): string {
       .replace(JSON_SECRET_PAIR, (m, key: string, sep: string) =>
         isSecretKey(key) ? `"${key}"${sep}"${REDACTED}"` : m
       )
+      .replace(URL_PASSWORD, `$1:${REDACTED}@`)
       .replace(AUTH_SCHEME, (_m, scheme: string) => `${scheme} ${REDACTED}`)
       .replace(JWT, REDACTED)
       .replace(SECRET_QUERY, `$1${REDACTED}`)

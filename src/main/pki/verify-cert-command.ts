@@ -32,6 +32,21 @@ name-chaining, name-constraints, policy, unknown-critical-extension, invalid-ext
 malformed-certificate. Exit 2: usage error or unreadable file.`
 const USAGE = VERIFY_CERT_USAGE
 const CERT_FILE = /\.(pem|crt|cer|der)$/i
+/** Largest certificate file read (a bundle of many certificates is well below this). */
+export const MAX_CERT_FILE_BYTES = 16 * 1024 * 1024
+/** Largest CRL file read (a full MOICA CRL is tens of MB). */
+export const MAX_CRL_FILE_BYTES = 256 * 1024 * 1024
+
+/**
+ * The bytes of a regular file of at most `maxBytes`; a device, FIFO or directory (`/dev/zero`
+ * would be read for ever) or a larger file is a UsageError (exit 2) before anything is read.
+ */
+function readInput(file: string, maxBytes: number): Buffer {
+  const st = statSync(file)
+  if (!st.isFile()) throw new UsageError(`${file}: not a regular file`)
+  if (st.size > maxBytes) throw new UsageError(`${file}: larger than ${maxBytes / 1024 / 1024} MiB`)
+  return readFileSync(file)
+}
 
 interface Args {
   leaf: string
@@ -122,7 +137,7 @@ function filesOf(path: string): string[] {
 /** Anchors must parse (they are configuration, not part of the path): exit 2 otherwise. */
 function loadAnchors(paths: string[]): StrictCertificate[] {
   return paths.flatMap(filesOf).flatMap((file) =>
-    readDerObjects(readFileSync(file)).map((der) => {
+    readDerObjects(readInput(file, MAX_CERT_FILE_BYTES)).map((der) => {
       try {
         return parseStrictCertificate(der)
       } catch (err) {
@@ -137,7 +152,7 @@ function loadIntermediates(paths: string[], io: CommandIo): { certs: StrictCerti
   const certs: StrictCertificate[] = []
   const malformed: Buffer[] = []
   for (const file of paths.flatMap(filesOf)) {
-    for (const der of readDerObjects(readFileSync(file))) {
+    for (const der of readDerObjects(readInput(file, MAX_CERT_FILE_BYTES))) {
       try {
         certs.push(parseStrictCertificate(der))
       } catch (err) {
@@ -183,7 +198,7 @@ export async function runVerifyCert(argv: string[], io: CommandIo): Promise<numb
     return 0
   }
   try {
-    const leafObjects = readDerObjects(readFileSync(args.leaf))
+    const leafObjects = readDerObjects(readInput(args.leaf, MAX_CERT_FILE_BYTES))
     let leaf: StrictCertificate
     try {
       leaf = parseStrictCertificate(leafObjects[0] as Buffer)
@@ -197,7 +212,7 @@ export async function runVerifyCert(argv: string[], io: CommandIo): Promise<numb
     }
     const anchors = loadAnchors(args.ca)
     const { certs: intermediates, malformed } = loadIntermediates(args.intermediates, io)
-    const { crls, errors } = parseCrls(args.crls.flatMap((f) => readDerObjects(readFileSync(f))))
+    const { crls, errors } = parseCrls(args.crls.flatMap((f) => readDerObjects(readInput(f, MAX_CRL_FILE_BYTES))))
     for (const e of errors) io.stderr(`ignoring unparsable CRL: ${e}\n`)
     const result = validatePathStrict({
       leaf,

@@ -65,7 +65,13 @@ export function loadPolicyFile(path: string): PolicyState {
   return parsePolicyText(text, path)
 }
 
-/** Each entry is PEM text or an absolute path to a PEM file holding one or more certificates. */
+/** Largest CA file read for extraCaCertificates (a system bundle of ~150 roots is ~220 KB). */
+export const MAX_CA_FILE_BYTES = 4 * 1024 * 1024
+
+/**
+ * Each entry is PEM text or an absolute path to a regular PEM file (≤ MAX_CA_FILE_BYTES) holding
+ * one or more certificates.
+ */
 export function resolveCaEntries(entries: string[], key: string): { pems: string[]; issues: PolicyIssue[] } {
   const pems: string[] = []
   const issues: PolicyIssue[] = []
@@ -78,6 +84,16 @@ export function resolveCaEntries(entries: string[], key: string): { pems: string
         return
       }
       try {
+        // A device or FIFO (/dev/zero) would be read for ever, a huge file into memory.
+        const st = statSync(entry)
+        if (!st.isFile()) {
+          issues.push({ key: where, message: `${entry} is not a regular file` })
+          return
+        }
+        if (st.size > MAX_CA_FILE_BYTES) {
+          issues.push({ key: where, message: `${entry} is larger than ${MAX_CA_FILE_BYTES} bytes` })
+          return
+        }
         text = readFileSync(entry, 'utf8')
       } catch (err) {
         issues.push({ key: where, message: `cannot read ${entry} (${(err as NodeJS.ErrnoException).code ?? 'error'})` })

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { lstatSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 // What the `eccs://app/…` protocol handler serves: the built renderer and nothing else. The files
@@ -50,7 +50,7 @@ export function loadRendererFiles(dir: string): Map<string, RendererFile> {
       if (!SEGMENT.test(name)) continue
       const path = join(abs, name)
       const key = rel ? `${rel}/${name}` : name
-      const st = statSync(path, { throwIfNoEntry: false })
+      const st = lstatSync(path, { throwIfNoEntry: false }) // a symbolic link is neither file nor folder
       if (!st) continue
       if (st.isDirectory()) walk(path, key)
       else if (st.isFile()) files.set(key, { body: readFileSync(path), type: contentType(name) })

@@ -107,10 +107,15 @@ function sameSecret(a: string | undefined, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y)
 }
 
-/** One header value; a repeated header is refused (ambiguous). */
+/**
+ * One header value; a repeated header is refused (ambiguous). Node keeps only the first `Host`
+ * and joins other repeats with ", ", so the raw header list is counted. `name` is lower case.
+ */
 function header(req: IncomingMessage, name: string): string | undefined {
   const v = req.headers[name]
-  if (Array.isArray(v)) throw new Refusal(400, `repeated ${name} header`)
+  let seen = 0
+  for (let i = 0; i < req.rawHeaders.length; i += 2) if (req.rawHeaders[i]?.toLowerCase() === name) seen++
+  if (Array.isArray(v) || seen > 1) throw new Refusal(400, `repeated ${name} header`)
   return v
 }
 
