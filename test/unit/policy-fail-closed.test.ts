@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { loadCoreConfig } from '../../src/main/config'
+import { createAppCore } from '../../src/main/core/app-core'
 import { loadPolicyFile, MAX_CA_FILE_BYTES, parsePolicyText } from '../../src/main/policy/load-policy'
 import { networkOptions } from '../../src/main/policy/network'
 import { resolveSettings } from '../../src/main/policy/effective'
@@ -173,6 +174,24 @@ describe('machine policy: fail closed', () => {
       thrown = err
     }
     expect((thrown as { code?: string }).code).toBe('POLICY_INVALID')
+  })
+
+  it('tells the user POLICY_INVALID (not "no platform address") when a platform action is refused', async () => {
+    const policy = file('invalid-for-actions.json', '{"apiBaseUrl":42,"cacheRetentionDays":"30"}')
+    const env = { ECCS_POLICY_FILE: policy, ECCS_API_URL: 'https://127.0.0.1:48123' }
+    const config = loadCoreConfig(env, { version: '0.0.0', resourcesDir, userDataDir: join(dir, 'user-b') })
+    const core = createAppCore(config, 'web', { env })
+    try {
+      const login = await core.dispatch('session:loginPassword', { account: 'demo', password: 'Demo1234' })
+      expect(login.ok).toBe(false)
+      if (login.ok) return
+      expect(login.error.code).toBe('POLICY_INVALID')
+      expect(login.error.detail).toContain('apiBaseUrl')
+      const query = await core.dispatch('delegations:query', { pageSize: 20 })
+      expect(!query.ok && query.error.code).toBe('POLICY_INVALID')
+    } finally {
+      await core.stop()
+    }
   })
 
   it('a valid policy lets the network options through', () => {

@@ -161,8 +161,7 @@ export class DelegationHistory {
     if (this.api) {
       try {
         const online = await this.api.listDelegations(q)
-        this.keepOnline(cache, online.items)
-        return { ...online, lastSyncedAt: cache.lastSyncedAt, source: 'online' }
+        return { ...online, lastSyncedAt: this.keepOnline(cache, online.items), source: 'online' }
       } catch (e) {
         if (!(e instanceof AppError) || !OFFLINE_CODES.has(e.code)) throw e
         return { ...cache.query(q), source: 'cache', offlineReason: e.code }
@@ -171,14 +170,26 @@ export class DelegationHistory {
     return { ...cache.query(q), source: 'cache', offlineReason: 'NETWORK_UNREACHABLE' }
   }
 
-  /** Stores an online answer; a full disk or read-only file must not cost the user the answer. */
-  private keepOnline(cache: DelegationCache, items: Delegation[]): void {
+  /**
+   * Stores an online answer; a full disk, a read-only file or a file damaged under the open session
+   * must not cost the user the answer. A damaged file (CACHE_CORRUPT, already marked by the cache) is
+   * then moved aside and rebuilt, as after a failed sync. Returns the cache's last sync time (null
+   * for a damaged file).
+   */
+  private keepOnline(cache: DelegationCache, items: Delegation[]): string | null {
     try {
       cache.upsert(items)
+      return cache.lastSyncedAt
     } catch (e) {
-      const fs = e instanceof AppError && (e.code === 'DISK_FULL' || e.code === 'CACHE_READ_ONLY') ? e : null
-      if (!fs) throw e
-      this.emit({ type: 'sync-failed', error: fs.toPayload() })
+      const kept =
+        e instanceof AppError && (e.code === 'DISK_FULL' || e.code === 'CACHE_READ_ONLY' || e.code === 'CACHE_CORRUPT')
+          ? e
+          : null
+      if (!kept) throw e
+      this.emit({ type: 'sync-failed', error: kept.toPayload() })
+      if (kept.code !== 'CACHE_CORRUPT') return cache.lastSyncedAt
+      if (this.cache === cache) this.reopenAfterCorruption()
+      return null
     }
   }
 

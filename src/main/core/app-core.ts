@@ -148,6 +148,7 @@ export function createAppCore(config: CoreConfig, host: 'electron' | 'web', deps
       }),
     ...createPlatformHandlers({
       api,
+      noApiReason: config.settings?.networkBlocked ?? null,
       card: signer,
       history,
       progress: (p) => emit('card:progress', p),

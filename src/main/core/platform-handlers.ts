@@ -1,4 +1,4 @@
-import { AppError } from '../../shared/errors'
+import { AppError, type AppErrorPayload } from '../../shared/errors'
 import type { CardProgress, IpcChannel, IpcRequest, IpcResponse } from '../../shared/ipc-contract'
 import type { CardOperations, PinEntry } from '../card'
 import type { PlatformClient } from '../api'
@@ -25,8 +25,13 @@ type PlatformChannel = Exclude<
 export type PlatformHandlers = { [C in PlatformChannel]: (request: IpcRequest<C>) => Promise<IpcResponse<C>> }
 
 export interface PlatformDeps {
-  /** null when no platform address is configured. */
+  /** null when no platform address is configured, or the network is blocked (see noApiReason). */
   api: PlatformClient | null
+  /**
+   * Why `api` is null when it is not simply unconfigured: the invalid machine policy's
+   * POLICY_INVALID (fail closed), so the user is told that instead of NOT_CONFIGURED.
+   */
+  noApiReason?: AppErrorPayload | null
   card: CardOperations
   progress: (p: CardProgress) => void
   apiStatus: () => IpcResponse<'api:getStatus'>
@@ -42,7 +47,10 @@ export interface PlatformDeps {
 
 export function createPlatformHandlers(deps: PlatformDeps): PlatformHandlers {
   const api = (): PlatformClient => {
-    if (!deps.api) throw new AppError('NOT_CONFIGURED')
+    if (!deps.api) {
+      const why = deps.noApiReason
+      throw why ? new AppError(why.code, why.detail) : new AppError('NOT_CONFIGURED')
+    }
     return deps.api
   }
   const submitter = deps.submitter ?? new DecisionSubmitter()
