@@ -100,6 +100,17 @@ export function normalizeDate(text: string): string {
   return parseDateInput(text) ?? foldWidth(text).trim()
 }
 
+/**
+ * What a date field shows after the user leaves it: a date typed as parseDateInput reads it
+ * (full-width, ROC, 2026-11-30, …) is written back as `YYYY/MM/DD`, the format the field's hint,
+ * placeholder and the result tables use (seed 000 圖7); anything else stays (folded, trimmed) for the
+ * query rule to point out. The query itself parses the field again with parseDateInput.
+ */
+export function formatDateInput(text: string): string {
+  const iso = parseDateInput(text)
+  return iso ? iso.replace(/-/g, '/') : foldWidth(text).trim()
+}
+
 /** Length in Unicode code points: a character outside the BMP (e.g. 𠮷) counts as one, as X.509 counts it. */
 export function codePointLength(text: string): number {
   let n = 0

@@ -208,6 +208,7 @@ const en: Messages<typeof zhTW> = {
     },
     records: {
       title: 'Confirmation records',
+      dateHint: 'Dates as 2026/11/30, or ROC years as 115/11/30.',
       decision: 'Decision',
       all: 'All',
       confirmedAt: 'Confirmed at',

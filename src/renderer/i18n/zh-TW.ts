@@ -204,6 +204,8 @@ export default {
     },
     records: {
       title: '委任確認紀錄查詢',
+      // This form has no 分提單號碼 field, so the query hint's second sentence does not apply here.
+      dateHint: '日期格式：2026/11/30，或民國年 115/11/30。',
       decision: '確認結果',
       all: '全部',
       confirmedAt: '確認時間',
