@@ -4,6 +4,7 @@ type Messages<T> = { [K in keyof T]: T[K] extends string ? string : Messages<T[K
 
 const en: Messages<typeof zhTW> = {
   app: {
+    colon: ': ',
     title: 'Real-Name Desktop Client',
     subtitle: 'Customs delegation confirmation',
     demo: 'DEMO mode',

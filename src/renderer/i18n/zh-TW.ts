@@ -1,6 +1,8 @@
 // zh-TW is the default UI language; labels follow the platform manuals verbatim where they exist.
 export default {
   app: {
+    // Label–value separator: full-width in Chinese, ': ' in English (not a full-width colon in English text).
+    colon: '：',
     title: '實名認證桌面用戶端',
     subtitle: '海關實名委任確認',
     demo: 'DEMO 示範模式',
