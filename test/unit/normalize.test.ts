@@ -136,6 +136,11 @@ describe('formatDateInput: what a date field shows after it is left', () => {
     expect(formatDateInput(input)).toBe(shown)
     expect(parseDateInput(formatDateInput(input))).toBe(shown.replace(/\//g, '-')) // the query reads it back
   })
+  it('with 民國年 shows the ROC year, which the query reads back: 2026/11/30 → 115/11/30', () => {
+    expect(formatDateInput('2026/11/30', true)).toBe('115/11/30')
+    expect(formatDateInput('１１５／１１／３０', true)).toBe('115/11/30')
+    expect(parseDateInput(formatDateInput('2026-01-05', true))).toBe('2026-01-05')
+  })
   it('keeps what is no date (folded) for the rule to point out', () => {
     expect(formatDateInput(' ２０２６／０２／３０ ')).toBe('2026/02/30')
   })

@@ -1,12 +1,9 @@
 // @vitest-environment happy-dom
-import { readFileSync, readdirSync } from 'node:fs'
-import { join } from 'node:path'
 import { mount } from '@vue/test-utils'
 import { createPinia, setActivePinia } from 'pinia'
 import { beforeEach, describe, expect, it } from 'vitest'
 import StatusArea from '../../../src/renderer/components/StatusArea.vue'
 import { createAppI18n } from '../../../src/renderer/i18n'
-import en from '../../../src/renderer/i18n/en'
 import { useCardStore } from '../../../src/renderer/stores/card'
 import { READY_STATUS } from './contract-bridge'
 
@@ -31,19 +28,5 @@ describe('label–value separator per language', () => {
   })
   it('Chinese keeps the full-width colon: 持卡人：王小明', () => {
     expect(statusDetail('zh-TW')).toMatch(/^持卡人：王小明 · 有效期限：\S/)
-  })
-  it('no renderer template writes a full-width colon after an interpolation, and no English message has one', () => {
-    const dir = join(__dirname, '../../../src/renderer')
-    const vue = (readdirSync(dir, { recursive: true }) as string[]).filter((f) => f.endsWith('.vue'))
-    expect(vue.length).toBeGreaterThan(5)
-    const offenders = vue.filter((f) => readFileSync(join(dir, f), 'utf8').includes('}}：'))
-    expect(offenders).toEqual([])
-    const strings: string[] = []
-    const walk = (o: unknown): void => {
-      if (typeof o === 'string') strings.push(o)
-      else if (o && typeof o === 'object') Object.values(o).forEach(walk)
-    }
-    walk(en)
-    expect(strings.filter((s) => s.includes('：'))).toEqual([])
   })
 })
