@@ -100,6 +100,20 @@ export function normalizeDate(text: string): string {
   return parseDateInput(text) ?? foldWidth(text).trim()
 }
 
+/**
+ * What a date field shows after the user leaves it: a date typed as parseDateInput reads it
+ * (full-width, ROC, 2026-11-30, …) is written back as `YYYY/MM/DD`, the format the field's hint,
+ * placeholder and the result tables use (seed 000 圖7), or `YYY/MM/DD` with `roc`; anything else stays (folded, trimmed) for the
+ * query rule to point out. The query itself parses the field again with parseDateInput.
+ */
+export function formatDateInput(text: string, roc = false): string {
+  const iso = parseDateInput(text)
+  if (!iso) return foldWidth(text).trim()
+  const [y, m, d] = iso.split('-')
+  // With 設定 → 以民國年顯示日期 the field shows the ROC year (115/11/30), as the tables do.
+  return `${roc ? Number(y) - ROC_YEAR_OFFSET : y}/${m}/${d}`
+}
+
 /** Length in Unicode code points: a character outside the BMP (e.g. 𠮷) counts as one, as X.509 counts it. */
 export function codePointLength(text: string): number {
   let n = 0

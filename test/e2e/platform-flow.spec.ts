@@ -188,6 +188,11 @@ test('an EZWay account may query but its confirm buttons are disabled with the r
   const row = page.getByTestId('results').getByRole('row').nth(1)
   await expect(row.getByRole('checkbox')).toHaveCount(0)
   await expect(row).toContainText('須先啟用自然人憑證認證')
+  // ...in full: not cut off at the row's edge (eyes-user: it read 「須先啟用自然人憑證認」).
+  const clipped = await row
+    .locator('.need-cert, .status-text')
+    .evaluateAll((els) => els.filter((e) => e.scrollWidth > e.clientWidth + 1).map((e) => e.textContent))
+  expect(clipped).toEqual([])
   await row.getByTestId('open-row').click()
   await expect(page.getByTestId('detail').getByRole('button', { name: '申報相符' })).toBeDisabled()
   await expect(page.getByTestId('detail')).toContainText('尚未啟用自然人憑證認證')

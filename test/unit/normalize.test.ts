@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import {
   codePointLength,
   foldWidth,
+  formatDateInput,
   normalizeBillNumber,
   normalizeCode,
   normalizeDate,
@@ -122,5 +123,25 @@ describe('codePointLength', () => {
     expect('𠮷野家'.length).toBe(4) // UTF-16 units
     expect(codePointLength('𠮷野家')).toBe(3)
     expect(codePointLength('')).toBe(0)
+  })
+})
+
+describe('formatDateInput: what a date field shows after it is left', () => {
+  it.each([
+    ['１１５／１１／３０', '2026/11/30'],
+    ['2026-11-30', '2026/11/30'],
+    ['民國115年11月30日', '2026/11/30'],
+    ['2026/1/5', '2026/01/05']
+  ])('"%s" → %s', (input, shown) => {
+    expect(formatDateInput(input)).toBe(shown)
+    expect(parseDateInput(formatDateInput(input))).toBe(shown.replace(/\//g, '-')) // the query reads it back
+  })
+  it('with 民國年 shows the ROC year, which the query reads back: 2026/11/30 → 115/11/30', () => {
+    expect(formatDateInput('2026/11/30', true)).toBe('115/11/30')
+    expect(formatDateInput('１１５／１１／３０', true)).toBe('115/11/30')
+    expect(parseDateInput(formatDateInput('2026-01-05', true))).toBe('2026-01-05')
+  })
+  it('keeps what is no date (folded) for the rule to point out', () => {
+    expect(formatDateInput(' ２０２６／０２／３０ ')).toBe('2026/02/30')
   })
 })

@@ -4,6 +4,7 @@ type Messages<T> = { [K in keyof T]: T[K] extends string ? string : Messages<T[K
 
 const en: Messages<typeof zhTW> = {
   app: {
+    colon: ': ',
     title: 'Real-Name Desktop Client',
     subtitle: 'Customs delegation confirmation',
     demo: 'DEMO mode',
@@ -216,6 +217,7 @@ const en: Messages<typeof zhTW> = {
     },
     records: {
       title: 'Confirmation records',
+      dateHint: 'Dates as 2026/11/30, or ROC years as 115/11/30.',
       decision: 'Decision',
       all: 'All',
       confirmedAt: 'Confirmed at',

@@ -1,6 +1,8 @@
 // zh-TW is the default UI language; labels follow the platform manuals verbatim where they exist.
 export default {
   app: {
+    // Label–value separator: full-width in Chinese, ': ' in English (not a full-width colon in English text).
+    colon: '：',
     title: '實名認證桌面用戶端',
     subtitle: '海關實名委任確認',
     demo: 'DEMO 示範模式',
@@ -212,6 +214,8 @@ export default {
     },
     records: {
       title: '委任確認紀錄查詢',
+      // This form has no 分提單號碼 field, so the query hint's second sentence does not apply here.
+      dateHint: '日期格式：2026/11/30，或民國年 115/11/30。',
       decision: '確認結果',
       all: '全部',
       confirmedAt: '確認時間',

@@ -308,7 +308,7 @@ describe('PIN entry (one PIN rule): full-width digits fold, and the reason stand
 })
 
 describe('海關實名委任確認 query: 報關日期 typed as people write it, 分提單號碼 upper-cased', () => {
-  it('ROC 115/11/01 and 2026/11/30 become 2026-11-01 / 2026-11-30; sf… becomes SF…; a non-date is refused beside its field', async () => {
+  it('ROC 115/11/01 and 2026-11-30 are shown as 2026/11/01 / 2026/11/30 and sent as ISO; sf… becomes SF…; a non-date is refused beside its field', async () => {
     handlers['session:get'] = async () => ({ via: 'password', expiresAt: '2030-01-01T00:00:00.000Z', profile: PROFILE })
     handlers['api:getStatus'] = async () => ({ state: 'online', checkedAt: new Date().toISOString() })
     handlers['delegations:query'] = async () => ({
@@ -332,16 +332,33 @@ describe('海關實名委任確認 query: 報關日期 typed as people write it,
     expect(callsTo('delegations:query')).toHaveLength(0) // nothing sent
     await w.get('#q-from').setValue('１１５／１１／０１')
     await w.get('#q-from').trigger('change')
-    expect(value(w, '#q-from')).toBe('2026-11-01')
-    await w.get('#q-to').setValue('2026/11/30')
+    expect(value(w, '#q-from')).toBe('2026/11/01') // the hint's and the table's format, not ISO
+    await w.get('#q-to').setValue('2026-11-30')
     await w.get('#q-to').trigger('change')
-    expect(value(w, '#q-to')).toBe('2026-11-30')
+    expect(value(w, '#q-to')).toBe('2026/11/30')
     await w.get('form').trigger('submit')
     await flushPromises()
     expect(w.get('[data-testid="date-from-error"]').text()).toBe('')
     expect(callsTo('delegations:query').at(-1)?.request).toMatchObject({ dateFrom: '2026-11-01', dateTo: '2026-11-30' })
     await w.get('#q-hbl').setValue('ｓｆ１２３ ４５')
     expect(value(w, '#q-hbl')).toBe('SF12345')
+    w.unmount()
+  })
+})
+
+describe('委任確認紀錄查詢: dates shown as typed in the hint; the hint speaks of this form only', () => {
+  it('１１５／１１／０１ is shown as 2026/11/01 and sent as 2026-11-01; no 分提單號碼 in the hint', async () => {
+    handlers['confirmations:query'] = async () => ({ items: [], page: 1, pageSize: 500, total: 0 })
+    const w = await mountView((await import('../../../src/renderer/views/ConfirmationsView.vue')).default)
+    expect(w.get('#r-date-hint').text()).toBe('日期格式：2026/11/30，或民國年 115/11/30。')
+    expect(w.get('#r-date-hint').text()).not.toContain('分提單號碼') // this form has no such field
+    const from = w.get<HTMLInputElement>('#r-from')
+    await from.setValue('１１５／１１／０１')
+    await from.trigger('change')
+    expect(from.element.value).toBe('2026/11/01')
+    await w.get('form').trigger('submit')
+    await flushPromises()
+    expect(callsTo('confirmations:query').at(-1)?.request).toMatchObject({ dateFrom: '2026-11-01' })
     w.unmount()
   })
 })
