@@ -42,9 +42,11 @@ test('the platform stops mid-session: offline banner, typed retriable NETWORK_UN
   await expect(error).toContainText('無法連線到平台')
   // The same answer at the IPC boundary the renderer uses.
   const raw = await page.evaluate(async () => {
+    // The tab's page session (web-bridge.ts keeps it in sessionStorage and sends it as a header).
+    const session = sessionStorage.getItem('eccs-web-session') ?? ''
     const res = await fetch('/ipc/delegations:pendingCount', {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-eccs-bridge': '1' },
+      headers: { 'content-type': 'application/json', 'x-eccs-bridge': '1', 'x-eccs-session': session },
       body: '{}'
     })
     return (await res.json()) as unknown

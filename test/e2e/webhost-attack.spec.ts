@@ -3,6 +3,9 @@ import type { AddressInfo } from 'node:net'
 import { expect } from '@playwright/test'
 import { platformTest as test } from './platform-fixture'
 
+/** The app's tab is live: it shows the card state (earlier specs may leave a card in the reader). */
+const APP_LIVE = /^(請插入自然人憑證|讀卡機準備完成)$/
+
 // Issue 14 item 2, in Debian's Chromium: a page served by another server on the loopback
 // interface (another port) is opened in the same browser profile as the running app. It gets
 // no cookie and no token, nothing it sends is executed by the web host, and it cannot crash it.
@@ -107,14 +110,14 @@ test('a page on another loopback port gets no cookie or token, runs nothing in t
   const token = new URL(appUrl).searchParams.get('token') ?? ''
   const appOrigin = new URL(appUrl).origin
   await page.goto(appUrl)
-  await expect(page.getByTestId('card-status')).toHaveText('請插入自然人憑證')
+  await expect(page.getByTestId('card-status')).toHaveText(APP_LIVE)
   await expect.poll(() => page.url()).not.toContain('token') // gone from the address bar…
   // …and from the tab's history: back is the blank start page, forward the app without the token.
   await page.goBack()
   expect(page.url()).toBe('about:blank')
   await page.goForward()
   expect(page.url()).not.toContain('token')
-  await expect(page.getByTestId('card-status')).toHaveText('請插入自然人憑證')
+  await expect(page.getByTestId('card-status')).toHaveText(APP_LIVE)
   const session = await page.evaluate(() => sessionStorage.getItem('eccs-web-session'))
   expect(session).toMatch(/^[\w-]{43}$/)
   expect(await context.cookies()).toEqual([]) // no cookie at all, for any port
@@ -169,12 +172,12 @@ test('a page on another loopback port gets no cookie or token, runs nothing in t
   expect(settings.value.sources.logLevel).not.toBe('user')
   expect(settings.value.values.logLevel).not.toBe('debug')
   await page.reload() // the tab keeps its session over a reload
-  await expect(page.getByTestId('card-status')).toHaveText('請插入自然人憑證')
+  await expect(page.getByTestId('card-status')).toHaveText(APP_LIVE)
 })
 
 test('the web host tab says the app has stopped instead of a green status', async ({ page, platform }) => {
   await page.goto(platform.appUrl)
-  await expect(page.getByTestId('card-status')).toHaveText('請插入自然人憑證')
+  await expect(page.getByTestId('card-status')).toHaveText(APP_LIVE)
   const exited = new Promise((r) => platform.process.once('exit', r))
   platform.process.kill('SIGTERM')
   await exited
