@@ -5,12 +5,14 @@
 // vs. what no client can beat on the same machine: N raw signatures on the same token (one
 // C_Login, N × C_SignInit + C_Sign of statement-sized data, on the main thread) plus one API round
 // trip (an authenticated GET through the same client). Printed as a ratio for N rows and for 1
-// row; goal ≤ 1.5. Baseline and batch alternate per round, so load hits both alike. The stage
-// times (from the pipeline's progress events) show where the rest goes on a loaded machine.
+// row; goal ≤ 1.5. Baseline and batch alternate per round, so load hits both alike. The stages
+// overlap (rows are signed while later ones are prepared, and submitted while later ones are
+// signed); the times from the pipeline's progress events show where the rest goes: until the
+// card's first signature, until its last, and the tail after it (the last submissions).
 import { spawn } from 'node:child_process'
 import { request } from 'node:https'
 import { cpus, loadavg } from 'node:os'
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import * as pkcs11js from 'pkcs11js'
 import { configFromEnv, findResourcesDir } from '../../src/main/config'
@@ -29,6 +31,21 @@ const N = arg('n', 200)
 const ROUNDS = arg('rounds', 3)
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN
 const fmt = (ms: number): string => `${ms.toFixed(0).padStart(6)} ms`
+/** CPU time (user + system, ms) a process and its children have used so far, from /proc (Linux). */
+const cpuOf = (pid: number): number => {
+  let ms = 0
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const fields = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
+      // pid itself, or a child (tsx runs server-mock in a child process); clock ticks of 10 ms (USER_HZ 100)
+      if (Number(entry) === pid || Number(fields[1]) === pid) ms += (Number(fields[11]) + Number(fields[12])) * 10
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return ms
+}
 
 async function main(): Promise<void> {
   console.log(
@@ -106,12 +123,15 @@ async function main(): Promise<void> {
       req.end(data)
     })
 
-  // When each stage of the pipeline started (from its progress events), to split the batch time.
+  // Milestones of the pipeline (from its progress events), to split the batch time.
   let stageAt: Record<string, number> = {}
   core.onEvent((event, payload) => {
-    const p = payload as { operation?: string; stage?: string }
-    if (event === 'card:progress' && p.operation === 'decision' && p.stage && !(p.stage in stageAt))
-      stageAt[p.stage] = performance.now()
+    const p = payload as { operation?: string; stage?: string; counts?: { signed: number; total: number } }
+    if (event !== 'card:progress' || p.operation !== 'decision' || !p.stage) return
+    const now = performance.now()
+    if (p.stage === 'signing') stageAt.firstSignature ??= now
+    if (p.stage === 'submitting' || p.stage === 'done') stageAt.lastSignature ??= now
+    if (p.stage === 'done') stageAt.done ??= now
   })
   try {
     core.start()
@@ -167,7 +187,8 @@ async function main(): Promise<void> {
       const base: number[] = []
       const batch: number[] = []
       const rtts: number[] = []
-      const stages: Record<string, number[]> = { preparing: [], signing: [], submitting: [] }
+      const stages: Record<string, number[]> = { 'to first signature': [], 'to last signature': [], 'tail': [] }
+      const cpu: { client: number[]; server: number[] } = { client: [], server: [] }
       for (let round = 0; round <= ROUNDS; round++) {
         const rows = (await dev('/dev/delegations', { account: 'demo', count: n })).items
         const rtt = median([await roundTrip(), await roundTrip(), await roundTrip()])
@@ -176,6 +197,8 @@ async function main(): Promise<void> {
         const signMs = performance.now() - t0
         stageAt = {}
         const entry = await pin('decision') // the PIN dialog's ticket, before the user's click
+        const c1 = process.cpuUsage()
+        const s1 = cpuOf(mock.pid ?? 0)
         const t1 = performance.now()
         const { results } = await call<{ results: { ok: boolean; error?: { code: string } }[] }>(
           'delegations:decideBatch',
@@ -185,16 +208,20 @@ async function main(): Promise<void> {
           }
         )
         const batchMs = performance.now() - t1
+        const c2 = process.cpuUsage(c1)
+        const serverCpu = cpuOf(mock.pid ?? 0) - s1
         const failed = results.filter((r) => !r.ok)
         if (failed.length > 0) throw new Error(`${failed.length} rows failed: ${JSON.stringify(failed[0])}`)
         if (round === 0) continue // warm-up (JIT, TLS sessions, SQLite pages)
         base.push(signMs + rtt)
         batch.push(batchMs)
         rtts.push(rtt)
+        cpu.client.push((c2.user + c2.system) / 1000)
+        cpu.server.push(serverCpu)
         const at = (k: string): number => stageAt[k] ?? t1 + batchMs
-        stages.preparing?.push(at('signing') - t1)
-        stages.signing?.push(at('submitting') - at('signing'))
-        stages.submitting?.push(at('done') - at('submitting'))
+        stages['to first signature']?.push(at('firstSignature') - t1)
+        stages['to last signature']?.push(at('lastSignature') - t1)
+        stages.tail?.push(t1 + batchMs - at('lastSignature'))
       }
       const ratio = median(batch) / median(base)
       console.log(
@@ -202,9 +229,10 @@ async function main(): Promise<void> {
           `(${n} raw signatures + one round trip of ${median(rtts).toFixed(1)} ms); ratio ${ratio.toFixed(2)} (goal ≤ 1.5)`
       )
       console.log(
-        `           stages (medians): ${Object.entries(stages)
+        `           milestones (medians): ${Object.entries(stages)
           .map(([k, v]) => `${k} ${median(v).toFixed(0)} ms`)
-          .join(', ')}`
+          .join(', ')}; CPU: client ${median(cpu.client).toFixed(0)} ms (card worker included), ` +
+          `server-mock ${median(cpu.server).toFixed(0)} ms`
       )
     }
   } finally {

@@ -59,7 +59,16 @@ export const CardProgress = z.object({
   /** The user action's overall deadline (ISO); the UI shows the time left next to its cancel button. */
   deadlineAt: z.string().optional(),
   /** Attempt number of the current submission; ≥ 2 = resending the same signed answer. */
-  attempt: z.number().int().min(1).optional()
+  attempt: z.number().int().min(1).optional(),
+  /** A batch's rows per stage (its stages overlap: rows are signed while later ones are prepared). */
+  counts: z
+    .object({
+      prepared: z.number().int().min(0),
+      signed: z.number().int().min(0),
+      submitted: z.number().int().min(0),
+      total: z.number().int().min(0)
+    })
+    .optional()
 })
 export type CardProgress = z.infer<typeof CardProgress>
 

@@ -61,9 +61,18 @@ export class SoftCard implements CardOperations {
     return this.sig(buildAuthSignedData(challenge))
   }
 
-  async signDecisions(items: DecisionFields[], entry: PinEntry): Promise<PerItemResult[]> {
+  async signDecisionStream(
+    chunks: AsyncIterable<DecisionFields[]>,
+    entry: PinEntry,
+    onSigned: (chunk: number, results: PerItemResult[]) => void
+  ): Promise<void> {
     if (entry.pin !== '123456') throw new AppError('PIN_INCORRECT')
-    return items.map((f) => ({ ok: true as const, value: this.sig(buildDecisionStatement(f)) }))
+    let k = 0
+    for await (const items of chunks)
+      onSigned(
+        k++,
+        items.map((f) => ({ ok: true as const, value: this.sig(buildDecisionStatement(f)) }))
+      )
   }
 
   cancel(): void {}

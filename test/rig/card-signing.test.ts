@@ -11,7 +11,7 @@ import {
 import type { CardPhase, CardStatus } from '../../src/shared/card-status'
 import { AppError } from '../../src/shared/errors'
 import type { PinOperation } from '../../src/shared/pin-ticket'
-import type { PinEntry, DecisionFields } from '../../src/main/card/card-operations'
+import type { PinEntry, DecisionFields, PerItemResult } from '../../src/main/card/card-operations'
 import { createCardLayer, type CardLayer } from '../../src/main/card/card-layer'
 import { CardSigner } from '../../src/main/card/card-signer'
 import { Pkcs11Client } from '../../src/main/card/pkcs11-client'
@@ -219,6 +219,37 @@ describe('signing bound to origin and purpose', () => {
       expect(statement.equals(mockStatement(fields))).toBe(true)
       expect(opensslVerifies(statement, r.value.signature, r.value.certificate)).toBe(true)
     }
+  })
+
+  it('a streamed batch: one login, chunks signed as they arrive (the card stays reserved meanwhile), verified by openssl', async () => {
+    const chunks = [[decision(11), decision(12)], [decision(13, { decision: 'MISMATCH', reason: '數量不符' })], [decision(14)]]
+    const signed: { k: number; ok: boolean[] }[] = []
+    let busyWhileWaiting = ''
+    async function* arriving(): AsyncGenerator<DecisionFields[]> {
+      for (const [k, chunk] of chunks.entries()) {
+        if (k === 1) busyWhileWaiting = (await rejection(layer.operations.promptPin('login'))).code
+        await new Promise((r) => setTimeout(r, 30)) // the platform prepares the next rows
+        yield chunk
+      }
+    }
+    const results: PerItemResult[] = []
+    await layer.operations.signDecisionStream(arriving(), await entry(rig.token.pin, 'decision'), (k, r) => {
+      signed.push({ k, ok: r.map((x) => x.ok) })
+      results.push(...r)
+    })
+    expect(signed).toEqual([
+      { k: 0, ok: [true, true] },
+      { k: 1, ok: [true] },
+      { k: 2, ok: [true] }
+    ])
+    expect(busyWhileWaiting).toBe('CARD_BUSY')
+    chunks.flat().forEach((fields, i) => {
+      const r = results[i]
+      if (!r?.ok) throw new Error('expected a signature')
+      expect(opensslVerifies(buildDecisionStatement(fields), r.value.signature, r.value.certificate)).toBe(true)
+    })
+    // Over: the card takes the next PIN prompt again.
+    expect((await layer.operations.promptPin('login')).operation).toBe('login')
   })
 
   it('server-mock accepts a decision and a certificate login signed through the card', async () => {

@@ -10,6 +10,8 @@ const standIn: WorkerEntry = {
   eval: true,
   script: `
     const { parentPort } = require('node:worker_threads')
+    let open = null
+    let chunk = 0
     parentPort.on('message', (req) => {
       if (req.op === 'read') {
         if (req.module === 'crash') process.exit(3)
@@ -17,7 +19,15 @@ const standIn: WorkerEntry = {
       } else if (req.op === 'sign' && req.pin === null) {
         // PIN pad: the user never types anything
       } else if (req.op === 'sign') {
-        parentPort.postMessage({ id: req.id, type: 'signed', results: req.items.map(() => ({ ok: true, signature: new Uint8Array([req.pin.length]) })) })
+        if (!req.last) open = req.id
+        parentPort.postMessage({ id: req.id, type: 'signed', last: req.last, results: req.items.map(() => ({ ok: true, signature: new Uint8Array([req.pin.length]) })) })
+      } else if (req.op === 'signMore') {
+        // a chunk on the open login: signature = [chunk number, first byte of the item]
+        if (open !== req.id) return parentPort.postMessage({ id: req.id, type: 'error', code: 'INTERNAL' })
+        chunk++
+        req.items.forEach((_, i) => parentPort.postMessage({ id: req.id, type: 'progress', done: i + 1, total: req.items.length }))
+        parentPort.postMessage({ id: req.id, type: 'signed', last: req.last, results: req.items.map((b) => ({ ok: true, signature: new Uint8Array([chunk, b[0]]) })) })
+        if (req.last) open = null
       } else {
         parentPort.postMessage({ id: req.id, type: 'done' })
       }
@@ -55,6 +65,54 @@ describe('Pkcs11Client (stand-in worker)', () => {
       expect(r).toMatchObject({ ok: true })
       expect(r?.ok && Array.from(r.signature)).toEqual([6]) // the worker saw a 6-byte PIN
       expect(pin.equals(Buffer.alloc(6))).toBe(true) // and the caller's copy is zeroed
+    } finally {
+      await client.close()
+    }
+  })
+
+  it('a streamed sign: one login, each chunk sent as it comes and answered in order; a failing source ends it', async () => {
+    const client = new Pkcs11Client({ workerEntry: standIn })
+    try {
+      const later = [[Buffer.from('b'), Buffer.from('c')], [Buffer.from('d')]]
+      const chunks: number[][][] = []
+      const progress: [number, number][] = []
+      const all = await client.sign(
+        {
+          module: 'm',
+          target,
+          keyId: '01',
+          expect: EXPECT_CARD,
+          pin: Buffer.from('123456'),
+          items: [Buffer.from('a')],
+          // the next rows arrive later, as a batch's preparation answers
+          more: async () => (await new Promise((r) => setTimeout(r, 20)), later.shift() ?? null)
+        },
+        (done, total) => progress.push([done, total]),
+        (results) => chunks.push(results.map((r) => (r.ok ? Array.from(r.signature) : [])))
+      )
+      const b = 'b'.charCodeAt(0)
+      expect(chunks).toEqual([[[6]], [[1, b], [1, b + 1]], [[2, b + 2]], []])
+      expect(all).toHaveLength(4)
+      // counted across chunks (the total: items handed to the worker so far, which depends on timing)
+      expect(progress.map(([done]) => done)).toEqual([2, 3, 4])
+      expect(progress.every(([done, total]) => total >= done && total <= 4)).toBe(true)
+      expect(progress.at(-1)).toEqual([4, 4])
+      // A source that fails: the login is closed (last chunk) and the client is free again.
+      const failing = await client.sign(
+        {
+          module: 'm',
+          target,
+          keyId: '01',
+          expect: EXPECT_CARD,
+          pin: Buffer.from('123456'),
+          items: [Buffer.from('a')],
+          more: () => Promise.reject(new Error('network lost'))
+        },
+        undefined,
+        () => undefined
+      )
+      expect(failing).toHaveLength(1)
+      expect(client.busy).toBe(false)
     } finally {
       await client.close()
     }

@@ -27,7 +27,7 @@ function setup(fail: boolean) {
       if (fail) throw new AppError('CARD_CHANGED')
       return signature
     },
-    signDecisions: async () => [],
+    signDecisionStream: async () => undefined,
     cancel: () => undefined
   }
   const handlers = createPlatformHandlers({

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { DecisionBatchResult, PrepareDecisionsResult, RowError } from '../../src/main/api/api-schemas'
 import type { DecisionBatchBody, PlatformClient } from '../../src/main/api/platform-client'
 import type { CardOperations, DecisionFields, PerItemResult } from '../../src/main/card/card-operations'
-import { chunks, decideBatch, runBounded } from '../../src/main/core/decision-pipeline'
+import { decideBatch, prepareSizes, runBounded } from '../../src/main/core/decision-pipeline'
 import { DecisionSubmitter } from '../../src/main/core/decision-service'
 import { UserAction } from '../../src/main/core/user-action'
 import { AppError } from '../../src/shared/errors'
@@ -121,8 +121,13 @@ function fakePlatform(opts: FakeOpts = {}) {
   return { api: api as unknown as PlatformClient, prepares, decides, recorded, maxInFlight: () => maxInFlight }
 }
 
+/**
+ * A stand-in card speaking the streamed interface: `calls` has one entry per login (the fields it
+ * signed, in order), `chunks` the size of each chunk it received; nothing to sign = no login.
+ */
 function fakeCard(fail?: (f: DecisionFields) => PerItemResult | null) {
   const calls: DecisionFields[][] = []
+  const chunks: number[] = []
   const card: CardOperations = {
     authenticate: async () => {
       throw new Error('not used')
@@ -130,25 +135,36 @@ function fakeCard(fail?: (f: DecisionFields) => PerItemResult | null) {
     promptPin: async () => {
       throw new Error('not used')
     },
-    signDecisions: async (items, _pin, onProgress) => {
-      calls.push(items)
-      return items.map((f, i) => {
-        onProgress?.(i + 1, items.length)
-        return (
-          fail?.(f) ?? {
-            ok: true,
-            value: {
-              certificate: 'Y2VydA==',
-              signature: Buffer.from(f.delegationId).toString('base64'),
-              algorithm: 'RS256'
-            }
-          }
+    signDecisionStream: async (source, _pin, onSigned, onProgress) => {
+      let fields: DecisionFields[] | null = null
+      let k = 0
+      let done = 0
+      for await (const items of source) {
+        if (!fields) calls.push((fields = []))
+        fields.push(...items)
+        chunks.push(items.length)
+        await tick() // the card takes time: preparation and submission go on meanwhile
+        onSigned(
+          k++,
+          items.map((f) => {
+            onProgress?.(++done, fields?.length ?? 0)
+            return (
+              fail?.(f) ?? {
+                ok: true,
+                value: {
+                  certificate: 'Y2VydA==',
+                  signature: Buffer.from(f.delegationId).toString('base64'),
+                  algorithm: 'RS256'
+                }
+              }
+            )
+          })
         )
-      })
+      }
     },
     cancel: () => undefined
   }
-  return { card, calls }
+  return { card, calls, chunks }
 }
 
 const ids = (n: number): string[] => Array.from({ length: n }, (_, i) => `dlg_${String(i).padStart(16, '0')}`)
@@ -158,7 +174,7 @@ const match = (rows: string[]) =>
 const PIN = { pin: '123456', ticket: 'T'.repeat(43) }
 
 describe('batch decision pipeline (prepareDecisions → one card operation → decideDelegations)', () => {
-  it('130 rows: 3 prepare and 3 decide requests of ≤ 50 rows, ≤ 2 in flight, one card operation, results in the user order', async () => {
+  it('130 rows: a small first prepare, then ≤ 50-row requests, ≤ 2 in flight; one login streamed in chunks; results in the user order', async () => {
     const p = fakePlatform()
     const c = fakeCard()
     const progress: CardProgress[] = []
@@ -168,12 +184,18 @@ describe('batch decision pipeline (prepareDecisions → one card operation → d
         ? { id, houseBillNo: hb(id), decision: 'MISMATCH' as const, reason: '品名不符' }
         : { id, houseBillNo: hb(id), decision: 'MATCH' as const, reason: '' }
     )
-    const out = await decideBatch(p.api, c.card, items, PIN, (x) => progress.push(x), { chunkSize: 50 })
+    const out = await decideBatch(p.api, c.card, items, PIN, (x) => progress.push(x), {
+      chunkSize: 50,
+      firstChunk: 10,
+      signChunk: 20
+    })
     expect(out.map((o) => [o.id, o.ok])).toEqual(rows.map((id) => [id, true]))
-    expect(p.prepares.map((x) => x.length)).toEqual([50, 50, 30])
-    expect(p.prepares.flat()).toEqual(rows)
+    expect(p.prepares.map((x) => x.length).sort((a, b) => a - b)).toEqual([10, 20, 50, 50])
+    expect(p.prepares.flat().sort()).toEqual(rows)
     expect(c.calls).toHaveLength(1) // one PIN login for all rows
     expect(c.calls[0]?.map((f) => f.delegationId)).toEqual(rows) // signed in the user's order
+    expect(c.chunks[0]).toBe(10) // the card starts with the first prepared rows
+    expect(c.chunks.every((n) => n <= 20)).toBe(true)
     expect(c.calls[0]?.[7]).toMatchObject({
       origin: 'https://platform.example',
       houseBillNo: 'HB0007',
@@ -181,10 +203,10 @@ describe('batch decision pipeline (prepareDecisions → one card operation → d
       decision: 'MISMATCH',
       reason: '品名不符'
     })
-    expect(p.decides.map((b) => b.items.length)).toEqual([50, 50, 30])
+    expect(p.decides.every((b) => b.items.length <= 50)).toBe(true)
     expect(p.decides.every((b) => b.certificate === 'Y2VydA==' && b.algorithm === 'RS256')).toBe(true)
     const sent = p.decides.flatMap((b) => b.items)
-    expect(sent.map((r) => r.delegationId)).toEqual(rows)
+    expect(sent.map((r) => r.delegationId)).toEqual(rows) // each row once, taken in the user's order
     expect(sent[7]).toMatchObject({
       decision: 'MISMATCH',
       reason: '品名不符',
@@ -192,20 +214,59 @@ describe('batch decision pipeline (prepareDecisions → one card operation → d
     })
     expect(sent[0]).not.toHaveProperty('reason')
     expect(new Set(sent.map((r) => r.idempotencyKey)).size).toBe(130) // one key per row
-    expect(p.maxInFlight()).toBe(2)
-    // progress: counts per stage, ending at the totals
-    const stage = (s: string) => progress.filter((x) => x.stage === s).map((x) => x.done)
+    expect(p.maxInFlight()).toBeLessThanOrEqual(2 + 2) // ≤ 2 prepare + ≤ 2 decide requests
+    // The stages overlap: the first rows were submitted before the card had signed the last ones.
+    const firstSubmit = progress.findIndex((x) => (x.counts?.submitted ?? 0) > 0)
+    const allSigned = progress.findIndex((x) => x.counts?.signed === 130)
+    expect(firstSubmit).toBeGreaterThan(-1)
+    expect(firstSubmit).toBeLessThan(allSigned)
+    // progress: the stage the batch is in, with counts per stage ending at the totals
     expect(progress[0]).toMatchObject({
       operation: 'decision',
       stage: 'preparing',
       done: 0,
       total: 130,
+      counts: { prepared: 0, signed: 0, submitted: 0, total: 130 },
       deadlineAt: expect.any(String)
     })
-    expect(stage('preparing')).toEqual([0, 50, 100, 130])
-    expect(stage('signing').at(-1)).toBe(130)
-    expect(stage('submitting').filter((_, i, a) => i === 0 || a[i - 1] !== _)).toEqual([0, 50, 100, 130])
+    const stages = progress.map((x) => x.stage).filter((x, i, a) => i === 0 || a[i - 1] !== x)
+    expect(stages).toEqual(['preparing', 'signing', 'submitting', 'done'])
+    const signing = progress.filter((x) => x.stage === 'signing').map((x) => x.done)
+    expect(signing).toEqual([...signing].sort((a, b) => a - b)) // never goes back
+    expect(signing.at(-1)).toBe(130)
+    expect(progress.filter((x) => x.stage === 'submitting').at(-1)).toMatchObject({
+      done: 130,
+      total: 130,
+      counts: { prepared: 130, signed: 130, submitted: 130, total: 130 }
+    })
     expect(progress.at(-1)).toEqual({ operation: 'decision', stage: 'done', done: 130, total: 130 })
+  })
+
+  it('a card error after some chunks were signed: those rows are still submitted, the rest answer the error', async () => {
+    const p = fakePlatform()
+    const base = fakeCard()
+    const card: CardOperations = {
+      ...base.card,
+      signDecisionStream: async (source, pin, onSigned, onProgress) => {
+        let k = 0
+        await base.card.signDecisionStream(
+          (async function* () {
+            for await (const items of source) {
+              if (k++ === 2) throw new AppError('CARD_REMOVED')
+              yield items
+            }
+          })(),
+          pin,
+          onSigned,
+          onProgress
+        )
+      }
+    }
+    const rows = ids(50)
+    const out = await decideBatch(p.api, card, match(rows), PIN, () => undefined, { firstChunk: 10, signChunk: 10 })
+    expect(out.slice(0, 20).every((o) => o.ok)).toBe(true)
+    expect(out.slice(20).map((o) => (o.ok ? 'ok' : o.error.code))).toEqual(Array(30).fill('CARD_REMOVED'))
+    expect(p.decides.flatMap((b) => b.items.map((r) => r.delegationId))).toEqual(rows.slice(0, 20))
   })
 
   it('per-row failures stay per row: answered is not signed, CHALLENGE_EXPIRED and SIGNING_FAILED are that row’s', async () => {
@@ -349,11 +410,14 @@ describe('batch decision pipeline (prepareDecisions → one card operation → d
     expect(p.decides).toHaveLength(0)
   })
 
-  it('a card error for the whole operation fails the batch and submits nothing', async () => {
+  it('a card error for the whole operation fails the batch and submits nothing, not even kept rows', async () => {
     const p = fakePlatform()
     const card: CardOperations = {
       ...fakeCard().card,
-      signDecisions: async () => Promise.reject(new AppError('PIN_INCORRECT'))
+      signDecisionStream: async (source) => {
+        await source[Symbol.asyncIterator]().next() // C_Login fails once the first rows are there
+        throw new AppError('PIN_INCORRECT')
+      }
     }
     await expect(decideBatch(p.api, card, match(ids(3)), PIN, () => undefined)).rejects.toMatchObject({
       code: 'PIN_INCORRECT'
@@ -361,19 +425,26 @@ describe('batch decision pipeline (prepareDecisions → one card operation → d
     expect(p.decides).toHaveLength(0)
   })
 
-  it('chunks default to, and are capped at, the API’s 100 rows per request', async () => {
+  it('requests default to, and are capped at, the API’s 100 rows', async () => {
     const p = fakePlatform()
-    await decideBatch(p.api, fakeCard().card, match(ids(250)), PIN, () => undefined, { chunkSize: 500 })
+    await decideBatch(p.api, fakeCard().card, match(ids(250)), PIN, () => undefined, {
+      chunkSize: 500,
+      firstChunk: 500,
+      signChunk: 500
+    })
     expect(p.prepares.map((x) => x.length)).toEqual([100, 100, 50])
-    expect(p.decides.map((b) => b.items.length)).toEqual([100, 100, 50])
+    expect(p.decides.every((b) => b.items.length <= 100)).toBe(true)
+    expect(p.decides.flatMap((b) => b.items).length).toBe(250)
     const q = fakePlatform()
     await decideBatch(q.api, fakeCard().card, match(ids(201)), PIN, () => undefined)
-    expect(q.prepares.map((x) => x.length)).toEqual([100, 100, 1])
+    expect(q.prepares.map((x) => x.length).sort((a, b) => a - b)).toEqual([16, 85, 100])
   })
 
-  it('chunks and runBounded', async () => {
-    expect(chunks(5, 2)).toEqual([[0, 1], [2, 3], [4]])
-    expect(chunks(0, 50)).toEqual([])
+  it('prepareSizes and runBounded', async () => {
+    expect(prepareSizes(5, 2, 3)).toEqual([2, 3])
+    expect(prepareSizes(200, 16, 100)).toEqual([16, 100, 84])
+    expect(prepareSizes(10, 16, 100)).toEqual([10])
+    expect(prepareSizes(0, 16, 100)).toEqual([])
     let running = 0
     let peak = 0
     const started: number[] = []

@@ -57,12 +57,23 @@ export interface CardOperations {
     pin: PinEntry,
     operation: Exclude<PinOperation, 'decision'>
   ): Promise<CardSignature>
-  /** Signs each decision statement after one PIN login (batch confirmation); per-item results. */
-  signDecisions(
-    items: DecisionFields[],
+  /**
+   * Signs decision statements (batch confirmation) as a stream — the batch's later rows may still
+   * be in preparation while the first are signed (core/decision-pipeline.ts): one PIN login, each
+   * chunk of `chunks` signed as soon as it arrives, `onSigned(k, results)` with the k-th chunk's
+   * per-item results (in order, as soon as the card has signed it), `onProgress(done, total)`
+   * counting signed items of those handed to the card so far. The card is busy (CARD_BUSY for
+   * other operations and PIN prompts) from the call until the stream ends. The ticket is redeemed at once (ticket and card errors throw before anything
+   * else); a stream that yields nothing to sign never logs in. A rejection of `chunks` ends the
+   * login and is rethrown once the card is done; card errors (PIN_INCORRECT, CARD_REMOVED, …)
+   * reject and the rest of the stream is not signed.
+   */
+  signDecisionStream(
+    chunks: AsyncIterable<DecisionFields[]>,
     pin: PinEntry,
+    onSigned: (chunk: number, results: PerItemResult[]) => void,
     onProgress?: (done: number, total: number) => void
-  ): Promise<PerItemResult[]>
+  ): Promise<void>
   /** Cancels the running operation, if any (it fails with OPERATION_CANCELLED). */
   cancel(): void
 }

@@ -10,6 +10,7 @@ import type {
   PinEntry
 } from './card-operations'
 import type { Pkcs11Client } from './pkcs11-client'
+import type { WireItemResult } from './worker-protocol'
 import { PinGate, type PinGateDeps, type PinGrant } from './pin-gate'
 import type { SigningToken } from './signing-token'
 import { buildAuthSignedData, buildDecisionStatement } from './statement'
@@ -47,6 +48,38 @@ function payload(err: unknown): AppErrorPayload {
   return err instanceof AppError ? err.toPayload() : new AppError('INTERNAL', (err as Error)?.message).toPayload()
 }
 
+type Built = { ok: true; data: Buffer } | { ok: false; error: AppErrorPayload }
+
+/** A statement we refuse to build (malformed fields) does not reach the card: it answers its row here. */
+function build(fields: DecisionFields): Built {
+  try {
+    return { ok: true, data: buildDecisionStatement(fields) }
+  } catch (err) {
+    return { ok: false, error: payload(err) }
+  }
+}
+
+function signatureOf(token: SigningToken, signature: Uint8Array): CardSignature {
+  return {
+    certificate: token.certificateDer.toString('base64'),
+    signature: Buffer.from(signature).toString('base64'),
+    algorithm: 'RS256'
+  }
+}
+
+/** One result per built statement, in order: its signature, or why it has none. */
+function merge(token: SigningToken, built: Built[], signed: WireItemResult[]): PerItemResult[] {
+  let next = 0
+  return built.map((b): PerItemResult => {
+    if (!b.ok) return { ok: false, error: b.error }
+    const r = signed[next++]
+    if (!r) return { ok: false, error: new AppError('SIGNING_FAILED', 'missing result').toPayload() }
+    return r.ok
+      ? { ok: true, value: signatureOf(token, r.signature) }
+      : { ok: false, error: new AppError(r.code, r.detail).toPayload() }
+  })
+}
+
 export class CardSigner implements CardOperations {
   readonly gate: PinGate
 
@@ -59,7 +92,11 @@ export class CardSigner implements CardOperations {
     })
   }
 
+  /** A streamed batch holds the card from its ticket to its last chunk, also while it waits for rows. */
+  private streaming = false
+
   promptPin(operation: PinOperation): Promise<PinPrompt> {
+    if (this.streaming) return Promise.reject(new AppError('CARD_BUSY'))
     return this.gate.prompt(operation)
   }
 
@@ -77,8 +114,12 @@ export class CardSigner implements CardOperations {
     token: SigningToken,
     pin: Buffer | null,
     items: Buffer[],
-    onProgress?: (done: number) => void
-  ) {
+    stream: {
+      onProgress?: ((done: number, total: number) => void) | undefined
+      more?: () => Promise<Buffer[] | null>
+      onChunk?: (results: WireItemResult[]) => void
+    } = {}
+  ): Promise<WireItemResult[]> {
     try {
       const results = await this.deps.client.sign(
         {
@@ -88,9 +129,11 @@ export class CardSigner implements CardOperations {
           expect: { certSha256: grant.identity.certSha256, allowTries: grant.allowTries },
           pin,
           items,
+          ...(stream.more ? { more: stream.more } : {}),
           guard: () => void grant.check()
         },
-        onProgress
+        stream.onProgress,
+        stream.onChunk
       )
       this.gate.settle(null)
       return results
@@ -100,61 +143,96 @@ export class CardSigner implements CardOperations {
     }
   }
 
-  private signature(token: SigningToken, signature: Uint8Array): CardSignature {
-    return {
-      certificate: token.certificateDer.toString('base64'),
-      signature: Buffer.from(signature).toString('base64'),
-      algorithm: 'RS256'
-    }
-  }
-
   async authenticate(
     challenge: AuthChallenge,
     entry: PinEntry,
     operation: Exclude<PinOperation, 'decision'>
   ): Promise<CardSignature> {
     const data = buildAuthSignedData(challenge)
+    if (this.streaming) throw new AppError('CARD_BUSY')
     const { grant, token } = this.grant(entry, operation)
     const pinBuf = pinBytes(entry.pin, token.pinPad)
     const [result] = await this.signOnCard(grant, token, pinBuf, [data])
     if (!result) throw new AppError('SIGNING_FAILED', 'no signature returned')
     if (!result.ok) throw new AppError(result.code, result.detail)
-    return this.signature(token, result.signature)
+    return signatureOf(token, result.signature)
   }
 
+  /** signDecisionStream for one list: per-item results in order (tests, tools). */
   async signDecisions(
     items: DecisionFields[],
     entry: PinEntry,
     onProgress?: (done: number, total: number) => void
   ): Promise<PerItemResult[]> {
-    // Build every statement first: an item we refuse to sign does not reach the card.
-    const built = items.map((fields) => {
-      try {
-        return { ok: true as const, data: buildDecisionStatement(fields) }
-      } catch (err) {
-        return { ok: false as const, error: payload(err) }
-      }
-    })
-    const toSign = built.flatMap((b) => (b.ok ? [b.data] : []))
-    if (toSign.length === 0) return built.map((b) => ({ ok: false as const, error: b.ok ? payload(null) : b.error }))
+    const out: PerItemResult[] = []
+    await this.signDecisionStream(
+      (async function* () {
+        yield items
+      })(),
+      entry,
+      (_chunk, results) => out.push(...results),
+      onProgress
+    )
+    return out
+  }
+
+  async signDecisionStream(
+    chunks: AsyncIterable<DecisionFields[]>,
+    entry: PinEntry,
+    onSigned: (chunk: number, results: PerItemResult[]) => void,
+    onProgress?: (done: number, total: number) => void
+  ): Promise<void> {
+    // The ticket is used (and so consumed) now, whatever follows; the PIN reaches the card only
+    // with the first chunk that has something to sign.
+    if (this.streaming) throw new AppError('CARD_BUSY')
     const { grant, token } = this.grant(entry, 'decision')
     const pinBuf = pinBytes(entry.pin, token.pinPad)
-    const signed = await this.signOnCard(
-      grant,
-      token,
-      pinBuf,
-      toSign,
-      onProgress ? (done) => onProgress(done, toSign.length) : undefined
-    )
-    let next = 0
-    return built.map((b): PerItemResult => {
-      if (!b.ok) return { ok: false, error: b.error }
-      const r = signed[next++]
-      if (!r) return { ok: false, error: new AppError('SIGNING_FAILED', 'missing result').toPayload() }
-      return r.ok
-        ? { ok: true, value: this.signature(token, r.signature) }
-        : { ok: false, error: new AppError(r.code, r.detail).toPayload() }
-    })
+    this.streaming = true
+    const source = chunks[Symbol.asyncIterator]()
+    let sourceError: unknown = null
+    let index = 0
+    // Chunks sent to the card, oldest first, with their statements: a chunk's signatures come back in order.
+    const sent: { index: number; built: Built[] }[] = []
+    /** The next chunk with at least one statement to sign; chunks with none are answered here. */
+    const next = async (): Promise<Buffer[] | null> => {
+      for (;;) {
+        let r: IteratorResult<DecisionFields[]>
+        try {
+          r = await source.next()
+        } catch (err) {
+          sourceError = err
+          return null
+        }
+        if (r.done) return null
+        const built = r.value.map(build)
+        const toSign = built.flatMap((b) => (b.ok ? [b.data] : []))
+        if (toSign.length > 0) {
+          sent.push({ index: index++, built })
+          return toSign
+        }
+        onSigned(index++, merge(token, built, []))
+      }
+    }
+    const answered = (signed: WireItemResult[]): void => {
+      const chunk = sent.shift()
+      if (chunk) onSigned(chunk.index, merge(token, chunk.built, signed))
+    }
+    try {
+      const first = await next()
+      if (first === null) {
+        if (sourceError !== null) throw sourceError
+        return // nothing to sign: no login, the PIN never reaches the card
+      }
+      await this.signOnCard(grant, token, pinBuf, first, {
+        onProgress,
+        more: next,
+        onChunk: answered
+      })
+      if (sourceError !== null) throw sourceError
+    } finally {
+      this.streaming = false
+      pinBuf?.fill(0)
+    }
   }
 
   cancel(): void {

@@ -37,6 +37,12 @@ export interface SignRequest {
   pin: Buffer | null
   items: Buffer[]
   /**
+   * Further chunks for the same login (a streamed batch): resolves to the next chunk, or null when
+   * there is no more. Each chunk goes to the worker as soon as it resolves; a rejection ends the
+   * stream like null (the caller reports its own error).
+   */
+  more?: () => Promise<Buffer[] | null>
+  /**
    * Called synchronously right before the request goes to the worker (after any cleanup wait);
    * throwing stops it there (the PIN is wiped). The card layer re-checks the card binding here,
    * so no event-loop turn separates the last main-thread check from the worker's own.
@@ -52,6 +58,8 @@ interface Running {
   resolve: (reply: WorkerReply) => void
   reject: (err: AppError) => void
   onProgress?: (done: number, total: number) => void
+  /** A streamed sign's chunk answered before its last one. */
+  onChunk?: (results: WireItemResult[]) => void
   timer: NodeJS.Timeout
   settled: Promise<void>
 }
@@ -129,8 +137,18 @@ export class Pkcs11Client {
     return reply.state
   }
 
-  /** Logs in once, signs every item with CKM_SHA256_RSA_PKCS, logs out. Busy → CARD_BUSY. */
-  async sign(req: SignRequest, onProgress?: (done: number, total: number) => void): Promise<WireItemResult[]> {
+  /**
+   * Logs in once, signs every item with CKM_SHA256_RSA_PKCS — `req.items`, then each chunk
+   * `req.more` yields, on the same login — and logs out. Returns every result in order;
+   * `onChunk` gets each chunk's results as soon as the card has signed them, `onProgress` counts
+   * items across chunks (total: the items sent so far). Busy → CARD_BUSY; the timeout covers the
+   * whole stream.
+   */
+  async sign(
+    req: SignRequest,
+    onProgress?: (done: number, total: number) => void,
+    onChunk?: (results: WireItemResult[]) => void
+  ): Promise<WireItemResult[]> {
     while (this.running?.kind === 'cleanup') await this.running.settled
     if (this.running) {
       req.pin?.fill(0)
@@ -147,32 +165,65 @@ export class Pkcs11Client {
     req.pin?.fill(0)
     // Exact-size copies of our own, transferred rather than cloned.
     const items = req.items.map((b) => new Uint8Array(b))
+    const id = this.nextId++
     const message: WorkerRequest = {
-      id: this.nextId++,
+      id,
       op: 'sign',
       module: req.module,
       target: req.target,
       keyId: req.keyId,
       expect: { ...req.expect },
       pin,
-      items
+      items,
+      last: !req.more
+    }
+    const all: WireItemResult[] = []
+    let sent = items.length
+    let signed = 0
+    const chunk = (results: WireItemResult[]): void => {
+      all.push(...results)
+      signed += results.length
+      onChunk?.(results)
     }
     const pinPad = pin === null
     const timeout = pinPad ? this.opts.pinPadTimeoutMs : this.opts.operationTimeoutMs
-    const reply = await this.start(
+    const reply = this.start(
       message,
       'sign',
       timeout,
       pinPad ? 'PIN_TIMEOUT' : 'OPERATION_TIMEOUT',
-      onProgress,
+      onProgress ? (done) => onProgress(signed + done, sent) : undefined,
       [...(pin ? [pin.buffer as ArrayBuffer] : []), ...items.map((i) => i.buffer as ArrayBuffer)],
-      {
-        module: req.module,
-        target: req.target
-      }
+      { module: req.module, target: req.target },
+      chunk
     )
-    if (reply.type !== 'signed') throw new AppError('INTERNAL', `unexpected worker reply ${reply.type}`)
-    return reply.results
+    if (req.more) void this.pump(id, req.more, (n) => (sent += n))
+    const last = await reply
+    if (last.type !== 'signed') throw new AppError('INTERNAL', `unexpected worker reply ${last.type}`)
+    chunk(last.results)
+    return all
+  }
+
+  /** Sends a streamed sign's further chunks as they come, until none is left or the operation ended. */
+  private async pump(id: number, more: () => Promise<Buffer[] | null>, counted: (n: number) => void): Promise<void> {
+    for (;;) {
+      let next: Buffer[] | null
+      try {
+        next = await more()
+      } catch {
+        next = null
+      }
+      const worker = this.worker
+      if (this.running?.id !== id || !worker) return // finished, aborted or failed meanwhile
+      const items = (next ?? []).map((b) => new Uint8Array(b))
+      counted(items.length)
+      const message: WorkerRequest = { id, op: 'signMore', items, last: next === null }
+      worker.postMessage(
+        message,
+        items.map((i) => i.buffer as ArrayBuffer)
+      )
+      if (next === null) return
+    }
   }
 
   /** Starts the worker ahead of the first card, so the first insertion does not wait for it. */
@@ -222,7 +273,8 @@ export class Pkcs11Client {
     timeoutCode: ErrorCode,
     onProgress?: (done: number, total: number) => void,
     transfer: ArrayBuffer[] = [],
-    token?: Running['token']
+    token?: Running['token'],
+    onChunk?: Running['onChunk']
   ): Promise<WorkerReply> {
     if (this.closed) return Promise.reject(new AppError('NOT_READY', 'card client closed'))
     let worker: Worker
@@ -251,6 +303,7 @@ export class Pkcs11Client {
           reject(err)
         },
         ...(onProgress ? { onProgress } : {}),
+        ...(onChunk ? { onChunk } : {}),
         ...(token ? { token } : {}),
         timer: setTimeout(() => this.abort(timeoutCode, `no answer from the card within ${timeoutMs} ms`), timeoutMs),
         settled
@@ -265,6 +318,10 @@ export class Pkcs11Client {
     if (from !== this.worker || !running || reply.id !== running.id) return // a late answer to an aborted call
     if (reply.type === 'progress') {
       running.onProgress?.(reply.done, reply.total)
+      return
+    }
+    if (reply.type === 'signed' && reply.last === false) {
+      running.onChunk?.(reply.results)
       return
     }
     if (reply.type === 'error') running.reject(new AppError(reply.code, reply.detail))

@@ -99,7 +99,36 @@ function state(req: Extract<WorkerRequest, { op: 'state' }>): TokenState {
   return withModule(req.module, false, (p11) => findToken(p11, req.target).state)
 }
 
+/** The login a streamed sign keeps open between its chunks (one operation at a time). */
+let open: { id: number; p11: P11; session: pkcs11js.Handle; key: pkcs11js.Handle } | null = null
+
+function closeOpen(): void {
+  if (open) endSession(open.p11, open.session, true)
+  open = null
+}
+
+/** Signs `items` one by one on a logged-in session; progress per item within the chunk. */
+function signChunk(p11: P11, session: pkcs11js.Handle, key: pkcs11js.Handle, id: number, items: Uint8Array[]) {
+  const results: WireItemResult[] = []
+  for (const item of items) {
+    try {
+      results.push({
+        ok: true,
+        signature: signSha256Rsa(p11, session, key, Buffer.from(item.buffer, item.byteOffset, item.byteLength))
+      })
+    } catch (err) {
+      const code = pkcs11Code(err)
+      if (code !== null && GONE.has(code)) throw new AppError('CARD_REMOVED', `C_Sign: ${(err as Error).message}`)
+      results.push({ ok: false, code: 'SIGNING_FAILED', detail: (err as Error).message })
+    }
+    if (items.length > 1)
+      port.postMessage({ id, type: 'progress', done: results.length, total: items.length } satisfies WorkerReply)
+  }
+  return results
+}
+
 function sign(req: Extract<WorkerRequest, { op: 'sign' }>): WireItemResult[] {
+  closeOpen() // a stream its client abandoned (the client runs one operation at a time)
   const pin = req.pin ? Buffer.from(req.pin.buffer, req.pin.byteOffset, req.pin.byteLength) : null
   try {
     return withModule(req.module, false, (p11) => {
@@ -107,6 +136,7 @@ function sign(req: Extract<WorkerRequest, { op: 'sign' }>): WireItemResult[] {
       const { slot, session } = openOnToken(p11, req.target, slotHints.get(hintKey))
       slotHints.set(hintKey, slot)
       let loggedIn = false
+      let keep = false
       try {
         // Same card as shown, tries state acknowledged — else the PIN is never submitted.
         const fresh = checkBeforeLogin(p11, slot, session, req.target, req.keyId, req.expect)
@@ -114,33 +144,31 @@ function sign(req: Extract<WorkerRequest, { op: 'sign' }>): WireItemResult[] {
         loggedIn = true
         pin?.fill(0) // the PIN is not needed past C_Login
         const key = findSigningKey(p11, session, req.keyId)
-        const results: WireItemResult[] = []
-        for (const item of req.items) {
-          try {
-            results.push({
-              ok: true,
-              signature: signSha256Rsa(p11, session, key, Buffer.from(item.buffer, item.byteOffset, item.byteLength))
-            })
-          } catch (err) {
-            const code = pkcs11Code(err)
-            if (code !== null && GONE.has(code)) throw new AppError('CARD_REMOVED', `C_Sign: ${(err as Error).message}`)
-            results.push({ ok: false, code: 'SIGNING_FAILED', detail: (err as Error).message })
-          }
-          if (req.items.length > 1)
-            port.postMessage({
-              id: req.id,
-              type: 'progress',
-              done: results.length,
-              total: req.items.length
-            } satisfies WorkerReply)
+        const results = signChunk(p11, session, key, req.id, req.items)
+        if (!req.last) {
+          open = { id: req.id, p11, session, key }
+          keep = true
         }
         return results
       } finally {
-        endSession(p11, session, loggedIn)
+        if (!keep) endSession(p11, session, loggedIn)
       }
     })
   } finally {
     pin?.fill(0)
+  }
+}
+
+/** A further chunk on the open login of the same operation; the last one (or any failure) logs out. */
+function signMore(req: Extract<WorkerRequest, { op: 'signMore' }>): WireItemResult[] {
+  if (!open || open.id !== req.id) throw new AppError('INTERNAL', 'no open signing session for this operation')
+  let keep = false
+  try {
+    const results = signChunk(open.p11, open.session, open.key, req.id, req.items)
+    keep = !req.last
+    return results
+  } finally {
+    if (!keep) closeOpen()
   }
 }
 
@@ -166,11 +194,12 @@ port.on('message', (req: WorkerRequest) => {
       logout(req)
       port.postMessage({ id: req.id, type: 'done' } satisfies WorkerReply)
     } else {
-      const results = sign(req)
+      const results = req.op === 'sign' ? sign(req) : signMore(req)
       const signatures = results.flatMap((r) => (r.ok ? [r.signature.buffer as ArrayBuffer] : []))
-      port.postMessage({ id: req.id, type: 'signed', results } satisfies WorkerReply, signatures)
+      port.postMessage({ id: req.id, type: 'signed', results, last: req.last } satisfies WorkerReply, signatures)
     }
   } catch (err) {
-    port.postMessage(toReply(req.id, err, req.op === 'sign' ? 'SIGNING_FAILED' : 'TOKEN_NOT_FOUND'))
+    const signing = req.op === 'sign' || req.op === 'signMore'
+    port.postMessage(toReply(req.id, err, signing ? 'SIGNING_FAILED' : 'TOKEN_NOT_FOUND'))
   }
 })

@@ -27,7 +27,11 @@ export type WorkerRequest =
       /** UTF-8 PIN bytes, or null for the PIN pad (protected authentication path). */
       pin: Uint8Array | null
       items: Uint8Array[]
+      /** false: stay logged in for `signMore` chunks of the same id (a streamed batch). */
+      last: boolean
     }
+  /** The next chunk of a streamed sign (same id), on the login its `sign` opened; `last` ends it. */
+  | { id: number; op: 'signMore'; items: Uint8Array[]; last: boolean }
 
 export type WireItemResult = { ok: true; signature: Uint8Array } | { ok: false; code: ErrorCode; detail?: string }
 
@@ -36,5 +40,6 @@ export type WorkerReply =
   | { id: number; type: 'read'; contents: TokenContents }
   | { id: number; type: 'state'; state: TokenState }
   | { id: number; type: 'done' }
-  | { id: number; type: 'signed'; results: WireItemResult[] }
+  /** One chunk's signatures; `last` once the login is closed (the operation is over). */
+  | { id: number; type: 'signed'; results: WireItemResult[]; last: boolean }
   | { id: number; type: 'error'; code: ErrorCode; detail?: string }

@@ -4,7 +4,7 @@ import { AppError, type ErrorCode } from '../../shared/errors'
 import { hasUnpairedSurrogate } from '../../shared/text'
 import type { CardProgress, DecisionOutcome } from '../../shared/ipc-contract'
 import type { DecisionItem } from '../../shared/ipc-requests'
-import type { CardOperations, CardSignature, DecisionFields, PinEntry } from '../card'
+import type { CardOperations, CardSignature, DecisionFields, PerItemResult, PinEntry } from '../card'
 import { errorFromRow, type DecisionBatchBody, type DecisionBody, type PlatformClient } from '../api'
 import { type UserAction } from './user-action'
 
@@ -330,9 +330,13 @@ export async function decideMany(
     action.throwIfStopped()
     progress({ operation: 'decision', stage: 'signing', done: 0, total: prepared.length, deadlineAt: deadlineAt() })
     const started = Date.now()
-    const signatures = await card.signDecisions(
-      prepared.map((p) => p.fields),
+    const signatures: PerItemResult[] = []
+    await card.signDecisionStream(
+      (async function* () {
+        yield prepared.map((p) => p.fields)
+      })(),
       pin,
+      (_k, results) => signatures.push(...results),
       (done) =>
         progress({ operation: 'decision', stage: 'signing', done, total: prepared.length, deadlineAt: deadlineAt() })
     )
