@@ -4,6 +4,7 @@ import type { DecisionBatchBody, DecisionBody, PlatformClient } from '../../src/
 import { DecisionSubmitter, refuseMalformed, type PreparedDecision } from '../../src/main/core/decision-service'
 import { UserAction } from '../../src/main/core/user-action'
 import type { Delegation } from '../../src/shared/delegation'
+import type { DecisionItem } from '../../src/shared/ipc-requests'
 import { AppError } from '../../src/shared/errors'
 
 // DecisionSubmitter's rules with a scripted platform speaking decideDelegations (POST /decisions):
@@ -65,7 +66,7 @@ function platform(script: (AppError | RowError | 'ok')[], delegation: Partial<De
 }
 
 /** A signed body kept by `s` for `item` (as the pipeline makes it after prepareDecisions + the card). */
-function keptBody(s: DecisionSubmitter, item: typeof ITEM | (typeof ITEM & { decision: 'MISMATCH' }) = ITEM) {
+function keptBody(s: DecisionSubmitter, item: DecisionItem = ITEM): DecisionBody {
   const p: PreparedDecision = {
     item,
     challengeId: 'ch_aaaaaaaaaaaaaaaaaaaaaa',
