@@ -13,7 +13,6 @@ export const bridgeMethods = {
   getSession: 'session:get',
   queryDelegations: 'delegations:query',
   getDelegation: 'delegations:get',
-  decideDelegation: 'delegations:decide',
   decideDelegations: 'delegations:decideBatch',
   getPendingCount: 'delegations:pendingCount',
   exportHistory: 'history:export',

@@ -16,7 +16,6 @@ import { ErrorCodes, type AppErrorPayload } from './errors'
 import {
   ConfirmationQuery,
   DecideBatchRequest,
-  DecideRequest,
   DelegationQuery,
   Empty,
   PasswordChangeRequest,
@@ -108,7 +107,6 @@ export const ipcContract = {
   'session:get': { request: Empty, response: SessionInfo.nullable() },
   'delegations:query': { request: DelegationQuery, response: DelegationAnswer },
   'delegations:get': { request: z.object({ id: DelegationId }).strict(), response: Delegation },
-  'delegations:decide': { request: DecideRequest, response: Delegation },
   'delegations:decideBatch': { request: DecideBatchRequest, response: z.object({ results: z.array(DecisionOutcome) }) },
   'delegations:pendingCount': { request: Empty, response: z.object({ count: z.number().int().min(0) }) },
   'confirmations:query': { request: ConfirmationQuery, response: ConfirmationPage },

@@ -37,7 +37,6 @@ export const DecisionItem = z
   })
 export type DecisionItem = z.infer<typeof DecisionItem>
 
-export const DecideRequest = z.object({ item: DecisionItem, ...PinEntryFields }).strict()
 export const DecideBatchRequest = z.object({ items: z.array(DecisionItem).min(1).max(500), ...PinEntryFields }).strict()
 
 export const ProfileUpdateRequest = z

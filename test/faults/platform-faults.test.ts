@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Delegation } from '../../src/shared/delegation'
-import type { IpcResult } from '../../src/shared/ipc-contract'
+import type { DecisionOutcome, IpcResult } from '../../src/shared/ipc-contract'
 import { startTestServer, type TestServer } from '../../server-mock/test-helpers'
 import { createClient, type Client, SOFT_TICKET } from './platform-harness'
 import { FaultProxy, type Fault, type Pem } from './platform-proxy'
@@ -11,7 +11,8 @@ import { expiredServerCert, untrustedServerCert, wrongHostServerCert } from './t
 // Platform faults through a fault-injecting TLS proxy (test/faults/platform-proxy.ts) between the
 // real client core and server-mock: answers lost after the platform committed, the platform
 // "killed" after commit, slow answers, 5xx before and after commit, a silent platform, the user's
-// cancel, and untrusted / expired / wrong-host TLS. Each scenario runs a bounded number of times
+// cancel, and untrusted / expired / wrong-host TLS. Every decision takes the one decision path
+// (`delegations:decideBatch`; the user's one row is one item). Each scenario runs a bounded number of times
 // on fresh 尚未確认 rows and checks, against server-mock's own database:
 //   0 lost     — every decision the platform recorded was reported as success, or as
 //                DECISION_UNCONFIRMED and then as success on the user's retry;
@@ -19,7 +20,8 @@ import { expiredServerCert, untrustedServerCert, wrongHostServerCert } from './t
 //   truthful   — a failure is only reported when nothing was recorded (or as "unconfirmed").
 // A table of counts is printed at the end.
 
-const DECISION = /^POST \/api\/v1\/delegations\/[^/]+\/decision$/
+/** decideDelegations: every decision, one row or many, is submitted through it. */
+const DECISION = /^POST \/api\/v1\/decisions$/
 const BUDGET_MS = 4_000
 const PER_REQUEST_MS = 1_200
 
@@ -64,14 +66,32 @@ function nextPending(): Delegation {
   return d
 }
 
+type Item = { id: string; houseBillNo: string; decision: 'MATCH' | 'MISMATCH'; reason?: string }
+
+/**
+ * The user answers one row: `delegations:decideBatch` with one item. What the user sees for it: the
+ * call's own failure (the whole action failed: TLS, session, card …) or the row's outcome.
+ */
+async function decideOne(item: Item): Promise<IpcResult<Delegation>> {
+  const r = await client.call<{ results: DecisionOutcome[] }>('delegations:decideBatch', {
+    items: [item],
+    pin: '123456',
+    ticket: SOFT_TICKET
+  })
+  if (!r.ok) return r
+  expect(r.value.results.map((x) => x.id)).toEqual([item.id])
+  const [row] = r.value.results
+  if (!row) throw new Error('no result row')
+  return row.ok ? { ok: true, value: row.delegation } : { ok: false, error: row.error }
+}
+
 async function decide(d: Delegation, decision: 'MATCH' | 'MISMATCH' = 'MATCH'): Promise<IpcResult<Delegation>> {
-  const item = {
+  return decideOne({
     id: d.id,
     houseBillNo: d.houseBillNo,
     decision,
     ...(decision === 'MISMATCH' ? { reason: '非本人訂購' } : {})
-  }
-  return client.call<Delegation>('delegations:decide', { item, pin: '123456', ticket: SOFT_TICKET })
+  })
 }
 
 /** Books one run: what the user saw (first and, if asked, after a retry) against the platform's record. */
@@ -283,33 +303,32 @@ describe('platform faults: every recorded decision is reported as success, none 
     if (!r.ok) expect(r.error.code).toBe('TLS_UNTRUSTED')
   })
 
-  it('the delegation read before signing is not the row the user answered: refused before signing', async () => {
+  it('the delegation read before signing is not the row the user answered, or is answered already: refused before signing', async () => {
     const name = 'delegation swapped'
     const d = nextPending()
     const other = nextPending()
     const before = client.card.signatures
-    const r = await client.call<Delegation>('delegations:decide', {
-      item: { id: d.id, houseBillNo: other.houseBillNo, decision: 'MATCH' },
-      pin: '123456',
-      ticket: SOFT_TICKET
-    })
+    const r = await decideOne({ id: d.id, houseBillNo: other.houseBillNo, decision: 'MATCH' })
     book(name, d, [r], before)
     expect(r.ok).toBe(false)
     if (!r.ok) expect(r.error).toMatchObject({ code: 'DELEGATION_CHANGED', detail: 'houseBillNo' })
     expect(client.card.signatures).toBe(before)
-    const lone = await client.call('delegations:decide', {
-      item: { id: d.id, houseBillNo: d.houseBillNo, decision: 'MISMATCH', reason: '壞\ud800字' },
-      pin: '123456',
-      ticket: SOFT_TICKET
-    })
+    const lone = await decideOne({ id: d.id, houseBillNo: d.houseBillNo, decision: 'MISMATCH', reason: '壞\ud800字' })
     expect(lone.ok).toBe(false)
-    if (!lone.ok) expect(lone.error).toMatchObject({ code: 'INVALID_REQUEST', detail: 'item.reason' })
+    if (!lone.ok) expect(lone.error).toMatchObject({ code: 'INVALID_REQUEST', detail: 'items.0.reason' })
     expect(client.card.signatures).toBe(before)
     expect(recordedCount(d.id)).toBe(0)
+    // A row answered meanwhile (here: by the user's other answer) is refused before signing.
+    expect((await decide(d)).ok).toBe(true)
+    const signed = client.card.signatures
+    const again = await decide(d, 'MISMATCH')
+    expect(again.ok).toBe(false)
+    if (!again.ok) expect(again.error).toMatchObject({ code: 'ALREADY_ANSWERED' })
+    expect(client.card.signatures).toBe(signed)
+    expect(recordedCount(d.id)).toBe(1)
   })
 
   it('batch (POST /decisions): lost answer, 502 after commit, killed after commit — every row success once, signed once', async () => {
-    const BATCH = /^POST \/api\/v1\/decisions$/
     const decideRows = (ds: Delegation[]) =>
       client.call<{ results: { id: string; ok: boolean; error?: { code: string } }[] }>('delegations:decideBatch', {
         items: ds.map((d) => ({ id: d.id, houseBillNo: d.houseBillNo, decision: 'MATCH' })),
@@ -345,7 +364,7 @@ describe('platform faults: every recorded decision is reported as success, none 
     ] as const) {
       const ds = [nextPending(), nextPending(), nextPending()]
       const before = client.card.signatures
-      proxy.inject(BATCH, fault)
+      proxy.inject(DECISION, fault)
       const r = await decideRows(ds)
       proxy.heal()
       expect(outcome(r), name).toEqual(['ok', 'ok', 'ok']) // the resent body is answered as replayed successes
@@ -355,7 +374,7 @@ describe('platform faults: every recorded decision is reported as success, none 
     }
     const ds = [nextPending(), nextPending(), nextPending()]
     const before = client.card.signatures
-    proxy.inject(BATCH, { kind: 'down-after-commit', downMs: BUDGET_MS + 500 })
+    proxy.inject(DECISION, { kind: 'down-after-commit', downMs: BUDGET_MS + 500 })
     const first = await decideRows(ds)
     expect(outcome(first)).toEqual(['DECISION_UNCONFIRMED', 'DECISION_UNCONFIRMED', 'DECISION_UNCONFIRMED'])
     for (const d of ds) expect(recordedCount(d.id)).toBe(1)

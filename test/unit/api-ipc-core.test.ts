@@ -77,18 +77,24 @@ describe('platform IPC on the rig', () => {
     if (!a || !b || !c || !d) throw new Error('need four pending delegations')
 
     const recordsBefore = value(await call<{ total: number }>('confirmations:query', {})).total
+    // One row is a batch of one (the one decision path).
     const single = value(
-      await call<{ status: string; reason: string | null }>('delegations:decide', {
-        item: { id: b.id, houseBillNo: b.houseBillNo, decision: 'MISMATCH', reason: '非本人訂購' },
-        ...(await pin('decision'))
-      })
+      await call<{ results: { id: string; ok: boolean; delegation?: { status: string; reason: string | null } }[] }>(
+        'delegations:decideBatch',
+        {
+          items: [{ id: b.id, houseBillNo: b.houseBillNo, decision: 'MISMATCH', reason: '非本人訂購' }],
+          ...(await pin('decision'))
+        }
+      )
     )
-    expect(single).toMatchObject({ status: 'MISMATCH', reason: '非本人訂購' })
-    const noReason = await call('delegations:decide', {
-      item: { id: a.id, houseBillNo: a.houseBillNo, decision: 'MISMATCH', reason: '  ' },
+    expect(single.results).toEqual([
+      { id: b.id, ok: true, delegation: expect.objectContaining({ status: 'MISMATCH', reason: '非本人訂購' }) }
+    ])
+    const noReason = await call('delegations:decideBatch', {
+      items: [{ id: a.id, houseBillNo: a.houseBillNo, decision: 'MISMATCH', reason: '  ' }],
       ...(await pin('decision'))
     })
-    expect(noReason.ok).toBe(false)
+    expect(noReason).toMatchObject({ ok: false, error: { code: 'INVALID_REQUEST' } })
 
     const batch = value(
       await call<{ results: { id: string; ok: boolean; error?: { code: string } }[] }>('delegations:decideBatch', {
@@ -201,8 +207,8 @@ describe('platform IPC on the rig', () => {
     const fields = await pin('decision') // the dialog was shown with the card in
     await rig.cards[0].remove()
     await until(async () => (await phase()) === 'no-card')
-    const r = await call('delegations:decide', {
-      item: { id: item.id, houseBillNo: item.houseBillNo, decision: 'MATCH' },
+    const r = await call('delegations:decideBatch', {
+      items: [{ id: item.id, houseBillNo: item.houseBillNo, decision: 'MATCH' }],
       ...fields
     })
     expect(r.ok).toBe(false)

@@ -199,8 +199,10 @@ export class PlatformClient {
 
   /**
    * POST /delegations/{id}/decision (operation decideDelegation). Sending the same body (same
-   * idempotencyKey) again is safe: the platform replays its stored answer. Use DecisionSubmitter
-   * (core/decision-service.ts), which keeps the body until the platform answers.
+   * idempotencyKey) again is safe: the platform replays its stored answer. The app submits every
+   * decision, one row or many, with decideDelegations (DecisionSubmitter.submitBatch in
+   * core/decision-service.ts); this single-row form is checked against server-mock by
+   * test/unit/api-contract.test.ts.
    */
   decide(delegationId: string, body: DecisionBody, limits?: CallLimits) {
     return this.call('decideDelegation', DecisionResult, {

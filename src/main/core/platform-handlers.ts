@@ -4,7 +4,7 @@ import type { CardOperations, PinEntry } from '../card'
 import type { PlatformClient } from '../api'
 import type { DelegationHistory } from '../cache'
 import { decideBatch } from './decision-pipeline'
-import { decideMany, DecisionSubmitter } from './decision-service'
+import { DecisionSubmitter } from './decision-service'
 import { exportHistory } from './history-export'
 import { UserAction, type UserActionOptions } from './user-action'
 
@@ -149,14 +149,6 @@ export function createPlatformHandlers(deps: PlatformDeps): PlatformHandlers {
       return { ...(await api().listDelegations(q)), source: 'online' as const, lastSyncedAt: null }
     },
     'delegations:get': async ({ id }) => api().getDelegation(id),
-    'delegations:decide': async ({ item, ...pin }) => {
-      const [outcome] = await asAction((action) =>
-        decideMany(api(), deps.card, [item], pin, deps.progress, { submitter, action })
-      )
-      if (!outcome) throw new AppError('INTERNAL')
-      if (!outcome.ok) throw new AppError(outcome.error.code, outcome.error.detail)
-      return outcome.delegation
-    },
     'delegations:decideBatch': async ({ items, ...pin }) => {
       const ids = new Set(items.map((i) => i.id))
       if (ids.size !== items.length) throw new AppError('INVALID_REQUEST', 'items: duplicate id')

@@ -7,7 +7,6 @@ import type { IpcChannel } from '../../shared/ipc-contract'
 /** Channels that log in to the card (their requests carry a `pin`); checked against the contract by test. */
 export const CARD_CHANNELS: ReadonlySet<IpcChannel> = new Set<IpcChannel>([
   'session:loginCertificate',
-  'delegations:decide',
   'delegations:decideBatch',
   'profile:enableCertificate',
   'registration:verifyIdentity'
