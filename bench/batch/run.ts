@@ -187,7 +187,7 @@ async function main(): Promise<void> {
       const base: number[] = []
       const batch: number[] = []
       const rtts: number[] = []
-      const stages: Record<string, number[]> = { 'to first signature': [], 'to last signature': [], 'tail': [] }
+      const stages: Record<string, number[]> = { 'to first signature': [], 'to last signature': [], tail: [] }
       const cpu: { client: number[]; server: number[] } = { client: [], server: [] }
       for (let round = 0; round <= ROUNDS; round++) {
         const rows = (await dev('/dev/delegations', { account: 'demo', count: n })).items

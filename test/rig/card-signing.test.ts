@@ -222,7 +222,11 @@ describe('signing bound to origin and purpose', () => {
   })
 
   it('a streamed batch: one login, chunks signed as they arrive (the card stays reserved meanwhile), verified by openssl', async () => {
-    const chunks = [[decision(11), decision(12)], [decision(13, { decision: 'MISMATCH', reason: '數量不符' })], [decision(14)]]
+    const chunks = [
+      [decision(11), decision(12)],
+      [decision(13, { decision: 'MISMATCH', reason: '數量不符' })],
+      [decision(14)]
+    ]
     const signed: { k: number; ok: boolean[] }[] = []
     let busyWhileWaiting = ''
     async function* arriving(): AsyncGenerator<DecisionFields[]> {

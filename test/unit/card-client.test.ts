@@ -91,7 +91,15 @@ describe('Pkcs11Client (stand-in worker)', () => {
         (results) => chunks.push(results.map((r) => (r.ok ? Array.from(r.signature) : [])))
       )
       const b = 'b'.charCodeAt(0)
-      expect(chunks).toEqual([[[6]], [[1, b], [1, b + 1]], [[2, b + 2]], []])
+      expect(chunks).toEqual([
+        [[6]],
+        [
+          [1, b],
+          [1, b + 1]
+        ],
+        [[2, b + 2]],
+        []
+      ])
       expect(all).toHaveLength(4)
       // counted across chunks (the total: items handed to the worker so far, which depends on timing)
       expect(progress.map(([done]) => done)).toEqual([2, 3, 4])

@@ -353,6 +353,27 @@ describe('batch decision pipeline (prepareDecisions → one card operation → d
     expect(submitter.keptCount).toBe(0)
   })
 
+  it('text that cannot be signed as typed (an unpaired surrogate) is refused before it is prepared or signed', async () => {
+    const rows = ids(3)
+    const p = fakePlatform()
+    const c = fakeCard()
+    const items = match(rows).map((m, i) =>
+      i === 0
+        ? { ...m, decision: 'MISMATCH' as const, reason: '品名\ud800不符' }
+        : i === 1
+          ? { ...m, houseBillNo: 'HB\udc00' }
+          : m
+    )
+    const out = await decideBatch(p.api, c.card, items, PIN, () => undefined)
+    expect(out.map((o) => (o.ok ? 'ok' : `${o.error.code} ${o.error.detail}`))).toEqual([
+      'TEXT_MALFORMED reason',
+      'TEXT_MALFORMED houseBillNo',
+      'ok'
+    ])
+    expect(p.prepares.flat()).toEqual([rows[2]])
+    expect(c.calls[0]?.map((f) => f.delegationId)).toEqual([rows[2]])
+  })
+
   it('a row whose 分提單號碼 differs from the platform’s is not signed (DELEGATION_CHANGED)', async () => {
     const rows = ids(2)
     const p = fakePlatform()

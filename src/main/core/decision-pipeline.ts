@@ -9,7 +9,7 @@ import {
   type PlatformClient,
   type PrepareDecisionsResult
 } from '../api'
-import { DecisionSubmitter, type PreparedDecision } from './decision-service'
+import { DecisionSubmitter, refuseMalformed, type PreparedDecision } from './decision-service'
 import { UserAction } from './user-action'
 
 // A batch confirmation (申報相符 / 申報不符 for one or many rows, one PIN) as a pipeline whose cost is
@@ -119,7 +119,7 @@ class Signal {
 /** Sizes of consecutive prepare requests for `n` rows: `first`, then `size` each. */
 export function prepareSizes(n: number, first: number, size: number): number[] {
   const out: number[] = []
-  for (let left = n; left > 0; ) {
+  for (let left = n; left > 0;) {
     const take = Math.min(left, out.length === 0 ? first : size)
     out.push(take)
     left -= take
@@ -172,7 +172,7 @@ class BatchRun {
   /** The first error after which no further row can succeed (see FATAL); ends the batch. */
   private fatal: AppError | null = null
   private attempt: number | undefined
-  private reported = { key: '', at: 0 }
+  private reported = { key: '', state: '', at: 0 }
   /** Settles when every prepare request has (run() waits for it: no late writes after the answer). */
   private preparing: Promise<void> = Promise.resolve()
 
@@ -197,7 +197,9 @@ class BatchRun {
     const kept: ToSend[] = []
     this.items.forEach((item, index) => {
       const body = this.submitter.keptFor(item)
+      const malformed = refuseMalformed(item) // text that cannot be signed as typed: not prepared, not signed
       if (body) kept.push({ index, id: item.id, body })
+      else if (malformed) this.outcomes[index] = failure(item.id, malformed)
       else fresh.push({ index, item })
     })
     this.toSign = fresh.length
@@ -382,7 +384,7 @@ class BatchRun {
         }
         const certificate = (this.queue[0] as ToSend).body.certificate
         const rows: ToSend[] = []
-        for (let i = 0; i < this.queue.length && rows.length < this.size; ) {
+        for (let i = 0; i < this.queue.length && rows.length < this.size;) {
           if ((this.queue[i] as ToSend).body.certificate === certificate) rows.push(...this.queue.splice(i, 1))
           else i++
         }
@@ -421,8 +423,10 @@ class BatchRun {
     const total = this.stage === 'preparing' ? this.total : this.stage === 'signing' ? this.toSign : this.toSubmit
     const now = Date.now()
     const key = `${this.stage} ${this.attempt ?? 0}`
+    const state = `${key} ${done}/${total} ${this.counts.prepared} ${this.counts.signed} ${this.counts.submitted}`
+    if (state === this.reported.state) return // nothing new
     if (key === this.reported.key && done < total && now - this.reported.at < REPORT_EVERY_MS) return
-    this.reported = { key, at: now }
+    this.reported = { key, state, at: now }
     this.progress({
       operation: 'decision',
       stage: this.stage,
