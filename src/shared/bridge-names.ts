@@ -13,6 +13,7 @@ export const bridgeMethods = {
   getSession: 'session:get',
   queryDelegations: 'delegations:query',
   getDelegation: 'delegations:get',
+  prepareDecisions: 'delegations:prepareBatch',
   decideDelegations: 'delegations:decideBatch',
   getPendingCount: 'delegations:pendingCount',
   exportHistory: 'history:export',

@@ -16,6 +16,7 @@ import { ErrorCodes, type AppErrorPayload } from './errors'
 import {
   ConfirmationQuery,
   DecideBatchRequest,
+  PrepareBatchRequest,
   DelegationQuery,
   Empty,
   PasswordChangeRequest,
@@ -107,6 +108,11 @@ export const ipcContract = {
   'session:get': { request: Empty, response: SessionInfo.nullable() },
   'delegations:query': { request: DelegationQuery, response: DelegationAnswer },
   'delegations:get': { request: z.object({ id: DelegationId }).strict(), response: Delegation },
+  /** Prepares rows ahead (delegation + challenge, nothing signed); `prepared` = how many are ready. */
+  'delegations:prepareBatch': {
+    request: PrepareBatchRequest,
+    response: z.object({ prepared: z.number().int().min(0) })
+  },
   'delegations:decideBatch': { request: DecideBatchRequest, response: z.object({ results: z.array(DecisionOutcome) }) },
   'delegations:pendingCount': { request: Empty, response: z.object({ count: z.number().int().min(0) }) },
   'confirmations:query': { request: ConfirmationQuery, response: ConfirmationPage },

@@ -37,6 +37,9 @@ export const DecisionItem = z
   })
 export type DecisionItem = z.infer<typeof DecisionItem>
 
+/** The rows of the confirmation whose PIN dialog just opened, to prepare while the PIN is typed. */
+export const PrepareBatchRequest = z.object({ ids: z.array(DelegationId).min(1).max(500) }).strict()
+
 export const DecideBatchRequest = z.object({ items: z.array(DecisionItem).min(1).max(500), ...PinEntryFields }).strict()
 
 export const ProfileUpdateRequest = z

@@ -193,6 +193,45 @@ describe('platform IPC on the rig', () => {
     expect(value(await call<{ status: string }>('delegations:get', { id: x.id })).status).toBe('MATCH')
   })
 
+  it('rows prepared while the PIN dialog is open are signed with those challenges; one challenge per row', async () => {
+    const page = value(
+      await call<{ items: { id: string; houseBillNo: string }[] }>('delegations:query', {
+        status: 'PENDING',
+        pageSize: 2
+      })
+    )
+    const rows = page.items
+    if (rows.length !== 2) throw new Error('need two pending delegations')
+    const db = rig.server?.db
+    if (!db) throw new Error('rig without server')
+    const entry = await pin('decision') // the dialog opens …
+    const prepared = value(await call<{ prepared: number }>('delegations:prepareBatch', { ids: rows.map((r) => r.id) }))
+    expect(prepared).toEqual({ prepared: 2 }) // … and its rows are prepared while the PIN is typed
+    const issued = (id: string) =>
+      db
+        .prepare(`SELECT id, used_at AS usedAt FROM challenges WHERE delegation_id = ? ORDER BY created_at`)
+        .all(id) as {
+        id: string
+        usedAt: string | null
+      }[]
+    const before = rows.map((r) => issued(r.id))
+    expect(before.map((c) => c.length)).toEqual([1, 1])
+    const out = value(
+      await call<{ results: { ok: boolean }[] }>('delegations:decideBatch', {
+        items: rows.map((r) => ({ id: r.id, houseBillNo: r.houseBillNo, decision: 'MATCH' })),
+        ...entry
+      })
+    )
+    expect(out.results.map((r) => r.ok)).toEqual([true, true])
+    // No second challenge: the decisions used the ones issued while the PIN was typed.
+    const after = rows.map((r) => issued(r.id))
+    expect(after.map((c) => c.map((x) => x.id))).toEqual(before.map((c) => c.map((x) => x.id)))
+    expect(after.every((c) => c[0]?.usedAt !== null)).toBe(true)
+    // Malformed requests are refused as any IPC request is.
+    expect((await call('delegations:prepareBatch', { ids: [] })).ok).toBe(false)
+    expect((await call('delegations:prepareBatch', { ids: ['../etc'] })).ok).toBe(false)
+  })
+
   it('a removed card fails the decision with a card error and submits nothing', async () => {
     const page = value(
       await call<{ items: { id: string; houseBillNo: string }[] }>('delegations:query', {

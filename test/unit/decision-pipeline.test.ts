@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest'
 import type { DecisionBatchResult, PrepareDecisionsResult, RowError } from '../../src/main/api/api-schemas'
 import type { DecisionBatchBody, PlatformClient } from '../../src/main/api/platform-client'
 import type { CardOperations, DecisionFields, PerItemResult } from '../../src/main/card/card-operations'
-import { decideBatch, prepareSizes, runBounded } from '../../src/main/core/decision-pipeline'
+import { runBounded } from '../../src/main/core/bounded'
+import { decideBatch, prepareSizes } from '../../src/main/core/decision-pipeline'
+import { DecisionPreparations } from '../../src/main/core/decision-preparations'
 import { DecisionSubmitter } from '../../src/main/core/decision-service'
 import { UserAction } from '../../src/main/core/user-action'
 import { AppError } from '../../src/shared/errors'
@@ -351,6 +353,22 @@ describe('batch decision pipeline (prepareDecisions → one card operation → d
     expect(out.map((o) => (o.ok ? 'ok' : o.error.code))).toEqual(['VALIDATION_FAILED', 'VALIDATION_FAILED', 'ok', 'ok'])
     expect(p.decides).toHaveLength(2) // an answer: not resent
     expect(submitter.keptCount).toBe(0)
+  })
+
+  it('rows prepared while the PIN was typed go to the card at once; only the others are prepared now', async () => {
+    const rows = ids(5)
+    const p = fakePlatform()
+    const preparations = new DecisionPreparations()
+    await preparations.prepare(p.api, rows.slice(0, 3)) // the dialog opened for 3 rows
+    p.prepares.length = 0
+    const c = fakeCard()
+    const out = await decideBatch(p.api, c.card, match(rows), PIN, () => undefined, { preparations })
+    expect(out.every((o) => o.ok)).toBe(true)
+    expect(p.prepares).toEqual([rows.slice(3)]) // only the 2 rows not prepared ahead
+    expect(c.calls).toHaveLength(1)
+    expect(c.calls[0]?.map((f) => f.delegationId)).toEqual(rows) // still in the user's order
+    expect(c.chunks[0]).toBe(3) // the card started with the rows prepared ahead
+    expect(preparations.size).toBe(0) // each challenge used once
   })
 
   it('text that cannot be signed as typed (an unpaired surrogate) is refused before it is prepared or signed', async () => {

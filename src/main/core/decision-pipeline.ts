@@ -1,3 +1,4 @@
+import type { Delegation } from '../../shared/delegation'
 import { AppError } from '../../shared/errors'
 import type { CardProgress, DecisionOutcome } from '../../shared/ipc-contract'
 import type { DecisionItem } from '../../shared/ipc-requests'
@@ -9,6 +10,8 @@ import {
   type PlatformClient,
   type PrepareDecisionsResult
 } from '../api'
+import { runBounded } from './bounded'
+import type { DecisionPreparations } from './decision-preparations'
 import { DecisionSubmitter, refuseMalformed, type PreparedDecision } from './decision-service'
 import { UserAction } from './user-action'
 
@@ -45,6 +48,8 @@ export interface PipelineOptions {
   submitter?: DecisionSubmitter
   /** The user action: deadline and cancel for every request and the card. Default: a new one. */
   action?: UserAction
+  /** Rows prepared while the PIN was typed (delegations:prepareBatch); taken first, once each. */
+  preparations?: DecisionPreparations
 }
 
 /** Progress reports within one stage at most this often (milliseconds); see BatchRun.report. */
@@ -63,27 +68,6 @@ const FATAL = new Set([
 function failure(id: string, err: unknown): DecisionOutcome {
   const e = err instanceof AppError ? err : new AppError('INTERNAL')
   return { id, ok: false, error: e.toPayload() }
-}
-
-/**
- * Runs `task(i)` for i in [0, n) with at most `limit` running at once; resolves when all have
- * settled. A task that throws stops new tasks from starting and rejects with its error.
- */
-export async function runBounded(n: number, limit: number, task: (i: number) => Promise<void>): Promise<void> {
-  let next = 0
-  let failed: unknown = null
-  const lane = async (): Promise<void> => {
-    while (failed === null && next < n) {
-      const i = next++
-      try {
-        await task(i)
-      } catch (err) {
-        failed ??= err
-      }
-    }
-  }
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, n)) }, lane))
-  if (failed !== null) throw failed
 }
 
 /** The answer's rows must be the request's rows, in order (else SERVER_RESPONSE_INVALID). */
@@ -270,7 +254,23 @@ class BatchRun {
     fresh: { index: number; item: DecisionItem }[],
     signed: Prepared[][]
   ): AsyncGenerator<DecisionFields[]> {
-    const sizes = prepareSizes(fresh.length, Math.max(1, Math.min(this.opts.firstChunk ?? 16, this.size)), this.size)
+    // Rows prepared while the PIN was typed (DecisionPreparations) go to the card first; the rest now.
+    const ahead: Prepared[] = []
+    const rest: { index: number; item: DecisionItem }[] = []
+    const preparations = this.opts.preparations
+    const taken = preparations
+      ? await Promise.all(fresh.map((r) => preparations.take(r.item.id, r.item.houseBillNo)))
+      : []
+    fresh.forEach((r, k) => {
+      const t = taken[k]
+      if (t) ahead.push(this.toPrepared(r.index, r.item, t.delegation, t.challengeId, t.nonce))
+      else rest.push(r)
+    })
+    if (ahead.length > 0) {
+      this.counts.prepared += ahead.length
+      this.report()
+    }
+    const sizes = prepareSizes(rest.length, Math.max(1, Math.min(this.opts.firstChunk ?? 16, this.size)), this.size)
     const starts = sizes.map((_, c) => sizes.slice(0, c).reduce((a, b) => a + b, 0))
     const ready: { promise: Promise<Prepared[]>; resolve: (rows: Prepared[]) => void }[] = sizes.map(() => {
       let resolve!: (rows: Prepared[]) => void
@@ -278,7 +278,7 @@ class BatchRun {
       return { promise, resolve }
     })
     const preparing = runBounded(sizes.length, this.concurrency, async (c) => {
-      const rows = fresh.slice(starts[c], (starts[c] ?? 0) + (sizes[c] ?? 0))
+      const rows = rest.slice(starts[c], (starts[c] ?? 0) + (sizes[c] ?? 0))
       try {
         if (this.stopped()) return
         ready[c]?.resolve(await this.prepare(rows))
@@ -289,7 +289,7 @@ class BatchRun {
     this.preparing = preparing
     // Prepared rows go to the card at once (the card never waits for a chunk to fill up).
     const step = Math.max(1, this.opts.signChunk ?? 16)
-    for (const r of ready) {
+    for (const r of [{ promise: Promise.resolve(ahead) }, ...ready]) {
       const rows = await r.promise
       for (let at = 0; at < rows.length; at += step) {
         if (this.stopped()) break
@@ -300,6 +300,23 @@ class BatchRun {
       if (this.stopped()) break
     }
     await preparing
+  }
+
+  /** A row ready for the card: the statement's fields from the platform's delegation and challenge. */
+  private toPrepared(index: number, item: DecisionItem, d: Delegation, challengeId: string, nonce: string): Prepared {
+    return {
+      index,
+      item,
+      challengeId,
+      fields: {
+        origin: this.api.origin,
+        nonce,
+        delegationId: d.id,
+        houseBillNo: d.houseBillNo,
+        decision: item.decision,
+        reason: item.reason
+      }
+    }
   }
 
   /** True once the batch must end (a FATAL error, or the action was cancelled or ran out of time). */
@@ -325,22 +342,7 @@ class BatchRun {
           this.outcomes[index] = failure(item.id, new AppError('DELEGATION_CHANGED', 'houseBillNo'))
         else if (r.delegation.status !== 'PENDING')
           this.outcomes[index] = failure(item.id, new AppError('ALREADY_ANSWERED', r.delegation.status))
-        else {
-          const d = r.delegation
-          out.push({
-            index,
-            item,
-            challengeId: r.challenge.challengeId,
-            fields: {
-              origin: this.api.origin,
-              nonce: r.challenge.nonce,
-              delegationId: d.id,
-              houseBillNo: d.houseBillNo,
-              decision: item.decision,
-              reason: item.reason
-            }
-          })
-        }
+        else out.push(this.toPrepared(index, item, r.delegation, r.challenge.challengeId, r.challenge.nonce))
       })
     } catch (err) {
       if (err instanceof AppError && FATAL.has(err.code)) this.fatal ??= err

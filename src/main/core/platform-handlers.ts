@@ -4,6 +4,7 @@ import type { CardOperations, PinEntry } from '../card'
 import type { PlatformClient } from '../api'
 import type { DelegationHistory } from '../cache'
 import { decideBatch } from './decision-pipeline'
+import { DecisionPreparations } from './decision-preparations'
 import { DecisionSubmitter } from './decision-service'
 import { exportHistory } from './history-export'
 import { UserAction, type UserActionOptions } from './user-action'
@@ -41,6 +42,8 @@ export interface PlatformDeps {
   onProfile?: (profile: { nationalIdMasked: string } | null) => void
   /** Keeps signed decisions until the platform answers (shared with the web host's batch pipeline). */
   submitter?: DecisionSubmitter
+  /** Rows prepared while a PIN dialog is open (tests pass their own); default: a new one. */
+  preparations?: DecisionPreparations
   /** Deadline of each user action (tests shorten it); default ACTION_BUDGET_MS. */
   action?: UserActionOptions
 }
@@ -54,6 +57,7 @@ export function createPlatformHandlers(deps: PlatformDeps): PlatformHandlers {
     return deps.api
   }
   const submitter = deps.submitter ?? new DecisionSubmitter()
+  const preparations = deps.preparations ?? new DecisionPreparations()
   /** The running user action (one at a time: the card allows one operation); card:cancel stops it. */
   const running = new Set<UserAction>()
   async function asAction<T>(run: (action: UserAction) => Promise<T>): Promise<T> {
@@ -104,6 +108,7 @@ export function createPlatformHandlers(deps: PlatformDeps): PlatformHandlers {
   async function signedIn<T extends { profile: { account: string; nationalIdMasked: string } }>(
     session: T
   ): Promise<T> {
+    preparations.clear() // challenges belong to the platform session
     deps.onProfile?.(session.profile)
     if (deps.history && deps.api) await deps.history.signIn(session.profile.account, deps.api)
     return session
@@ -138,6 +143,7 @@ export function createPlatformHandlers(deps: PlatformDeps): PlatformHandlers {
       try {
         await api().logout()
       } finally {
+        preparations.clear()
         deps.onProfile?.(null)
         await deps.history?.signOut()
       }
@@ -149,12 +155,22 @@ export function createPlatformHandlers(deps: PlatformDeps): PlatformHandlers {
       return { ...(await api().listDelegations(q)), source: 'online' as const, lastSyncedAt: null }
     },
     'delegations:get': async ({ id }) => api().getDelegation(id),
+    // While the PIN dialog is open. Best effort: platform failures are not reported here (decideBatch
+    // prepares what is missing and reports those); only a missing platform address is.
+    'delegations:prepareBatch': async ({ ids }) => {
+      const action = new UserAction(deps.action)
+      try {
+        return { prepared: await preparations.prepare(api(), ids, action.limits()) }
+      } finally {
+        action.finish()
+      }
+    },
     'delegations:decideBatch': async ({ items, ...pin }) => {
       const ids = new Set(items.map((i) => i.id))
       if (ids.size !== items.length) throw new AppError('INVALID_REQUEST', 'items: duplicate id')
       return {
         results: await asAction((action) =>
-          decideBatch(api(), deps.card, items, pin, deps.progress, { submitter, action })
+          decideBatch(api(), deps.card, items, pin, deps.progress, { submitter, action, preparations })
         )
       }
     },

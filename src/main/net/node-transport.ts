@@ -1,6 +1,6 @@
 import { request as httpRequest, type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http'
 import { request as httpsRequest, type Agent } from 'node:https'
-import { createHttpsAgent, networkOptions, type EffectiveSettings, type NetworkOptions } from '../policy'
+import { caList, createHttpsAgent, networkOptions, type EffectiveSettings, type NetworkOptions } from '../policy'
 import {
   DEFAULT_MAX_BYTES,
   DEFAULT_TIMEOUT_MS,
@@ -41,13 +41,41 @@ function routeOf(net: NetworkOptions): string {
  */
 export function createNodeTransport(opts: NodeTransportOptions): Transport & { options(url: string): NetworkOptions } {
   const agents = new AgentCache()
+  const cas = new CaListCache(() => caList(opts.settings, opts.apiCaFile ?? null))
   const options = (url: string): NetworkOptions =>
-    networkOptions(opts.settings, { target: url, env: opts.env ?? process.env, apiCaFile: opts.apiCaFile ?? null })
+    networkOptions(opts.settings, {
+      target: url,
+      env: opts.env ?? process.env,
+      ...(opts.settings.networkBlocked ? {} : { ca: cas.get() })
+    })
   return {
     kind: 'node',
     options,
     route: async (url) => routeOf(options(url)),
     request: (req) => send(req, options(req.url), agents)
+  }
+}
+
+/** How long a read CA list is used (ms): an OS store or CA file changed meanwhile counts from then on. */
+const CA_LIST_TTL_MS = 60_000
+
+/**
+ * The CA list read at most once a minute (not per request: reading the runtime's and the OS's
+ * roots and the CA file took ~10 ms a request, more than the request on loopback), kept as the
+ * same array while unchanged so the agent cache can key on its identity.
+ */
+class CaListCache {
+  private list: string[] | null = null
+  private at = 0
+  constructor(private readonly read: () => string[]) {}
+
+  get(): string[] {
+    const now = Date.now()
+    if (this.list && now - this.at < CA_LIST_TTL_MS && now >= this.at) return this.list
+    const fresh = this.read()
+    if (!this.list || fresh.length !== this.list.length || fresh.some((c, i) => c !== this.list?.[i])) this.list = fresh
+    this.at = now
+    return this.list
   }
 }
 
@@ -58,9 +86,14 @@ export function createNodeTransport(opts: NodeTransportOptions): Transport & { o
  */
 class AgentCache {
   private readonly agents = new Map<string, Agent>()
+  /** Short keys for CA lists by identity (CaListCache keeps an unchanged list as the same array). */
+  private readonly caKeys = new WeakMap<string[], string>()
+  private nextCaKey = 0
 
   get(net: NetworkOptions): Agent {
-    const key = `${net.proxy?.href ?? 'DIRECT'}\n${net.ca.join('\n')}`
+    let caKey = this.caKeys.get(net.ca)
+    if (caKey === undefined) this.caKeys.set(net.ca, (caKey = String(this.nextCaKey++)))
+    const key = `${net.proxy?.href ?? 'DIRECT'}\n${caKey}`
     let agent = this.agents.get(key)
     if (!agent) {
       if (this.agents.size >= 8) this.clear()

@@ -80,14 +80,30 @@ function readPem(path: string): string[] {
  */
 export function networkOptions(
   settings: EffectiveSettings,
-  opts: { target: string | URL; env?: NodeJS.ProcessEnv; apiCaFile?: string | null; systemCas?: () => string[] }
+  opts: {
+    target: string | URL
+    env?: NodeJS.ProcessEnv
+    apiCaFile?: string | null
+    systemCas?: () => string[]
+    /** The CA list, when the caller keeps one (caList) instead of reading the stores per request. */
+    ca?: string[]
+  }
 ): NetworkOptions {
   if (settings.networkBlocked) throw new AppError('POLICY_INVALID', settings.networkBlocked.detail)
   const target = typeof opts.target === 'string' ? new URL(opts.target) : opts.target
-  const ca = [
-    ...(opts.systemCas ?? systemCaCertificates)(),
-    ...settings.caPems,
-    ...(opts.apiCaFile ? readPem(opts.apiCaFile) : [])
-  ]
-  return { ca: [...new Set(ca)], proxy: proxyFor(target, settings.values, opts.env ?? process.env) }
+  const ca = opts.ca ?? caList(settings, opts.apiCaFile ?? null, opts.systemCas)
+  return { ca, proxy: proxyFor(target, settings.values, opts.env ?? process.env) }
+}
+
+/**
+ * The CAs trusted for the platform and the responders (PEM strings, distinct): the runtime's and
+ * the OS's roots, the policy's caPems, and `apiCaFile` (read now). Reading them costs milliseconds
+ * (~150 certificates): callers that send many requests keep the list for a while.
+ */
+export function caList(
+  settings: EffectiveSettings,
+  apiCaFile: string | null,
+  systemCas: () => string[] = systemCaCertificates
+): string[] {
+  return [...new Set([...systemCas(), ...settings.caPems, ...(apiCaFile ? readPem(apiCaFile) : [])])]
 }

@@ -234,6 +234,9 @@ export const useDelegationsStore = defineStore('delegations', () => {
     if (items.length === 0) return
     lastResult.value = null
     confirmation.value = { items, busy: false, error: null }
+    // Main prepares the rows (delegation + challenge, nothing signed) while the PIN is typed, so OK
+    // costs only the card and the submission. Best effort: what is not ready then is prepared then.
+    void eccs.prepareDecisions({ ids: items.map((i) => i.id) }).catch(() => undefined)
   }
 
   /** Closes the PIN step; a card operation under way is cancelled in main. */

@@ -457,6 +457,7 @@ describe('delegations store — the confirmation flow (one result type)', () => 
       lastSyncedAt: null
     })
     handlers['delegations:pendingCount'] = async () => ({ count: 0 })
+    handlers['delegations:prepareBatch'] = async ({ ids }) => ({ prepared: ids.length })
     let pinOk = false
     handlers['delegations:decideBatch'] = async ({ items }) => {
       if (!pinOk) throw new AppError('PIN_INCORRECT')
@@ -478,6 +479,8 @@ describe('delegations store — the confirmation flow (one result type)', () => 
     await store.search()
     store.askToConfirm([{ id: pending.id, houseBillNo: 'SF200', decision: 'MATCH', reason: '' }])
     expect(store.confirmation?.items).toEqual([{ id: pending.id, houseBillNo: 'SF200', decision: 'MATCH', reason: '' }])
+    // The rows are prepared in main while the PIN is typed (nothing signed, no PIN involved).
+    expect(callsTo('delegations:prepareBatch').map((c) => c.request)).toEqual([{ ids: [pending.id] }])
 
     const stopped = await store.submitPin({ pin: '000000', ticket: ticketN(1) })
     expect(stopped).toEqual({ kind: 'stopped', error: { code: 'PIN_INCORRECT', retriable: false } })

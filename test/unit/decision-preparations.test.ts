@@ -1,0 +1,149 @@
+import { describe, expect, it } from 'vitest'
+import type { PrepareDecisionsResult } from '../../src/main/api/api-schemas'
+import type { PlatformClient } from '../../src/main/api/platform-client'
+import { DecisionPreparations } from '../../src/main/core/decision-preparations'
+import { AppError } from '../../src/shared/errors'
+import type { Delegation } from '../../src/shared/delegation'
+
+// Rows prepared while the PIN dialog is open, against a stand-in platform that answers
+// prepareDecisions (and can be held, fail, or answer a row as already answered).
+
+function delegation(id: string, status: Delegation['status'] = 'PENDING'): Delegation {
+  return {
+    id,
+    declarationDate: '2026-03-02',
+    houseBillNo: `HB${id.slice(-4)}`,
+    masterBillNo: '',
+    direction: 'IMPORT',
+    carrier: 'x',
+    goodsDescription: 'x',
+    quantity: 1,
+    declaredValue: 1,
+    currency: 'TWD',
+    status,
+    reason: null,
+    confirmedAt: null,
+    confirmedVia: null,
+    updatedAt: '2026-03-02T00:00:00.000Z'
+  }
+}
+
+function platform(opts: { answered?: Set<string>; fail?: boolean } = {}) {
+  const requests: string[][] = []
+  let release: (() => void) | null = null
+  let hold = false
+  const api = {
+    prepareDecisions: async (ids: string[]): Promise<PrepareDecisionsResult> => {
+      requests.push(ids)
+      if (hold) await new Promise<void>((r) => (release = r))
+      if (opts.fail) throw new AppError('NETWORK_UNREACHABLE')
+      return {
+        items: ids.map((id, k) =>
+          opts.answered?.has(id)
+            ? {
+                delegationId: id,
+                ok: false as const,
+                delegation: delegation(id, 'MATCH'),
+                error: { code: 'DELEGATION_ALREADY_ANSWERED', message: 'x', retriable: false, status: 409 }
+              }
+            : {
+                delegationId: id,
+                ok: true as const,
+                delegation: delegation(id),
+                challenge: {
+                  challengeId: `ch_${String(requests.length)}_${k}`.padEnd(25, 'x'),
+                  nonce: 'n'.repeat(44),
+                  purpose: 'decision' as const,
+                  expiresAt: '2026-03-02T00:05:00.000Z'
+                }
+              }
+        )
+      }
+    }
+  }
+  return {
+    api: api as unknown as PlatformClient,
+    requests,
+    hold: () => (hold = true),
+    release: () => {
+      hold = false
+      release?.()
+    }
+  }
+}
+
+const ids = (n: number): string[] => Array.from({ length: n }, (_, i) => `dlg_${String(i).padStart(16, '0')}`)
+const hb = (id: string): string => `HB${id.slice(-4)}`
+
+describe('DecisionPreparations (rows prepared while the PIN is typed)', () => {
+  it('prepares each row once (≤ 100 per request), hands each out once, for its 分提單號碼 only', async () => {
+    const p = platform()
+    const store = new DecisionPreparations()
+    const rows = ids(150)
+    expect(await store.prepare(p.api, rows)).toBe(150)
+    expect(p.requests.map((r) => r.length)).toEqual([100, 50])
+    expect(await store.prepare(p.api, rows.slice(0, 10))).toBe(10) // already held: no request
+    expect(p.requests).toHaveLength(2)
+    const first = await store.take(rows[0] as string, hb(rows[0] as string))
+    expect(first).toMatchObject({ delegation: { id: rows[0], status: 'PENDING' }, nonce: 'n'.repeat(44) })
+    expect(await store.take(rows[0] as string, hb(rows[0] as string))).toBeNull() // a challenge is used once
+    expect(await store.take(rows[1] as string, 'OTHER')).toBeNull() // another 分提單號碼: prepared again later
+    expect(await store.take(rows[1] as string, hb(rows[1] as string))).toBeNull() // and not kept
+    expect(store.size).toBe(148)
+  })
+
+  it('rows the platform refuses and failed requests are not held; it never throws', async () => {
+    const rows = ids(3)
+    const p = platform({ answered: new Set([rows[1] as string]) })
+    const store = new DecisionPreparations()
+    expect(await store.prepare(p.api, rows)).toBe(2)
+    expect(await store.take(rows[1] as string, hb(rows[1] as string))).toBeNull()
+    const down = platform({ fail: true })
+    expect(await new DecisionPreparations().prepare(down.api, rows)).toBe(0)
+  })
+
+  it('take waits for a preparation still in flight instead of asking again', async () => {
+    const p = platform()
+    const store = new DecisionPreparations()
+    const rows = ids(2)
+    p.hold()
+    const preparing = store.prepare(p.api, rows)
+    const second = store.prepare(p.api, rows) // the dialog opened twice: one request
+    const taking = store.take(rows[0] as string, hb(rows[0] as string))
+    await new Promise((r) => setTimeout(r, 5))
+    p.release()
+    expect(await taking).not.toBeNull()
+    expect(await preparing).toBe(1) // rows[0] was taken meanwhile
+    expect(await second).toBe(1)
+    expect(p.requests).toHaveLength(1)
+  })
+
+  it('rows older than the TTL are dropped; clear() (login, logout) drops all, also answers still on the way', async () => {
+    let now = 1_000_000
+    const p = platform()
+    const store = new DecisionPreparations({ now: () => now, ttlMs: 120_000 })
+    const rows = ids(2)
+    await store.prepare(p.api, rows)
+    now += 119_999
+    expect(store.size).toBe(2)
+    now += 1
+    expect(store.size).toBe(0)
+    expect(await store.take(rows[0] as string, hb(rows[0] as string))).toBeNull()
+    p.hold()
+    const late = store.prepare(p.api, rows)
+    store.clear() // the session ended while the request was out: its challenges belong to the old session
+    p.release()
+    expect(await late).toBe(0)
+    expect(store.size).toBe(0)
+  })
+
+  it('holds at most maxRows, dropping the oldest', async () => {
+    const p = platform()
+    const store = new DecisionPreparations({ maxRows: 5 })
+    const rows = ids(8)
+    await store.prepare(p.api, rows)
+    expect(store.size).toBe(5)
+    expect(await store.take(rows[0] as string, hb(rows[0] as string))).toBeNull()
+    expect(await store.take(rows[7] as string, hb(rows[7] as string))).not.toBeNull()
+  })
+})
