@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { configFromEnv, findResourcesDir } from '../../src/main/config'
 import { createAppCore, type AppCore } from '../../src/main/core/app-core'
 import type { IpcResult } from '../../src/shared/ipc-contract'
+import { ApiClient, loginPassword } from '../../server-mock/test-helpers'
 import { MOICA_ATR } from '../rig/virtual-card'
 import { startRig, type Rig } from '../rig/rig'
 import { pinFields } from '../rig/pin-entry'
@@ -230,6 +231,53 @@ describe('platform IPC on the rig', () => {
     // Malformed requests are refused as any IPC request is.
     expect((await call('delegations:prepareBatch', { ids: [] })).ok).toBe(false)
     expect((await call('delegations:prepareBatch', { ids: ['../etc'] })).ok).toBe(false)
+  })
+
+  it('the card pulled while a streamed batch signs: signed rows are submitted once, the rest answer CARD_REMOVED, nothing doubled', async () => {
+    if (!rig.server) throw new Error('rig without server')
+    const api = new ApiClient(rig.server)
+    api.token = await loginPassword(api, 'demo', 'Demo1234')
+    const made = (await api.post('/dev/delegations', { account: 'demo', count: 300 })).body.items as {
+      id: string
+      houseBillNo: string
+    }[]
+    const entry = await pin('decision')
+    let pulled = false
+    const off = core.onEvent((event, payload) => {
+      const p = payload as { stage?: string; counts?: { signed: number } }
+      // Once the card has signed some rows (the first submissions may be under way), it leaves the reader.
+      if (event === 'card:progress' && !pulled && (p.counts?.signed ?? 0) >= 16) {
+        pulled = true
+        void rig.cards[0].remove()
+      }
+    })
+    let results: { id: string; ok: boolean; error?: { code: string } }[] = []
+    try {
+      const r = await call<{ results: typeof results }>('delegations:decideBatch', {
+        items: made.map((d) => ({ id: d.id, houseBillNo: d.houseBillNo, decision: 'MATCH' })),
+        ...entry
+      })
+      results = value(r).results
+    } finally {
+      off()
+    }
+    expect(pulled).toBe(true)
+    const ok = results.filter((r) => r.ok).map((r) => r.id)
+    const failed = results.filter((r) => !r.ok)
+    expect(ok.length).toBeGreaterThanOrEqual(16)
+    expect(failed.length).toBeGreaterThan(0) // 300 signatures take longer than the removal
+    expect(new Set(failed.map((r) => r.error?.code))).toEqual(new Set(['CARD_REMOVED']))
+    // The platform holds exactly the rows reported ok, each once; the others are still 尚未確認.
+    const db = rig.server.db
+    const recorded = db
+      .prepare(
+        `SELECT delegation_id AS id, COUNT(*) AS n FROM confirmations WHERE delegation_id IN (${made.map(() => '?').join(',')}) GROUP BY delegation_id`
+      )
+      .all(...made.map((d) => d.id)) as { id: string; n: number }[]
+    expect(recorded.map((r) => r.id).sort()).toEqual([...ok].sort())
+    expect(recorded.every((r) => r.n === 1)).toBe(true)
+    await rig.cards[0].insert(MOICA_ATR)
+    await until(async () => (await phase()) === 'ready')
   })
 
   it('a removed card fails the decision with a card error and submits nothing', async () => {
