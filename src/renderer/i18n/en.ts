@@ -451,7 +451,14 @@ const en: Messages<typeof zhTW> = {
       'hard-fail': 'On (block signing when unreachable)'
     },
     channel: { latest: 'Stable', beta: 'Beta' },
-    proxyHint: 'system, direct or http://host:port'
+    proxyHint: 'system, direct or http://host:port',
+    proxyPassword: 'Proxy password',
+    proxyPasswordStored: 'Saved (not shown)',
+    proxyPasswordClear: 'Remove the saved password',
+    proxyPasswordKept:
+      'A password is saved and never shown. Leave the field empty to keep it (only for the same proxy and user name), type a new one to replace it.',
+    proxyPasswordNone:
+      "No password saved. If the proxy asks for one, put the user name in the URL (http://user{'@'}host:port) and type the password here."
   }
 }
 export default en

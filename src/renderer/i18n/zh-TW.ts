@@ -433,6 +433,13 @@ export default {
     },
     revocation: { off: '不檢查', 'soft-fail': '檢查（無法連線時僅警告）', 'hard-fail': '檢查（無法連線時停止簽章）' },
     channel: { latest: '正式版', beta: '測試版' },
-    proxyHint: 'system（系統設定）、direct（不使用）或 http://主機:埠'
+    proxyHint: 'system（系統設定）、direct（不使用）或 http://主機:埠',
+    proxyPassword: 'Proxy 密碼',
+    proxyPasswordStored: '已儲存（不顯示）',
+    proxyPasswordClear: '刪除已儲存的密碼',
+    proxyPasswordKept:
+      '已儲存密碼，畫面不會顯示。欄位留空即保留原密碼（限同一個 Proxy 與使用者名稱），輸入新密碼則取代。',
+    proxyPasswordNone:
+      "未儲存密碼。若 Proxy 需要密碼，請在網址填入使用者名稱（http://使用者{'@'}主機:埠），並在此輸入密碼。"
   }
 } as const
