@@ -213,7 +213,13 @@ const en: Messages<typeof zhTW> = {
         done: 'Done'
       },
       resending: 'No answer from the platform; resending the same answer (attempt {n})',
-      timeLeft: '{s} s left'
+      timeLeft: '{s} s left',
+      cardRemoved:
+        'The card was removed. The PIN was not sent, and the PIN you typed was cleared. Insert your citizen certificate card again, or press Cancel.',
+      cardBack: 'The card is back and ready. Press “Continue with this card”, then enter the PIN again.',
+      otherCard:
+        'This is a different card: {name} (card no. {serial}), not the one shown before. If you continue, the PIN goes to this card only: enter the PIN of this card.',
+      continue: 'Continue with this card'
     },
     records: {
       title: 'Confirmation records',

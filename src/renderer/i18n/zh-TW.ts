@@ -210,7 +210,12 @@ export default {
         done: '完成'
       },
       resending: '平台未回應，重送同一份回覆（第 {n} 次）',
-      timeLeft: '剩餘 {s} 秒'
+      timeLeft: '剩餘 {s} 秒',
+      cardRemoved: '卡片已被取出。PIN碼沒有送出，已輸入的 PIN碼也已清除。請插回您的自然人憑證，或按「取消」。',
+      cardBack: '卡片已重新插入並可使用。請按「以這張卡片繼續」，再輸入一次 PIN碼。',
+      otherCard:
+        '插入的是另一張卡片：{name}（卡號 {serial}），不是剛才的卡片。若繼續，PIN碼只會送到這張卡片，請輸入這張卡片的 PIN碼。',
+      continue: '以這張卡片繼續'
     },
     records: {
       title: '委任確認紀錄查詢',
