@@ -241,6 +241,9 @@ const en: Messages<typeof zhTW> = {
       address: 'Address',
       mobile: 'Mobile',
       save: 'Save',
+      draftRestored:
+        'Restored unsaved changes (phone, e-mail, address). Press Save to send them, or Discard changes to go back to the saved data.',
+      draftDiscard: 'Discard changes',
       saved: 'Saved',
       password: 'Password',
       oldPassword: 'Current password',
