@@ -78,3 +78,36 @@ export function usePinCardWatch(card: Ref<PinPrompt['card'] | null>, onLeave: ()
 
   return { presence, readyCard, otherCard, markGone, settled: () => (presence.value = 'present') }
 }
+
+/** Reader and card serial of the ready card, or null while no card is ready. */
+function readyCardId(status: CardStatus): string | null {
+  return status.phase === 'ready' ? `${status.reader ?? ''}\u0000${status.certificate?.cardSerial ?? ''}` : null
+}
+
+/**
+ * For a PIN field on a page (憑證登入, registration's identity step), where the ticket is taken
+ * when OK is pressed: when the ready card leaves or is changed, the typed PIN is cleared and any
+ * ticket dropped, so a PIN typed for one card never goes to the next one. Returns a flag for the
+ * notice, true from such a clearing until the user types again.
+ */
+export function usePinFieldCardGuard(
+  pin: Ref<string>,
+  ticket: { prompt: Ref<unknown>; discard(): void }
+): Ref<boolean> {
+  const store = useCardStore()
+  const cleared = ref(false)
+  watch(
+    () => readyCardId(store.status),
+    (now, before) => {
+      if (before === null || now === before) return
+      if (pin.value === '' && !ticket.prompt.value) return
+      pin.value = ''
+      ticket.discard()
+      cleared.value = true
+    }
+  )
+  watch(pin, (typed) => {
+    if (typed) cleared.value = false
+  })
+  return cleared
+}

@@ -219,7 +219,9 @@ const en: Messages<typeof zhTW> = {
       cardBack: 'The card is back and ready. Press “Continue with this card”, then enter the PIN again.',
       otherCard:
         'This is a different card: {name} (card no. {serial}), not the one shown before. If you continue, the PIN goes to this card only: enter the PIN of this card.',
-      continue: 'Continue with this card'
+      continue: 'Continue with this card',
+      clearedCardLeft:
+        'The card was removed or changed, so the PIN you typed was cleared. Check that your own citizen certificate card is inserted and type the PIN again.'
     },
     records: {
       title: 'Confirmation records',

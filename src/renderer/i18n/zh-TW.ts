@@ -215,7 +215,8 @@ export default {
       cardBack: '卡片已重新插入並可使用。請按「以這張卡片繼續」，再輸入一次 PIN碼。',
       otherCard:
         '插入的是另一張卡片：{name}（卡號 {serial}），不是剛才的卡片。若繼續，PIN碼只會送到這張卡片，請輸入這張卡片的 PIN碼。',
-      continue: '以這張卡片繼續'
+      continue: '以這張卡片繼續',
+      clearedCardLeft: '卡片已取出或更換，已清除剛才輸入的 PIN碼。請確認插入的是您的自然人憑證，再重新輸入 PIN碼。'
     },
     records: {
       title: '委任確認紀錄查詢',

@@ -190,6 +190,41 @@ describe('LoginView — 憑證登入', () => {
   })
 })
 
+describe('LoginView — 憑證登入: the card leaves after the PIN was typed', () => {
+  it('clears the PIN and drops the held ticket with a notice; the next press asks main for a new ticket', async () => {
+    let n = 0
+    handlers['card:pinPrompt'] = async ({ operation }) => promptFor(operation, 'count-low', ticketN(n++))
+    handlers['session:loginCertificate'] = async () => session('certificate')
+    const store = await readyCardStore()
+    const w = await mountView(views.LoginView)
+    await byText(w, 'button', '憑證登入').trigger('click')
+    await w.get('#login-pin').setValue('123456')
+    await byText(w, 'button', '載入自然人憑證').trigger('click')
+    await flushPromises()
+    expect(w.find('[data-testid="pin-tries"]').exists()).toBe(true) // ticket held until the warning is ticked
+    cardStatus(OTHER_CARD, 1)
+    await flushPromises()
+    expect((w.get('#login-pin').element as HTMLInputElement).value).toBe('')
+    expect(w.get('[data-testid="pin-cleared"]').text()).toBe(
+      '卡片已取出或更換，已清除剛才輸入的 PIN碼。請確認插入的是您的自然人憑證，再重新輸入 PIN碼。'
+    )
+    expect(w.find('[data-testid="pin-tries"]').exists()).toBe(false)
+    await w.get('#login-pin').setValue('654321')
+    expect(w.find('[data-testid="pin-cleared"]').exists()).toBe(false)
+    await byText(w, 'button', '載入自然人憑證').trigger('click')
+    await flushPromises()
+    await w.get('[data-testid="pin-acknowledge"]').setValue(true)
+    await byText(w, 'button', '載入自然人憑證').trigger('click')
+    await flushPromises()
+    expect(callsTo('card:pinPrompt')).toHaveLength(2)
+    expect(callsTo('session:loginCertificate').map((c) => c.request)).toEqual([
+      { pin: '654321', ticket: ticketN(1), acknowledgedTries: 'count-low' }
+    ])
+    w.unmount()
+    store.dispose()
+  })
+})
+
 describe('PinDialog', () => {
   it('accepts only 6–8 digits, emits the PIN once, clears it, and never resubmits after an error', async () => {
     const w = await mountView(views.PinDialog, { operation: 'decision', error: null, busy: false })
