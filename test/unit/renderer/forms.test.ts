@@ -320,6 +320,7 @@ describe('PinDialog', () => {
     expect(input.attributes('disabled')).toBeDefined()
     expect(byText(w, 'button', '確定').attributes('disabled')).toBeDefined()
     expect(w.find('[data-testid="pin-card-name"]').exists()).toBe(false) // the old ticket is dropped
+    expect(document.activeElement).toBe(byText(w, 'button', '取消').element) // focus stays in the dialog
     await w.get('form').trigger('submit')
     await flushPromises()
     expect(w.emitted('submit')).toBeUndefined()
