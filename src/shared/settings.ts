@@ -41,7 +41,10 @@ export const SettingSource = z.enum(['policy', 'environment', 'user', 'default']
 export type SettingSource = z.infer<typeof SettingSource>
 
 export const SettingsView = z.object({
+  /** Effective values; `proxy` never holds a password (main removes it, see proxyHasPassword). */
   values: SettingsValues,
+  /** True when the stored proxy URL holds a password, which the page is never sent. */
+  proxyHasPassword: z.boolean(),
   sources: z.record(SettingNameEnum, SettingSource),
   /** Shown read-only: the machine policy sets them (all of them while the policy is invalid). */
   locked: z.array(SettingNameEnum),
@@ -61,10 +64,13 @@ export type SettingsView = z.infer<typeof SettingsView>
 /**
  * The settings a user may change on the screen (scalars; lists and URLs are IT's job through
  * policy or settings.json). `null` returns a key to its default.
+ * `proxy` sent without a password keeps the stored password of the same proxy and user name;
+ * `proxyPassword` replaces it (a string, never trimmed or normalised) or removes it (null).
  */
 export const SettingsChange = z
   .strictObject({
     proxy: z.string().trim().min(1).max(300).nullable().optional(),
+    proxyPassword: z.string().min(1).max(256).nullable().optional(),
     revocationCheck: z.enum(REVOCATION_MODES).nullable().optional(),
     autoUpdate: z.boolean().nullable().optional(),
     updateChannel: z.enum(UPDATE_CHANNELS).nullable().optional(),

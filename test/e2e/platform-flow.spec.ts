@@ -126,23 +126,33 @@ test('register → log in → query → confirm → reject → wrong PIN → bat
   await expect(page.getByTestId('decision-summary')).toContainText('4 筆成功')
   await expect(page.getByTestId('row-outcome').and(page.locator('[data-ok="true"]'))).toHaveCount(6) // 2 single + 4 batch
 
-  // Card removed mid-flow: the decision fails with a card error, nothing is submitted.
+  // Card pulled while the PIN dialog is open: the dialog says so, clears the typed PIN and keeps OK
+  // disabled (nothing is sent); re-inserted, it offers to continue with a new ticket for the card.
   await platform.dev('/dev/delegations', { account: 'xiaoming', count: 1, status: 'PENDING' })
   await page.getByRole('button', { name: '查詢' }).click()
   await expect(page.getByTestId('result-count')).toContainText('1')
   await rows.nth(1).getByTestId('open-row').click()
   await detail.getByRole('button', { name: '申報相符' }).click()
+  const dialog = page.getByTestId('pin-dialog')
+  await expect(dialog).toHaveAttribute('data-pin-state', 'ready', { timeout: 15_000 })
+  await dialog.getByLabel('PIN碼').fill('123456')
   await platform.rig.cards[0].remove()
   await expect(page.getByTestId('card-status')).toHaveText('請插入自然人憑證')
-  await enterPin(page, '123456')
-  await expect(page.getByTestId('pin-dialog').getByTestId('error')).toHaveAttribute(
-    'data-code',
-    /NOT_READY|CARD_REMOVED/
-  )
-  await page.getByTestId('pin-dialog').getByRole('button', { name: '取消' }).click()
+  const gone = dialog.getByTestId('pin-card-gone')
+  await expect(gone).toHaveAttribute('data-presence', 'removed')
+  await expect(gone).toContainText('卡片已被取出')
+  await expect(dialog.getByLabel('PIN碼')).toHaveValue('')
+  await expect(dialog.getByRole('button', { name: '確定' })).toBeDisabled()
+  await platform.rig.cards[0].insert(MOICA_ATR)
+  await expect(gone).toHaveAttribute('data-presence', 'returned', { timeout: 30_000 })
+  await expect(gone).toContainText('卡片已重新插入')
+  await expect(dialog.getByTestId('pin-other-card')).toHaveCount(0)
+  await dialog.getByTestId('pin-continue').click()
+  await expect(gone).toHaveCount(0)
+  await expect(dialog).toHaveAttribute('data-pin-state', 'ready')
+  await dialog.getByRole('button', { name: '取消' }).click()
   await expect(page.getByTestId('detail-status')).toHaveText('尚未確認')
   await detail.getByRole('button', { name: '關閉' }).click()
-  await platform.rig.cards[0].insert(MOICA_ATR)
 
   // 委任確認紀錄查詢
   await page.getByRole('link', { name: '委任確認紀錄查詢' }).click()

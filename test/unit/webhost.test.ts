@@ -205,6 +205,28 @@ describe('loopback web host: who may use it', () => {
     expect(r2.status).toBe(421)
   })
 
+  it('compares Host and Origin case-insensitively (RFC 9110 §7.2, RFC 3986 §3.2.2), still refusing others', async () => {
+    const port = new URL(host.origin).port
+    for (const h of [`LOCALHOST:${port}`, `LocalHost:${port}`, `localhost:${port}`, `127.0.0.1:${port}`]) {
+      expect((await call(host, '/', { headers: { host: h } })).status, h).toBe(200)
+    }
+    for (const o of [`HTTP://LOCALHOST:${port}`, `http://Localhost:${port}`, `Http://127.0.0.1:${port}`]) {
+      const r = await call(host, '/ipc/card:getStatus', {
+        method: 'POST',
+        headers: { ...json, ...bridgeHeaders(), host: `LOCALHOST:${port}`, origin: o },
+        body: '{}'
+      })
+      expect(r.status, o).toBe(200)
+    }
+    for (const h of [`EVIL.EXAMPLE:${port}`, `LOCALHOST.:${port}`, `LOCALHOST:${Number(port) + 1}`, 'LOCALHOST']) {
+      expect((await call(host, '/', { headers: { host: h } })).status, h).toBe(421)
+    }
+    for (const o of [`HTTP://EVIL.EXAMPLE:${port}`, `HTTPS://LOCALHOST:${port}`, `HTTP://LOCALHOST:1`]) {
+      const r = await call(host, '/', { headers: { origin: o } })
+      expect(r.status, o).toBe(403)
+    }
+  })
+
   it('refuses a foreign Origin', async () => {
     const r = await call(host, '/ipc/card:getStatus', {
       method: 'POST',

@@ -10,6 +10,7 @@ import {
   saveUserSettings
 } from '../policy'
 import type { Settings, EffectiveSettings } from '../policy'
+import { mergeProxyChange, redactProxy } from './proxy-secret'
 
 // settings:get / settings:update over helper deploy's policy module. The files are re-read on
 // every call, so the screen shows what the next start will use; the running core keeps the
@@ -44,8 +45,11 @@ export function createSettingsService(opts: SettingsServiceOptions): SettingsSer
 
   const view = (): SettingsView => {
     const s = effective()
+    // The page never receives the proxy password (proxy-secret.ts); it sees that one is stored.
+    const { proxy, hasPassword } = redactProxy(s.values.proxy)
     return {
-      values: s.values,
+      values: { ...s.values, proxy },
+      proxyHasPassword: hasPassword,
       sources: s.sources,
       locked: s.locked,
       policy: s.policy,
@@ -60,10 +64,14 @@ export function createSettingsService(opts: SettingsServiceOptions): SettingsSer
     view,
     update(change) {
       const current = effective()
+      const { proxyPassword, ...settings } = change
+      // The password is part of the proxy setting: changing it is changing `proxy`.
+      const keys = Object.keys(settings).concat(proxyPassword === undefined ? [] : ['proxy'])
       // The screen shows locked keys read-only; this refuses them even if a caller tries.
-      const locked = Object.keys(change).filter((k) => (current.locked as string[]).includes(k))
+      const locked = [...new Set(keys.filter((k) => (current.locked as string[]).includes(k)))]
       if (locked.length > 0) throw new AppError('VALIDATION_FAILED', `locked by machine policy: ${locked.join(', ')}`)
-      saveUserSettings(userPath, change, current.locked)
+      const proxy = mergeProxyChange(current.values.proxy, { proxy: settings.proxy, proxyPassword })
+      saveUserSettings(userPath, proxy === undefined ? settings : { ...settings, proxy }, current.locked)
       restartRequired = true
       return view()
     }

@@ -181,7 +181,9 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
   const sessions: string[] = []
   const sse = new Set<ServerResponse>()
   let origin = ''
+  /** `host:port` forms this server answers to, lower-case (requests are lower-cased before the comparison). */
   let allowedHosts: string[] = []
+  /** `http://host:port` serialisations of our own page's origin (RFC 6454 §6.1), lower-case. */
   let allowedOrigins: string[] = []
 
   /** Streams still sending their snapshot: events meanwhile wait here, in order. */
@@ -244,9 +246,11 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
     res.setHeader('x-frame-options', 'DENY')
     res.setHeader('cross-origin-opener-policy', 'same-origin')
     res.setHeader('cross-origin-resource-policy', 'same-origin')
-    if (!allowedHosts.includes(header(req, 'host') ?? '')) throw new Refusal(421, 'misdirected request')
+    // Host names and URI schemes are case-insensitive (RFC 9110 §7.2, RFC 3986 §3.1/§3.2.2): compare lower-cased.
+    if (!allowedHosts.includes((header(req, 'host') ?? '').toLowerCase())) throw new Refusal(421, 'misdirected request')
     const reqOrigin = header(req, 'origin')
-    if (reqOrigin !== undefined && !allowedOrigins.includes(reqOrigin)) throw new Refusal(403, 'foreign origin')
+    if (reqOrigin !== undefined && !allowedOrigins.includes(reqOrigin.toLowerCase()))
+      throw new Refusal(403, 'foreign origin')
     const raw = req.url ?? ''
     if (!raw.startsWith('/') || raw.startsWith('//')) throw new Refusal(400, 'bad request target')
     const q = raw.search(/[?#]/)

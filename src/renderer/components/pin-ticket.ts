@@ -10,6 +10,8 @@ import { eccs } from '../bridge'
 
 export interface PinTicketState {
   prompt: Ref<PinPrompt | null>
+  /** The card of the last ticket main issued; kept after the ticket is used (the PIN belongs to it). */
+  card: Ref<PinPrompt['card'] | null>
   /** Why no ticket could be had (NOT_READY, PIN_LOCKED, …). */
   error: Ref<AppErrorPayload | null>
   /** The user ticked "I understand how many tries remain" (needed when prompt.confirmRequired). */
@@ -21,10 +23,13 @@ export interface PinTicketState {
   fetch(): Promise<PinPrompt | null>
   /** The fields to send with the PIN (consumes the ticket), or null without a usable ticket. */
   take(pin: string): PinEntry | null
+  /** Drops the ticket unused (its card left the reader): the next PIN needs a new one from main. */
+  discard(): void
 }
 
 export function usePinTicket(operation: PinOperation): PinTicketState {
   const prompt = ref<PinPrompt | null>(null)
+  const card = ref<PinPrompt['card'] | null>(null)
   const error = ref<AppErrorPayload | null>(null)
   const acknowledged = ref(false)
   const waitSeconds = ref(0)
@@ -37,7 +42,10 @@ export function usePinTicket(operation: PinOperation): PinTicketState {
     try {
       for (let attempt = 0; ; attempt++) {
         const r = await eccs.promptPin({ operation })
-        if (r.ok) return (prompt.value = r.value)
+        if (r.ok) {
+          card.value = r.value.card
+          return (prompt.value = r.value)
+        }
         prompt.value = null
         error.value = r.error
         if (r.error.code !== 'PIN_THROTTLED' || attempt >= 3) return null
@@ -61,6 +69,11 @@ export function usePinTicket(operation: PinOperation): PinTicketState {
     return { pin, ticket: p.ticket, ...(p.confirmRequired ? { acknowledgedTries: p.tries } : {}) }
   }
 
+  function discard(): void {
+    prompt.value = null
+    acknowledged.value = false
+  }
+
   function state(): 'loading' | 'waiting' | 'ready' | 'confirm' | 'error' {
     if (waitSeconds.value > 0) return 'waiting'
     if (loading.value) return 'loading'
@@ -68,5 +81,5 @@ export function usePinTicket(operation: PinOperation): PinTicketState {
     return error.value ? 'error' : 'ready'
   }
 
-  return { prompt, error, acknowledged, waitSeconds, state, fetch, take }
+  return { prompt, card, error, acknowledged, waitSeconds, state, fetch, take, discard }
 }

@@ -213,7 +213,15 @@ const en: Messages<typeof zhTW> = {
         done: 'Done'
       },
       resending: 'No answer from the platform; resending the same answer (attempt {n})',
-      timeLeft: '{s} s left'
+      timeLeft: '{s} s left',
+      cardRemoved:
+        'The card was removed. The PIN was not sent, and the PIN you typed was cleared. Insert your citizen certificate card again, or press Cancel.',
+      cardBack: 'The card is back and ready. Press “Continue with this card”, then enter the PIN again.',
+      otherCard:
+        'This is a different card: {name} (card no. {serial}), not the one shown before. If you continue, the PIN goes to this card only: enter the PIN of this card.',
+      continue: 'Continue with this card',
+      clearedCardLeft:
+        'The card was removed or changed, so the PIN you typed was cleared. Check that your own citizen certificate card is inserted and type the PIN again.'
     },
     records: {
       title: 'Confirmation records',
@@ -235,6 +243,9 @@ const en: Messages<typeof zhTW> = {
       address: 'Address',
       mobile: 'Mobile',
       save: 'Save',
+      draftRestored:
+        'Restored unsaved changes (phone, e-mail, address). Press Save to send them, or Discard changes to go back to the saved data.',
+      draftDiscard: 'Discard changes',
       saved: 'Saved',
       password: 'Password',
       oldPassword: 'Current password',
@@ -451,7 +462,14 @@ const en: Messages<typeof zhTW> = {
       'hard-fail': 'On (block signing when unreachable)'
     },
     channel: { latest: 'Stable', beta: 'Beta' },
-    proxyHint: 'system, direct or http://host:port'
+    proxyHint: 'system, direct or http://host:port',
+    proxyPassword: 'Proxy password',
+    proxyPasswordStored: 'Saved (not shown)',
+    proxyPasswordClear: 'Remove the saved password',
+    proxyPasswordKept:
+      'A password is saved and never shown. Leave the field empty to keep it (only for the same proxy and user name), type a new one to replace it.',
+    proxyPasswordNone:
+      "No password saved. If the proxy asks for one, put the user name in the URL (http://user{'@'}host:port) and type the password here."
   }
 }
 export default en

@@ -210,7 +210,13 @@ export default {
         done: '完成'
       },
       resending: '平台未回應，重送同一份回覆（第 {n} 次）',
-      timeLeft: '剩餘 {s} 秒'
+      timeLeft: '剩餘 {s} 秒',
+      cardRemoved: '卡片已被取出。PIN碼沒有送出，已輸入的 PIN碼也已清除。請插回您的自然人憑證，或按「取消」。',
+      cardBack: '卡片已重新插入並可使用。請按「以這張卡片繼續」，再輸入一次 PIN碼。',
+      otherCard:
+        '插入的是另一張卡片：{name}（卡號 {serial}），不是剛才的卡片。若繼續，PIN碼只會送到這張卡片，請輸入這張卡片的 PIN碼。',
+      continue: '以這張卡片繼續',
+      clearedCardLeft: '卡片已取出或更換，已清除剛才輸入的 PIN碼。請確認插入的是您的自然人憑證，再重新輸入 PIN碼。'
     },
     records: {
       title: '委任確認紀錄查詢',
@@ -233,6 +239,9 @@ export default {
       address: '地址',
       mobile: '手機號碼',
       save: '儲存',
+      draftRestored:
+        '已還原未儲存的修改（聯絡電話、E-mail、地址）。請按「儲存」送出，或按「捨棄修改」回到已儲存的資料。',
+      draftDiscard: '捨棄修改',
       saved: '資料已更新',
       password: '密碼',
       oldPassword: '舊密碼',
@@ -433,6 +442,13 @@ export default {
     },
     revocation: { off: '不檢查', 'soft-fail': '檢查（無法連線時僅警告）', 'hard-fail': '檢查（無法連線時停止簽章）' },
     channel: { latest: '正式版', beta: '測試版' },
-    proxyHint: 'system（系統設定）、direct（不使用）或 http://主機:埠'
+    proxyHint: 'system（系統設定）、direct（不使用）或 http://主機:埠',
+    proxyPassword: 'Proxy 密碼',
+    proxyPasswordStored: '已儲存（不顯示）',
+    proxyPasswordClear: '刪除已儲存的密碼',
+    proxyPasswordKept:
+      '已儲存密碼，畫面不會顯示。欄位留空即保留原密碼（限同一個 Proxy 與使用者名稱），輸入新密碼則取代。',
+    proxyPasswordNone:
+      "未儲存密碼。若 Proxy 需要密碼，請在網址填入使用者名稱（http://使用者{'@'}主機:埠），並在此輸入密碼。"
   }
 } as const

@@ -5,6 +5,7 @@ import { computed, ref } from 'vue'
 import type { ApiStatus, SessionInfo } from '../../shared/api-types'
 import type { AppErrorPayload } from '../../shared/errors'
 import { eccs } from '../bridge'
+import { clearProfileDraft } from '../profile-draft'
 
 // Who is logged in (never the token: main keeps it) and whether the platform is reachable.
 export const useSessionStore = defineStore('session', () => {
@@ -54,6 +55,7 @@ export const useSessionStore = defineStore('session', () => {
   }
 
   async function logout(): Promise<void> {
+    clearProfileDraft() // unsaved profile edits belong to this session only
     await eccs.logout()
     session.value = null
   }

@@ -5,6 +5,7 @@ import { beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createMemoryHistory, createRouter, type Router } from 'vue-router'
 import type { Component } from 'vue'
 import type { IpcChannel, IpcRequest, IpcResponse } from '../../../src/shared/ipc-contract'
+import type { CardStatus } from '../../../src/shared/card-status'
 import { AppError } from '../../../src/shared/errors'
 import { createAppI18n } from '../../../src/renderer/i18n'
 import { contractBridge, PROFILE, READY_STATUS, type ContractBridge } from './contract-bridge'
@@ -86,12 +87,34 @@ function promptFor(
   return {
     ticket,
     operation,
-    card: { reader: 'Virtual PCD 00 00', subjectName: '王小明', cardSerial: 'TP1' },
+    card: {
+      reader: READY_STATUS.reader,
+      subjectName: READY_STATUS.certificate.subjectName,
+      cardSerial: READY_STATUS.certificate.cardSerial
+    },
     tries,
     triesLeft: tries === 'final-try' ? 1 : null,
     confirmRequired: tries !== 'ok',
     expiresAt: '2030-01-01T00:00:00.000Z'
   }
+}
+/** The card store as the app has it (App.vue inits it), ready with READY_STATUS's card. */
+async function readyCardStore() {
+  const { useCardStore } = await import('../../../src/renderer/stores/card')
+  const store = useCardStore()
+  await store.init()
+  return store
+}
+/** A card status event from main, `n` seconds after READY_STATUS (the store keeps the newest). */
+function cardStatus(status: Omit<CardStatus, 'updatedAt'>, n: number) {
+  cb.emit('card:status', {
+    ...status,
+    updatedAt: new Date(Date.parse(READY_STATUS.updatedAt) + n * 1000).toISOString()
+  } satisfies CardStatus)
+}
+const OTHER_CARD = {
+  ...READY_STATUS,
+  certificate: { ...READY_STATUS.certificate, subjectName: '陳大文', cardSerial: 'TP03000002' }
 }
 const session = (via: 'password' | 'certificate') => ({ via, expiresAt: '2030-01-01T00:00:00.000Z', profile: PROFILE })
 
@@ -167,6 +190,41 @@ describe('LoginView — 憑證登入', () => {
   })
 })
 
+describe('LoginView — 憑證登入: the card leaves after the PIN was typed', () => {
+  it('clears the PIN and drops the held ticket with a notice; the next press asks main for a new ticket', async () => {
+    let n = 0
+    handlers['card:pinPrompt'] = async ({ operation }) => promptFor(operation, 'count-low', ticketN(n++))
+    handlers['session:loginCertificate'] = async () => session('certificate')
+    const store = await readyCardStore()
+    const w = await mountView(views.LoginView)
+    await byText(w, 'button', '憑證登入').trigger('click')
+    await w.get('#login-pin').setValue('123456')
+    await byText(w, 'button', '載入自然人憑證').trigger('click')
+    await flushPromises()
+    expect(w.find('[data-testid="pin-tries"]').exists()).toBe(true) // ticket held until the warning is ticked
+    cardStatus(OTHER_CARD, 1)
+    await flushPromises()
+    expect((w.get('#login-pin').element as HTMLInputElement).value).toBe('')
+    expect(w.get('[data-testid="pin-cleared"]').text()).toBe(
+      '卡片已取出或更換，已清除剛才輸入的 PIN碼。請確認插入的是您的自然人憑證，再重新輸入 PIN碼。'
+    )
+    expect(w.find('[data-testid="pin-tries"]').exists()).toBe(false)
+    await w.get('#login-pin').setValue('654321')
+    expect(w.find('[data-testid="pin-cleared"]').exists()).toBe(false)
+    await byText(w, 'button', '載入自然人憑證').trigger('click')
+    await flushPromises()
+    await w.get('[data-testid="pin-acknowledge"]').setValue(true)
+    await byText(w, 'button', '載入自然人憑證').trigger('click')
+    await flushPromises()
+    expect(callsTo('card:pinPrompt')).toHaveLength(2)
+    expect(callsTo('session:loginCertificate').map((c) => c.request)).toEqual([
+      { pin: '654321', ticket: ticketN(1), acknowledgedTries: 'count-low' }
+    ])
+    w.unmount()
+    store.dispose()
+  })
+})
+
 describe('PinDialog', () => {
   it('accepts only 6–8 digits, emits the PIN once, clears it, and never resubmits after an error', async () => {
     const w = await mountView(views.PinDialog, { operation: 'decision', error: null, busy: false })
@@ -213,23 +271,109 @@ describe('PinDialog', () => {
     w.unmount()
   })
 
-  it('after CARD_CHANGED the message is shown and the next OK asks main for a new ticket first', async () => {
+  it('after CARD_CHANGED the dialog names the other card and continues only with a NEW ticket for it', async () => {
+    const store = await readyCardStore()
     const w = await mountView(views.PinDialog, { operation: 'decision', error: null, busy: false })
     await w.get('#pin-input').setValue('123456')
     await w.get('form').trigger('submit')
     await flushPromises()
+    // Main refused the ticket (another card in the reader); the store already shows that card.
+    cardStatus(OTHER_CARD, 1)
     await w.setProps({ error: { code: 'CARD_CHANGED', retriable: true } })
-    expect(w.get('[data-testid="error"]').text()).toContain('卡片已更換，PIN碼未送出')
+    await flushPromises()
+    expect(w.get('[data-testid="pin-card-gone"]').attributes('data-presence')).toBe('returned')
+    expect(w.get('[data-testid="pin-other-card"]').text()).toBe(
+      '插入的是另一張卡片：陳大文（卡號 TP03000002），不是剛才的卡片。若繼續，PIN碼只會送到這張卡片，請輸入這張卡片的 PIN碼。'
+    )
+    expect(w.find('[data-testid="error"]').exists()).toBe(false) // the notice explains it, once
+    expect(byText(w, 'button', '確定').attributes('disabled')).toBeDefined()
     expect(callsTo('card:pinPrompt')).toHaveLength(1)
-    await w.get('#pin-input').setValue('123456')
-    await w.get('form').trigger('submit')
+    await w.get('[data-testid="pin-continue"]').trigger('click')
     await flushPromises()
     expect(callsTo('card:pinPrompt')).toHaveLength(2)
+    expect(w.find('[data-testid="pin-card-gone"]').exists()).toBe(false)
+    await w.get('#pin-input').setValue('654321')
+    await w.get('form').trigger('submit')
+    await flushPromises()
     expect(w.emitted('submit')).toEqual([
       [{ pin: '123456', ticket: ticketN(0) }],
-      [{ pin: '123456', ticket: ticketN(1) }]
+      [{ pin: '654321', ticket: ticketN(1) }]
     ])
     w.unmount()
+    store.dispose()
+  })
+
+  it('card pulled while open: says so, clears the PIN, disables OK; re-inserted: offers a new ticket, never the old one', async () => {
+    const store = await readyCardStore()
+    const w = await mountView(views.PinDialog, { operation: 'decision', error: null, busy: false })
+    const input = w.get('#pin-input')
+    await input.setValue('123456')
+    cardStatus({ phase: 'no-card', readers: [{ name: READY_STATUS.reader, cardPresent: false }] }, 1)
+    await flushPromises()
+    const notice = w.get('[data-testid="pin-card-gone"]')
+    expect(notice.attributes('data-presence')).toBe('removed')
+    expect(notice.attributes('role')).toBe('alert')
+    expect(notice.text()).toBe(
+      '卡片已被取出。PIN碼沒有送出，已輸入的 PIN碼也已清除。請插回您的自然人憑證，或按「取消」。'
+    )
+    expect((input.element as HTMLInputElement).value).toBe('')
+    expect(input.attributes('disabled')).toBeDefined()
+    expect(byText(w, 'button', '確定').attributes('disabled')).toBeDefined()
+    expect(w.find('[data-testid="pin-card-name"]').exists()).toBe(false) // the old ticket is dropped
+    expect(document.activeElement).toBe(byText(w, 'button', '取消').element) // focus stays in the dialog
+    await w.get('form').trigger('submit')
+    await flushPromises()
+    expect(w.emitted('submit')).toBeUndefined()
+    // Reading the card again is not "ready": still removed. Then the same card is ready again.
+    cardStatus({ ...READY_STATUS, phase: 'reading', certificate: undefined }, 2)
+    await flushPromises()
+    expect(w.get('[data-testid="pin-card-gone"]').attributes('data-presence')).toBe('removed')
+    cardStatus(READY_STATUS, 3)
+    await flushPromises()
+    expect(w.get('[data-testid="pin-card-gone"]').attributes('data-presence')).toBe('returned')
+    expect(w.get('[data-testid="pin-card-gone"]').text()).toContain(
+      '卡片已重新插入並可使用。請按「以這張卡片繼續」，再輸入一次 PIN碼。'
+    )
+    expect(w.find('[data-testid="pin-other-card"]').exists()).toBe(false)
+    expect(document.activeElement).toBe(w.get('[data-testid="pin-continue"]').element)
+    expect(callsTo('card:pinPrompt')).toHaveLength(1) // nothing asked for the user
+    expect(w.emitted('submit')).toBeUndefined()
+    await w.get('[data-testid="pin-continue"]').trigger('click')
+    await flushPromises()
+    expect(callsTo('card:pinPrompt')).toHaveLength(2)
+    expect(w.get('[data-testid="pin-card-name"]').text()).toBe('卡片：王小明（Virtual PCD 00 00）')
+    expect((input.element as HTMLInputElement).value).toBe('')
+    expect(document.activeElement).toBe(input.element)
+    await input.setValue('123456')
+    await w.get('form').trigger('submit')
+    await flushPromises()
+    expect(w.emitted('submit')).toEqual([[{ pin: '123456', ticket: ticketN(1) }]])
+    w.unmount()
+    store.dispose()
+  })
+
+  it('another card inserted after the pull is named as a different card (other certificate / card serial)', async () => {
+    const store = await readyCardStore()
+    const w = await mountView(views.PinDialog, { operation: 'login', error: null, busy: false })
+    await w.get('#pin-input').setValue('123456')
+    cardStatus({ phase: 'no-card', readers: [{ name: READY_STATUS.reader, cardPresent: false }] }, 1)
+    cardStatus(OTHER_CARD, 2)
+    await flushPromises()
+    expect(w.get('[data-testid="pin-card-gone"]').attributes('data-presence')).toBe('returned')
+    expect(w.get('[data-testid="pin-other-card"]').text()).toContain('另一張卡片：陳大文（卡號 TP03000002）')
+    expect((w.get('#pin-input').element as HTMLInputElement).value).toBe('')
+    // A status update about the same card while it stays in (e.g. a revocation re-check) is no removal.
+    w.unmount()
+    store.dispose()
+    const store2 = await readyCardStore()
+    const w2 = await mountView(views.PinDialog, { operation: 'login', error: null, busy: false })
+    await w2.get('#pin-input').setValue('123456')
+    cardStatus({ ...READY_STATUS, chain: 'revocation-unknown' }, 3)
+    await flushPromises()
+    expect(w2.find('[data-testid="pin-card-gone"]').exists()).toBe(false)
+    expect((w2.get('#pin-input').element as HTMLInputElement).value).toBe('123456')
+    w2.unmount()
+    store2.dispose()
   })
 
   it('shows card progress while busy, and 取消 then cancels the card operation', async () => {
