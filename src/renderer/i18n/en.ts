@@ -212,6 +212,7 @@ const en: Messages<typeof zhTW> = {
         submitting: 'Submitting ({done}/{total})…',
         done: 'Done'
       },
+      counts: '{prepared} prepared, {signed} signed, {submitted} sent of {total}',
       resending: 'No answer from the platform; resending the same answer (attempt {n})',
       timeLeft: '{s} s left',
       cardRemoved:

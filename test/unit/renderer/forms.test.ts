@@ -383,6 +383,18 @@ describe('PinDialog', () => {
     await flushPromises()
     expect(w.get('[data-testid="pin-progress"]').text()).toContain('卡片簽章中（1/3）')
     expect(w.get('#pin-input').attributes('disabled')).toBeDefined()
+    expect(w.find('[data-testid="pin-counts"]').exists()).toBe(false) // one stage, no batch counts
+    // A batch's stages overlap: the counts of all three are shown with the stage it is in.
+    cb.emit('card:progress', {
+      operation: 'decision',
+      stage: 'signing',
+      done: 40,
+      total: 200,
+      counts: { prepared: 200, signed: 40, submitted: 16, total: 200 }
+    })
+    await flushPromises()
+    expect(w.get('[data-testid="pin-progress"]').text()).toContain('卡片簽章中（40/200）')
+    expect(w.get('[data-testid="pin-counts"]').text()).toBe('已準備 200 筆，已簽章 40 筆，已送出 16 筆（共 200 筆）')
     await byText(w, 'button', '取消').trigger('click')
     await flushPromises()
     expect(callsTo('card:cancel')).toHaveLength(1)
