@@ -14,10 +14,10 @@ describe('seed', () => {
     expect(run(42)).not.toEqual(run(43))
   })
 
-  it('inserts 100k realistic delegations quickly', () => {
+  // How fast is bench material (DEVELOPERS.md: no timed tests); this checks what 100k rows hold.
+  it('inserts 100k realistic delegations', () => {
     const db = openDb(':memory:')
     const now = new Date()
-    const t0 = performance.now()
     insertDelegations(db, createRng(1), {
       nationalId: 'A123456789',
       accountId: null,
@@ -25,8 +25,6 @@ describe('seed', () => {
       now,
       certificateShare: 0.5
     })
-    const ms = performance.now() - t0
-    expect(ms).toBeLessThan(15_000)
     const stats = db.prepare(`SELECT status, COUNT(*) AS n FROM delegations GROUP BY status`).all() as {
       status: string
       n: number

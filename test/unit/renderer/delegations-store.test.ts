@@ -103,15 +103,14 @@ describe('sortRows', () => {
       'USD 50'
     ])
   })
-  it('sorts 10 000 rows quickly and leaves the input alone', () => {
+  // Its speed is bench/renderer's (scrolling 10k rows); here only the order and the untouched input.
+  it('sorts 10 000 rows and leaves the input alone', () => {
     const many = Array.from({ length: 10_000 }, (_, i) => ({
       ...base,
       id: `dlg_${String(i).padStart(8, '0')}`,
       declaredValue: (i * 7919) % 1000
     }))
-    const t0 = performance.now()
     const out = sortRows(many, 'declaredValue', 'desc')
-    expect(performance.now() - t0).toBeLessThan(500)
     expect(out[0]?.declaredValue).toBe(999)
     expect(many[0]?.id).toBe('dlg_00000000')
   })
