@@ -122,6 +122,7 @@ describe('registration (自然人憑證註冊)', () => {
         mobile: '0911222333',
         smsCode: msg.code,
         privacyConsent: true,
+        phone: '02-2345-6789',
         category: '個人',
         birthDate: '1990-01-02',
         address: '臺北市'

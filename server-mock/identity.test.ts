@@ -111,6 +111,8 @@ describe('a resident (new-format 統一證號) with a 64-character certificate n
       mobile: '0911-222-333',
       smsCode: [...String(code.code)].map((d) => String.fromCharCode(0xff10 + Number(d))).join(''),
       privacyConsent: true,
+      phone: '02-2345-6789',
+      address: '臺北市中正區重慶南路一段 122 號',
       category: '個人',
       birthDate: '74/03/14'
     })
@@ -153,6 +155,9 @@ describe('a resident (new-format 統一證號) with a 64-character certificate n
         mobile: '0911222333',
         smsCode,
         privacyConsent: true,
+        phone: '02-2345-6789',
+        birthDate: '1990-05-17',
+        address: '臺北市中正區重慶南路一段 122 號',
         category: '個人'
       }
       expectError(

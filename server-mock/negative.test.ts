@@ -340,6 +340,9 @@ describe('registration', () => {
           mobile: '0911222333',
           smsCode: '000000',
           privacyConsent: true,
+          phone: '02-2345-6789',
+          birthDate: '1990-05-17',
+          address: '臺北市中正區重慶南路一段 122 號',
           category: '個人'
         }),
         409,
@@ -361,6 +364,9 @@ describe('registration', () => {
         mobile: '0911222333',
         smsCode: wrong,
         privacyConsent: true,
+        phone: '02-2345-6789',
+        birthDate: '1990-05-17',
+        address: '臺北市中正區重慶南路一段 122 號',
         category: '個人'
       }
       expectError(
@@ -378,6 +384,16 @@ describe('registration', () => {
         await s.api.post(`/registrations/${id}/complete`, { ...form, privacyConsent: false }),
         400,
         'PRIVACY_CONSENT_REQUIRED'
+      )
+      // 出生年月日, 聯絡電話, 聯絡地址 are required (* in the manual's form, seeds/003), also for a client skipping the form.
+      for (const missing of ['birthDate', 'phone', 'address'] as const) {
+        const { [missing]: _dropped, ...without } = form
+        expectError(await s.api.post(`/registrations/${id}/complete`, without), 400, 'VALIDATION_FAILED')
+      }
+      expectError(
+        await s.api.post(`/registrations/${id}/complete`, { ...form, address: '   ' }),
+        400,
+        'VALIDATION_FAILED'
       )
       expectError(await s.api.post(`/registrations/${id}/complete`, { ...form, name: '王大明' }), 422, 'NAME_MISMATCH')
       expectError(

@@ -86,11 +86,11 @@ interface CompleteBody {
   email: string
   email2?: string
   mobile: string
-  phone?: string
+  phone: string
   smsCode: string
   privacyConsent: boolean
-  birthDate?: string
-  address?: string
+  birthDate: string
+  address: string
   category: '個人' | '報關專責人員'
 }
 
@@ -301,9 +301,9 @@ export function registrationRoutes(app: FastifyInstance, ctx: Ctx): void {
           body.email,
           body.email2 ?? null,
           body.mobile,
-          body.phone ?? null,
-          body.address ?? null,
-          body.birthDate ?? null,
+          body.phone,
+          body.address,
+          body.birthDate,
           reg.card_serial,
           reg.cert_serial,
           reg.cert_subject,

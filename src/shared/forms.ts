@@ -49,7 +49,7 @@ export const Phone = z.string().overwrite(normalizePhone).regex(new RegExp(PHONE
 export const SmsCode = z.string().overwrite(normalizeDigits).regex(new RegExp(SMS_CODE_PATTERN))
 /** The holder's name: the certificate CN, up to 64 characters (a non-BMP character counts as one). */
 export const PersonName = z.string().overwrite(normalizeText).refine(limit('name'), tooLong('name'))
-export const Address = z.string().overwrite(normalizeText).refine(limit('address'), tooLong('address'))
+export const Address = z.string().overwrite(normalizeText).min(1).refine(limit('address'), tooLong('address'))
 /** 分提單號碼, upper-cased with spaces removed. */
 export const BillNumber = z.string().overwrite(normalizeBillNumber).regex(new RegExp(BILL_NUMBER_PATTERN))
 /** A date typed as 2026/11/30, 2026-11-30 or ROC 115/11/30 → 2026-11-30. */

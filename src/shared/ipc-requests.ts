@@ -67,11 +67,12 @@ export const RegistrationCompleteRequest = z
     email: Email,
     email2: Email.optional(),
     mobile: Mobile,
-    phone: Phone.optional(),
+    // 出生年月日, 聯絡電話, 聯絡地址 are required (*) on the manual's form (seeds/003), as in the API.
+    phone: Phone,
     smsCode: SmsCode,
     privacyConsent: z.boolean(),
-    birthDate: DateInput.optional(),
-    address: Address.optional(),
+    birthDate: DateInput,
+    address: Address,
     category: Category
   })
   .strict()

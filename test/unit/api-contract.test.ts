@@ -110,6 +110,9 @@ describe('PlatformClient against server-mock (responses validated on both sides)
         mobile: '0911222333',
         smsCode: code,
         privacyConsent: true,
+        phone: '02-2345-6789',
+        birthDate: '1990-05-17',
+        address: '臺北市中正區重慶南路一段 122 號',
         category: '個人'
       }),
       'VALIDATION_FAILED',
@@ -124,6 +127,8 @@ describe('PlatformClient against server-mock (responses validated on both sides)
       mobile: '0911222333',
       smsCode: code,
       privacyConsent: true,
+      phone: '02-2345-6789',
+      birthDate: '1990-05-17',
       category: '個人',
       address: '臺北市'
     })

@@ -234,7 +234,7 @@ describe('main normalises before validating (IPC schemas)', () => {
   })
 
   it('completes a registration whose name is the 64-character certificate CN', () => {
-    const parsed = RegistrationCompleteRequest.parse({
+    const form = {
       registrationId: 'reg_AAAAAAAAAAAAAAAAAAAAAA',
       name: ' MARIA GUADALUPE DE LOS SANTOS FERNANDEZ RODRIGUEZ Y VILLANUEVA X ',
       nationalId: 'Ａ８００００００１４',
@@ -244,9 +244,18 @@ describe('main normalises before validating (IPC schemas)', () => {
       mobile: '+886911222333',
       smsCode: '１２３４５６',
       privacyConsent: true,
+      phone: '02-2345-6789',
+      address: '臺北市中正區重慶南路一段 122 號',
       category: '個人',
       birthDate: '74/03/14'
-    })
+    }
+    const parsed = RegistrationCompleteRequest.parse(form)
+    // 出生年月日, 聯絡電話, 聯絡地址 are required (* on the manual's form, seeds/003).
+    for (const missing of ['birthDate', 'phone', 'address'] as const) {
+      const { [missing]: _dropped, ...without } = form
+      expect(RegistrationCompleteRequest.safeParse(without).success).toBe(false)
+    }
+    expect(RegistrationCompleteRequest.safeParse({ ...form, address: ' \u3000 ' }).success).toBe(false)
     expect(parsed).toMatchObject({
       name: 'MARIA GUADALUPE DE LOS SANTOS FERNANDEZ RODRIGUEZ Y VILLANUEVA X',
       nationalId: 'A800000014',
