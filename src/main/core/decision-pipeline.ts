@@ -337,6 +337,12 @@ class BatchRun {
       answer.items.forEach((r, k) => {
         const { index, item } = rows[k] as { index: number; item: DecisionItem }
         if (!r.ok) this.outcomes[index] = failure(item.id, errorFromRow(r.error))
+        // The statement names the delegation: only the one the user answered is ever signed.
+        else if (r.delegation.id !== item.id)
+          this.outcomes[index] = failure(
+            item.id,
+            new AppError('SERVER_RESPONSE_INVALID', 'row carries another delegation')
+          )
         // The row the user answered, as the platform has it now (same 分提單號碼), still 尚未確認.
         else if (r.delegation.houseBillNo !== item.houseBillNo)
           this.outcomes[index] = failure(item.id, new AppError('DELEGATION_CHANGED', 'houseBillNo'))

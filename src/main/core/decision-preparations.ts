@@ -76,8 +76,10 @@ export class DecisionPreparations {
         const answer = await api.prepareDecisions(rows, limits)
         if (generation !== this.generation) return
         answer.items.forEach((r, i) => {
-          // Only the rows asked for, in order, still 尚未確認: anything else is prepared again later.
-          if (!r.ok || r.delegationId !== rows[i] || r.delegation.status !== 'PENDING') return
+          // Only the rows asked for, in order, each carrying its own delegation (the statement names
+          // it), still 尚未確認: anything else is prepared again later (and refused then).
+          if (!r.ok || r.delegationId !== rows[i] || r.delegation.id !== rows[i] || r.delegation.status !== 'PENDING')
+            return
           this.held.set(r.delegationId, {
             row: { delegation: r.delegation, challengeId: r.challenge.challengeId, nonce: r.challenge.nonce },
             at: this.now()
@@ -105,7 +107,7 @@ export class DecisionPreparations {
     this.dropStale()
     const held = this.held.get(id)
     this.held.delete(id)
-    if (!held || held.row.delegation.houseBillNo !== houseBillNo) return null
+    if (!held || held.row.delegation.id !== id || held.row.delegation.houseBillNo !== houseBillNo) return null
     return held.row
   }
 
