@@ -61,6 +61,8 @@ interface Running {
   /** A streamed sign's chunk answered before its last one. */
   onChunk?: (results: WireItemResult[]) => void
   timer: NodeJS.Timeout
+  /** Restarts the timeout: the card answered (a signature, a chunk) or was handed a new chunk. */
+  rearm: () => void
   settled: Promise<void>
 }
 
@@ -141,8 +143,10 @@ export class Pkcs11Client {
    * Logs in once, signs every item with CKM_SHA256_RSA_PKCS — `req.items`, then each chunk
    * `req.more` yields, on the same login — and logs out. Returns every result in order;
    * `onChunk` gets each chunk's results as soon as the card has signed them, `onProgress` counts
-   * items across chunks (total: the items sent so far). Busy → CARD_BUSY; the timeout covers the
-   * whole stream.
+   * items across chunks (total: the items sent so far). Busy → CARD_BUSY. The timeout is the
+   * longest the card may stay silent: each signature the worker reports and each chunk handed to
+   * it restarts it (a real card takes 0.3–1 s a signature, so a batch of hundreds of rows takes
+   * minutes while a wedged card is still noticed after one timeout).
    */
   async sign(
     req: SignRequest,
@@ -218,6 +222,7 @@ export class Pkcs11Client {
       const items = (next ?? []).map((b) => new Uint8Array(b))
       counted(items.length)
       const message: WorkerRequest = { id, op: 'signMore', items, last: next === null }
+      this.running.rearm()
       worker.postMessage(
         message,
         items.map((i) => i.buffer as ArrayBuffer)
@@ -306,6 +311,13 @@ export class Pkcs11Client {
         ...(onChunk ? { onChunk } : {}),
         ...(token ? { token } : {}),
         timer: setTimeout(() => this.abort(timeoutCode, `no answer from the card within ${timeoutMs} ms`), timeoutMs),
+        rearm: () => {
+          clearTimeout(running.timer)
+          running.timer = setTimeout(
+            () => this.abort(timeoutCode, `no answer from the card within ${timeoutMs} ms`),
+            timeoutMs
+          )
+        },
         settled
       }
       this.running = running
@@ -317,10 +329,12 @@ export class Pkcs11Client {
     const running = this.running
     if (from !== this.worker || !running || reply.id !== running.id) return // a late answer to an aborted call
     if (reply.type === 'progress') {
+      running.rearm()
       running.onProgress?.(reply.done, reply.total)
       return
     }
     if (reply.type === 'signed' && reply.last === false) {
+      running.rearm()
       running.onChunk?.(reply.results)
       return
     }
