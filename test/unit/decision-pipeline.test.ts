@@ -435,6 +435,32 @@ describe('batch decision pipeline (prepareDecisions → one card operation → d
     ])
   })
 
+  it('time the card spends signing is not the platform’s budget: a batch that signs longer than the deadline completes', async () => {
+    // A real card takes 0.3–1 s a signature: 100 rows are minutes of card time, the action 30 s of platform waiting.
+    const p = fakePlatform()
+    const slow: CardOperations = {
+      ...fakeCard().card,
+      signDecisionStream: async (source, _pin, onSigned) => {
+        let k = 0
+        for await (const chunk of source) {
+          await new Promise((r) => setTimeout(r, 60)) // the card signs this chunk
+          onSigned(
+            k++,
+            chunk.map(() => ({ ok: true, value: { certificate: 'Y2VydA==', signature: 'c2ln', algorithm: 'RS256' } }))
+          )
+        }
+      }
+    }
+    const action = new UserAction({ budgetMs: 150 })
+    const out = await decideBatch(p.api, slow, match(ids(8)), PIN, () => undefined, {
+      action,
+      firstChunk: 1,
+      signChunk: 1
+    })
+    action.finish()
+    expect(out.map((o) => (o.ok ? 'ok' : o.error.code))).toEqual(Array(8).fill('ok')) // 8 × 60 ms on the card
+  })
+
   it('a cancelled action stops before the card; nothing is signed or sent', async () => {
     const p = fakePlatform()
     const c = fakeCard()
