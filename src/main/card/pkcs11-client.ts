@@ -61,7 +61,7 @@ interface Running {
   /** A streamed sign's chunk answered before its last one. */
   onChunk?: (results: WireItemResult[]) => void
   timer: NodeJS.Timeout
-  /** Restarts the timeout: the card answered (a signature, a chunk) or was handed a new chunk. */
+  /** Restarts the timeout: the card answered a chunk or was handed a new one (a streamed sign). */
   rearm: () => void
   settled: Promise<void>
 }
@@ -143,10 +143,10 @@ export class Pkcs11Client {
    * Logs in once, signs every item with CKM_SHA256_RSA_PKCS — `req.items`, then each chunk
    * `req.more` yields, on the same login — and logs out. Returns every result in order;
    * `onChunk` gets each chunk's results as soon as the card has signed them, `onProgress` counts
-   * items across chunks (total: the items sent so far). Busy → CARD_BUSY. The timeout is the
-   * longest the card may stay silent: each signature the worker reports and each chunk handed to
-   * it restarts it (a real card takes 0.3–1 s a signature, so a batch of hundreds of rows takes
-   * minutes while a wedged card is still noticed after one timeout).
+   * items across chunks (total: the items sent so far). Busy → CARD_BUSY. The timeout bounds one
+   * chunk, not the stream: each chunk the worker answers and each chunk handed to it restarts it
+   * (a real card takes 0.3–1 s a signature, so a batch of hundreds of rows takes minutes, while a
+   * wedged card — or one chunk too long for it — still ends after one timeout).
    */
   async sign(
     req: SignRequest,
@@ -329,7 +329,6 @@ export class Pkcs11Client {
     const running = this.running
     if (from !== this.worker || !running || reply.id !== running.id) return // a late answer to an aborted call
     if (reply.type === 'progress') {
-      running.rearm()
       running.onProgress?.(reply.done, reply.total)
       return
     }
