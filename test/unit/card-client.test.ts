@@ -126,6 +126,31 @@ describe('Pkcs11Client (stand-in worker)', () => {
     }
   })
 
+  it('a streamed sign longer than the timeout goes on while the card keeps answering (a real card: 0.3–1 s a signature)', async () => {
+    const client = new Pkcs11Client({ workerEntry: standIn, operationTimeoutMs: 600 })
+    try {
+      let left = 8
+      const all = await client.sign(
+        {
+          module: 'm',
+          target,
+          keyId: '01',
+          expect: EXPECT_CARD,
+          pin: Buffer.from('123456'),
+          items: [Buffer.from('a')],
+          // a chunk every 150 ms for 1.2 s in all: never 600 ms without the card answering
+          more: async () => (await new Promise((r) => setTimeout(r, 150)), left-- > 0 ? [Buffer.from('b')] : null)
+        },
+        undefined,
+        () => undefined
+      )
+      expect(all).toHaveLength(9)
+      expect(all.every((r) => r.ok)).toBe(true)
+    } finally {
+      await client.close()
+    }
+  })
+
   it('PIN pad: no PIN typed within the timeout → PIN_TIMEOUT; the worker is replaced', async () => {
     const client = new Pkcs11Client({ workerEntry: standIn, pinPadTimeoutMs: 300 })
     try {

@@ -55,6 +55,8 @@ interface FakeOpts {
   decideRequestFails?: Map<number, AppError>
   /** Answers prepare with the rows reversed. */
   shuffle?: boolean
+  /** Per requested id: the id of the delegation the answer's row carries instead (same 分提單號碼). */
+  swapped?: Map<string, string>
 }
 
 function fakePlatform(opts: FakeOpts = {}) {
@@ -87,7 +89,9 @@ function fakePlatform(opts: FakeOpts = {}) {
             : {
                 delegationId: id,
                 ok: true as const,
-                delegation: delegation(id),
+                delegation: opts.swapped?.has(id)
+                  ? { ...delegation(opts.swapped.get(id) as string), houseBillNo: hb(id) }
+                  : delegation(id),
                 challenge: {
                   challengeId: `ch_${id.slice(-22).padStart(22, 'x')}`,
                   nonce: 'n'.repeat(44),
@@ -403,6 +407,58 @@ describe('batch decision pipeline (prepareDecisions → one card operation → d
       'ok'
     ])
     expect(c.calls[0]?.map((f) => f.delegationId)).toEqual([rows[1]])
+  })
+
+  it('a row whose delegation is another than the one asked for is never signed (prepared now or while the PIN was typed)', async () => {
+    // The statement names the delegation by id: the card must only sign the row the user answered,
+    // even when the platform's answer carries another delegation under the asked row's id.
+    const rows = ids(4)
+    const other = 'dlg_9999999999999999'
+    const p = fakePlatform({
+      swapped: new Map([
+        [rows[0] as string, other],
+        [rows[2] as string, other]
+      ])
+    })
+    const preparations = new DecisionPreparations()
+    await preparations.prepare(p.api, rows.slice(0, 2)) // rows[0] prepared while the PIN was typed
+    const c = fakeCard()
+    const out = await decideBatch(p.api, c.card, match(rows), PIN, () => undefined, { preparations })
+    const signedIds = c.calls.flat().map((f) => f.delegationId)
+    expect(signedIds).not.toContain(other)
+    expect(signedIds.sort()).toEqual([rows[1], rows[3]])
+    expect(out.map((o) => (o.ok ? 'ok' : o.error.code))).toEqual([
+      'SERVER_RESPONSE_INVALID',
+      'ok',
+      'SERVER_RESPONSE_INVALID',
+      'ok'
+    ])
+  })
+
+  it('time the card spends signing is not the platform’s budget: a batch that signs longer than the deadline completes', async () => {
+    // A real card takes 0.3–1 s a signature: 100 rows are minutes of card time, the action 30 s of platform waiting.
+    const p = fakePlatform()
+    const slow: CardOperations = {
+      ...fakeCard().card,
+      signDecisionStream: async (source, _pin, onSigned) => {
+        let k = 0
+        for await (const chunk of source) {
+          await new Promise((r) => setTimeout(r, 60)) // the card signs this chunk
+          onSigned(
+            k++,
+            chunk.map(() => ({ ok: true, value: { certificate: 'Y2VydA==', signature: 'c2ln', algorithm: 'RS256' } }))
+          )
+        }
+      }
+    }
+    const action = new UserAction({ budgetMs: 150 })
+    const out = await decideBatch(p.api, slow, match(ids(8)), PIN, () => undefined, {
+      action,
+      firstChunk: 1,
+      signChunk: 1
+    })
+    action.finish()
+    expect(out.map((o) => (o.ok ? 'ok' : o.error.code))).toEqual(Array(8).fill('ok')) // 8 × 60 ms on the card
   })
 
   it('a cancelled action stops before the card; nothing is signed or sent', async () => {

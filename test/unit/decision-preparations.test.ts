@@ -30,12 +30,12 @@ function delegation(id: string, status: Delegation['status'] = 'PENDING'): Deleg
 
 function platform(opts: { answered?: Set<string>; fail?: boolean } = {}) {
   const requests: string[][] = []
-  let release: (() => void) | null = null
+  let waiting: (() => void)[] = []
   let hold = false
   const api = {
     prepareDecisions: async (ids: string[]): Promise<PrepareDecisionsResult> => {
       requests.push(ids)
-      if (hold) await new Promise<void>((r) => (release = r))
+      if (hold) await new Promise<void>((r) => waiting.push(r))
       if (opts.fail) throw new AppError('NETWORK_UNREACHABLE')
       return {
         items: ids.map((id, k) =>
@@ -67,7 +67,9 @@ function platform(opts: { answered?: Set<string>; fail?: boolean } = {}) {
     hold: () => (hold = true),
     release: () => {
       hold = false
-      release?.()
+      const w = waiting
+      waiting = []
+      for (const r of w) r()
     }
   }
 }
@@ -118,6 +120,38 @@ describe('DecisionPreparations (rows prepared while the PIN is typed)', () => {
     expect(p.requests).toHaveLength(1)
   })
 
+  it('rows of requests not yet started (beyond the 2 in flight) are waited for too: never asked twice', async () => {
+    const p = platform()
+    const store = new DecisionPreparations()
+    const rows = ids(250) // requests of 100, 100, 50: the third starts when one of the first two is answered
+    p.hold()
+    const preparing = store.prepare(p.api, rows)
+    const again = store.prepare(p.api, rows.slice(200)) // the dialog opened again meanwhile
+    const last = rows[249] as string
+    const taking = store.take(last, hb(last)) // OK pressed while the first requests are out
+    await new Promise((r) => setTimeout(r, 5))
+    expect(p.requests.map((r) => r.length)).toEqual([100, 100]) // nothing asked twice so far
+    p.release()
+    expect(await taking).not.toBeNull() // waited for its request instead of leaving it to be asked again
+    expect(await preparing).toBe(249)
+    expect(await again).toBe(49)
+    expect(p.requests.map((r) => r.length)).toEqual([100, 100, 50])
+  })
+
+  it('at most maxInFlight rows are under way over all calls (a page calling prepareBatch in a loop)', async () => {
+    const p = platform()
+    const store = new DecisionPreparations({ maxInFlight: 150 })
+    const rows = ids(400)
+    p.hold()
+    const calls = [store.prepare(p.api, rows.slice(0, 100)), store.prepare(p.api, rows.slice(100, 200))]
+    calls.push(store.prepare(p.api, rows.slice(200))) // nothing left: no request
+    await new Promise((r) => setTimeout(r, 5))
+    expect(p.requests.map((r) => r.length)).toEqual([100, 50])
+    p.release()
+    expect(await Promise.all(calls)).toEqual([100, 50, 0])
+    expect(await store.prepare(p.api, rows.slice(200, 300))).toBe(100) // room again once answered
+  })
+
   it('rows older than the TTL are dropped; clear() (login, logout) drops all, also answers still on the way', async () => {
     let now = 1_000_000
     const p = platform()
@@ -135,6 +169,24 @@ describe('DecisionPreparations (rows prepared while the PIN is typed)', () => {
     p.release()
     expect(await late).toBe(0)
     expect(store.size).toBe(0)
+  })
+
+  it('after clear() (login as someone else) the rows are asked for again in the new session, not left to the old request', async () => {
+    const p = platform()
+    const store = new DecisionPreparations()
+    const rows = ids(2)
+    p.hold()
+    const old = store.prepare(p.api, rows)
+    store.clear()
+    p.hold()
+    const fresh = store.prepare(p.api, rows)
+    await new Promise((r) => setTimeout(r, 5))
+    expect(p.requests).toHaveLength(2) // the new session's own request
+    p.release()
+    await old
+    expect(await fresh).toBe(2) // from the new session's answer: the old one was dropped
+    const row = await store.take(rows[0] as string, hb(rows[0] as string))
+    expect(row?.challengeId.startsWith('ch_2_')).toBe(true)
   })
 
   it('holds at most maxRows, dropping the oldest', async () => {

@@ -105,6 +105,24 @@ describe('redactProxy / mergeProxyChange', () => {
     expect(mergeProxyChange(old, { proxy: 'https://u@proxy:8080/' })).toBe('https://u@proxy:8080/')
     expect(mergeProxyChange(old, { proxy: 'http://u@proxy:8081/' })).toBe('http://u@proxy:8081/')
     expect(mergeProxyChange(old, { proxy: 'http://u:q@proxy:8080/' })).toBe('http://u:q@proxy:8080/')
+    // Spellings of the same proxy keep it (WHATWG URL normalises them; the proxy is dialled by its parsed host)…
+    expect(mergeProxyChange(old, { proxy: 'HTTP://u@proxy:08080' })).toBe(old)
+    expect(mergeProxyChange(old, { proxy: 'http://u@ｐｒｏｘｙ:8080' })).toBe(old) // IDNA maps full-width to ASCII
+    expect(mergeProxyChange('http://u:p@[::1]:3128', { proxy: 'http://u@[0:0::1]:3128' })).toBe(
+      'http://u:p@[::1]:3128/'
+    )
+    // …other hosts hidden in user info, fragment, query, a trailing dot or an encoded dot never get it.
+    for (const other of [
+      'http://u@proxy:8080@evil.example:80',
+      'http://u@evil.example#@proxy:8080',
+      'http://u@evil.example?@proxy:8080',
+      'http://u@proxy.:8080',
+      'http://u@proxy%2eevil:8080',
+      'http://%75@proxy:8080',
+      'socks5://u@proxy:8080'
+    ]) {
+      expect(mergeProxyChange(old, { proxy: other }), other).toBe(other)
+    }
     expect(mergeProxyChange(old, { proxy: null })).toBeNull()
     expect(mergeProxyChange(old, {})).toBeUndefined()
     expect(() => mergeProxyChange(old, { proxy: 'http://u:q@proxy:8080/', proxyPassword: 'r' })).toThrow(

@@ -221,6 +221,19 @@ describe('loopback web host: who may use it', () => {
     for (const h of [`EVIL.EXAMPLE:${port}`, `LOCALHOST.:${port}`, `LOCALHOST:${Number(port) + 1}`, 'LOCALHOST']) {
       expect((await call(host, '/', { headers: { host: h } })).status, h).toBe(421)
     }
+    // Other spellings of the same address are not ours either: only the two exact forms are served.
+    for (const h of [
+      `localhost:0${port}`,
+      `127.1:${port}`,
+      `0x7f.0.0.1:${port}`,
+      `[::ffff:127.0.0.1]:${port}`,
+      `[::1]:${port}`,
+      `user@localhost:${port}`,
+      `localhost:${port}.evil.example`,
+      `xn--localhost-:${port}`
+    ]) {
+      expect((await call(host, '/', { headers: { host: h } })).status, h).toBe(421)
+    }
     for (const o of [`HTTP://EVIL.EXAMPLE:${port}`, `HTTPS://LOCALHOST:${port}`, `HTTP://LOCALHOST:1`]) {
       const r = await call(host, '/', { headers: { origin: o } })
       expect(r.status, o).toBe(403)

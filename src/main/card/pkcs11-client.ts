@@ -61,6 +61,8 @@ interface Running {
   /** A streamed sign's chunk answered before its last one. */
   onChunk?: (results: WireItemResult[]) => void
   timer: NodeJS.Timeout
+  /** Restarts the timeout: the card answered a chunk or was handed a new one (a streamed sign). */
+  rearm: () => void
   settled: Promise<void>
 }
 
@@ -141,8 +143,10 @@ export class Pkcs11Client {
    * Logs in once, signs every item with CKM_SHA256_RSA_PKCS — `req.items`, then each chunk
    * `req.more` yields, on the same login — and logs out. Returns every result in order;
    * `onChunk` gets each chunk's results as soon as the card has signed them, `onProgress` counts
-   * items across chunks (total: the items sent so far). Busy → CARD_BUSY; the timeout covers the
-   * whole stream.
+   * items across chunks (total: the items sent so far). Busy → CARD_BUSY. The timeout bounds one
+   * chunk, not the stream: each chunk the worker answers and each chunk handed to it restarts it
+   * (a real card takes 0.3–1 s a signature, so a batch of hundreds of rows takes minutes, while a
+   * wedged card — or one chunk too long for it — still ends after one timeout).
    */
   async sign(
     req: SignRequest,
@@ -218,6 +222,7 @@ export class Pkcs11Client {
       const items = (next ?? []).map((b) => new Uint8Array(b))
       counted(items.length)
       const message: WorkerRequest = { id, op: 'signMore', items, last: next === null }
+      this.running.rearm()
       worker.postMessage(
         message,
         items.map((i) => i.buffer as ArrayBuffer)
@@ -306,6 +311,13 @@ export class Pkcs11Client {
         ...(onChunk ? { onChunk } : {}),
         ...(token ? { token } : {}),
         timer: setTimeout(() => this.abort(timeoutCode, `no answer from the card within ${timeoutMs} ms`), timeoutMs),
+        rearm: () => {
+          clearTimeout(running.timer)
+          running.timer = setTimeout(
+            () => this.abort(timeoutCode, `no answer from the card within ${timeoutMs} ms`),
+            timeoutMs
+          )
+        },
         settled
       }
       this.running = running
@@ -321,6 +333,7 @@ export class Pkcs11Client {
       return
     }
     if (reply.type === 'signed' && reply.last === false) {
+      running.rearm()
       running.onChunk?.(reply.results)
       return
     }

@@ -202,13 +202,17 @@ class BatchRun {
     enqueue(kept)
     let cardError: unknown = null
     if (fresh.length > 0) {
-      const started = Date.now()
+      let cardSince = Date.now()
       try {
         await this.card.signDecisionStream(
           this.statements(fresh, signed),
           pin,
           (k, results) => {
-            if (!firstSignature) this.action.extend(Date.now() - started) // PIN entry and login: card time
+            // Card time (PIN entry and login, then each chunk's signatures: 0.3–1 s each on a real
+            // card) is not the platform's budget: the deadline moves with every signed chunk.
+            const now = Date.now()
+            this.action.extend(now - cardSince)
+            cardSince = now
             firstSignature = true
             this.stage = 'signing'
             enqueue(this.signedRows(signed[k] ?? [], results))
@@ -337,6 +341,12 @@ class BatchRun {
       answer.items.forEach((r, k) => {
         const { index, item } = rows[k] as { index: number; item: DecisionItem }
         if (!r.ok) this.outcomes[index] = failure(item.id, errorFromRow(r.error))
+        // The statement names the delegation: only the one the user answered is ever signed.
+        else if (r.delegation.id !== item.id)
+          this.outcomes[index] = failure(
+            item.id,
+            new AppError('SERVER_RESPONSE_INVALID', 'row carries another delegation')
+          )
         // The row the user answered, as the platform has it now (same 分提單號碼), still 尚未確認.
         else if (r.delegation.houseBillNo !== item.houseBillNo)
           this.outcomes[index] = failure(item.id, new AppError('DELEGATION_CHANGED', 'houseBillNo'))

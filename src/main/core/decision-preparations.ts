@@ -28,6 +28,11 @@ export interface DecisionPreparationsOptions {
   ttlMs?: number
   /** Most rows held at once (default 1 000); older ones are dropped first. */
   maxRows?: number
+  /**
+   * Most rows under way at once, over all calls (default 1 000): rows beyond it are not asked for
+   * (a page calling prepareBatch in a loop costs at most this many challenges at a time).
+   */
+  maxInFlight?: number
 }
 
 interface Held {
@@ -42,6 +47,7 @@ export class DecisionPreparations {
   private readonly now: () => number
   private readonly ttlMs: number
   private readonly maxRows: number
+  private readonly maxInFlight: number
   /** Bumped by clear(): answers of requests sent before it are not kept (another session's challenges). */
   private generation = 0
 
@@ -49,6 +55,7 @@ export class DecisionPreparations {
     this.now = opts.now ?? Date.now
     this.ttlMs = opts.ttlMs ?? 120_000
     this.maxRows = opts.maxRows ?? 1_000
+    this.maxInFlight = opts.maxInFlight ?? 1_000
   }
 
   /** Rows held and usable now. */
@@ -60,36 +67,47 @@ export class DecisionPreparations {
   /**
    * Prepares the rows `ids` not already held or under way (API operation prepareDecisions, ≤ 100
    * ids per request, 2 in flight). Best effort: a request that fails or a row the platform refuses
-   * is simply not held (decideBatch prepares it again and reports the real error). Resolves with
-   * how many of `ids` are held afterwards; never throws.
+   * is simply not held (decideBatch prepares it again and reports the real error), and rows beyond
+   * `maxInFlight` under way are not asked for. Every row is marked under way before the first
+   * request goes out, so a take() or another prepare() for a row whose request has not started yet
+   * waits for it instead of asking again. Resolves with how many of `ids` are held afterwards;
+   * never throws.
    */
   async prepare(api: PlatformClient, ids: readonly string[], limits?: CallLimits): Promise<number> {
     this.dropStale()
     const generation = this.generation
     const already = [...new Set(ids.map((id) => this.inFlight.get(id)))] // asked by an earlier call: wait for it
-    const wanted = [...new Set(ids)].filter((id) => !this.held.has(id) && !this.inFlight.has(id))
-    const requests: string[][] = []
-    for (let at = 0; at < wanted.length; at += MAX_BATCH_ROWS) requests.push(wanted.slice(at, at + MAX_BATCH_ROWS))
+    const room = Math.max(0, this.maxInFlight - this.inFlight.size)
+    const wanted = [...new Set(ids)].filter((id) => !this.held.has(id) && !this.inFlight.has(id)).slice(0, room)
+    const requests: { rows: string[]; settled: Promise<void>; settle: () => void }[] = []
+    for (let at = 0; at < wanted.length; at += MAX_BATCH_ROWS) {
+      let settle!: () => void
+      const settled = new Promise<void>((r) => (settle = r))
+      const rows = wanted.slice(at, at + MAX_BATCH_ROWS)
+      for (const id of rows) this.inFlight.set(id, settled)
+      requests.push({ rows, settled, settle })
+    }
     const done = runBounded(requests.length, 2, async (k) => {
-      const rows = requests[k] ?? []
-      const request = (async () => {
+      const { rows, settled, settle } = requests[k] as (typeof requests)[number]
+      try {
         const answer = await api.prepareDecisions(rows, limits)
         if (generation !== this.generation) return
         answer.items.forEach((r, i) => {
-          // Only the rows asked for, in order, still 尚未確認: anything else is prepared again later.
-          if (!r.ok || r.delegationId !== rows[i] || r.delegation.status !== 'PENDING') return
+          // Only the rows asked for, in order, each carrying its own delegation (the statement names
+          // it), still 尚未確認: anything else is prepared again later (and refused then).
+          if (!r.ok || r.delegationId !== rows[i] || r.delegation.id !== rows[i] || r.delegation.status !== 'PENDING')
+            return
           this.held.set(r.delegationId, {
             row: { delegation: r.delegation, challengeId: r.challenge.challengeId, nonce: r.challenge.nonce },
             at: this.now()
           })
         })
         this.bound()
-      })().catch(() => undefined)
-      for (const id of rows) this.inFlight.set(id, request)
-      try {
-        await request
+      } catch {
+        // best effort: decideBatch prepares the row again and reports the real error
       } finally {
-        for (const id of rows) if (this.inFlight.get(id) === request) this.inFlight.delete(id)
+        for (const id of rows) if (this.inFlight.get(id) === settled) this.inFlight.delete(id)
+        settle()
       }
     })
     await Promise.all([done, ...already])
@@ -105,7 +123,7 @@ export class DecisionPreparations {
     this.dropStale()
     const held = this.held.get(id)
     this.held.delete(id)
-    if (!held || held.row.delegation.houseBillNo !== houseBillNo) return null
+    if (!held || held.row.delegation.id !== id || held.row.delegation.houseBillNo !== houseBillNo) return null
     return held.row
   }
 
@@ -113,6 +131,7 @@ export class DecisionPreparations {
   clear(): void {
     this.generation++
     this.held.clear()
+    this.inFlight.clear() // the old session's requests: nothing waits for them, their answers are dropped
   }
 
   private dropStale(): void {

@@ -33,6 +33,26 @@ function holds(status: CardStatus, card: PinPrompt['card']): boolean {
   return status.phase === 'ready' && status.reader === card.reader && status.certificate?.cardSerial === card.cardSerial
 }
 
+/** A card as a PIN is bound to it: reader and card serial (a ticket's card, or the ready one). */
+export type CardRef = Pick<PinPrompt['card'], 'reader' | 'cardSerial'>
+
+/** The ready card as the page knows it, or null while no card is ready. */
+export function readyCardRef(status: CardStatus): CardRef | null {
+  return status.phase === 'ready'
+    ? { reader: status.reader ?? '', cardSerial: status.certificate?.cardSerial ?? '' }
+    : null
+}
+
+/**
+ * Whether a ticket main just issued (`issued`) is for the card a PIN was typed for (`typedFor`).
+ * Asked when OK is pressed without a held ticket: main answers for the card in the reader now, and
+ * the page may hear of a swap only after that answer (web host: events and answers travel on
+ * separate connections), so the PIN goes only when both name the same reader and card serial.
+ */
+export function sameCard(typedFor: CardRef | null, issued: CardRef | null): boolean {
+  return !!typedFor && !!issued && typedFor.reader === issued.reader && typedFor.cardSerial === issued.cardSerial
+}
+
 /**
  * Watches the card store for the card of the current ticket.
  * `card`: the card main issued the last ticket for (PinTicketState.card); `onLeave` runs once

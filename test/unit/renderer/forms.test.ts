@@ -193,7 +193,11 @@ describe('LoginView — 憑證登入', () => {
 describe('LoginView — 憑證登入: the card leaves after the PIN was typed', () => {
   it('clears the PIN and drops the held ticket with a notice; the next press asks main for a new ticket', async () => {
     let n = 0
-    handlers['card:pinPrompt'] = async ({ operation }) => promptFor(operation, 'count-low', ticketN(n++))
+    handlers['card:pinPrompt'] = async ({ operation }) => {
+      const p = promptFor(operation, 'count-low', ticketN(n))
+      // main answers for the card in the reader: the first one, then the other card
+      return n++ === 0 ? p : { ...p, card: { ...p.card, subjectName: '陳大文', cardSerial: 'TP03000002' } }
+    }
     handlers['session:loginCertificate'] = async () => session('certificate')
     const store = await readyCardStore()
     const w = await mountView(views.LoginView)
@@ -220,6 +224,28 @@ describe('LoginView — 憑證登入: the card leaves after the PIN was typed', 
     expect(callsTo('session:loginCertificate').map((c) => c.request)).toEqual([
       { pin: '654321', ticket: ticketN(1), acknowledgedTries: 'count-low' }
     ])
+    w.unmount()
+    store.dispose()
+  })
+})
+
+describe('LoginView — 憑證登入: main’s ticket names another card than the one shown when the PIN was typed', () => {
+  it('sends nothing, clears the PIN and says why (the swap was not heard yet)', async () => {
+    handlers['card:pinPrompt'] = async ({ operation }) => {
+      const p = promptFor(operation, 'ok', ticketN(0))
+      return { ...p, card: { ...p.card, subjectName: '陳大文', cardSerial: 'TP03000002' } }
+    }
+    handlers['session:loginCertificate'] = async () => session('certificate')
+    const store = await readyCardStore()
+    const w = await mountView(views.LoginView)
+    await byText(w, 'button', '憑證登入').trigger('click')
+    await w.get('#login-pin').setValue('123456')
+    await byText(w, 'button', '載入自然人憑證').trigger('click')
+    await flushPromises()
+    expect(callsTo('card:pinPrompt')).toHaveLength(1)
+    expect(callsTo('session:loginCertificate')).toHaveLength(0)
+    expect((w.get('#login-pin').element as HTMLInputElement).value).toBe('')
+    expect(w.find('[data-testid="pin-cleared"]').exists()).toBe(true)
     w.unmount()
     store.dispose()
   })
@@ -299,6 +325,34 @@ describe('PinDialog', () => {
       [{ pin: '123456', ticket: ticketN(0) }],
       [{ pin: '654321', ticket: ticketN(1) }]
     ])
+    w.unmount()
+    store.dispose()
+  })
+
+  it('a new ticket for another card than the PIN was typed for (its status event not here yet) sends nothing', async () => {
+    // After a wrong PIN the ticket is used; OK asks main for a new one. If main answers for another
+    // card before the page heard the swap (web host: events and answers come on separate
+    // connections), the PIN typed for the first card must not go with it.
+    let n = 0
+    handlers['card:pinPrompt'] = async ({ operation }) => {
+      const p = promptFor(operation, 'ok', ticketN(n))
+      return n++ === 0
+        ? p
+        : { ...p, card: { ...p.card, subjectName: '陳大文', cardSerial: OTHER_CARD.certificate.cardSerial } }
+    }
+    const store = await readyCardStore()
+    const w = await mountView(views.PinDialog, { operation: 'decision', error: null, busy: false })
+    await w.get('#pin-input').setValue('123456')
+    await w.get('form').trigger('submit')
+    await flushPromises()
+    await w.setProps({ error: { code: 'PIN_INCORRECT', retriable: false }, busy: false })
+    await w.get('#pin-input').setValue('654321')
+    await w.get('form').trigger('submit')
+    await flushPromises()
+    expect(callsTo('card:pinPrompt')).toHaveLength(2)
+    expect(w.emitted('submit')).toEqual([[{ pin: '123456', ticket: ticketN(0) }]]) // not the second PIN
+    expect((w.get('#pin-input').element as HTMLInputElement).value).toBe('')
+    expect(w.find('[data-testid="pin-card-gone"]').exists()).toBe(true)
     w.unmount()
     store.dispose()
   })

@@ -49,7 +49,7 @@ beforeEach(() => {
   handlers['card:pinPrompt'] = async ({ operation }) => ({
     ticket: 'A'.repeat(43),
     operation,
-    card: { reader: 'Virtual PCD 00 00', subjectName: '王小明', cardSerial: 'TP1' },
+    card: { reader: READY_STATUS.reader, subjectName: '王小明', cardSerial: READY_STATUS.certificate.cardSerial },
     tries: 'ok',
     triesLeft: null,
     confirmRequired: false,
