@@ -141,8 +141,9 @@ export class Pkcs11Client {
    * Logs in once, signs every item with CKM_SHA256_RSA_PKCS — `req.items`, then each chunk
    * `req.more` yields, on the same login — and logs out. Returns every result in order;
    * `onChunk` gets each chunk's results as soon as the card has signed them, `onProgress` counts
-   * items across chunks (total: the items sent so far). Busy → CARD_BUSY; the timeout covers the
-   * whole stream.
+   * items across chunks (total: the items sent so far). Busy → CARD_BUSY; the timeout is the
+   * longest the card may stay silent (restarted by each signature, chunk and chunk sent), so a
+   * long batch on a slow card is not cut off while a stalled one still ends.
    */
   async sign(
     req: SignRequest,
@@ -222,6 +223,7 @@ export class Pkcs11Client {
         message,
         items.map((i) => i.buffer as ArrayBuffer)
       )
+      this.running.timer.refresh() // the card has a full timeout for this chunk
       if (next === null) return
     }
   }
@@ -317,10 +319,12 @@ export class Pkcs11Client {
     const running = this.running
     if (from !== this.worker || !running || reply.id !== running.id) return // a late answer to an aborted call
     if (reply.type === 'progress') {
+      running.timer.refresh() // the card is working: the timeout counts from its latest answer
       running.onProgress?.(reply.done, reply.total)
       return
     }
     if (reply.type === 'signed' && reply.last === false) {
+      running.timer.refresh()
       running.onChunk?.(reply.results)
       return
     }
@@ -331,7 +335,11 @@ export class Pkcs11Client {
   private onWorkerDeath(w: Worker, why: string): void {
     if (w !== this.worker) return
     this.worker = null
-    this.running?.reject(new AppError('INTERNAL', why))
+    const running = this.running
+    running?.reject(new AppError('INTERNAL', why))
+    // A worker that died logged in (a stream between chunks) leaves the login behind in the module
+    // (login state is per process): log it out as after an abort.
+    if (running?.token && !this.closed) this.cleanup(running.token)
   }
 
   /** Fails the running operation with `code` and kills the worker that may be stuck in native code. */

@@ -202,13 +202,16 @@ class BatchRun {
     enqueue(kept)
     let cardError: unknown = null
     if (fresh.length > 0) {
-      const started = Date.now()
+      let cardSince = Date.now()
       try {
         await this.card.signDecisionStream(
           this.statements(fresh, signed),
           pin,
           (k, results) => {
-            if (!firstSignature) this.action.extend(Date.now() - started) // PIN entry and login: card time
+            // Login and signing are card time, not the platform's budget: a slow card (≈ 0.5 s a
+            // signature) must not run the action out of time while it still signs.
+            this.action.extend(Date.now() - cardSince)
+            cardSince = Date.now()
             firstSignature = true
             this.stage = 'signing'
             enqueue(this.signedRows(signed[k] ?? [], results))
