@@ -198,6 +198,21 @@ describe('streamed batch aborted between chunks (real worker, SoftHSM, pcscd + v
     await usableAgain()
   })
 
+  it('pcscd killed while the worker waits: the stream ends (no hang), logged out, ready and usable after pcscd is back', async () => {
+    const r = await stalledStream(2, async () => {
+      await rig.pcscd.kill()
+    })
+    console.log(`[stream-faults] pcscd killed between chunks: ${r.code}`)
+    expect(r).toMatchObject({ logins: 1, loggedInBetween: true })
+    expect(['CARD_REMOVED', 'OPERATION_TIMEOUT']).toContain(r.code)
+    expect(r.signed).toHaveLength(2)
+    expect(await eventually(() => !loggedIn())).toBe(true)
+    await rig.pcscd.restart()
+    await rig.cards[0].insert(MOICA_ATR)
+    await waitForPhase(layer.service, 'ready', 15_000)
+    await usableAgain()
+  }, 30_000)
+
   it('the spy saw no PIN sent without a C_Logout after it (every login closed)', () => {
     const log = existsSync(join(rig.dir, 'pkcs11-spy.log'))
       ? readFileSync(join(rig.dir, 'pkcs11-spy.log'), 'latin1')
