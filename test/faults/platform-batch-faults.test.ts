@@ -133,6 +133,38 @@ describe('streamed batch: platform faults between the stages (server-mock over T
     expect(r.first).toContain('DECISION_UNCONFIRMED')
   })
 
+  it('OK pressed while the rows prepared ahead are still on the way, then 取消: the batch ends at once, nothing signed', async () => {
+    // A client whose requests may take as long as the app's (12 s): the cancel must not wait for them.
+    const slow = createClient({
+      baseUrl: proxy.url,
+      caFile: s.server.caCertPath,
+      citizen: s.pki.citizens.valid,
+      action: { budgetMs: 30_000, perRequestMaxMs: 12_000 },
+      timeoutMs: 12_000
+    })
+    expect((await slow.call('session:loginPassword', { account: 'demo', password: 'Demo1234' })).ok).toBe(true)
+    const ds = take(3)
+    proxy.inject(PREPARE, { kind: 'blackhole' })
+    const ahead = slow.call('delegations:prepareBatch', { ids: ds.map((d) => d.id) })
+    await new Promise((r) => setTimeout(r, 200))
+    const started = Date.now()
+    const decide = slow.call<{ results: DecisionOutcome[] }>('delegations:decideBatch', {
+      items: ds.map((d) => ({ id: d.id, houseBillNo: d.houseBillNo, decision: 'MATCH' })),
+      pin: '123456',
+      ticket: SOFT_TICKET
+    })
+    await new Promise((r) => setTimeout(r, 300))
+    await slow.call('card:cancel')
+    const r = await decide
+    const ms = Date.now() - started
+    proxy.heal()
+    await ahead
+    expect(r.ok ? 'resolved' : r.error.code).toBe('OPERATION_CANCELLED')
+    expect(ms).toBeLessThan(2_000)
+    expect(slow.card.signatures).toBe(0)
+    for (const d of ds) expect(recordedCount(d.id)).toBe(0)
+  })
+
   it('rows prepared while the PIN was typed, then logout and login before OK: fresh challenges, recorded once', async () => {
     const ds = take(ROWS)
     const ahead = await client.call<{ prepared: number }>('delegations:prepareBatch', { ids: ds.map((d) => d.id) })

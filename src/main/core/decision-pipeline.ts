@@ -272,7 +272,7 @@ class BatchRun {
     const rest: { index: number; item: DecisionItem }[] = []
     const preparations = this.opts.preparations
     const taken = preparations
-      ? await Promise.all(fresh.map((r) => preparations.take(r.item.id, r.item.houseBillNo)))
+      ? await Promise.all(fresh.map((r) => preparations.take(r.item.id, r.item.houseBillNo, this.action.signal)))
       : []
     fresh.forEach((r, k) => {
       const t = taken[k]
