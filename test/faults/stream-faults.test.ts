@@ -8,7 +8,7 @@ import type { DecisionFields, PerItemResult, PinEntry } from '../../src/main/car
 import { defaultWorkerEntry } from '../../src/main/card/pkcs11-client'
 import { loginSpy, type LoginSpy } from '../rig/login-spy'
 import { startRig, type Rig } from '../rig/rig'
-import { SOFTHSM_MODULE } from '../rig/softhsm'
+import { provisionCard, SOFTHSM_MODULE } from '../rig/softhsm'
 import { MOICA_ATR } from '../rig/virtual-card'
 import { waitForPhase } from '../rig/wait-for-phase'
 
@@ -212,6 +212,42 @@ describe('streamed batch aborted between chunks (real worker, SoftHSM, pcscd + v
     await waitForPhase(layer.service, 'ready', 15_000)
     await usableAgain()
   }, 30_000)
+
+  it('card A swapped for card B while the stream waits for its first rows: CARD_CHANGED, no C_Login on either card', async () => {
+    const cardB = await provisionCard(rig.pki.citizens.valid, { dir: join(rig.dir, 'softhsm-b'), pin: '654321' })
+    const swapTo = async (conf: string, serial: string): Promise<void> => {
+      await rig.cards[0].remove()
+      await waitForPhase(layer.service, 'no-card', 15_000)
+      process.env.SOFTHSM2_CONF = conf // read at the C_Initialize of the new card's detection
+      await rig.cards[0].insert(MOICA_ATR)
+      await waitForPhase(layer.service, 'ready', 15_000)
+      expect(layer.service.signingToken()?.target.serial).toBe(serial)
+    }
+    const before = spy.logins()
+    let swapped!: () => void
+    const rowsReady = new Promise<void>((r) => (swapped = r))
+    const source = (async function* () {
+      await rowsReady // the rows are still being prepared when the card is swapped
+      yield [decision(1), decision(2)]
+    })()
+    const run = layer.operations
+      .signDecisionStream(source, await entry(), () => undefined)
+      .then(
+        () => 'ok',
+        (err: unknown) => (err instanceof AppError ? err.code : `THROWN ${String(err)}`)
+      )
+    try {
+      await swapTo(cardB.conf, cardB.tokenSerial)
+      swapped()
+      expect(await Promise.race([run, sleep(HANG_MS).then(() => 'HANG')])).toBe('CARD_CHANGED')
+      expect(spy.logins() - before).toBe(0)
+      expect((await layer.client.readToken(spy.module)).pinCountLow).toBe(false) // B lost no try
+    } finally {
+      swapped()
+      await swapTo(rig.token.conf, rig.token.tokenSerial)
+    }
+    await usableAgain()
+  }, 60_000)
 
   it('the spy saw no PIN sent without a C_Logout after it (every login closed)', () => {
     const log = existsSync(join(rig.dir, 'pkcs11-spy.log'))
