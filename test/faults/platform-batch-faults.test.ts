@@ -11,7 +11,8 @@ import { untrustedServerCert } from './tls-certs'
 // Fault suite, streamed batch (issue 17) against server-mock over TLS through the fault proxy: the
 // platform fails while a many-row batch is half prepared, half signed and half submitted — a
 // prepare request cut, the platform gone for longer than the action between two stages, and
-// challenges prepared while the PIN was typed, then a logout and a login before OK. Invariants,
+// challenges prepared while the PIN was typed (or still on the way), then a logout and a login
+// before OK, and 取消 while they are still on the way. Invariants,
 // checked against server-mock's database after the user's retry: every row recorded exactly once,
 // every row signed exactly once (kept bodies are resent, not re-signed), the first answer for a
 // row is 'ok' only if it is recorded, and the progress always ends with 'done'.
@@ -177,5 +178,20 @@ describe('streamed batch: platform faults between the stages (server-mock over T
     expect(out.filter((c) => c !== 'ok')).toEqual([])
     for (const d of ds) expect(recordedCount(d.id)).toBe(1)
     expect(progress.at(-1)?.stage).toBe('done')
+  })
+
+  it('logout and login while a preparation ahead is still on the way: its late answer is not used, recorded once', async () => {
+    const ds = take(10)
+    proxy.inject(PREPARE, { kind: 'slow', delayMs: 800 })
+    const ahead = client.call<{ prepared: number }>('delegations:prepareBatch', { ids: ds.map((d) => d.id) })
+    await new Promise((r) => setTimeout(r, 200))
+    expect((await client.call('session:logout')).ok).toBe(true)
+    expect((await client.call('session:loginPassword', { account: 'demo', password: 'Demo1234' })).ok).toBe(true)
+    const late = await ahead
+    proxy.heal()
+    expect(late.ok && late.value.prepared).toBe(0) // the old session's challenges are not kept
+    const out = await decideRows(ds)
+    expect(out.filter((c) => c !== 'ok')).toEqual([])
+    for (const d of ds) expect(recordedCount(d.id)).toBe(1)
   })
 })
