@@ -70,9 +70,20 @@ export class DecisionPreparations {
     const wanted = [...new Set(ids)].filter((id) => !this.held.has(id) && !this.inFlight.has(id))
     const requests: string[][] = []
     for (let at = 0; at < wanted.length; at += MAX_BATCH_ROWS) requests.push(wanted.slice(at, at + MAX_BATCH_ROWS))
+    // Every row is "in flight" from now on, also those whose request waits for a free slot: a
+    // take() meanwhile waits for it instead of preparing the row a second time.
+    const settled = requests.map(() => {
+      let resolve!: () => void
+      const promise = new Promise<void>((r) => (resolve = r))
+      return { promise, resolve }
+    })
+    requests.forEach((rows, k) => {
+      for (const id of rows) this.inFlight.set(id, (settled[k] as { promise: Promise<void> }).promise)
+    })
     const done = runBounded(requests.length, 2, async (k) => {
       const rows = requests[k] ?? []
-      const request = (async () => {
+      const mine = settled[k] as { promise: Promise<void>; resolve: () => void }
+      try {
         const answer = await api.prepareDecisions(rows, limits)
         if (generation !== this.generation) return
         answer.items.forEach((r, i) => {
@@ -84,12 +95,11 @@ export class DecisionPreparations {
           })
         })
         this.bound()
-      })().catch(() => undefined)
-      for (const id of rows) this.inFlight.set(id, request)
-      try {
-        await request
+      } catch {
+        // best effort: the row is prepared again by decideBatch
       } finally {
-        for (const id of rows) if (this.inFlight.get(id) === request) this.inFlight.delete(id)
+        for (const id of rows) if (this.inFlight.get(id) === mine.promise) this.inFlight.delete(id)
+        mine.resolve()
       }
     })
     await Promise.all([done, ...already])
