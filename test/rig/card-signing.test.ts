@@ -345,6 +345,8 @@ describe('one operation at a time, cancel, timeout, card removal', () => {
   })
 
   it('a timed-out operation fails with OPERATION_TIMEOUT and the worker is replaced', async () => {
+    // The timeout is the longest the card may stay silent (a long batch that keeps signing is not
+    // cut off): a stream whose next rows never come leaves the card silent, logged in.
     const client = new Pkcs11Client({ operationTimeoutMs: 3_000 })
     const signer = new CardSigner({
       client,
@@ -353,7 +355,12 @@ describe('one operation at a time, cancel, timeout, card removal', () => {
     })
     try {
       const started = Date.now()
-      const err = await rejection(signer.signDecisions(many(40_000), await entry(rig.token.pin, 'decision', signer)))
+      const stalled = (async function* () {
+        yield many(5)
+        await new Promise(() => undefined)
+      })()
+      const entered = await entry(rig.token.pin, 'decision', signer)
+      const err = await rejection(signer.signDecisionStream(stalled, entered, () => undefined))
       expect(err.code).toBe('OPERATION_TIMEOUT')
       expect(Date.now() - started).toBeLessThan(15_000)
       const sig = await signer.authenticate(

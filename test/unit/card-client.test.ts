@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { AppError } from '../../src/shared/errors'
 import { Pkcs11Client, type WorkerEntry } from '../../src/main/card/pkcs11-client'
@@ -200,6 +203,94 @@ describe('Pkcs11Client (stand-in worker)', () => {
           })
         )
       ).toBe('ok')
+    } finally {
+      await client.close()
+    }
+  })
+
+  it('a long stream on a slow card: the timeout counts from the card’s latest answer, not from the start', async () => {
+    // Each chunk takes 150 ms on this card; 5 chunks take 750 ms, more than the 400 ms timeout.
+    const slow: WorkerEntry = {
+      eval: true,
+      script: `
+        const { parentPort } = require('node:worker_threads')
+        parentPort.on('message', (req) => {
+          const t = Date.now()
+          while (Date.now() - t < 150) {} // the card signs (blocking, as C_Sign does)
+          parentPort.postMessage({ id: req.id, type: 'signed', last: req.last, results: req.items.map(() => ({ ok: true, signature: new Uint8Array([1]) })) })
+        })`
+    }
+    const client = new Pkcs11Client({ workerEntry: slow, operationTimeoutMs: 400 })
+    try {
+      const later = [1, 2, 3, 4].map((i) => [Buffer.from([i])])
+      const all = await client.sign(
+        {
+          module: 'm',
+          target,
+          keyId: '01',
+          expect: EXPECT_CARD,
+          pin: Buffer.from('123456'),
+          items: [Buffer.from('a')],
+          more: async () => later.shift() ?? null
+        },
+        undefined,
+        () => undefined
+      )
+      expect(all).toHaveLength(5)
+      // A stream whose rows never come still ends at the timeout.
+      const stalled = client.sign(
+        {
+          module: 'm',
+          target,
+          keyId: '01',
+          expect: EXPECT_CARD,
+          pin: Buffer.from('123456'),
+          items: [Buffer.from('a')],
+          more: () => new Promise<null>(() => undefined)
+        },
+        undefined,
+        () => undefined
+      )
+      expect(await code(stalled)).toBe('OPERATION_TIMEOUT')
+    } finally {
+      await client.close()
+    }
+  })
+
+  it('a worker that dies between chunks of a stream: INTERNAL, and the login it left is logged out in a new worker', async () => {
+    const log = join(mkdtempSync(join(tmpdir(), 'p11-crash-')), 'ops.log')
+    const crashing: WorkerEntry = {
+      eval: true,
+      script: `
+        const { parentPort } = require('node:worker_threads')
+        const { appendFileSync } = require('node:fs')
+        parentPort.on('message', (req) => {
+          appendFileSync(${JSON.stringify(log)}, req.op + '\\n')
+          if (req.op === 'signMore') process.exit(7) // e.g. out of memory while logged in
+          if (req.op === 'sign') parentPort.postMessage({ id: req.id, type: 'signed', last: req.last, results: req.items.map(() => ({ ok: true, signature: new Uint8Array([1]) })) })
+          else parentPort.postMessage({ id: req.id, type: 'done' })
+        })`
+    }
+    const client = new Pkcs11Client({ workerEntry: crashing })
+    try {
+      let more = 1
+      const stream = client.sign(
+        {
+          module: 'm',
+          target,
+          keyId: '01',
+          expect: EXPECT_CARD,
+          pin: Buffer.from('123456'),
+          items: [Buffer.from('a')],
+          more: async () => (more-- > 0 ? [Buffer.from('b')] : null)
+        },
+        undefined,
+        () => undefined
+      )
+      expect(await code(stream)).toBe('INTERNAL')
+      for (let i = 0; i < 100 && !readFileSync(log, 'utf8').includes('logout'); i++)
+        await new Promise((r) => setTimeout(r, 20))
+      expect(readFileSync(log, 'utf8').split('\n').filter(Boolean)).toEqual(['sign', 'signMore', 'logout'])
     } finally {
       await client.close()
     }

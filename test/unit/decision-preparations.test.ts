@@ -152,6 +152,19 @@ describe('DecisionPreparations (rows prepared while the PIN is typed)', () => {
     expect(await store.prepare(p.api, rows.slice(200, 300))).toBe(100) // room again once answered
   })
 
+  it('rows whose request still waits for a free slot (> 200 rows) count as on the way: take waits, nothing asked twice', async () => {
+    const p = platform()
+    const store = new DecisionPreparations()
+    const rows = ids(250) // 3 requests, 2 in flight: the third waits for a slot
+    const preparing = store.prepare(p.api, rows)
+    const last = rows[249] as string
+    const again = store.prepare(p.api, [last]) // OK pressed: the row is not asked for a second time
+    expect(await store.take(last, hb(last))).not.toBeNull()
+    await preparing
+    await again
+    expect(p.requests.map((r) => r.length)).toEqual([100, 100, 50])
+  })
+
   it('rows older than the TTL are dropped; clear() (login, logout) drops all, also answers still on the way', async () => {
     let now = 1_000_000
     const p = platform()

@@ -61,8 +61,6 @@ interface Running {
   /** A streamed sign's chunk answered before its last one. */
   onChunk?: (results: WireItemResult[]) => void
   timer: NodeJS.Timeout
-  /** Restarts the timeout: the card answered a chunk or was handed a new one (a streamed sign). */
-  rearm: () => void
   settled: Promise<void>
 }
 
@@ -143,10 +141,9 @@ export class Pkcs11Client {
    * Logs in once, signs every item with CKM_SHA256_RSA_PKCS — `req.items`, then each chunk
    * `req.more` yields, on the same login — and logs out. Returns every result in order;
    * `onChunk` gets each chunk's results as soon as the card has signed them, `onProgress` counts
-   * items across chunks (total: the items sent so far). Busy → CARD_BUSY. The timeout bounds one
-   * chunk, not the stream: each chunk the worker answers and each chunk handed to it restarts it
-   * (a real card takes 0.3–1 s a signature, so a batch of hundreds of rows takes minutes, while a
-   * wedged card — or one chunk too long for it — still ends after one timeout).
+   * items across chunks (total: the items sent so far). Busy → CARD_BUSY; the timeout is the
+   * longest the card may stay silent (restarted by each signature, chunk and chunk sent), so a
+   * long batch on a slow card is not cut off while a stalled one still ends.
    */
   async sign(
     req: SignRequest,
@@ -222,11 +219,11 @@ export class Pkcs11Client {
       const items = (next ?? []).map((b) => new Uint8Array(b))
       counted(items.length)
       const message: WorkerRequest = { id, op: 'signMore', items, last: next === null }
-      this.running.rearm()
       worker.postMessage(
         message,
         items.map((i) => i.buffer as ArrayBuffer)
       )
+      this.running.timer.refresh() // the card has a full timeout for this chunk
       if (next === null) return
     }
   }
@@ -311,13 +308,6 @@ export class Pkcs11Client {
         ...(onChunk ? { onChunk } : {}),
         ...(token ? { token } : {}),
         timer: setTimeout(() => this.abort(timeoutCode, `no answer from the card within ${timeoutMs} ms`), timeoutMs),
-        rearm: () => {
-          clearTimeout(running.timer)
-          running.timer = setTimeout(
-            () => this.abort(timeoutCode, `no answer from the card within ${timeoutMs} ms`),
-            timeoutMs
-          )
-        },
         settled
       }
       this.running = running
@@ -329,11 +319,12 @@ export class Pkcs11Client {
     const running = this.running
     if (from !== this.worker || !running || reply.id !== running.id) return // a late answer to an aborted call
     if (reply.type === 'progress') {
+      running.timer.refresh() // the card is working: the timeout counts from its latest answer
       running.onProgress?.(reply.done, reply.total)
       return
     }
     if (reply.type === 'signed' && reply.last === false) {
-      running.rearm()
+      running.timer.refresh()
       running.onChunk?.(reply.results)
       return
     }
@@ -344,7 +335,11 @@ export class Pkcs11Client {
   private onWorkerDeath(w: Worker, why: string): void {
     if (w !== this.worker) return
     this.worker = null
-    this.running?.reject(new AppError('INTERNAL', why))
+    const running = this.running
+    running?.reject(new AppError('INTERNAL', why))
+    // A worker that died logged in (a stream between chunks) leaves the login behind in the module
+    // (login state is per process): log it out as after an abort.
+    if (running?.token && !this.closed) this.cleanup(running.token)
   }
 
   /** Fails the running operation with `code` and kills the worker that may be stuck in native code. */

@@ -175,7 +175,17 @@ class BatchRun {
     this.outcomes = new Array<DecisionOutcome | undefined>(this.total)
   }
 
+  /** The batch's outcomes; its progress always ends with 'done' (also when the whole batch fails). */
   async run(pin: PinEntry): Promise<DecisionOutcome[]> {
+    try {
+      return await this.stages(pin)
+    } catch (err) {
+      this.progress({ operation: 'decision', stage: 'done', done: 0, total: 0 }) // as for any failed card operation
+      throw err
+    }
+  }
+
+  private async stages(pin: PinEntry): Promise<DecisionOutcome[]> {
     // Rows whose signed answer is kept from an earlier attempt: resent as they are (no challenge, no PIN).
     const fresh: { index: number; item: DecisionItem }[] = []
     const kept: ToSend[] = []
@@ -263,7 +273,7 @@ class BatchRun {
     const rest: { index: number; item: DecisionItem }[] = []
     const preparations = this.opts.preparations
     const taken = preparations
-      ? await Promise.all(fresh.map((r) => preparations.take(r.item.id, r.item.houseBillNo)))
+      ? await Promise.all(fresh.map((r) => preparations.take(r.item.id, r.item.houseBillNo, this.action.signal)))
       : []
     fresh.forEach((r, k) => {
       const t = taken[k]

@@ -116,10 +116,13 @@ export class DecisionPreparations {
 
   /**
    * The prepared row for `id` if it is for `houseBillNo` and fresh (waits for a preparation still
-   * in flight), removed from the store: a challenge is used once. null otherwise.
+   * in flight, but not past `signal`: the confirming action's cancel or deadline), removed from the
+   * store: a challenge is used once. null otherwise (also once `signal` is aborted).
    */
-  async take(id: string, houseBillNo: string): Promise<PreparedRow | null> {
-    await this.inFlight.get(id)
+  async take(id: string, houseBillNo: string, signal?: AbortSignal): Promise<PreparedRow | null> {
+    const pending = this.inFlight.get(id)
+    if (pending) await untilAborted(pending, signal)
+    if (signal?.aborted) return null
     this.dropStale()
     const held = this.held.get(id)
     this.held.delete(id)
@@ -145,4 +148,18 @@ export class DecisionPreparations {
       this.held.delete(id) // a Map iterates oldest first
     }
   }
+}
+
+/** Waits for `p` (which never rejects), or until `signal` is aborted, whichever comes first. */
+function untilAborted(p: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return p
+  if (signal.aborted) return Promise.resolve()
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+    signal.addEventListener('abort', done, { once: true })
+    void p.then(done)
+  })
 }
