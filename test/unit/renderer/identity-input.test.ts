@@ -34,7 +34,8 @@ const TICKET = 'A'.repeat(43)
 const PROMPT = (operation: IpcRequest<'card:pinPrompt'>['operation']): IpcResponse<'card:pinPrompt'> => ({
   ticket: TICKET,
   operation,
-  card: { reader: 'Virtual PCD 00 00', subjectName: '王小明', cardSerial: 'TP1' },
+  // the card the status shows (the page sends a PIN only with a ticket for the card it was typed for)
+  card: { reader: READY_STATUS.reader, subjectName: '王小明', cardSerial: READY_STATUS.certificate.cardSerial },
   tries: 'ok',
   triesLeft: null,
   confirmRequired: false,
