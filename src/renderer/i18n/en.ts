@@ -212,7 +212,8 @@ const en: Messages<typeof zhTW> = {
         submitting: 'Submitting ({done}/{total})…',
         done: 'Done'
       },
-      counts: '{prepared} prepared, {signed} signed, {submitted} sent of {total}',
+      stageName: { preparing: 'Preparing…', signing: 'Card signing…', submitting: 'Submitting…', done: 'Done' },
+      counts: '{prepared} ready to sign, {signed} signed, {submitted} sent (of {total})',
       resending: 'No answer from the platform; resending the same answer (attempt {n})',
       timeLeft: '{s} s left',
       cardRemoved:

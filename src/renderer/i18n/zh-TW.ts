@@ -209,6 +209,7 @@ export default {
         submitting: '送出中（{done}/{total}）…',
         done: '完成'
       },
+      stageName: { preparing: '準備中…', signing: '卡片簽章中…', submitting: '送出中…', done: '完成' },
       counts: '已準備 {prepared} 筆，已簽章 {signed} 筆，已送出 {submitted} 筆（共 {total} 筆）',
       resending: '平台未回應，重送同一份回覆（第 {n} 次）',
       timeLeft: '剩餘 {s} 秒',

@@ -393,8 +393,34 @@ describe('PinDialog', () => {
       counts: { prepared: 200, signed: 40, submitted: 16, total: 200 }
     })
     await flushPromises()
-    expect(w.get('[data-testid="pin-progress"]').text()).toContain('卡片簽章中（40/200）')
+    // The stage's own (done/total) is left out then: it counts signatures in flight, not 已簽章, and
+    // the two numbers side by side read as a contradiction (seen: 卡片簽章中（12/200） with 已簽章 0 筆).
+    expect(w.get('[data-testid="pin-stage"]').text()).toBe('卡片簽章中…')
     expect(w.get('[data-testid="pin-counts"]').text()).toBe('已準備 200 筆，已簽章 40 筆，已送出 16 筆（共 200 筆）')
+    // The bar is all three counts together (it does not restart at 0 when the stage changes).
+    const bar = w.get('progress').element as HTMLProgressElement
+    expect([bar.value, bar.max]).toEqual([256, 600])
+    cb.emit('card:progress', {
+      operation: 'decision',
+      stage: 'submitting',
+      done: 1,
+      total: 200,
+      counts: { prepared: 200, signed: 200, submitted: 1, total: 200 }
+    })
+    await flushPromises()
+    expect(w.get('[data-testid="pin-stage"]').text()).toBe('送出中…')
+    expect([bar.value, bar.max]).toEqual([401, 600])
+    // A batch of one has no count line, and its stage keeps its own numbers.
+    cb.emit('card:progress', {
+      operation: 'decision',
+      stage: 'signing',
+      done: 0,
+      total: 1,
+      counts: { prepared: 1, signed: 0, submitted: 0, total: 1 }
+    })
+    await flushPromises()
+    expect(w.get('[data-testid="pin-stage"]').text()).toBe('卡片簽章中（0/1）…')
+    expect(w.find('[data-testid="pin-counts"]').exists()).toBe(false)
     await byText(w, 'button', '取消').trigger('click')
     await flushPromises()
     expect(callsTo('card:cancel')).toHaveLength(1)
@@ -481,31 +507,32 @@ describe('RegisterView — 資料填寫', () => {
 })
 
 describe('DelegationsView — 申報不符', () => {
-  it('requires 原因 before asking for the PIN, then sends it with the decision', async () => {
-    const pending = {
-      id: 'dlg_aaaaaaaa',
-      declarationDate: '2025-01-02',
-      houseBillNo: 'SF100',
-      masterBillNo: 'M1',
-      direction: 'IMPORT' as const,
-      carrier: 'DHL',
-      goodsDescription: 'cup',
-      quantity: 1,
-      declaredValue: 10,
-      currency: 'TWD',
-      status: 'PENDING' as const,
-      reason: null,
-      confirmedAt: null,
-      confirmedVia: null,
-      updatedAt: '2025-01-02T00:00:00.000Z'
-    }
+  const pending = {
+    id: 'dlg_aaaaaaaa',
+    declarationDate: '2025-01-02',
+    houseBillNo: 'SF100',
+    masterBillNo: 'M1',
+    direction: 'IMPORT' as const,
+    carrier: 'DHL',
+    goodsDescription: 'cup',
+    quantity: 1,
+    declaredValue: 10,
+    currency: 'TWD',
+    status: 'PENDING' as const,
+    reason: null,
+    confirmedAt: null,
+    confirmedVia: null,
+    updatedAt: '2025-01-02T00:00:00.000Z'
+  }
+  /** Session, 查詢 answering `rows`, delegations:decideBatch answering every row OK; 查詢 pressed. */
+  async function queried(rows: (typeof pending)[]): Promise<VueWrapper> {
     handlers['session:get'] = async () => session('password')
     handlers['api:getStatus'] = async () => ({ state: 'online', checkedAt: new Date().toISOString() })
     handlers['delegations:query'] = async () => ({
-      items: [pending],
+      items: rows,
       page: 1,
       pageSize: 500,
-      total: 1,
+      total: rows.length,
       source: 'online' as const,
       lastSyncedAt: null
     })
@@ -514,8 +541,8 @@ describe('DelegationsView — 申報不符', () => {
         id: i.id,
         ok: true as const,
         delegation: {
-          ...pending,
-          status: 'MISMATCH' as const,
+          ...(rows.find((r) => r.id === i.id) ?? pending),
+          status: i.decision,
           reason: i.reason,
           confirmedAt: '2025-01-03T00:00:00.000Z',
           confirmedVia: 'certificate' as const
@@ -528,6 +555,11 @@ describe('DelegationsView — 申報不符', () => {
     const w = await mountView(views.DelegationsView)
     await w.get('form').trigger('submit')
     await flushPromises()
+    return w
+  }
+
+  it('requires 原因 before asking for the PIN, then sends it with the decision', async () => {
+    const w = await queried([pending])
     // The virtualised table renders rows only with a measured scroller; open the detail directly.
     const { useDelegationsStore } = await import('../../../src/renderer/stores/delegations')
     expect(useDelegationsStore().rows).toHaveLength(1)
@@ -562,6 +594,25 @@ describe('DelegationsView — 申報不符', () => {
     ])
     expect(w.get('[data-testid="detail-status"]').text()).toBe('申報不符')
     expect(w.find('[data-testid="pin-dialog"]').exists()).toBe(false)
+    w.unmount()
+  })
+
+  it('after a batch, focus goes to its summary (below the table, out of sight after a long list)', async () => {
+    const two = [pending, { ...pending, id: 'dlg_bbbbbbbb', houseBillNo: 'SF200' }]
+    const w = await queried(two)
+    const { useDelegationsStore } = await import('../../../src/renderer/stores/delegations')
+    useDelegationsStore().selectAllPending()
+    await flushPromises()
+    const batchButton = byText(w, 'button', '批次申報相符（2 筆）')
+    ;(batchButton.element as HTMLButtonElement).focus() // as a keyboard user reaches it
+    await batchButton.trigger('click')
+    await w.get('#pin-input').setValue('123456')
+    await w.get('[data-testid="pin-dialog"] form').trigger('submit')
+    await flushPromises()
+    await new Promise((r) => setTimeout(r, 60)) // the view moves focus once the rows re-rendered
+    const summary = w.get('[data-testid="decision-summary"]')
+    expect(summary.text()).toBe('已完成：2 筆成功，0 筆失敗')
+    expect(document.activeElement).toBe(summary.element)
     w.unmount()
   })
 })
