@@ -187,7 +187,8 @@ const en: Messages<typeof zhTW> = {
       selected: '{n} not yet confirmed selected',
       batchReason: 'Reason (required to answer “does not match” for all selected)',
       batchMismatch: 'Answer {n} selected as not matching',
-      reasonNote: 'A reason is needed only for “does not match”.'
+      reasonNote: 'A reason is needed only for “does not match”.',
+      toBatch: 'Go to batch answers'
     },
     pin: {
       title: 'Enter your citizen certificate PIN',

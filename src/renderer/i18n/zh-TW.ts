@@ -185,7 +185,8 @@ export default {
       selected: '已選取 {n} 筆尚未確認',
       batchReason: '原因（批次申報不符時必填，套用到所有選取的委任）',
       batchMismatch: '批次申報不符（{n} 筆）',
-      reasonNote: '只有按申報不符時需要原因。'
+      reasonNote: '只有按申報不符時需要原因。',
+      toBatch: '跳到批次確認'
     },
     pin: {
       title: '請輸入自然人憑證 PIN碼',

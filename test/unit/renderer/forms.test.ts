@@ -383,6 +383,10 @@ describe('PinDialog', () => {
     await flushPromises()
     expect(w.get('[data-testid="pin-progress"]').text()).toContain('卡片簽章中（1/3）')
     expect(w.get('#pin-input').attributes('disabled')).toBeDefined()
+    // The progress takes the PIN field's place (the dialog does not grow; it fits 800×600), and
+    // focus, which was in the field, stays in the dialog on 取消.
+    expect(w.get('[data-testid="pin-entry"]').isVisible()).toBe(false)
+    expect(document.activeElement?.textContent?.trim()).toBe('取消')
     expect(w.find('[data-testid="pin-counts"]').exists()).toBe(false) // one stage, no batch counts
     // A batch's stages overlap: the counts of all three are shown with the stage it is in.
     cb.emit('card:progress', {
@@ -597,12 +601,13 @@ describe('DelegationsView — 申報不符', () => {
     w.unmount()
   })
 
-  it('after a batch, focus goes to its summary (below the table, out of sight after a long list)', async () => {
+  it('跳到批次確認 reaches the batch panel; after a batch, focus goes to its summary (out of sight below a long list)', async () => {
     const two = [pending, { ...pending, id: 'dlg_bbbbbbbb', houseBillNo: 'SF200' }]
     const w = await queried(two)
-    const { useDelegationsStore } = await import('../../../src/renderer/stores/delegations')
-    useDelegationsStore().selectAllPending()
-    await flushPromises()
+    // 跳到批次確認 (beside the result count) reaches the batch panel below the table in one key press.
+    await w.get('[data-testid="to-batch"]').trigger('click')
+    expect(document.activeElement?.textContent?.trim()).toBe('選取全部尚未確認')
+    await byText(w, 'button', '選取全部尚未確認').trigger('click')
     const batchButton = byText(w, 'button', '批次申報相符（2 筆）')
     ;(batchButton.element as HTMLButtonElement).focus() // as a keyboard user reaches it
     await batchButton.trigger('click')
@@ -613,6 +618,7 @@ describe('DelegationsView — 申報不符', () => {
     const summary = w.get('[data-testid="decision-summary"]')
     expect(summary.text()).toBe('已完成：2 筆成功，0 筆失敗')
     expect(document.activeElement).toBe(summary.element)
+    expect(w.find('[data-testid="to-batch"]').exists()).toBe(false) // nothing left to answer
     w.unmount()
   })
 })
