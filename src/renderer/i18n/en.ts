@@ -188,7 +188,9 @@ const en: Messages<typeof zhTW> = {
       batchReason: 'Reason (required to answer “does not match” for all selected)',
       batchMismatch: 'Answer {n} selected as not matching',
       reasonNote: 'A reason is needed only for “does not match”.',
-      toBatch: 'Go to batch answers'
+      toBatch: 'Go to batch answers',
+      failedKept:
+        'The {n} that failed stay selected: do what the message above says, then press the batch button again.'
     },
     pin: {
       title: 'Enter your citizen certificate PIN',

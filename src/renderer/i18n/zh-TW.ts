@@ -186,7 +186,8 @@ export default {
       batchReason: '原因（批次申報不符時必填，套用到所有選取的委任）',
       batchMismatch: '批次申報不符（{n} 筆）',
       reasonNote: '只有按申報不符時需要原因。',
-      toBatch: '跳到批次確認'
+      toBatch: '跳到批次確認',
+      failedKept: '失敗的 {n} 筆仍為已選取：依上面的說明處理後，再按批次按鈕重新送出。'
     },
     pin: {
       title: '請輸入自然人憑證 PIN碼',

@@ -621,6 +621,36 @@ describe('DelegationsView — 申報不符', () => {
     expect(w.find('[data-testid="to-batch"]').exists()).toBe(false) // nothing left to answer
     w.unmount()
   })
+
+  it('a batch with failed rows says why and what to do, keeps them selected, and takes focus from the batch button', async () => {
+    const two = [pending, { ...pending, id: 'dlg_bbbbbbbb', houseBillNo: 'SF200' }]
+    const w = await queried(two)
+    // The card was pulled after the first row was signed: the second row failed with CARD_REMOVED.
+    handlers['delegations:decideBatch'] = async ({ items }) => ({
+      results: items.map((i, n) =>
+        n === 0
+          ? { id: i.id, ok: true as const, delegation: { ...pending, status: 'MATCH' as const, reason: null } }
+          : { id: i.id, ok: false as const, error: new AppError('CARD_REMOVED').toPayload() }
+      )
+    })
+    await w.get('[data-testid="to-batch"]').trigger('click')
+    await byText(w, 'button', '選取全部尚未確認').trigger('click')
+    const batchButton = byText(w, 'button', '批次申報相符（2 筆）')
+    ;(batchButton.element as HTMLButtonElement).focus()
+    await batchButton.trigger('click')
+    await w.get('#pin-input').setValue('123456')
+    await w.get('[data-testid="pin-dialog"] form').trigger('submit')
+    await flushPromises()
+    await new Promise((r) => setTimeout(r, 60))
+    const summary = w.get('[data-testid="decision-summary"]')
+    expect(summary.text()).toContain('已完成：1 筆成功，1 筆失敗')
+    expect(summary.get('[data-testid="error"]').attributes('data-code')).toBe('CARD_REMOVED')
+    expect(summary.text()).toContain('作業中卡片被移除，請重新插入後再試。')
+    expect(summary.text()).toContain('失敗的 1 筆仍為已選取')
+    expect(byText(w, 'button', '批次申報相符（1 筆）').exists()).toBe(true)
+    expect(document.activeElement).toBe(summary.element)
+    w.unmount()
+  })
 })
 
 describe('StatusArea — PC/SC hint', () => {
