@@ -414,6 +414,18 @@ describe('PinDialog', () => {
     await flushPromises()
     expect(w.get('[data-testid="pin-stage"]').text()).toBe('送出中…')
     expect([bar.value, bar.max]).toEqual([401, 600])
+    // main's closing 'done' has no counts: the line keeps the last ones instead of vanishing.
+    cb.emit('card:progress', {
+      operation: 'decision',
+      stage: 'submitting',
+      done: 200,
+      total: 200,
+      counts: { prepared: 200, signed: 200, submitted: 200, total: 200 }
+    })
+    cb.emit('card:progress', { operation: 'decision', stage: 'done', done: 200, total: 200 })
+    await flushPromises()
+    expect(w.get('[data-testid="pin-stage"]').text()).toBe('完成')
+    expect(w.get('[data-testid="pin-counts"]').text()).toBe('已準備 200 筆，已簽章 200 筆，已送出 200 筆（共 200 筆）')
     // A batch of one has no count line, and its stage keeps its own numbers.
     cb.emit('card:progress', {
       operation: 'decision',
