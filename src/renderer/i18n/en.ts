@@ -201,6 +201,7 @@ const en: Messages<typeof zhTW> = {
       confirm: 'OK',
       cancel: 'Cancel',
       card: 'Card: {name} ({reader})',
+      cardLoading: 'Reading the card…',
       wait: 'After a wrong PIN you must wait: {seconds} s…',
       countLow:
         'A wrong PIN was entered on this card; fewer tries than the maximum remain (citizen cards usually allow 3) before it locks.',

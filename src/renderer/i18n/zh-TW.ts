@@ -198,6 +198,7 @@ export default {
       confirm: '確定',
       cancel: '取消',
       card: '卡片：{name}（{reader}）',
+      cardLoading: '正在讀取卡片…',
       wait: 'PIN碼錯誤後須稍候，請等待 {seconds} 秒…',
       countLow: '此卡片曾輸入錯誤的 PIN碼，剩餘嘗試次數已少於上限（自然人憑證通常共 3 次），再錯將鎖卡。',
       finalTry: '此卡片只剩 1 次 PIN碼嘗試機會，再錯一次卡片將被鎖住，須洽內政部憑證管理中心解鎖。',

@@ -251,6 +251,20 @@ describe('PinDialog', () => {
     w.unmount()
   })
 
+  it('says 正在讀取卡片… where the card line goes until main names the card (the dialog does not grow after opening)', async () => {
+    let answer: () => void = () => undefined
+    handlers['card:pinPrompt'] = ({ operation }) =>
+      new Promise((resolve) => (answer = () => resolve(promptFor(operation, 'ok', ticketN(3)))))
+    const w = await mountView(views.PinDialog, { operation: 'decision', error: null, busy: false })
+    expect(w.get('[data-testid="pin-card-loading"]').text()).toBe('正在讀取卡片…')
+    expect(w.find('[data-testid="pin-card-name"]').exists()).toBe(false)
+    answer()
+    await flushPromises()
+    expect(w.find('[data-testid="pin-card-loading"]').exists()).toBe(false)
+    expect(w.get('[data-testid="pin-card-name"]').text()).toBe('卡片：王小明（Virtual PCD 00 00）')
+    w.unmount()
+  })
+
   it('names the card; at FINAL_TRY OK stays disabled until the 1-try warning is acknowledged, which is sent along', async () => {
     handlers['card:pinPrompt'] = async ({ operation }) => promptFor(operation, 'final-try', ticketN(7))
     const w = await mountView(views.PinDialog, { operation: 'login', error: null, busy: false })
