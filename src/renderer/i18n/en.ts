@@ -187,7 +187,10 @@ const en: Messages<typeof zhTW> = {
       selected: '{n} not yet confirmed selected',
       batchReason: 'Reason (required to answer “does not match” for all selected)',
       batchMismatch: 'Answer {n} selected as not matching',
-      reasonNote: 'A reason is needed only for “does not match”.'
+      reasonNote: 'A reason is needed only for “does not match”.',
+      toBatch: 'Go to batch answers',
+      failedKept:
+        'The {n} that failed stay selected: do what the message above says, then press the batch button again.'
     },
     pin: {
       title: 'Enter your citizen certificate PIN',
@@ -198,6 +201,7 @@ const en: Messages<typeof zhTW> = {
       confirm: 'OK',
       cancel: 'Cancel',
       card: 'Card: {name} ({reader})',
+      cardLoading: 'Reading the card…',
       wait: 'After a wrong PIN you must wait: {seconds} s…',
       countLow:
         'A wrong PIN was entered on this card; fewer tries than the maximum remain (citizen cards usually allow 3) before it locks.',
@@ -212,7 +216,8 @@ const en: Messages<typeof zhTW> = {
         submitting: 'Submitting ({done}/{total})…',
         done: 'Done'
       },
-      counts: '{prepared} prepared, {signed} signed, {submitted} sent of {total}',
+      stageName: { preparing: 'Preparing…', signing: 'Card signing…', submitting: 'Submitting…', done: 'Done' },
+      counts: '{prepared} ready to sign, {signed} signed, {submitted} sent (of {total})',
       resending: 'No answer from the platform; resending the same answer (attempt {n})',
       timeLeft: '{s} s left',
       cardRemoved:

@@ -185,7 +185,9 @@ export default {
       selected: '已選取 {n} 筆尚未確認',
       batchReason: '原因（批次申報不符時必填，套用到所有選取的委任）',
       batchMismatch: '批次申報不符（{n} 筆）',
-      reasonNote: '只有按申報不符時需要原因。'
+      reasonNote: '只有按申報不符時需要原因。',
+      toBatch: '跳到批次確認',
+      failedKept: '失敗的 {n} 筆仍為已選取：依上面的說明處理後，再按批次按鈕重新送出。'
     },
     pin: {
       title: '請輸入自然人憑證 PIN碼',
@@ -196,6 +198,7 @@ export default {
       confirm: '確定',
       cancel: '取消',
       card: '卡片：{name}（{reader}）',
+      cardLoading: '正在讀取卡片…',
       wait: 'PIN碼錯誤後須稍候，請等待 {seconds} 秒…',
       countLow: '此卡片曾輸入錯誤的 PIN碼，剩餘嘗試次數已少於上限（自然人憑證通常共 3 次），再錯將鎖卡。',
       finalTry: '此卡片只剩 1 次 PIN碼嘗試機會，再錯一次卡片將被鎖住，須洽內政部憑證管理中心解鎖。',
@@ -209,6 +212,7 @@ export default {
         submitting: '送出中（{done}/{total}）…',
         done: '完成'
       },
+      stageName: { preparing: '準備中…', signing: '卡片簽章中…', submitting: '送出中…', done: '完成' },
       counts: '已準備 {prepared} 筆，已簽章 {signed} 筆，已送出 {submitted} 筆（共 {total} 筆）',
       resending: '平台未回應，重送同一份回覆（第 {n} 次）',
       timeLeft: '剩餘 {s} 秒',

@@ -277,6 +277,20 @@ describe('PinDialog', () => {
     w.unmount()
   })
 
+  it('says 正在讀取卡片… where the card line goes until main names the card (the dialog does not grow after opening)', async () => {
+    let answer: () => void = () => undefined
+    handlers['card:pinPrompt'] = ({ operation }) =>
+      new Promise((resolve) => (answer = () => resolve(promptFor(operation, 'ok', ticketN(3)))))
+    const w = await mountView(views.PinDialog, { operation: 'decision', error: null, busy: false })
+    expect(w.get('[data-testid="pin-card-loading"]').text()).toBe('正在讀取卡片…')
+    expect(w.find('[data-testid="pin-card-name"]').exists()).toBe(false)
+    answer()
+    await flushPromises()
+    expect(w.find('[data-testid="pin-card-loading"]').exists()).toBe(false)
+    expect(w.get('[data-testid="pin-card-name"]').text()).toBe('卡片：王小明（Virtual PCD 00 00）')
+    w.unmount()
+  })
+
   it('names the card; at FINAL_TRY OK stays disabled until the 1-try warning is acknowledged, which is sent along', async () => {
     handlers['card:pinPrompt'] = async ({ operation }) => promptFor(operation, 'final-try', ticketN(7))
     const w = await mountView(views.PinDialog, { operation: 'login', error: null, busy: false })
@@ -437,6 +451,10 @@ describe('PinDialog', () => {
     await flushPromises()
     expect(w.get('[data-testid="pin-progress"]').text()).toContain('卡片簽章中（1/3）')
     expect(w.get('#pin-input').attributes('disabled')).toBeDefined()
+    // The progress takes the PIN field's place (the dialog does not grow; it fits 800×600), and
+    // focus, which was in the field, stays in the dialog on 取消.
+    expect(w.get('[data-testid="pin-entry"]').isVisible()).toBe(false)
+    expect(document.activeElement?.textContent?.trim()).toBe('取消')
     expect(w.find('[data-testid="pin-counts"]').exists()).toBe(false) // one stage, no batch counts
     // A batch's stages overlap: the counts of all three are shown with the stage it is in.
     cb.emit('card:progress', {
@@ -447,8 +465,46 @@ describe('PinDialog', () => {
       counts: { prepared: 200, signed: 40, submitted: 16, total: 200 }
     })
     await flushPromises()
-    expect(w.get('[data-testid="pin-progress"]').text()).toContain('卡片簽章中（40/200）')
+    // The stage's own (done/total) is left out then: it counts signatures in flight, not 已簽章, and
+    // the two numbers side by side read as a contradiction (seen: 卡片簽章中（12/200） with 已簽章 0 筆).
+    expect(w.get('[data-testid="pin-stage"]').text()).toBe('卡片簽章中…')
     expect(w.get('[data-testid="pin-counts"]').text()).toBe('已準備 200 筆，已簽章 40 筆，已送出 16 筆（共 200 筆）')
+    // The bar is all three counts together (it does not restart at 0 when the stage changes).
+    const bar = w.get('progress').element as HTMLProgressElement
+    expect([bar.value, bar.max]).toEqual([256, 600])
+    cb.emit('card:progress', {
+      operation: 'decision',
+      stage: 'submitting',
+      done: 1,
+      total: 200,
+      counts: { prepared: 200, signed: 200, submitted: 1, total: 200 }
+    })
+    await flushPromises()
+    expect(w.get('[data-testid="pin-stage"]').text()).toBe('送出中…')
+    expect([bar.value, bar.max]).toEqual([401, 600])
+    // main's closing 'done' has no counts: the line keeps the last ones instead of vanishing.
+    cb.emit('card:progress', {
+      operation: 'decision',
+      stage: 'submitting',
+      done: 200,
+      total: 200,
+      counts: { prepared: 200, signed: 200, submitted: 200, total: 200 }
+    })
+    cb.emit('card:progress', { operation: 'decision', stage: 'done', done: 200, total: 200 })
+    await flushPromises()
+    expect(w.get('[data-testid="pin-stage"]').text()).toBe('完成')
+    expect(w.get('[data-testid="pin-counts"]').text()).toBe('已準備 200 筆，已簽章 200 筆，已送出 200 筆（共 200 筆）')
+    // A batch of one has no count line, and its stage keeps its own numbers.
+    cb.emit('card:progress', {
+      operation: 'decision',
+      stage: 'signing',
+      done: 0,
+      total: 1,
+      counts: { prepared: 1, signed: 0, submitted: 0, total: 1 }
+    })
+    await flushPromises()
+    expect(w.get('[data-testid="pin-stage"]').text()).toBe('卡片簽章中（0/1）…')
+    expect(w.find('[data-testid="pin-counts"]').exists()).toBe(false)
     await byText(w, 'button', '取消').trigger('click')
     await flushPromises()
     expect(callsTo('card:cancel')).toHaveLength(1)
@@ -535,31 +591,32 @@ describe('RegisterView — 資料填寫', () => {
 })
 
 describe('DelegationsView — 申報不符', () => {
-  it('requires 原因 before asking for the PIN, then sends it with the decision', async () => {
-    const pending = {
-      id: 'dlg_aaaaaaaa',
-      declarationDate: '2025-01-02',
-      houseBillNo: 'SF100',
-      masterBillNo: 'M1',
-      direction: 'IMPORT' as const,
-      carrier: 'DHL',
-      goodsDescription: 'cup',
-      quantity: 1,
-      declaredValue: 10,
-      currency: 'TWD',
-      status: 'PENDING' as const,
-      reason: null,
-      confirmedAt: null,
-      confirmedVia: null,
-      updatedAt: '2025-01-02T00:00:00.000Z'
-    }
+  const pending = {
+    id: 'dlg_aaaaaaaa',
+    declarationDate: '2025-01-02',
+    houseBillNo: 'SF100',
+    masterBillNo: 'M1',
+    direction: 'IMPORT' as const,
+    carrier: 'DHL',
+    goodsDescription: 'cup',
+    quantity: 1,
+    declaredValue: 10,
+    currency: 'TWD',
+    status: 'PENDING' as const,
+    reason: null,
+    confirmedAt: null,
+    confirmedVia: null,
+    updatedAt: '2025-01-02T00:00:00.000Z'
+  }
+  /** Session, 查詢 answering `rows`, delegations:decideBatch answering every row OK; 查詢 pressed. */
+  async function queried(rows: (typeof pending)[]): Promise<VueWrapper> {
     handlers['session:get'] = async () => session('password')
     handlers['api:getStatus'] = async () => ({ state: 'online', checkedAt: new Date().toISOString() })
     handlers['delegations:query'] = async () => ({
-      items: [pending],
+      items: rows,
       page: 1,
       pageSize: 500,
-      total: 1,
+      total: rows.length,
       source: 'online' as const,
       lastSyncedAt: null
     })
@@ -568,8 +625,8 @@ describe('DelegationsView — 申報不符', () => {
         id: i.id,
         ok: true as const,
         delegation: {
-          ...pending,
-          status: 'MISMATCH' as const,
+          ...(rows.find((r) => r.id === i.id) ?? pending),
+          status: i.decision,
           reason: i.reason,
           confirmedAt: '2025-01-03T00:00:00.000Z',
           confirmedVia: 'certificate' as const
@@ -582,6 +639,11 @@ describe('DelegationsView — 申報不符', () => {
     const w = await mountView(views.DelegationsView)
     await w.get('form').trigger('submit')
     await flushPromises()
+    return w
+  }
+
+  it('requires 原因 before asking for the PIN, then sends it with the decision', async () => {
+    const w = await queried([pending])
     // The virtualised table renders rows only with a measured scroller; open the detail directly.
     const { useDelegationsStore } = await import('../../../src/renderer/stores/delegations')
     expect(useDelegationsStore().rows).toHaveLength(1)
@@ -616,6 +678,57 @@ describe('DelegationsView — 申報不符', () => {
     ])
     expect(w.get('[data-testid="detail-status"]').text()).toBe('申報不符')
     expect(w.find('[data-testid="pin-dialog"]').exists()).toBe(false)
+    w.unmount()
+  })
+
+  it('跳到批次確認 reaches the batch panel; after a batch, focus goes to its summary (out of sight below a long list)', async () => {
+    const two = [pending, { ...pending, id: 'dlg_bbbbbbbb', houseBillNo: 'SF200' }]
+    const w = await queried(two)
+    // 跳到批次確認 (beside the result count) reaches the batch panel below the table in one key press.
+    await w.get('[data-testid="to-batch"]').trigger('click')
+    expect(document.activeElement?.textContent?.trim()).toBe('選取全部尚未確認')
+    await byText(w, 'button', '選取全部尚未確認').trigger('click')
+    const batchButton = byText(w, 'button', '批次申報相符（2 筆）')
+    ;(batchButton.element as HTMLButtonElement).focus() // as a keyboard user reaches it
+    await batchButton.trigger('click')
+    await w.get('#pin-input').setValue('123456')
+    await w.get('[data-testid="pin-dialog"] form').trigger('submit')
+    await flushPromises()
+    await new Promise((r) => setTimeout(r, 60)) // the view moves focus once the rows re-rendered
+    const summary = w.get('[data-testid="decision-summary"]')
+    expect(summary.text()).toBe('已完成：2 筆成功，0 筆失敗')
+    expect(document.activeElement).toBe(summary.element)
+    expect(w.find('[data-testid="to-batch"]').exists()).toBe(false) // nothing left to answer
+    w.unmount()
+  })
+
+  it('a batch with failed rows says why and what to do, keeps them selected, and takes focus from the batch button', async () => {
+    const two = [pending, { ...pending, id: 'dlg_bbbbbbbb', houseBillNo: 'SF200' }]
+    const w = await queried(two)
+    // The card was pulled after the first row was signed: the second row failed with CARD_REMOVED.
+    handlers['delegations:decideBatch'] = async ({ items }) => ({
+      results: items.map((i, n) =>
+        n === 0
+          ? { id: i.id, ok: true as const, delegation: { ...pending, status: 'MATCH' as const, reason: null } }
+          : { id: i.id, ok: false as const, error: new AppError('CARD_REMOVED').toPayload() }
+      )
+    })
+    await w.get('[data-testid="to-batch"]').trigger('click')
+    await byText(w, 'button', '選取全部尚未確認').trigger('click')
+    const batchButton = byText(w, 'button', '批次申報相符（2 筆）')
+    ;(batchButton.element as HTMLButtonElement).focus()
+    await batchButton.trigger('click')
+    await w.get('#pin-input').setValue('123456')
+    await w.get('[data-testid="pin-dialog"] form').trigger('submit')
+    await flushPromises()
+    await new Promise((r) => setTimeout(r, 60))
+    const summary = w.get('[data-testid="decision-summary"]')
+    expect(summary.text()).toContain('已完成：1 筆成功，1 筆失敗')
+    expect(summary.get('[data-testid="error"]').attributes('data-code')).toBe('CARD_REMOVED')
+    expect(summary.text()).toContain('作業中卡片被移除，請重新插入後再試。')
+    expect(summary.text()).toContain('失敗的 1 筆仍為已選取')
+    expect(byText(w, 'button', '批次申報相符（1 筆）').exists()).toBe(true)
+    expect(document.activeElement).toBe(summary.element)
     w.unmount()
   })
 })

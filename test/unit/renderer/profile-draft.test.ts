@@ -88,6 +88,7 @@ describe('ProfileView — unsaved draft', () => {
     await flushPromises()
     expect(value(again, '#p-email')).toBe('xm@example.tw')
     expect(again.find('[data-testid="profile-draft-restored"]').exists()).toBe(false)
+    expect(document.activeElement).toBe(again.get('#p-phone').element) // not <body>: the button is gone
     expect(sessionStorage.getItem(KEY)).toBeNull()
     again.unmount()
     expect(value(await open(), '#p-email')).toBe('xm@example.tw')
