@@ -59,7 +59,7 @@ export async function loginPassword(page: Page, account: string, password: strin
 
 export async function enterPin(page: Page, pin: string): Promise<void> {
   const dialog = page.getByTestId('pin-dialog')
-  await dialog.getByLabel('PIN碼').fill(pin)
+  await dialog.getByLabel('PIN碼', { exact: true }).fill(pin) // not the tries warning's checkbox, which names the PIN too
   // The dialog holds main's PIN ticket for the card it names (after a wrong PIN: once main's
   // pause is over); a card with wrong PINs behind it needs its tries warning acknowledged.
   await expect(dialog).toHaveAttribute('data-pin-state', /^(ready|confirm|error)$/, { timeout: 15_000 })

@@ -104,6 +104,8 @@ test('every screen', async ({ page, platform }) => {
   await page.getByTestId('pin-dialog').getByRole('button', { name: '取消' }).click()
   await detail.getByRole('button', { name: '關閉' }).click()
 
+  // The pause after the wrong PIN above (3 s) is over before the batch, as for a user who reads first.
+  await page.waitForTimeout(3_500)
   await page.getByRole('button', { name: '選取全部尚未確認' }).click()
   await page.getByRole('button', { name: /批次申報相符（4 筆）/ }).click()
   await expect(page.getByTestId('pin-signing-item')).toHaveCount(4)
