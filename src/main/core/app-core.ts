@@ -15,6 +15,7 @@ import { createRevocationChecker, revocationOptionsFromEnv } from '../pki'
 import type { RevocationOptions } from '../pki'
 import { ApiStatusTracker } from './api-status'
 import { buildDiagnostics } from './diagnostics'
+import { DecisionPreparations } from './decision-preparations'
 import { DecisionSubmitter } from './decision-service'
 import { createPlatformHandlers } from './platform-handlers'
 import type { UserActionOptions } from './user-action'
@@ -77,6 +78,8 @@ export function createAppCore(config: CoreConfig, host: 'electron' | 'web', deps
   const card = layer.service
   card.on('status', (status) => emit('card:status', status))
 
+  /** Rows prepared while a PIN dialog is open (delegations:prepareBatch); cleared when the session ends. */
+  const preparations = new DecisionPreparations()
   let api: PlatformClient | null = null
   const apiStatus = new ApiStatusTracker(
     config.apiBaseUrl !== null,
@@ -91,6 +94,7 @@ export function createAppCore(config: CoreConfig, host: 'electron' | 'web', deps
       onReachability: (ok, problem) => apiStatus.report(ok, problem)
     })
     api.onSessionEnded(() => {
+      preparations.clear() // challenges prepared ahead belong to the session that ended
       emit('session:ended', {})
       void history.signOut() // the account's cache closes (or is wiped, by policy) with the session
     })
@@ -155,6 +159,7 @@ export function createAppCore(config: CoreConfig, host: 'electron' | 'web', deps
       apiStatus: () => apiStatus.current(),
       onProfile: (p) => (maskedId = p ? p.nationalIdMasked : null),
       submitter: decisions,
+      preparations,
       ...(deps.action ? { action: deps.action } : {})
     })
   }
