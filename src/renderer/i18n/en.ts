@@ -219,7 +219,7 @@ const en: Messages<typeof zhTW> = {
       stageName: { preparing: 'Preparing…', signing: 'Card signing…', submitting: 'Submitting…', done: 'Done' },
       counts: '{prepared} ready to sign, {signed} signed, {submitted} sent (of {total})',
       resending: 'No answer from the platform; resending the same answer (attempt {n})',
-      timeLeft: '{s} s left',
+      timeLeft: 'Time limit: {s} s left',
       cardRemoved:
         'The card was removed. The PIN was not sent, and the PIN you typed was cleared. Insert your citizen certificate card again, or press Cancel.',
       cardBack: 'The card is back and ready. Press “Continue with this card”, then enter the PIN again.',

@@ -215,7 +215,7 @@ export default {
       stageName: { preparing: '準備中…', signing: '卡片簽章中…', submitting: '送出中…', done: '完成' },
       counts: '已準備 {prepared} 筆，已簽章 {signed} 筆，已送出 {submitted} 筆（共 {total} 筆）',
       resending: '平台未回應，重送同一份回覆（第 {n} 次）',
-      timeLeft: '剩餘 {s} 秒',
+      timeLeft: '作業時限剩餘 {s} 秒',
       cardRemoved: '卡片已被取出。PIN碼沒有送出，已輸入的 PIN碼也已清除。請插回您的自然人憑證，或按「取消」。',
       cardBack: '卡片已重新插入並可使用。請按「以這張卡片繼續」，再輸入一次 PIN碼。',
       otherCard:

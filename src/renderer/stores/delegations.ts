@@ -139,7 +139,8 @@ export const useDelegationsStore = defineStore('delegations', () => {
   let restorePending = saved?.searched === true
 
   const sorted = computed(() => sortRows(rows.value, sortKey.value, sortDir.value))
-  const selectedPending = computed(() => rows.value.filter((r) => selected.value.has(r.id) && r.status === 'PENDING'))
+  // In the table's order, so the PIN dialog lists (and the card signs) the rows as the user sees them.
+  const selectedPending = computed(() => sorted.value.filter((r) => selected.value.has(r.id) && r.status === 'PENDING'))
 
   // The query (never results or answers) is kept for this window's session only.
   watch(

@@ -770,6 +770,27 @@ describe('delegations store — the confirmation flow (one result type)', () => 
     confirmedVia: null,
     updatedAt: '2025-01-02T00:00:00.000Z'
   }
+  it('a batch lists the selected rows in the table’s order, whatever the order they were ticked in', async () => {
+    const older = { ...pending, id: 'dlg_older000', houseBillNo: 'SF301', declarationDate: '2025-01-01' }
+    const newer = { ...pending, id: 'dlg_newer000', houseBillNo: 'SF302', declarationDate: '2025-03-01' }
+    handlers['delegations:query'] = async () => ({
+      items: [older, newer], // the platform's order; the table sorts by 報關日期, newest first
+      page: 1,
+      pageSize: 500,
+      total: 2,
+      source: 'online' as const,
+      lastSyncedAt: null
+    })
+    handlers['delegations:pendingCount'] = async () => ({ count: 2 })
+    const { useDelegationsStore } = await import('../../../src/renderer/stores/delegations')
+    const store = useDelegationsStore()
+    await store.search()
+    expect(store.sorted.map((r) => r.id)).toEqual([newer.id, older.id])
+    store.toggle(older.id)
+    store.toggle(newer.id)
+    expect(store.selectedPending.map((r) => r.houseBillNo)).toEqual(['SF302', 'SF301'])
+  })
+
   it('answered: rows replaced, dialog closed; stopped: nothing changes and the dialog keeps the error', async () => {
     handlers['delegations:query'] = async () => ({
       items: [pending],
