@@ -256,6 +256,19 @@ describe('signing bound to origin and purpose', () => {
     expect((await layer.operations.promptPin('login')).operation).toBe('login')
   })
 
+  it('cancel while a streamed batch still waits for its first rows: OPERATION_CANCELLED, the card free again', async () => {
+    async function* never(): AsyncGenerator<DecisionFields[]> {
+      await new Promise(() => undefined) // the platform never answers the preparation
+      yield []
+    }
+    const run = layer.operations.signDecisionStream(never(), await entry(rig.token.pin, 'decision'), () => undefined)
+    await new Promise((r) => setTimeout(r, 50))
+    expect((await rejection(layer.operations.promptPin('login'))).code).toBe('CARD_BUSY') // reserved meanwhile
+    layer.operations.cancel()
+    expect((await rejection(run)).code).toBe('OPERATION_CANCELLED')
+    expect((await layer.operations.promptPin('login')).operation).toBe('login') // not held
+  })
+
   it('server-mock accepts a decision and a certificate login signed through the card', async () => {
     if (!rig.server) throw new Error('rig started without server-mock')
     const api = new ApiClient(rig.server)

@@ -94,6 +94,8 @@ export class CardSigner implements CardOperations {
 
   /** A streamed batch holds the card from its ticket to its last chunk, also while it waits for rows. */
   private streaming = false
+  /** Ends the running stream's wait for its next rows (cancel() while no worker operation runs yet). */
+  private stopStream: (() => void) | null = null
 
   promptPin(operation: PinOperation): Promise<PinPrompt> {
     if (this.streaming) return Promise.reject(new AppError('CARD_BUSY'))
@@ -194,11 +196,16 @@ export class CardSigner implements CardOperations {
     // Chunks sent to the card, oldest first, with their statements: a chunk's signatures come back in order.
     const sent: { index: number; built: Built[] }[] = []
     /** The next chunk with at least one statement to sign; chunks with none are answered here. */
+    // cancel() also ends a wait for rows (before the first chunk no worker operation runs to abort).
+    const stopped = new Promise<never>((_, reject) => {
+      this.stopStream = () => reject(new AppError('OPERATION_CANCELLED'))
+    })
+    stopped.catch(() => undefined)
     const next = async (): Promise<Buffer[] | null> => {
       for (;;) {
         let r: IteratorResult<DecisionFields[]>
         try {
-          r = await source.next()
+          r = await Promise.race([source.next(), stopped])
         } catch (err) {
           sourceError = err
           return null
@@ -231,11 +238,13 @@ export class CardSigner implements CardOperations {
       if (sourceError !== null) throw sourceError
     } finally {
       this.streaming = false
+      this.stopStream = null
       pinBuf?.fill(0)
     }
   }
 
   cancel(): void {
+    this.stopStream?.()
     this.deps.client.cancel()
   }
 }
