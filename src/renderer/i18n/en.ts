@@ -218,6 +218,8 @@ const en: Messages<typeof zhTW> = {
       },
       stageName: { preparing: 'Preparing…', signing: 'Card signing…', submitting: 'Submitting…', done: 'Done' },
       counts: '{prepared} ready to sign, {signed} signed, {submitted} sent (of {total})',
+      notBoundCard:
+        'This card (card no. {shown}) is not the citizen certificate bound to this account (card no. {bound}); the platform will not accept answers signed with it. Insert the bound card, or if you were issued a new card, enable the certificate again in Profile first.',
       resending: 'No answer from the platform; resending the same answer (attempt {n})',
       timeLeft: 'Time limit: {s} s left',
       cardRemoved:

@@ -214,6 +214,8 @@ export default {
       },
       stageName: { preparing: '準備中…', signing: '卡片簽章中…', submitting: '送出中…', done: '完成' },
       counts: '已準備 {prepared} 筆，已簽章 {signed} 筆，已送出 {submitted} 筆（共 {total} 筆）',
+      notBoundCard:
+        '此卡片（卡號 {shown}）不是本帳號綁定的自然人憑證（卡號 {bound}），平台不會接受以它簽章的回覆。請插入綁定的卡片；若已換發新卡，請先至「用戶資料維護」重新啟用憑證。',
       resending: '平台未回應，重送同一份回覆（第 {n} 次）',
       timeLeft: '作業時限剩餘 {s} 秒',
       cardRemoved: '卡片已被取出。PIN碼沒有送出，已輸入的 PIN碼也已清除。請插回您的自然人憑證，或按「取消」。',

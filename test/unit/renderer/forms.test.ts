@@ -444,6 +444,35 @@ describe('PinDialog', () => {
     store2.dispose()
   })
 
+  it('a decision with a card other than the one bound to the account says so before the PIN is typed', async () => {
+    const { useSessionStore } = await import('../../../src/renderer/stores/session')
+    const cert = (cardSerial: string) => ({
+      cardSerial,
+      serialNumber: '01',
+      subject: 'CN=王小明',
+      issuer: 'CN=MOICA',
+      notBefore: '2024-01-01T00:00:00.000Z',
+      notAfter: '2028-12-01T00:00:00.000Z'
+    })
+    const store = useSessionStore()
+    store.adopt({ ...session('password'), profile: { ...PROFILE, certificate: cert('TP09999999') } })
+    const w = await mountView(views.PinDialog, { operation: 'decision', error: null, busy: false })
+    const card = READY_STATUS.certificate.cardSerial
+    expect(w.get('[data-testid="pin-other-card"]').text()).toContain(`卡號 ${card}`)
+    expect(w.get('[data-testid="pin-other-card"]').text()).toContain('卡號 TP09999999')
+    expect(w.get('[data-testid="pin-other-card"]').text()).toContain('重新啟用憑證')
+    w.unmount()
+    // The bound card: no warning; nor for logging in (any of the holder's cards may log in).
+    store.adopt({ ...session('password'), profile: { ...PROFILE, certificate: cert(card) } })
+    const same = await mountView(views.PinDialog, { operation: 'decision', error: null, busy: false })
+    expect(same.find('[data-testid="pin-other-card"]').exists()).toBe(false)
+    same.unmount()
+    store.adopt({ ...session('password'), profile: { ...PROFILE, certificate: cert('TP09999999') } })
+    const login = await mountView(views.PinDialog, { operation: 'login', error: null, busy: false })
+    expect(login.find('[data-testid="pin-other-card"]').exists()).toBe(false)
+    login.unmount()
+  })
+
   it('shows card progress while busy, and 取消 then cancels the card operation', async () => {
     handlers['card:cancel'] = async () => ({})
     const w = await mountView(views.PinDialog, { operation: 'decision', error: null, busy: true })
