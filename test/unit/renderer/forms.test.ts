@@ -754,6 +754,9 @@ describe('DelegationsView — 申報不符', () => {
     const summary = w.get('[data-testid="decision-summary"]')
     expect(summary.text()).toContain('已完成：1 筆成功，1 筆失敗')
     expect(summary.get('[data-testid="error"]').attributes('data-code')).toBe('CARD_REMOVED')
+    // One live region: the summary is announced as a whole, its error box is not a second alert inside it.
+    expect(summary.attributes('role')).toBe('status')
+    expect(summary.find('[role="alert"]').exists()).toBe(false)
     expect(summary.text()).toContain('作業中卡片被移除，請重新插入後再試。')
     expect(summary.text()).toContain('失敗的 1 筆仍為已選取')
     expect(byText(w, 'button', '批次申報相符（1 筆）').exists()).toBe(true)
