@@ -22,6 +22,9 @@ import type { TokenContents, WireItemResult, WorkerReply, WorkerRequest } from '
 // terminates this thread when an operation times out, is cancelled or loses its card.
 // The module stays loaded and initialised between operations (a fresh C_Initialize per signature
 // would cost more than the signature); a detection read re-initialises it to see new tokens.
+// A streamed batch keeps its logged-in session between messages: `sign` logs in and signs the
+// first chunk, each `signMore` of the same id signs the next on that login, and the last one (or
+// any failure, or a new `sign`) logs out — so the card signs while main still prepares rows.
 
 if (!parentPort) throw new Error('pkcs11-worker must run as a worker thread')
 const port = parentPort
