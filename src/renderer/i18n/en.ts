@@ -252,7 +252,7 @@ const en: Messages<typeof zhTW> = {
       mobile: 'Mobile',
       save: 'Save',
       draftRestored:
-        'Restored unsaved changes (phone, e-mail, address). Press Save to send them, or Discard changes to go back to the saved data.',
+        'Restored unsaved changes ({fields}). Press Save to send them, or Discard changes to go back to the saved data.',
       draftDiscard: 'Discard changes',
       saved: 'Saved',
       password: 'Password',

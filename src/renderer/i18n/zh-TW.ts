@@ -246,8 +246,7 @@ export default {
       address: '地址',
       mobile: '手機號碼',
       save: '儲存',
-      draftRestored:
-        '已還原未儲存的修改（聯絡電話、E-mail、地址）。請按「儲存」送出，或按「捨棄修改」回到已儲存的資料。',
+      draftRestored: '已還原未儲存的修改（{fields}）。請按「儲存」送出，或按「捨棄修改」回到已儲存的資料。',
       draftDiscard: '捨棄修改',
       saved: '資料已更新',
       password: '密碼',

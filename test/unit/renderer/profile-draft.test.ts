@@ -71,10 +71,12 @@ describe('ProfileView — unsaved draft', () => {
     expect(value(again, '#p-new')).toBe('')
     const notice = again.get('[data-testid="profile-draft-restored"]')
     expect(notice.attributes('role')).toBe('status')
-    expect(notice.text()).toContain('已還原未儲存的修改')
+    expect(notice.text()).toContain('已還原未儲存的修改（聯絡電話、地址）') // the fields that changed, not E-mail
     again.unmount()
     const en = await open('en')
-    expect(en.get('[data-testid="profile-draft-restored"]').text()).toContain('Restored unsaved changes')
+    expect(en.get('[data-testid="profile-draft-restored"]').text()).toContain(
+      'Restored unsaved changes (Phone, Address)'
+    )
     en.unmount()
   })
 
