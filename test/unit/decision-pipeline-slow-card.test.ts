@@ -5,6 +5,7 @@ import type { CardOperations } from '../../src/main/card/card-operations'
 import { decideBatch } from '../../src/main/core/decision-pipeline'
 import { UserAction } from '../../src/main/core/user-action'
 import type { Delegation } from '../../src/shared/delegation'
+import { delegation } from './delegation-fixture'
 
 // Fault: a real card is slow (a MOICA card takes about 0.3–1 s per RSA-2048 signature, so 200 rows
 // take minutes), and a batch's card time must not count against the platform's action budget
@@ -14,26 +15,6 @@ import type { Delegation } from '../../src/shared/delegation'
 
 const CHUNK_MS = 60
 const BUDGET_MS = 250
-
-function delegation(id: string, status: Delegation['status'] = 'PENDING'): Delegation {
-  return {
-    id,
-    declarationDate: '2026-03-02',
-    houseBillNo: `HB${id.slice(-4)}`,
-    masterBillNo: '',
-    direction: 'IMPORT',
-    carrier: 'x',
-    goodsDescription: 'x',
-    quantity: 1,
-    declaredValue: 1,
-    currency: 'TWD',
-    status,
-    reason: null,
-    confirmedAt: null,
-    confirmedVia: null,
-    updatedAt: '2026-03-02T00:00:00.000Z'
-  }
-}
 
 const ids = (n: number): string[] => Array.from({ length: n }, (_, i) => `dlg_${String(i).padStart(16, '0')}`)
 

@@ -9,7 +9,7 @@ import { DecisionSubmitter } from '../../src/main/core/decision-service'
 import { UserAction } from '../../src/main/core/user-action'
 import { AppError } from '../../src/shared/errors'
 import type { Confirmation } from '../../src/shared/api-types'
-import type { Delegation } from '../../src/shared/delegation'
+import { delegation } from './delegation-fixture'
 import type { CardProgress } from '../../src/shared/ipc-contract'
 
 // The batch pipeline with a stand-in platform speaking the batch operations (prepareDecisions,
@@ -19,25 +19,6 @@ import type { CardProgress } from '../../src/shared/ipc-contract'
 
 const tick = (): Promise<void> => new Promise((r) => setTimeout(r, 1))
 
-function delegation(id: string, status: Delegation['status'] = 'PENDING'): Delegation {
-  return {
-    id,
-    declarationDate: '2026-03-02',
-    houseBillNo: `HB${id.slice(-4)}`,
-    masterBillNo: '',
-    direction: 'IMPORT',
-    carrier: 'x',
-    goodsDescription: 'x',
-    quantity: 1,
-    declaredValue: 1,
-    currency: 'TWD',
-    status,
-    reason: null,
-    confirmedAt: null,
-    confirmedVia: null,
-    updatedAt: '2026-03-02T00:00:00.000Z'
-  }
-}
 const confirmation = { id: 1 } as unknown as Confirmation
 const rowError = (code: string, status: number, retriable = false): RowError => ({
   code,

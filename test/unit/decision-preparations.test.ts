@@ -3,30 +3,10 @@ import type { PrepareDecisionsResult } from '../../src/main/api/api-schemas'
 import type { PlatformClient } from '../../src/main/api/platform-client'
 import { DecisionPreparations } from '../../src/main/core/decision-preparations'
 import { AppError } from '../../src/shared/errors'
-import type { Delegation } from '../../src/shared/delegation'
+import { delegation } from './delegation-fixture'
 
 // Rows prepared while the PIN dialog is open, against a stand-in platform that answers
 // prepareDecisions (and can be held, fail, or answer a row as already answered).
-
-function delegation(id: string, status: Delegation['status'] = 'PENDING'): Delegation {
-  return {
-    id,
-    declarationDate: '2026-03-02',
-    houseBillNo: `HB${id.slice(-4)}`,
-    masterBillNo: '',
-    direction: 'IMPORT',
-    carrier: 'x',
-    goodsDescription: 'x',
-    quantity: 1,
-    declaredValue: 1,
-    currency: 'TWD',
-    status,
-    reason: null,
-    confirmedAt: null,
-    confirmedVia: null,
-    updatedAt: '2026-03-02T00:00:00.000Z'
-  }
-}
 
 function platform(opts: { answered?: Set<string>; fail?: boolean } = {}) {
   const requests: string[][] = []

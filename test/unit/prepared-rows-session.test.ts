@@ -5,6 +5,7 @@ import type { CardOperations, DecisionFields } from '../../src/main/card/card-op
 import { createPlatformHandlers } from '../../src/main/core/platform-handlers'
 import type { Confirmation } from '../../src/shared/api-types'
 import type { Delegation } from '../../src/shared/delegation'
+import { delegation as fixture } from './delegation-fixture'
 
 // Rows prepared while a PIN dialog is open belong to the platform session that asked for them:
 // after a login (the same desk, another account) or a logout, decideBatch never signs a challenge
@@ -14,25 +15,7 @@ import type { Delegation } from '../../src/shared/delegation'
 const ID = 'dlg_0000000000000001'
 const HB = 'HB0001'
 
-function delegation(status: Delegation['status'] = 'PENDING'): Delegation {
-  return {
-    id: ID,
-    declarationDate: '2026-03-02',
-    houseBillNo: HB,
-    masterBillNo: '',
-    direction: 'IMPORT',
-    carrier: 'x',
-    goodsDescription: 'x',
-    quantity: 1,
-    declaredValue: 1,
-    currency: 'TWD',
-    status,
-    reason: null,
-    confirmedAt: null,
-    confirmedVia: null,
-    updatedAt: '2026-03-02T00:00:00.000Z'
-  }
-}
+const delegation = (status: Delegation['status'] = 'PENDING'): Delegation => fixture(ID, status, HB)
 
 function setup() {
   let session = 'A'
