@@ -96,7 +96,8 @@ export class ApiClient {
   readonly ca: string
   token: string | null = null
 
-  constructor(readonly server: MockServer) {
+  /** Only the server's address and dev CA are used: a server in another process works too. */
+  constructor(readonly server: Pick<MockServer, 'url' | 'caCertPath'>) {
     this.ca = readFileSync(server.caCertPath, 'utf8')
   }
 

@@ -12,11 +12,11 @@
 // signed); the times from the pipeline's progress events show where the rest goes: until the
 // card's first signature, until its last, and the tail after it (the last submissions).
 import { spawn } from 'node:child_process'
-import { request } from 'node:https'
 import { cpus, loadavg } from 'node:os'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import * as pkcs11js from 'pkcs11js'
+import { ApiClient } from '../../server-mock/test-helpers'
 import { configFromEnv, findResourcesDir } from '../../src/main/config'
 import { createAppCore } from '../../src/main/core/app-core'
 import type { IpcResult } from '../../src/shared/ipc-contract'
@@ -100,30 +100,12 @@ async function main(): Promise<void> {
     if (!r.ok) throw new Error(`${channel}: ${JSON.stringify(r.error)}`)
     return r.value
   }
-  const ca = readFileSync(server.caCertPath, 'utf8')
-  const dev = (path: string, body: unknown): Promise<{ items: { id: string; houseBillNo: string }[] }> =>
-    new Promise((resolve, reject) => {
-      const data = JSON.stringify(body)
-      const req = request(
-        new URL(`/api/v1${path}`, server.url),
-        {
-          method: 'POST',
-          ca,
-          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) }
-        },
-        (res) => {
-          let text = ''
-          res.on('data', (c: Buffer) => (text += c.toString()))
-          res.on('end', () =>
-            res.statusCode === 201
-              ? resolve(JSON.parse(text) as { items: { id: string; houseBillNo: string }[] })
-              : reject(new Error(`${path}: HTTP ${res.statusCode} ${text}`))
-          )
-        }
-      )
-      req.on('error', reject)
-      req.end(data)
-    })
+  const devApi = new ApiClient(server)
+  const dev = async (path: string, body: unknown): Promise<{ items: { id: string; houseBillNo: string }[] }> => {
+    const r = await devApi.post<{ items: { id: string; houseBillNo: string }[] }>(path, body)
+    if (r.status !== 201) throw new Error(`${path}: HTTP ${r.status} ${JSON.stringify(r.body)}`)
+    return r.body
+  }
 
   // Milestones of the pipeline (from its progress events), to split the batch time.
   let stageAt: Record<string, number> = {}

@@ -9,11 +9,18 @@ import { issueChallenges } from '../challenges'
 import type { Ctx } from '../context'
 import { writeAudit, type DelegationRow } from '../db'
 import { ApiError } from '../errors'
-import { buildDecisionStatement, type Decision } from '../protocol'
+import type { Decision } from '../protocol'
 import { requireSession } from '../sessions'
 import { checkNationalIdDigits, countsAsSignatureFailure, strictBase64, verifyRowSignature } from '../signed'
 import { delegationView } from '../views'
-import { commitDecision, decisionRequestHash, loadDelegation, normalizeReason, storedDecision } from './delegations'
+import {
+  commitDecision,
+  decisionRequestHash,
+  decisionStatementFor,
+  loadDelegation,
+  normalizeReason,
+  storedDecision
+} from './delegations'
 import { route } from './route'
 
 /** Body limit of decideDelegations: 100 rows of up to ~2.5 KB each (openapi.yaml). */
@@ -186,15 +193,7 @@ export function decisionBatchRoutes(app: FastifyInstance, ctx: Ctx): void {
             item,
             'decision',
             { sessionId: s.session.id, delegationId: d.id },
-            (nonce) =>
-              buildDecisionStatement({
-                origin: ctx.origin,
-                nonce,
-                delegationId: d.id,
-                houseBillNo: d.house_bill_no,
-                decision: item.decision,
-                reason
-              }),
+            decisionStatementFor(ctx, d, item.decision, reason),
             `items/${i}/signature`
           )
           const result = commitDecision(

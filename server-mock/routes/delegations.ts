@@ -82,6 +82,27 @@ export function normalizeReason(decision: Decision, reason: string | undefined):
 }
 
 /** What an idempotency key is bound to: the delegation, the decision and the NFC 原因. */
+/**
+ * The statement a decision on `d` must have signed, for a challenge's nonce (docs/protocol.md §4),
+ * built from the platform's own data: one builder for the single and the batch operation.
+ */
+export function decisionStatementFor(
+  ctx: Ctx,
+  d: DelegationRow,
+  decision: Decision,
+  reason: string | null
+): (nonce: string) => Buffer {
+  return (nonce) =>
+    buildDecisionStatement({
+      origin: ctx.origin,
+      nonce,
+      delegationId: d.id,
+      houseBillNo: d.house_bill_no,
+      decision,
+      reason
+    })
+}
+
 export function decisionRequestHash(delegationId: string, decision: Decision, reason: string | undefined): string {
   return sha256Hex(JSON.stringify([delegationId, decision, (reason ?? '').normalize('NFC')]))
 }
@@ -231,15 +252,7 @@ export function delegationRoutes(app: FastifyInstance, ctx: Ctx): void {
         body,
         'decision',
         { sessionId: s.session.id, delegationId: d.id },
-        (nonce) =>
-          buildDecisionStatement({
-            origin: ctx.origin,
-            nonce,
-            delegationId: d.id,
-            houseBillNo: d.house_bill_no,
-            decision: body.decision,
-            reason
-          }),
+        decisionStatementFor(ctx, d, body.decision, reason),
         a
       )
       checkNationalIdDigits(signed.cert, s.account.national_id)

@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { request } from 'node:https'
 import { join } from 'node:path'
 import { startMockServer, type MockServer } from '../../server-mock/server'
+import { ApiClient } from '../../server-mock/test-helpers'
 import { identityRecordsOf, type CitizenVariant } from '../../server-mock/test-pki'
 import { startRig, type Rig } from '../rig/rig'
 import { startWebHostOnRig, stopChild, type RunningApp } from './fixtures'
@@ -38,28 +38,11 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
     identityRecords: identityRecordsOf(rig.pki),
     dev: true
   })
-  const ca = readFileSync(server.caCertPath, 'utf8')
-  const dev = (path: string, body: unknown) =>
-    new Promise<{ status: number; body: unknown }>((resolve, reject) => {
-      const data = JSON.stringify(body)
-      const req = request(
-        new URL(`/api/v1${path}`, server.url),
-        {
-          method: 'POST',
-          ca,
-          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) }
-        },
-        (res) => {
-          let text = ''
-          res.on('data', (c: Buffer) => (text += c.toString()))
-          res.on('end', () =>
-            resolve({ status: res.statusCode ?? 0, body: text ? (JSON.parse(text) as unknown) : undefined })
-          )
-        }
-      )
-      req.on('error', reject)
-      req.end(data)
-    })
+  const devApi = new ApiClient(server)
+  const dev = async (path: string, body: unknown) => {
+    const r = await devApi.post<unknown>(path, body)
+    return { status: r.status, body: r.body }
+  }
   const lastSmsCode = (): string => {
     const lines = readFileSync(server.smsOutboxPath, 'utf8').trim().split('\n')
     return (JSON.parse(lines.at(-1) ?? '{}') as { code: string }).code
